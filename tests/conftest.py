@@ -1,0 +1,189 @@
+"""Test fixtures: one parametrized backend fixture, throwaway servers, unique schema names.
+
+Integration tests take the ``backend`` fixture (or one built on it: ``connection``,
+``new_schema``) and run once per backend, with the ids ``sqlite``, ``mysql`` and
+``postgresql``. The servers are started once per test session in temporary directories
+(``tests/servers.py``) unless ``DJ_SQLA_TEST_MYSQL_URL`` / ``DJ_SQLA_TEST_POSTGRESQL_URL`` point
+at running ones (``python tests/servers.py`` prints such lines). ``DJ_SQLA_TEST_BACKENDS``
+(comma-separated) limits the backends, e.g. for the tox environments. A server that cannot
+start makes its tests error: a backend is never skipped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import dj_sqla as dj
+import servers
+
+ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
+BACKENDS = tuple(
+    name.strip()
+    for name in os.environ.get("DJ_SQLA_TEST_BACKENDS", ",".join(ALL_BACKENDS)).split(",")
+    if name.strip()
+)
+_ENV_URL = {"mysql": "DJ_SQLA_TEST_MYSQL_URL", "postgresql": "DJ_SQLA_TEST_POSTGRESQL_URL"}
+_START = {"mysql": servers.start_mariadb, "postgresql": servers.start_postgresql}
+
+
+class _Servers:
+    """Servers started on first use and stopped at the end of the session."""
+
+    def __init__(self) -> None:
+        self.urls: dict[str, str] = {}
+        self.running: list[servers.Server] = []
+        self.failed: dict[str, str] = {}
+
+    def url(self, backend: str) -> str:
+        if backend in self.failed:
+            pytest.fail(f"the {backend} test server could not start: {self.failed[backend]}")
+        if backend not in self.urls:
+            from_env = os.environ.get(_ENV_URL[backend])
+            if from_env:
+                self.urls[backend] = from_env
+            else:
+                try:
+                    server = _START[backend]()
+                except Exception as err:
+                    self.failed[backend] = str(err)
+                    raise
+                self.running.append(server)
+                self.urls[backend] = server.url
+        return self.urls[backend]
+
+    def stop(self) -> None:
+        for server in self.running:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def _servers() -> Iterator[_Servers]:
+    pool = _Servers()
+    yield pool
+    pool.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend name; the test runs once per backend."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, _servers: _Servers, tmp_path: Path) -> str:
+    """A URL of a fresh store (SQLite) or of the session's server."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'main.db'}"
+    return _servers.url(backend)
+
+
+@dataclass
+class Names:
+    """Unique schema names for one test; every schema it hands out is dropped afterwards."""
+
+    connection: dj.Connection
+    prefix: str = field(default_factory=lambda: f"djt{uuid.uuid4().hex[:8]}")
+    issued: list[str] = field(default_factory=list)
+
+    def __call__(self, suffix: str = "s") -> str:
+        name = f"{self.prefix}_{suffix}"
+        self.issued.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        backend = self.connection.backend
+        with self.connection.engine.connect() as conn:
+            existing = set(backend.list_schemas(conn))
+            # newest first: later schemas reference earlier ones
+            for name in reversed(self.issued):
+                if name in existing:
+                    backend.drop_schema(conn, name)
+            conn.commit()
+
+
+@pytest.fixture
+def connection(db_url: str) -> Iterator[dj.Connection]:
+    """A dj.Connection to the backend under test, disposed of afterwards."""
+    conn = dj.Connection(db_url)
+    yield conn
+    conn.engine.dispose()
+
+
+@pytest.fixture
+def schema_name(connection: dj.Connection) -> Iterator[Names]:
+    """Call it for a unique schema name: ``schema_name("lab")``; all are dropped at the end."""
+    names = Names(connection)
+    yield names
+    names.drop_all()
+
+
+@pytest.fixture
+def new_schema(connection: dj.Connection, schema_name: Names) -> Callable[..., dj.Schema]:
+    """Make a ``dj.Schema`` with a unique name on the test's connection."""
+
+    def make(suffix: str = "s", **kwargs: Any) -> dj.Schema:
+        kwargs.setdefault("connection", connection)
+        return dj.Schema(schema_name(suffix), **kwargs)
+
+    return make
+
+
+@dataclass
+class Statements:
+    """SQL statements and transaction ends seen on an engine."""
+
+    sql: list[str] = field(default_factory=list)
+    commits: int = 0
+    rollbacks: int = 0
+
+    @property
+    def round_trips(self) -> int:
+        """Statements plus commits (a rollback of a read-only transaction is local)."""
+        return len(self.sql) + self.commits
+
+    def ddl(self) -> list[str]:
+        return [s for s in self.sql if s.lstrip().upper().startswith(("CREATE", "ALTER", "DROP"))]
+
+
+@contextmanager
+def count_statements(engine: sa.Engine) -> Iterator[Statements]:
+    """Record what ``engine`` sends to the server inside the ``with`` block."""
+    seen = Statements()
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.sql.append(statement)
+
+    def on_commit(conn: Any) -> None:
+        seen.commits += 1
+
+    def on_rollback(conn: Any) -> None:
+        seen.rollbacks += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "rollback", on_rollback)
+
+
+@pytest.fixture
+def statements() -> Callable[[sa.Engine], Any]:
+    """``with statements(engine) as seen:`` records the SQL sent in the block."""
+    return count_statements

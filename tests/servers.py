@@ -1,0 +1,372 @@
+"""Throwaway MariaDB and PostgreSQL servers for the test suite.
+
+Each server lives in its own temporary directory (data, unix socket, logs), listens on a free
+port on 127.0.0.1 only, and is gone again after ``Server.stop()``::
+
+    with start_postgresql() as server:
+        engine = sqlalchemy.create_engine(server.url)
+
+Nothing is registered globally: whoever starts a server stops it.  When running as root (as CI
+does) the servers run as the unprivileged user ``nobody``, because PostgreSQL refuses to run as
+root.
+
+``python tests/servers.py`` starts both servers, prints ``export DJ_SQLA_TEST_..._URL=...`` lines
+and keeps them running until interrupted, so they can be reused across pytest runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import grp
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import psycopg2  # type: ignore[import-untyped]  # no type stubs installed
+import pymysql  # type: ignore[import-untyped]  # no type stubs installed
+
+STARTUP_TIMEOUT = 60.0  # seconds until a server must accept connections
+STOP_TIMEOUT = 20.0  # seconds a server gets to shut down before it is killed
+MAX_SOCKET_PATH = 100  # unix socket paths are limited to ~107 bytes on Linux
+
+
+@dataclass
+class Server:
+    """A running throwaway database server."""
+
+    name: str  # "mysql" or "postgresql"
+    url: str  # SQLAlchemy URL
+    process: subprocess.Popen[bytes]
+    tmpdir: Path
+    log: Path
+    stop_signal: signal.Signals = signal.SIGTERM
+
+    def stop(self) -> None:
+        """Shut the server down (kill it if it takes too long) and delete its directory."""
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(self.stop_signal)
+                try:
+                    self.process.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    _kill_group(self.process)
+        finally:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_postgresql() -> Server:
+    """Start a PostgreSQL server; connect as ``postgres`` (trust auth) to database ``postgres``."""
+    initdb = _find("initdb", "postgresql", ["/usr/lib/postgresql/*/bin"])
+    # The server must be initdb's version: prefer the one next to it (initdb may be a symlink).
+    postgres = str(Path(initdb).resolve().with_name("postgres"))
+    if not os.access(postgres, os.X_OK):
+        postgres = _find("postgres", "postgresql", ["/usr/lib/postgresql/*/bin"])
+    tmpdir = _make_tmpdir("djpg")
+    data, log = tmpdir / "data", tmpdir / "server.log"
+    try:
+        _run(
+            [
+                initdb,
+                *("-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"),
+                *("--no-sync", "--locale=C"),
+            ],
+            tmpdir,
+            tmpdir / "initdb.log",
+        )
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "200",
+        }
+        port = _free_port()  # as late as possible: someone else might grab it meanwhile
+        args = [postgres, "-D", str(data), "-p", str(port), "-k", str(tmpdir)]
+        for key, value in settings.items():
+            args += ["-c", f"{key}={value}"]
+        process = _spawn(args, tmpdir, log)
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+    # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for all clients to disconnect.
+    server = Server(
+        name="postgresql",
+        url=f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
+        process=process,
+        tmpdir=tmpdir,
+        log=log,
+        stop_signal=signal.SIGINT,
+    )
+
+    def connect() -> None:
+        psycopg2.connect(
+            host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=5
+        ).close()
+
+    try:
+        _wait_until_ready(server, connect)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_mariadb() -> Server:
+    """Start a MariaDB server with user ``dj`` (password ``dj``) holding all privileges."""
+    install_db = _find("mariadb-install-db", "mariadb-server", alternatives=["mysql_install_db"])
+    mariadbd = _find("mariadbd", "mariadb-server", ["/usr/sbin"], alternatives=["mysqld"])
+    tmpdir = _make_tmpdir("djmy")
+    data, log, sock = tmpdir / "data", tmpdir / "server.log", tmpdir / "mysqld.sock"
+    # Passed to mariadb-install-db too (it hands unknown options on to the server), so the
+    # bootstrap creates a redo log of the size the server expects.
+    innodb = ["--innodb-log-file-size=16M", "--innodb-buffer-pool-size=256M"]
+    try:
+        # No --user: the process already runs as the target user, and --user would make the
+        # script try (and fail, noisily) to chown MariaDB's PAM helper.
+        _run(
+            [
+                install_db,
+                "--no-defaults",
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--skip-name-resolve",
+                *innodb,
+            ],
+            tmpdir,
+            tmpdir / "install-db.log",
+        )
+        port = _free_port()  # as late as possible: someone else might grab it meanwhile
+        process = _spawn(
+            [
+                mariadbd,
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--socket={sock}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={tmpdir / 'mysqld.pid'}",
+                f"--log-error={log}",
+                f"--tmpdir={tmpdir}",
+                "--skip-name-resolve",
+                "--local-infile=1",
+                "--innodb-flush-log-at-trx-commit=0",
+                "--innodb-doublewrite=0",
+                "--skip-log-bin",
+                "--max-connections=200",
+                *innodb,
+            ],
+            tmpdir,
+            log,  # mariadbd writes here itself (--log-error) once it gets going
+        )
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+    server = Server(
+        name="mysql",
+        url=f"mysql+pymysql://dj:dj@127.0.0.1:{port}",
+        process=process,
+        tmpdir=tmpdir,
+        log=log,
+    )
+
+    def connect_as_root() -> None:
+        # Probe first: pymysql leaks (ResourceWarning) its socket if the unix connect fails.
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(str(sock))
+        pymysql.connect(unix_socket=str(sock), user="root", connect_timeout=5).close()
+
+    try:
+        _wait_until_ready(server, connect_as_root)
+        _create_mysql_user(sock, port)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _create_mysql_user(sock: Path, port: int) -> None:
+    root = pymysql.connect(unix_socket=str(sock), user="root", autocommit=True)
+    try:
+        with root.cursor() as cursor:
+            for host in ("%", "localhost"):
+                cursor.execute(f"CREATE USER 'dj'@'{host}' IDENTIFIED BY 'dj'")
+                cursor.execute(f"GRANT ALL PRIVILEGES ON *.* TO 'dj'@'{host}' WITH GRANT OPTION")
+    finally:
+        root.close()
+    pymysql.connect(host="127.0.0.1", port=port, user="dj", password="dj").close()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _find(
+    name: str, package: str, dirs: Sequence[str] = (), alternatives: Sequence[str] = ()
+) -> str:
+    """Locate a server binary on PATH or in ``dirs`` (glob patterns, newest version first)."""
+    for candidate in (name, *alternatives):
+        found = shutil.which(candidate)
+        if found:
+            return found
+        for pattern in dirs:
+            for directory in sorted(glob.glob(pattern), key=_version_key, reverse=True):
+                path = Path(directory, candidate)
+                if os.access(path, os.X_OK):
+                    return str(path)
+    raise RuntimeError(f"{name!r} not found; install the Debian package {package!r}")
+
+
+def _version_key(path: str) -> list[int]:
+    """Sort key for paths like /usr/lib/postgresql/15/bin (numerically by version)."""
+    return [int(part) for part in Path(path).parent.name.split(".") if part.isdigit()]
+
+
+def _service_user() -> tuple[str, str] | None:
+    """The (user, group) to run servers as: ``nobody`` when root, else None (ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    user = pwd.getpwnam("nobody")
+    try:
+        group = grp.getgrnam("nogroup").gr_name
+    except KeyError:
+        group = grp.getgrgid(user.pw_gid).gr_name
+    return user.pw_name, group
+
+
+def _make_tmpdir(prefix: str) -> Path:
+    tmpdir = tempfile.mkdtemp(prefix=f"{prefix}-")
+    # Sockets must fit in sun_path; fall back to /tmp if $TMPDIR is deeply nested.
+    if len(tmpdir) > MAX_SOCKET_PATH - 20:
+        os.rmdir(tmpdir)
+        tmpdir = tempfile.mkdtemp(prefix=f"{prefix}-", dir="/tmp")
+    service = _service_user()
+    if service is not None:
+        shutil.chown(tmpdir, *service)
+    return Path(tmpdir)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _spawn(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``args`` in its own session (as the service user), output appended to ``log``."""
+    service = _service_user()
+    user, group = service if service is not None else (None, None)
+    with log.open("ab") as out:
+        if service is not None:
+            shutil.chown(log, *service)  # mariadbd reopens its --log-error file itself
+        return subprocess.Popen(
+            args,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C meant for pytest does not hit the server
+            user=user,
+            group=group,
+            extra_groups=[] if service is not None else None,  # drop root's groups
+        )
+
+
+def _run(args: list[str], cwd: Path, log: Path) -> None:
+    """Run an initialisation command to completion; raise with its output if it fails."""
+    process = _spawn(args, cwd, log)
+    try:
+        returncode = process.wait(STARTUP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise RuntimeError(f"{args[0]} timed out:\n{_tail(log)}") from None
+    except BaseException:  # Ctrl-C
+        _kill_group(process)
+        raise
+    if returncode != 0:
+        raise RuntimeError(f"{args[0]} failed with exit code {returncode}:\n{_tail(log)}")
+
+
+def _wait_until_ready(server: Server, connect: Callable[[], None]) -> None:
+    """Poll ``connect`` until it succeeds; raise RuntimeError if it never does."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    error: Exception | None = None
+    while server.process.poll() is None and time.monotonic() < deadline:
+        try:
+            connect()
+            return
+        except Exception as exc:
+            error = exc
+            time.sleep(0.1)
+    if server.process.poll() is not None:
+        problem = f"exited with code {server.process.returncode}"
+    else:
+        problem = f"did not accept connections within {STARTUP_TIMEOUT:.0f} s ({error})"
+    raise RuntimeError(f"{server.name} server {problem}; end of its log:\n{_tail(server.log)}")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(could not read {log}: {error})"
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    """Start both servers, print their URLs and keep them up until SIGINT/SIGTERM."""
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in stop_signals:
+        signal.signal(signum, _exit_on_signal)
+    servers: list[Server] = []
+    try:
+        for start in (start_mariadb, start_postgresql):
+            began = time.monotonic()
+            servers.append(start())
+            elapsed = time.monotonic() - began
+            print(f"{servers[-1].name} ready in {elapsed:.1f} s", file=sys.stderr, flush=True)
+        for server in servers:
+            print(f"export DJ_SQLA_TEST_{server.name.upper()}_URL={server.url}", flush=True)
+        print("Ctrl-C (or SIGTERM) stops the servers", file=sys.stderr, flush=True)
+        while True:
+            signal.pause()
+    finally:
+        for signum in stop_signals:
+            signal.signal(signum, signal.SIG_IGN)  # let the shutdown finish
+        for server in reversed(servers):
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
