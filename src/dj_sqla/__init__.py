@@ -1,0 +1,54 @@
+"""dj_sqla: DataJoint-style data pipelines on SQLAlchemy 2.x.
+
+Use it as DataJoint is used::
+
+    import dj_sqla as dj
+    schema = dj.schema("alice_experiment")   # creates the schema (embedded SQLite by default)
+
+A :class:`Schema` is a ``sqlalchemy.MetaData`` with a registry; decorated classes become
+mapped classes; the same code runs on SQLite, MySQL/MariaDB and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from .config import config
+from .connection import Connection, conn
+from .errors import (
+    ConfigError,
+    DataJointError,
+    DefinitionError,
+    DuplicateError,
+    MissingParentError,
+    QueryError,
+    SchemaDependencyError,
+    SchemaLimitError,
+    SchemaMissingError,
+    SchemaNameError,
+    TableNotDeclaredError,
+    UnknownAttributeError,
+)
+from .schemas import Schema, list_schemas, schema
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "ConfigError",
+    "Connection",
+    "DataJointError",
+    "DefinitionError",
+    "DuplicateError",
+    "MissingParentError",
+    "QueryError",
+    "Schema",
+    "SchemaDependencyError",
+    "SchemaLimitError",
+    "SchemaMissingError",
+    "SchemaNameError",
+    "TableNotDeclaredError",
+    "UnknownAttributeError",
+    "__version__",
+    "config",
+    "conn",
+    "list_schemas",
+    "schema",
+]

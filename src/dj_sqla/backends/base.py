@@ -1,0 +1,149 @@
+"""The :class:`Backend` interface and the parts shared by the server backends."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.schema import CreateSchema, DropSchema
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection, Engine
+
+# information_schema.referential_constraints is standard SQL, and MySQL/MariaDB and
+# PostgreSQL both fill constraint_schema (the child's schema) and unique_constraint_schema
+# (the referenced key's schema), so one Core query finds cross-schema dependents on both.
+_referential_constraints = sa.table(
+    "referential_constraints",
+    sa.column("constraint_schema"),
+    sa.column("unique_constraint_schema"),
+    schema="information_schema",
+)
+
+
+class Backend:
+    """What dj_sqla needs from a database backend, bound to one Engine.
+
+    Capability flags (class attributes) let other modules ask instead of testing dialect names.
+    """
+
+    #: dj_sqla's name for the backend (``sqlite``, ``mysql``, ``postgresql``).
+    name: ClassVar[str]
+    #: SQLAlchemy dialect names this backend serves.
+    dialect_names: ClassVar[tuple[str, ...]]
+    #: True when schemas are server objects (CREATE SCHEMA / DATABASE); False for SQLite files.
+    has_server_schemas: ClassVar[bool] = True
+    #: False when the database cannot enforce a foreign key from one schema to another.
+    enforces_cross_schema_foreign_keys: ClassVar[bool] = True
+    #: The most schemas one connection can use at once, or None for no limit.
+    max_schemas: ClassVar[int | None] = None
+    #: Schema names the backend reserves for itself (never listed, never created).
+    system_schemas: ClassVar[frozenset[str]] = frozenset()
+    #: How the "table does not exist" error names the table; group 1 is the name.
+    missing_table_pattern: ClassVar[re.Pattern[str] | None] = None
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def engine_options(cls, url: URL) -> dict[str, Any]:
+        """Keyword arguments for ``create_engine`` when dj_sqla builds the engine itself."""
+        return {}
+
+    def describe_server(self) -> str:
+        """The server, for error messages: the URL without password (and without database)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # -- schemas -------------------------------------------------------------------------------
+
+    def schema_exists(self, conn: Connection, name: str) -> bool:
+        """Whether the schema exists (one query)."""
+        return bool(sa.inspect(conn).has_schema(name))
+
+    def create_schema(self, conn: Connection, name: str) -> None:
+        """Create the schema if it does not exist yet."""
+        conn.execute(CreateSchema(name, if_not_exists=True))
+
+    def drop_schema(self, conn: Connection, name: str) -> None:
+        """Drop the schema and everything in it."""
+        conn.execute(DropSchema(name, if_exists=True))
+
+    def list_schemas(self, conn: Connection) -> list[str]:
+        """Names of the user schemas on the server, sorted."""
+        default = conn.dialect.default_schema_name
+        names = sa.inspect(conn).get_schema_names()
+        return sorted(n for n in names if n not in self.system_schemas and n != default)
+
+    def dependent_schemas(self, conn: Connection, name: str) -> list[str]:
+        """Other schemas holding foreign keys that reference tables of ``name``."""
+        rc = _referential_constraints.c
+        query = (
+            sa.select(rc.constraint_schema)
+            .where(rc.unique_constraint_schema == name, rc.constraint_schema != name)
+            .distinct()
+        )
+        return sorted(str(row) for row in conn.scalars(query))
+
+    def table_names(self, conn: Connection, schema: str) -> set[str]:
+        """Names of the tables in ``schema`` (one query)."""
+        return set(sa.inspect(conn).get_table_names(schema=schema))
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def missing_table(self, error: BaseException) -> str | None:
+        """If ``error`` says a table does not exist, the table's ``schema.table`` name."""
+        if self.missing_table_pattern is None:
+            return None
+        match = self.missing_table_pattern.search(str(error))
+        return match.group(1).replace("`", "").replace('"', "") if match else None
+
+    # -- hooks used by the schema module ---------------------------------------------------------
+
+    def use_schema(self, conn: Connection, name: str) -> None:
+        """Make the existing schema ``name`` usable on every pooled connection.
+
+        Server backends have nothing to do; SQLite attaches the schema's file.
+        """
+
+    def forget_schema(self, name: str) -> None:
+        """Undo :meth:`use_schema` after the schema was dropped."""
+
+    def guard_foreign_keys(self, table: sa.Table) -> None:
+        """Make the database refuse rows that break ``table``'s cross-schema foreign keys.
+
+        Servers enforce them already; SQLite needs help (see its backend).
+        """
+
+
+class ServerBackend(Backend):
+    """Shared parts of MySQL/MariaDB and PostgreSQL."""
+
+    #: Driver used when dj_sqla builds a URL from ``database.*`` settings.
+    default_driver: ClassVar[str]
+    default_port: ClassVar[int]
+    #: The database in the URL (PostgreSQL needs one; MySQL must not have one).
+    default_database: ClassVar[str | None] = None
+
+    @classmethod
+    def server_url(
+        cls,
+        *,
+        host: str | None,
+        port: str | int | None,
+        user: str | None,
+        password: str | None,
+        name: str | None,
+    ) -> URL:
+        """A URL from DataJoint-style settings; ``host`` may be ``host:port``."""
+        host = host or "localhost"
+        if ":" in host and port is None:
+            host, _, port = host.rpartition(":")
+        return sa.URL.create(
+            cls.default_driver,
+            username=user,
+            password=password,
+            host=host,
+            port=int(port) if port else cls.default_port,
+            database=name or cls.default_database,
+        )

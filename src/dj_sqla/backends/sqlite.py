@@ -1,0 +1,285 @@
+"""SQLite, the embedded default: each dj_sqla schema is a database file attached by name.
+
+SQLite has no ``CREATE SCHEMA``. A schema ``alice`` is the file ``alice.db`` next to the main
+database file, ``ATTACH``-ed as ``alice`` on every pooled connection. Three SQLite facts shape
+this module:
+
+* an ``ATTACH`` is private to one DBAPI connection, so attachments are replayed on every
+  connection when it is checked out of the pool (a version number makes that a no-op when
+  nothing changed);
+* one connection can attach at most 10 files (SQLite's compile-time default);
+* foreign keys between two attached files are dropped by SQLAlchemy (SQLite could not enforce
+  them), so dj_sqla installs ``TEMP`` triggers that refuse such orphans instead. Temp triggers
+  are the only triggers SQLite allows to reference tables in another file; they cannot update
+  other files, so a parent key update is refused (RESTRICT) rather than cascaded.
+
+Transactions use SQLAlchemy's documented pysqlite recipe: the driver's own implicit
+transaction handling is switched off and dj_sqla emits ``BEGIN`` itself, so DDL is
+transactional and a failed declaration leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+import threading
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from ..errors import SchemaLimitError
+from .base import Backend
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection, Engine
+    from sqlalchemy.pool import ConnectionPoolEntry
+
+MAIN_FILE = "main.db"
+SUFFIX = ".db"
+_MEMORY = ":memory:"
+
+
+class SQLiteBackend(Backend):
+    """SQLite files, one per schema, attached by name."""
+
+    name = "sqlite"
+    dialect_names = ("sqlite",)
+    has_server_schemas = False
+    enforces_cross_schema_foreign_keys = False
+    max_schemas = 10
+    system_schemas = frozenset({"main", "temp"})
+    missing_table_pattern = re.compile(r"no such table: (\S+)")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        database = engine.url.database
+        self.directory: str | None = None
+        if database and database != _MEMORY and not database.startswith("file:"):
+            self.directory = os.path.dirname(os.path.abspath(database))
+            os.makedirs(self.directory, exist_ok=True)
+        self._lock = threading.Lock()
+        self._version = 0
+        self._generation = 0
+        # schema name -> (file path or ":memory:", generation); a re-created schema gets a new
+        # generation, so connections that still hold the old file detach and re-attach it
+        self._attached: dict[str, tuple[str, int]] = {}
+        self._memory_schemas: set[str] = set()
+        # trigger name -> (DDL, child schema, parent schema)
+        self._triggers: dict[str, tuple[str, str, str]] = {}
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "checkout", self._on_checkout)
+        event.listen(engine, "begin", self._on_begin)
+        engine.dispose()  # pooled connections made before the listeners lack the setup
+
+    @classmethod
+    def engine_options(cls, url: URL) -> dict[str, Any]:
+        """In-memory stores use one shared connection so attached schemas stay visible."""
+        if url.database in (None, "", _MEMORY):
+            return {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        return {}
+
+    @staticmethod
+    def store_url(directory: str) -> URL:
+        """The URL of the embedded store in ``directory`` (created on first connection)."""
+        return sa.URL.create("sqlite", database=os.path.join(os.path.abspath(directory), MAIN_FILE))
+
+    def describe_server(self) -> str:
+        """The store's folder (or ``in-memory SQLite``)."""
+        return f"SQLite store {self.directory}" if self.directory else "in-memory SQLite"
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.directory, name + SUFFIX) if self.directory else _MEMORY
+
+    def _quote(self, name: str) -> str:
+        return self.engine.dialect.identifier_preparer.quote_identifier(name)
+
+    # -- connection set-up ---------------------------------------------------------------------
+
+    def _on_connect(self, dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        # pysqlite recipe: no implicit BEGIN from the driver; _on_begin emits it instead
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")  # FKs inside one file are enforced
+        cursor.execute("PRAGMA busy_timeout = 30000")  # wait for other writers, don't fail
+        cursor.close()
+
+    def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        if record.info.get("dj_sqla_version") != self._version:
+            self._sync(dbapi_conn, record.info)
+
+    @staticmethod
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    def _sync(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
+        """Bring one DBAPI connection's attachments and triggers up to date."""
+        with self._lock:
+            version = self._version
+            wanted = dict(self._attached)
+            triggers = {name: ddl for name, (ddl, _, _) in self._triggers.items()}
+        attached: dict[str, int] = info.setdefault("dj_sqla_attached", {})
+        installed: set[str] = info.setdefault("dj_sqla_triggers", set())
+        cursor = dbapi_conn.cursor()
+        try:
+            for name in [n for n in installed if n not in triggers]:
+                cursor.execute(f"DROP TRIGGER IF EXISTS temp.{self._quote(name)}")
+                installed.discard(name)
+            for name, generation in list(attached.items()):
+                if wanted.get(name, ("", None))[1] != generation:
+                    cursor.execute(f"DETACH DATABASE {self._quote(name)}")
+                    del attached[name]
+            for name, (path, generation) in wanted.items():
+                if name not in attached:
+                    # the file name is a bound parameter; only the alias is an identifier
+                    cursor.execute(f"ATTACH DATABASE ? AS {self._quote(name)}", (path,))
+                    attached[name] = generation
+            for name, ddl in triggers.items():
+                try:
+                    cursor.execute(ddl)  # CREATE TEMP TRIGGER IF NOT EXISTS: idempotent
+                except sqlite3.OperationalError:
+                    continue  # a table of the trigger is gone; nothing left to guard
+                installed.add(name)
+        finally:
+            cursor.close()
+        info["dj_sqla_version"] = version
+
+    def _changed(self) -> None:
+        self._version += 1
+
+    # -- schemas -------------------------------------------------------------------------------
+
+    def schema_exists(self, conn: Connection, name: str) -> bool:
+        """A schema exists when its file exists (in memory: when created in this process)."""
+        if self.directory is None:
+            return name in self._memory_schemas
+        return os.path.exists(self._path(name))
+
+    def create_schema(self, conn: Connection, name: str) -> None:
+        """Attach a new file for the schema; SQLite creates the file on attach."""
+        self._attach(conn, name)
+        if self.directory is None:
+            self._memory_schemas.add(name)
+
+    def use_schema(self, conn: Connection, name: str) -> None:
+        """Attach an existing schema's file on ``conn`` and on every pooled connection."""
+        self._attach(conn, name)
+
+    def _attach(self, conn: Connection, name: str) -> None:
+        with self._lock:
+            if name not in self._attached:
+                if self.max_schemas is not None and len(self._attached) >= self.max_schemas:
+                    raise SchemaLimitError(
+                        f"Cannot use schema `{name}`: SQLite attaches at most "
+                        f"{self.max_schemas} schemas to one connection, and "
+                        f"{', '.join(sorted(self._attached))} are in use. Drop a schema you "
+                        "no longer need, or use a MySQL or PostgreSQL server for pipelines "
+                        "with more schemas."
+                    )
+                self._generation += 1
+                self._attached[name] = (self._path(name), self._generation)
+                self._changed()
+        self._sync(conn.connection.dbapi_connection, conn.connection.info)
+
+    def drop_schema(self, conn: Connection, name: str) -> None:
+        """Detach the schema everywhere and delete its file."""
+        self.forget_schema(name)
+        self._sync(conn.connection.dbapi_connection, conn.connection.info)
+        self._memory_schemas.discard(name)
+        if self.directory is not None:
+            path = self._path(name)
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+
+    def forget_schema(self, name: str) -> None:
+        """Stop attaching ``name`` and drop the triggers that involve it."""
+        with self._lock:
+            self._attached.pop(name, None)
+            for trigger, (_, child, parent) in list(self._triggers.items()):
+                if name in (child, parent):
+                    del self._triggers[trigger]
+            self._changed()
+
+    def list_schemas(self, conn: Connection) -> list[str]:
+        """Schema files in the store's folder (in memory: schemas created in this process)."""
+        if self.directory is None:
+            return sorted(self._memory_schemas)
+        return sorted(
+            entry[: -len(SUFFIX)]
+            for entry in os.listdir(self.directory)
+            if entry.endswith(SUFFIX) and entry != MAIN_FILE
+        )
+
+    def dependent_schemas(self, conn: Connection, name: str) -> list[str]:
+        """Schemas whose tables reference ``name`` through foreign keys known to this process."""
+        with self._lock:
+            links = {(child, parent) for _, child, parent in self._triggers.values()}
+        return sorted({child for child, parent in links if parent == name and child != name})
+
+    def table_names(self, conn: Connection, schema: str) -> set[str]:
+        """Tables in the attached file ``schema``."""
+        return set(sa.inspect(conn).get_table_names(schema=schema))
+
+    # -- cross-schema foreign keys -------------------------------------------------------------
+
+    def guard_foreign_keys(self, table: sa.Table) -> None:
+        """Install triggers that enforce ``table``'s foreign keys into other schemas."""
+        added = False
+        for fk in table.foreign_key_constraints:
+            parent = fk.referred_table
+            if parent.schema == table.schema:
+                continue  # same file: SQLite enforces it (PRAGMA foreign_keys)
+            for trigger, ddl in self._trigger_ddl(table, parent, fk):
+                with self._lock:
+                    self._triggers[trigger] = (ddl, str(table.schema), str(parent.schema))
+                added = True
+        if added:
+            with self._lock:
+                self._changed()
+
+    def _trigger_ddl(
+        self, child: sa.Table, parent: sa.Table, fk: sa.ForeignKeyConstraint
+    ) -> list[tuple[str, str]]:
+        """The four triggers of one foreign key, as (name, DDL) pairs.
+
+        Only identifiers, quoted by the dialect, are interpolated: no values.
+        """
+        q = self._quote
+        pairs = [(q(el.parent.name), q(el.column.name)) for el in fk.elements]
+        child_name = f"{q(str(child.schema))}.{q(child.name)}"
+        parent_name = f"{q(str(parent.schema))}.{q(parent.name)}"
+        digest = hashlib.sha1(f"{child.fullname}:{fk.column_keys}".encode()).hexdigest()[:12]
+        label = f"{child.schema}.{child.name} -> {parent.schema}.{parent.name}"
+        message = f"FOREIGN KEY constraint failed: {label}".replace("'", "''")
+        raise_ = f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        has_parent = (
+            f"EXISTS (SELECT 1 FROM {parent_name} WHERE "
+            + " AND ".join(f"{p} = NEW.{c}" for c, p in pairs)
+            + ")"
+        )
+        complete = " AND ".join(f"NEW.{c} IS NOT NULL" for c, _ in pairs)
+        has_child = (
+            f"EXISTS (SELECT 1 FROM {child_name} WHERE "
+            + " AND ".join(f"{c} = OLD.{p}" for c, p in pairs)
+            + ")"
+        )
+        key_changed = " OR ".join(f"OLD.{p} IS NOT NEW.{p}" for _, p in pairs)
+        child_cols = ", ".join(c for c, _ in pairs)
+        parent_cols = ", ".join(p for _, p in pairs)
+        head = "CREATE TEMP TRIGGER IF NOT EXISTS"
+        specs = {
+            "ins": f"BEFORE INSERT ON {child_name} WHEN {complete} AND NOT {has_parent}",
+            "upd": f"BEFORE UPDATE OF {child_cols} ON {child_name} "
+            f"WHEN {complete} AND NOT {has_parent}",
+            "del": f"BEFORE DELETE ON {parent_name} WHEN {has_child}",
+            "key": f"BEFORE UPDATE OF {parent_cols} ON {parent_name} "
+            f"WHEN ({key_changed}) AND {has_child}",
+        }
+        return [
+            (f"dj_fk_{digest}_{kind}", f"{head} {q(f'dj_fk_{digest}_{kind}')} {spec} {raise_}")
+            for kind, spec in specs.items()
+        ]

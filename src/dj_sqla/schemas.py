@@ -1,0 +1,421 @@
+"""``dj.Schema``: a SQLAlchemy MetaData with a registry, used as the class decorator.
+
+A Schema **is** a ``sqlalchemy.MetaData`` whose ``.schema`` is the schema's name, with a naming
+convention that gives short, identical constraint names on every backend, and an
+``sqlalchemy.orm.registry`` that maps the decorated classes. Activation (at construction when a
+name is given, else ``schema.activate(name)``) makes sure the schema exists on the server and
+reads which of its tables exist with **one** query; decorating a class then creates its table
+only if it is missing.
+
+Example:
+    >>> import dj_sqla as dj
+    >>> from sqlalchemy.orm import Mapped, mapped_column
+    >>> schema = dj.Schema("lab", connection="sqlite://")
+    >>> @schema
+    ... class Subject:
+    ...     __tablename__ = "subject"
+    ...     subject_id: Mapped[int] = mapped_column(primary_key=True)
+    >>> schema.list_tables()
+    ['subject']
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+from sqlalchemy.sql.elements import quoted_name
+
+from ._naming import NAMING_CONVENTION
+from .config import config
+from .connection import Connection, as_connection
+from .errors import (
+    DataJointError,
+    SchemaDependencyError,
+    SchemaMissingError,
+    SchemaNameError,
+    TableNotDeclaredError,
+)
+
+if TYPE_CHECKING:
+    from .backends import Backend
+
+_T = TypeVar("_T", bound=type)
+
+#: Schema names: a letter or underscore, then letters, digits, ``_`` or ``$``. The limit of 63
+#: characters is PostgreSQL's, so that one name works on every backend.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; anything but "yes" (or no terminal) is no."""
+    try:
+        answer = input(f"{question} [yes/No]: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("yes", "y")
+
+
+class Schema(sa.MetaData):
+    """A database schema, its tables' MetaData and registry, and the class decorator.
+
+    Args:
+        name: the schema's name on the server. Without it, call :meth:`activate` later;
+            classes decorated before that are declared on activation.
+        context: names for resolving foreign-key references; by default the namespace of the
+            code that decorates each class.
+        connection: a :class:`dj.Connection`, a ``sqlalchemy.Engine`` or a URL; default
+            ``dj.conn()``.
+        create_schema: create the schema when it does not exist (PostgreSQL ``CREATE SCHEMA``,
+            MySQL ``CREATE DATABASE``, SQLite a new attached file). When False, a missing
+            schema is a :class:`~dj_sqla.errors.SchemaMissingError` and nothing is created.
+        create_tables: create decorated tables that are missing. When False no DDL is emitted
+            and using a missing table raises :class:`~dj_sqla.errors.TableNotDeclaredError`.
+        add_objects: more names for the context.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> schema = dj.Schema("alice_experiment", connection="sqlite://")
+        >>> schema.metadata.schema, schema.exists
+        ('alice_experiment', True)
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        *,
+        connection: Connection | sa.Engine | str | sa.URL | None = None,
+        create_schema: bool = True,
+        create_tables: bool = True,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(naming_convention=NAMING_CONVENTION)
+        self.registry = orm.registry(metadata=self)
+        self.context: dict[str, Any] | None = dict(context) if context is not None else None
+        self.add_objects: dict[str, Any] = dict(add_objects or {})
+        self.create_schema = create_schema
+        self.create_tables = create_tables
+        self.database: str | None = None
+        self._connection_arg = connection
+        self._connection: Connection | None = None
+        self._pending: list[tuple[type, dict[str, Any]]] = []
+        self._existing: set[str] = set()
+        if name is not None:
+            self.activate(name)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    @property
+    def metadata(self) -> sa.MetaData:
+        """The ``sqlalchemy.MetaData`` of this schema: the Schema itself."""
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        """The :class:`dj.Connection` the schema was activated on."""
+        return self._require_active()
+
+    def __repr__(self) -> str:
+        if self.database is None:
+            return "Schema(not activated)"
+        return f"Schema `{self.database}` on {self.connection.backend.describe_server()}"
+
+    def _require_active(self) -> Connection:
+        if self._connection is None or self.database is None:
+            raise DataJointError(
+                "The schema is not activated yet; call schema.activate('schema_name') first."
+            )
+        return self._connection
+
+    # -- activation ----------------------------------------------------------------------------
+
+    def activate(
+        self,
+        name: str | None = None,
+        *,
+        connection: Connection | sa.Engine | str | sa.URL | None = None,
+        create_schema: bool | None = None,
+        create_tables: bool | None = None,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Bind the schema to its name on the server and declare the classes decorated so far.
+
+        Costs two queries when the schema exists (does it exist, which tables does it have),
+        however many tables it holds.
+
+        Raises:
+            SchemaNameError: the name is invalid, or is the connection's default schema.
+            SchemaMissingError: the schema does not exist and ``create_schema`` is False.
+            SchemaLimitError: SQLite cannot attach another schema to the connection.
+        """
+        if self.database is not None:
+            if name in (None, self.database):
+                return
+            raise DataJointError(
+                f"The schema is already activated as `{self.database}`; make another "
+                f"dj.Schema for `{name}`."
+            )
+        if name is None:
+            raise DataJointError("Please provide a schema name to activate the schema.")
+        if create_schema is not None:
+            self.create_schema = create_schema
+        if create_tables is not None:
+            self.create_tables = create_tables
+        if add_objects:
+            self.add_objects.update(add_objects)
+        if not _NAME.fullmatch(name):
+            raise SchemaNameError(
+                f"`{name}` cannot be a schema name: use 1 to 63 letters, digits, `_` or `$`, "
+                "starting with a letter or `_`, so the name works on every backend."
+            )
+        conn = as_connection(connection if connection is not None else self._connection_arg)
+        backend = conn.backend
+        with conn.engine.connect() as sa_conn:
+            self._check_name(name, sa_conn.dialect.default_schema_name, backend, conn)
+            if backend.schema_exists(sa_conn, name):
+                backend.use_schema(sa_conn, name)
+                existing = backend.table_names(sa_conn, name)
+            elif self.create_schema:
+                backend.create_schema(sa_conn, name)
+                existing = set()
+            else:
+                raise SchemaMissingError(
+                    f"Schema `{name}` does not exist on {backend.describe_server()}, and "
+                    "create_schema=False forbids creating it. Check the name "
+                    "(dj.list_schemas() lists the existing ones) or pass create_schema=True."
+                )
+            sa_conn.commit()
+        self.schema = quoted_name(name, None)
+        self.database = name
+        self._connection = conn
+        self._existing = existing
+        conn.register_schema(self)
+        pending, self._pending = self._pending, []
+        if pending:
+            self._declare(pending)
+
+    @staticmethod
+    def _check_name(name: str, default: str | None, backend: Backend, conn: Connection) -> None:
+        if name in backend.system_schemas:
+            raise SchemaNameError(
+                f"`{name}` is reserved by {backend.name} and cannot be a dj_sqla schema; "
+                "choose another name."
+            )
+        if default is not None and name == default:
+            raise SchemaNameError(
+                f"Schema `{name}` is the default schema of the connection "
+                f"{backend.describe_server()} (the database in a MySQL URL, or the first "
+                "entry of PostgreSQL's search_path). A dj_sqla schema must not be the default "
+                "schema: Alembic and SQLAlchemy report its tables without a schema name, so "
+                "migrations would re-create or drop them. Connect without a database in the "
+                "MySQL URL (or leave search_path at `public`), or pick another schema name."
+            )
+
+    # -- the decorator -------------------------------------------------------------------------
+
+    def __call__(self, cls: _T, *, context: Mapping[str, Any] | None = None) -> _T:
+        """Decorate a class: add its table to this MetaData, map it, create it if missing.
+
+        The class is written in SQLAlchemy's declarative style (``__tablename__`` and
+        ``Mapped[...]`` annotations) without a declarative base: the schema's registry maps it.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> from sqlalchemy import select
+            >>> from sqlalchemy.orm import Mapped, mapped_column
+            >>> schema = dj.Schema("shop", connection="sqlite://")
+            >>> @schema
+            ... class Item:
+            ...     __tablename__ = "item"
+            ...     item_id: Mapped[int] = mapped_column(primary_key=True)
+            >>> print(select(Item.item_id))
+            SELECT shop.item.item_id
+            FROM shop.item
+        """
+        if "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
+            raise DataJointError(
+                f"Class {cls.__name__} is already mapped by SQLAlchemy (does it derive from a "
+                "DeclarativeBase?). Decorate a plain class: the schema maps it into "
+                "schema.registry itself."
+            )
+        names = self._context_for(context, sys._getframe(1))
+        if self.database is None:
+            self._pending.append((cls, names))
+        else:
+            self._declare([(cls, names)])
+        return cls
+
+    def _context_for(self, given: Mapping[str, Any] | None, frame: Any) -> dict[str, Any]:
+        if given is not None:
+            names = dict(given)
+        elif self.context is not None:
+            names = dict(self.context)
+        else:
+            names = {**frame.f_globals, **frame.f_locals}
+        names.update(self.add_objects)
+        return names
+
+    def _declare(self, items: list[tuple[type, dict[str, Any]]]) -> None:
+        """Map the classes, then create the tables that are missing (one transaction)."""
+        conn = self._require_active()
+        before = set(self.tables)
+        try:
+            for cls, names in items:
+                _resolve_foreign_keys(cls, names)
+                self.registry.mapped(cls)
+        except Exception:
+            for key in set(self.tables) - before:
+                self.remove(self.tables[key])
+            raise
+        tables = [self.tables[key] for key in self.tables if key not in before]
+        missing = [t for t in tables if t.name not in self._existing]
+        if missing and self.create_tables:
+            if conn.in_transaction:
+                raise DataJointError(
+                    f"Cannot create table(s) {', '.join(t.name for t in missing)} inside a "
+                    "transaction; decorate the classes before `with connection.transaction`."
+                )
+            with conn.engine.begin() as sa_conn:
+                self.create_all(sa_conn, tables=missing, checkfirst=False)
+            self._existing.update(t.name for t in missing)
+        for table in tables:
+            if table.name in self._existing:
+                conn.backend.guard_foreign_keys(table)
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    @property
+    def exists(self) -> bool:
+        """Whether the schema exists on the server now (one query)."""
+        conn = self._require_active()
+        with conn.engine.connect() as sa_conn:
+            return conn.backend.schema_exists(sa_conn, str(self.database))
+
+    def list_tables(self) -> list[str]:
+        """Names of the tables in the database schema.
+
+        Tables this Schema declares come first, parents before children; other tables of the
+        schema follow in alphabetical order.
+        """
+        conn = self._require_active()
+        with conn.engine.connect() as sa_conn:
+            present = conn.backend.table_names(sa_conn, str(self.database))
+        known = [t.name for t in self.sorted_tables if t.name in present]
+        return known + sorted(present - set(known))
+
+    def missing_table_message(self, table_name: str) -> str:
+        """The explanation given when ``table_name`` of this schema does not exist."""
+        where = f"`{self.database}`.`{table_name}`"
+        server = self.connection.backend.describe_server()
+        if not self.create_tables:
+            return (
+                f"Table {where} does not exist on {server}. Schema `{self.database}` was "
+                "activated with create_tables=False, so dj_sqla does not create tables: "
+                "create it with a migration (`alembic upgrade head`) or activate the schema "
+                "with create_tables=True."
+            )
+        return (
+            f"Table {where} does not exist on {server}; it was dropped after the schema was "
+            "activated. Activate the schema again to re-create it."
+        )
+
+    def require_table(self, table: sa.Table) -> None:
+        """Raise :class:`TableNotDeclaredError` if ``table`` is known to be missing."""
+        if table.name not in self._existing:
+            raise TableNotDeclaredError(self.missing_table_message(table.name))
+
+    # -- dropping ------------------------------------------------------------------------------
+
+    def drop(self, prompt: bool | None = None) -> None:
+        """Drop the schema with all its tables.
+
+        Args:
+            prompt: ask for confirmation first; default ``dj.config['safemode']``.
+
+        Raises:
+            SchemaDependencyError: tables in other schemas reference this one; drop those
+                schemas first.
+        """
+        conn = self._require_active()
+        name = str(self.database)
+        backend = conn.backend
+        with conn.engine.connect() as sa_conn:
+            if not backend.schema_exists(sa_conn, name):
+                return
+            dependents = backend.dependent_schemas(sa_conn, name)
+            if dependents:
+                raise SchemaDependencyError(
+                    f"Cannot drop schema `{name}`: tables in "
+                    f"{', '.join(f'`{d}`' for d in dependents)} reference it. Drop "
+                    "those schemas first."
+                )
+            if (config["safemode"] if prompt is None else prompt) and not _confirm(
+                f"Proceed to drop schema `{name}` and all its tables?"
+            ):
+                return
+            backend.drop_schema(sa_conn, name)
+            sa_conn.commit()
+        self._existing = set()
+
+
+#: Lower-case alias used by DataJoint's classic documentation (``dj.schema('name')``).
+schema = Schema
+
+
+def list_schemas(connection: Connection | sa.Engine | str | sa.URL | None = None) -> list[str]:
+    """Names of the schemas on the server (SQLite: the schema files of the store).
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> _ = dj.Schema("lab_a", connection="sqlite://")
+        >>> dj.list_schemas("sqlite://")
+        ['lab_a']
+    """
+    conn = as_connection(connection)
+    with conn.engine.connect() as sa_conn:
+        return conn.backend.list_schemas(sa_conn)
+
+
+def _resolve_foreign_keys(cls: type, names: Mapping[str, Any]) -> None:
+    """Point string foreign keys that name a class of the context at that class's column.
+
+    ``ForeignKey("Subject.subject_id")`` with ``Subject`` a mapped class (or Table) in the
+    context becomes a reference to ``Subject.__table__.c.subject_id``. A Column reference
+    works across schemas (one MetaData each), where a string cannot.
+    """
+    for value in vars(cls).values():
+        column = getattr(value, "column", value)
+        if not isinstance(column, sa.Column) or column.table is not None:
+            continue
+        for fk in list(column.foreign_keys):
+            spec = fk.target_fullname
+            *path, column_name = spec.split(".")
+            if not path or path[0] not in names:
+                continue
+            target: Any = names[path[0]]
+            for attr in path[1:]:
+                target = getattr(target, attr, None)
+            table = getattr(target, "__table__", target)
+            if not isinstance(table, sa.Table) or column_name not in table.c:
+                continue
+            replacement = sa.ForeignKey(
+                table.c[column_name],
+                name=fk.name,
+                onupdate=fk.onupdate,
+                ondelete=fk.ondelete,
+                deferrable=fk.deferrable,
+                initially=fk.initially,
+                use_alter=fk.use_alter,
+                match=fk.match,
+                comment=fk.comment,
+            )
+            # A ForeignKey hooks itself onto its column's table attachment; unhook the string
+            # one (public event API) before attaching its replacement.
+            column.foreign_keys.discard(fk)
+            event.remove(column, "after_parent_attach", fk._set_table)
+            column.append_foreign_key(replacement)

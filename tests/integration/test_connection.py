@@ -1,0 +1,125 @@
+"""dj.conn(), dj.config and transactions on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+import dj_sqla as dj
+
+
+@pytest.fixture
+def clean_default() -> Iterator[None]:
+    """Leave no default connection behind."""
+    yield
+    dj.conn(reset=True).engine.dispose()
+
+
+def test_default_connection_is_embedded_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_default: None
+) -> None:
+    for variable in ("DJ_SQLA_URL", "DJ_HOST", "DJ_BACKEND"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    conn = dj.conn(reset=True)
+    assert conn.backend.name == "sqlite"
+    assert conn is dj.conn()
+    schema = dj.schema("alice_experiment")
+    assert schema.connection is conn
+    assert (tmp_path / "dj_sqla_data" / "alice_experiment.db").exists()
+    assert dj.list_schemas() == ["alice_experiment"]
+
+
+def test_config_keys_build_the_connection(
+    backend: str, db_url: str, monkeypatch: pytest.MonkeyPatch, clean_default: None
+) -> None:
+    """DataJoint-style database.* keys (and DJ_* variables) reach every backend."""
+    monkeypatch.delenv("DJ_SQLA_URL", raising=False)
+    url = sa.make_url(db_url)
+    if backend == "sqlite":
+        settings = {"database__sqlite_dir": str(Path(str(url.database)).parent)}
+    else:
+        settings = {
+            "database__backend": backend,
+            "database__host": url.host,
+            "database__port": url.port,
+            "database__user": url.username,
+            "database__password": url.password,
+            "database__name": url.database,
+        }
+    with dj.config.override(**settings):
+        conn = dj.conn(reset=True)
+        assert conn.backend.name == backend
+        with conn.engine.connect() as c:
+            assert c.scalar(sa.select(sa.literal(1))) == 1
+    monkeypatch.setenv("DJ_SQLA_URL", db_url)
+    assert dj.conn(reset=True).engine.url == url
+
+
+def test_config_rejects_unknown_key_and_bad_boolean(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(dj.ConfigError, match=r"Unknown setting 'database\.hots'"):
+        dj.config["database.hots"] = "x"
+    monkeypatch.setenv("DJ_SAFEMODE", "maybe")
+    with pytest.raises(dj.ConfigError, match="DJ_SAFEMODE"):
+        _ = dj.config["safemode"]
+    monkeypatch.setenv("DJ_SAFEMODE", "false")
+    assert dj.config["safemode"] is False
+    with dj.config.override(safemode=True):
+        assert dj.config["safemode"] is True
+    assert dj.config["safemode"] is False
+
+
+def test_unsupported_backend_is_a_clear_error() -> None:
+    with (
+        dj.config.override(database__backend="oracle", database__host="h"),
+        pytest.raises(dj.ConfigError, match="oracle"),
+    ):
+        dj.conn(reset=True)
+
+
+def test_transaction_commits_or_rolls_back(connection: dj.Connection, new_schema: object) -> None:
+    schema = new_schema("tx")  # type: ignore[operator]
+
+    @schema
+    class Item:
+        __tablename__ = "item"
+        item_id: Mapped[int] = mapped_column(primary_key=True)
+
+    table = Item.__table__  # type: ignore[attr-defined]
+    with connection.transaction as conn:
+        assert connection.in_transaction
+        conn.execute(table.insert(), [{"item_id": 1}])
+        with connection.connect() as same:
+            assert same is conn
+    assert not connection.in_transaction
+
+    def fail_inside() -> None:
+        with connection.transaction as conn:
+            conn.execute(table.insert(), [{"item_id": 2}])
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_inside()
+    nested = connection.transaction
+    with connection.transaction, pytest.raises(dj.DataJointError, match="nested"):
+        nested.__enter__()
+    with connection.engine.connect() as conn:
+        assert conn.scalars(sa.select(table.c.item_id)).all() == [1]
+
+
+def test_declaring_inside_a_transaction_is_refused(
+    connection: dj.Connection, new_schema: object
+) -> None:
+    schema = new_schema("tx")  # type: ignore[operator]
+
+    class Item:
+        __tablename__ = "item"
+        item_id: Mapped[int] = mapped_column(primary_key=True)
+
+    with connection.transaction, pytest.raises(dj.DataJointError, match="inside a transaction"):
+        schema(Item)
+    assert schema.list_tables() == []

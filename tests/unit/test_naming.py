@@ -1,0 +1,69 @@
+"""Constraint and index names are short and identical on every dialect (no server)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from dj_sqla._naming import NAMING_CONVENTION
+
+DIALECTS = [sqlite.dialect(), mysql.dialect(), postgresql.dialect()]
+
+
+def make_tables(schema: str) -> tuple[sa.Table, sa.Table]:
+    md = sa.MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+    long = "a_very_long_table_name_that_would_overflow_identifier_limits_x"
+    parent = sa.Table(
+        long, md, sa.Column("subject_identifier_number", sa.Integer, primary_key=True)
+    )
+    child = sa.Table(
+        "#session_with_a_long_name__and_a_part",
+        md,
+        sa.Column(
+            "subject_identifier_number",
+            sa.ForeignKey(parent.c.subject_identifier_number),
+            primary_key=True,
+        ),
+        sa.Column("session_identifier_number", sa.Integer, primary_key=True),
+        sa.Column("recorded_on_a_certain_date", sa.Date, index=True),
+        sa.UniqueConstraint("recorded_on_a_certain_date", "session_identifier_number"),
+    )
+    return parent, child
+
+
+def ddl_names(table: sa.Table, dialect: sa.Dialect) -> list[str]:
+    text = str(CreateTable(table).compile(dialect=dialect))
+    text += "".join(str(CreateIndex(ix).compile(dialect=dialect)) for ix in table.indexes)
+    quote = "`" if dialect.name == "mysql" else '"'
+    names = []
+    for token in text.replace(quote, " ").replace(".", " ").split():
+        if token[:3] in ("pk_", "fk_", "ix_", "uq_"):
+            names.append(token)
+    return sorted(names)
+
+
+def test_names_identical_on_every_dialect_and_short() -> None:
+    _, child = make_tables("lab")
+    per_dialect = [ddl_names(child, d) for d in DIALECTS]
+    assert per_dialect[0] == per_dialect[1] == per_dialect[2]
+    assert {name[:3] for name in per_dialect[0]} == {"pk_", "fk_", "ix_", "uq_"}
+    assert all(len(name) <= 38 for name in per_dialect[0])
+    assert all("#" not in name for name in per_dialect[0])
+
+
+def test_names_do_not_depend_on_schema_name() -> None:
+    _, in_lab = make_tables("lab")
+    _, in_test = make_tables("test_copy_of_lab")
+    assert ddl_names(in_lab, DIALECTS[2]) == ddl_names(in_test, DIALECTS[2])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_index_names_differ_per_column_set(dialect: sa.Dialect) -> None:
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    table = sa.Table(
+        "t", md, sa.Column("a", sa.Integer, index=True), sa.Column("b", sa.Integer, index=True)
+    )
+    names = {ix.name for ix in table.indexes}
+    assert len(names) == 2
