@@ -1,0 +1,1 @@
+"""Definition text → table declarations; pure, no database."""
