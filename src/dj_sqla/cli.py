@@ -1,0 +1,94 @@
+"""The ``dj-sqla`` command (also ``python -m dj_sqla``).
+
+``dj-sqla demo`` declares the example pipeline on the default connection (the embedded SQLite
+store unless ``dj.config`` / ``DJ_SQLA_URL`` says otherwise), adds a few rows and prints what
+it did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from . import __version__, example
+from .connection import conn
+
+
+def demo(url: str | None = None) -> None:
+    """Run the demo on ``url`` (default: ``dj.conn()``)."""
+    connection = conn(url)
+    print(f"dj_sqla {__version__} demo on {connection.backend.describe_server()}")
+    pipeline = example.build(connection)
+    for schema in pipeline.schemas:
+        print(f"  {schema!r}: tables {', '.join(schema.list_tables())}")
+
+    with Session(connection.engine) as session:
+        if session.get(pipeline.Subject, 1) is None:
+            session.add_all(
+                [
+                    pipeline.Subject(subject_id=1, date_of_birth=dt.date(2026, 1, 5)),
+                    pipeline.Subject(subject_id=2, species="rat"),
+                ]
+            )
+            session.flush()
+            session.add_all(
+                [
+                    pipeline.Session(subject_id=1, session=1, session_date=dt.date(2026, 3, 1)),
+                    pipeline.Session(subject_id=1, session=2, session_date=dt.date(2026, 3, 2)),
+                    pipeline.Session(subject_id=2, session=1, session_date=dt.date(2026, 3, 1)),
+                ]
+            )
+            session.flush()
+            session.add_all(
+                pipeline.Trial(subject_id=s, session=n, trial=t, outcome=0.25 * t)
+                for s, n in ((1, 1), (1, 2), (2, 1))
+                for t in range(1, 5)
+            )
+            session.commit()
+            print("  inserted 2 subjects, 3 sessions, 12 trials")
+        else:
+            print("  the example rows exist already (run `dj-sqla demo --drop` to start over)")
+
+        Subject, Session_, Trial = pipeline.Subject, pipeline.Session, pipeline.Trial
+        query = (
+            sa.select(Subject.species, sa.func.count(Trial.trial), sa.func.avg(Trial.outcome))
+            .join(Session_, Session_.subject_id == Subject.subject_id)
+            .join(
+                Trial,
+                (Trial.subject_id == Session_.subject_id) & (Trial.session == Session_.session),
+            )
+            .group_by(Subject.species)
+            .order_by(Subject.species)
+        )
+        print("  trials per species (a join across the two schemas):")
+        for species, n, mean in session.execute(query):
+            print(f"    {species:<6} {n:>3} trials, mean outcome {mean:.3f}")
+
+
+def drop(url: str | None = None) -> None:
+    """Drop the demo's schemas (children first)."""
+    connection = conn(url)
+    pipeline = example.build(connection)
+    for schema in reversed(pipeline.schemas):
+        schema.drop(prompt=False)
+        print(f"  dropped {schema.database}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dj-sqla`` console script."""
+    parser = argparse.ArgumentParser(prog="dj-sqla", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dj_sqla {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("demo", help="declare and fill the example pipeline")
+    run.add_argument("--url", help="SQLAlchemy URL (default: dj.config / the embedded store)")
+    run.add_argument("--drop", action="store_true", help="drop the demo schemas first")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        if args.drop:
+            drop(args.url)
+        demo(args.url)
+    return 0

@@ -1,0 +1,57 @@
+"""The project's Alembic environment builds and removes the example pipeline on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+import dj_sqla as dj
+from dj_sqla import example
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def alembic_config(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Config]:
+    """An Alembic config for the project's migrations/, pointed at the test database."""
+    monkeypatch.setenv("DJ_SQLA_URL", db_url)
+    dj.conn(reset=True)
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    yield cfg
+    dj.conn(reset=True).engine.dispose()
+
+
+def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[str], str]) -> None:
+    prefix = schema_name("x").removesuffix("x")
+    schema_name("lab")  # both schemas are dropped after the test
+    schema_name("experiment")
+    alembic_config.cmd_opts = None
+    alembic_config.attributes["x"] = [f"prefix={prefix}"]
+    args = [f"prefix={prefix}"]
+
+    def run(fn: Callable[..., None], *a: str) -> None:
+        alembic_config.cmd_opts = type("Opts", (), {"x": args})()  # what `-x` would set
+        fn(alembic_config, *a)
+
+    run(command.upgrade, "head")
+    connection = dj.conn()
+    lab = dj.Schema(prefix + "lab", connection=connection, create_schema=False)
+    experiment = dj.Schema(prefix + "experiment", connection=connection, create_schema=False)
+    assert lab.list_tables() == ["alembic_version", "subject"]
+    assert sorted(experiment.list_tables()) == ["session", "trial"]
+
+    run(command.check)  # raises if autogenerate finds any difference
+
+    # the migrated tables work with the example classes (create_tables=False: no DDL)
+    pipeline = example.build(connection, prefix=prefix, create_tables=False)
+    with connection.engine.begin() as conn:
+        conn.execute(pipeline.Subject.__table__.insert(), [{"subject_id": 1, "species": "rat"}])
+
+    run(command.downgrade, "base")
+    assert lab.list_tables() == ["alembic_version"]
+    assert experiment.list_tables() == []
