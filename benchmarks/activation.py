@@ -1,0 +1,188 @@
+"""Declaring and re-activating a 30-table schema: dj_sqla against SQLAlchemy Core.
+
+Prints, per backend, the median of several runs and the ratio dj_sqla / Core, plus the
+statements each side sends (counted with an engine event listener). DESIGN.md §5 budgets:
+re-activation <= 1.5x Core ``create_all(checkfirst=True)`` and <= 5 round trips per schema;
+declaring <= 1.3x Core ``create_all``. A third row compares re-activation with SQLAlchemy's own
+declarative mapping of the same classes plus ``create_all(checkfirst=True)``: dj_sqla's classes
+are mapped classes, and mapping them is most of the time on SQLite and PostgreSQL.
+
+Usage::
+
+    python benchmarks/activation.py [--runs 7] [--backends sqlite,mysql,postgresql]
+
+Servers come from DJ_SQLA_TEST_MYSQL_URL / DJ_SQLA_TEST_POSTGRESQL_URL, or are started as
+throwaway instances (tests/servers.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import CreateSchema
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import dj_sqla as dj
+import servers
+
+N_TABLES = 30
+
+
+def dj_classes() -> list[type]:
+    """30 plain declarative classes: a chain of foreign keys, like a pipeline."""
+    classes: list[type] = []
+    for i in range(N_TABLES):
+        annotations: dict[str, Any] = {"k": Mapped[int], "v": Mapped[float], "note": Mapped[str]}
+        namespace: dict[str, Any] = {
+            "__tablename__": f"table_{i}",
+            "__annotations__": annotations,
+            "k": mapped_column(primary_key=True),
+            "v": mapped_column(sa.Double),
+            "note": mapped_column(sa.String(100), index=True),
+        }
+        if i:
+            annotations["parent"] = Mapped[int]
+            namespace["parent"] = mapped_column(sa.ForeignKey(f"table_{i - 1}.k"))
+        classes.append(type(f"Table{i}", (), namespace))
+    return classes
+
+
+def core_metadata(schema: str) -> sa.MetaData:
+    """The same 30 tables as plain Core Table objects."""
+    md = sa.MetaData(schema=schema)
+    for i in range(N_TABLES):
+        columns: list[Any] = [
+            sa.Column("k", sa.Integer, primary_key=True),
+            sa.Column("v", sa.Double),
+            sa.Column("note", sa.String(100), index=True),
+        ]
+        if i:
+            columns.append(sa.Column("parent", sa.ForeignKey(f"table_{i - 1}.k")))
+        sa.Table(f"table_{i}", md, *columns)
+    return md
+
+
+def timed(fn: Callable[[], object], engine: sa.Engine) -> tuple[float, int]:
+    """Seconds and statements of one call."""
+    count = 0
+
+    def on_execute(*_: Any) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    start = time.perf_counter()
+    try:
+        fn()
+    finally:
+        elapsed = time.perf_counter() - start
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return elapsed, count
+
+
+def bench_backend(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
+    """Rows of (workload, dj median s, core median s, dj statements, core statements)."""
+    conn = dj.Connection(url)
+    engine = conn.engine
+    with engine.connect():
+        pass  # initialise the dialect outside the timings
+    results: dict[str, tuple[list[float], list[float], int, int]] = {}
+
+    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
+        dj_time, dj_count = timed(dj_fn, engine)
+        core_time, core_count = timed(core_fn, engine)
+        times = results.setdefault(name, ([], [], dj_count, core_count))
+        times[0].append(dj_time)
+        times[1].append(core_time)
+
+    for _ in range(runs):
+        dj_name, core_name = (f"bench_{uuid.uuid4().hex[:8]}_{s}" for s in ("dj", "core"))
+
+        def dj_declare(name: str = dj_name) -> None:
+            schema = dj.Schema(name, connection=conn)
+            for cls in dj_classes():
+                schema(cls)
+
+        def core_declare(name: str = core_name) -> None:
+            md = core_metadata(name)
+            with engine.begin() as c:
+                if conn.backend.has_server_schemas:
+                    c.execute(CreateSchema(name))
+                else:
+                    conn.backend.create_schema(c, name)
+                md.create_all(c, checkfirst=False)
+
+        record("declare 30 tables", dj_declare, core_declare)
+
+        def core_activate(name: str = core_name) -> None:
+            with engine.begin() as c:
+                core_metadata(name).create_all(c, checkfirst=True)
+
+        record("re-activate 30 existing", dj_declare, core_activate)
+
+        def orm_activate(name: str = core_name) -> None:
+            # the fairer baseline for mapped classes: SQLAlchemy's own declarative mapping
+            registry = orm.registry(metadata=sa.MetaData(schema=name))
+            for cls in dj_classes():
+                registry.mapped(cls)
+            with engine.begin() as c:
+                registry.metadata.create_all(c, checkfirst=True)
+
+        record("re-activate vs ORM mapping", dj_declare, orm_activate)
+        with engine.begin() as c:
+            for name in (dj_name, core_name):
+                conn.backend.drop_schema(c, name)
+    engine.dispose()
+    return [
+        (name, statistics.median(d), statistics.median(c), nd, nc)
+        for name, (d, c, nd, nc) in results.items()
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--backends", default="sqlite,mysql,postgresql")
+    args = parser.parse_args()
+    started: list[servers.Server] = []
+    env = {"mysql": "DJ_SQLA_TEST_MYSQL_URL", "postgresql": "DJ_SQLA_TEST_POSTGRESQL_URL"}
+    start = {"mysql": servers.start_mariadb, "postgresql": servers.start_postgresql}
+    print(
+        f"{'backend':<11} {'workload':<25} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
+        f"{'dj stmts':>8} {'Core stmts':>10}"
+    )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for backend in args.backends.split(","):
+                if backend == "sqlite":
+                    url = f"sqlite:///{tmp}/main.db"
+                else:
+                    url = os.environ.get(env[backend], "")
+                    if not url:
+                        started.append(start[backend]())
+                        url = started[-1].url
+                for name, d, c, nd, nc in bench_backend(url, args.runs):
+                    print(
+                        f"{backend:<11} {name:<25} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} "
+                        f"{nd:>8} {nc:>10}"
+                    )
+    finally:
+        for server in started:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

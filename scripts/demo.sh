@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The project's main job: scripts/demo.sh [dj-sqla demo arguments...]
+#
+# Creates .venv when missing (installing Debian's python3-venv first if needed, as root),
+# installs dj_sqla into it and runs the demo on the embedded SQLite default (./dj_sqla_data),
+# unless DJ_SQLA_URL or --url names another database.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ ! -x .venv/bin/python ]]; then
+    if ! { command -v python3 && python3 -c 'import venv, ensurepip'; } >/dev/null 2>&1; then
+        if ((EUID != 0)); then
+            echo "scripts/demo.sh: install python3 and python3-venv first" >&2
+            exit 1
+        fi
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+            python3 python3-venv python3-pip
+    fi
+    python3 -m venv .venv
+fi
+.venv/bin/pip install -q -e .
+exec .venv/bin/dj-sqla demo "$@"

@@ -1,0 +1,33 @@
+"""The `dj-sqla demo` main job on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import dj_sqla as dj
+from dj_sqla import cli, example
+
+
+@pytest.fixture
+def demo_url(db_url: str) -> Iterator[str]:
+    """The test database; the demo's fixed-name schemas are dropped afterwards."""
+    yield db_url
+    cli.drop(db_url)
+    dj.conn(reset=True).engine.dispose()
+
+
+def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "--url", demo_url]) == 0
+    first = capsys.readouterr().out
+    assert f"Schema `{example.DEMO_PREFIX}lab`" in first
+    assert "tables session, trial" in first
+    assert "inserted 2 subjects, 3 sessions, 12 trials" in first
+    assert "mouse    8 trials, mean outcome 0.625" in first
+    assert cli.main(["demo", "--url", demo_url]) == 0
+    assert "exist already" in capsys.readouterr().out
+    assert cli.main(["demo", "--drop", "--url", demo_url]) == 0
+    again = capsys.readouterr().out
+    assert f"dropped {example.DEMO_PREFIX}experiment" in again
+    assert "inserted 2 subjects" in again
