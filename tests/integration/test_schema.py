@@ -87,8 +87,10 @@ def test_create_schema_false_uses_existing_schema(
 
 @pytest.mark.parametrize("bad", ["", "1abc", "a-b", "x" * 64, "has space"])
 def test_invalid_schema_name(connection: dj.Connection, bad: str) -> None:
+    before = dj.list_schemas(connection)
     with pytest.raises(dj.SchemaNameError, match="cannot be a schema name"):
         dj.Schema(bad, connection=connection)
+    assert dj.list_schemas(connection) == before
 
 
 # -- the decorator -----------------------------------------------------------------------------
