@@ -187,3 +187,23 @@ def count_statements(engine: sa.Engine) -> Iterator[Statements]:
 def statements() -> Callable[[sa.Engine], Any]:
     """``with statements(engine) as seen:`` records the SQL sent in the block."""
     return count_statements
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print how many tests passed and failed on each backend."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "xfailed", "xpassed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", "call") != "call" and outcome == "passed":
+                continue
+            params = nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in nodeid else []
+            backend_id = next((b for b in ALL_BACKENDS if b in params), "no database")
+            per = counts.setdefault(backend_id, {})
+            per[outcome] = per.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.section("tests per backend")
+        for name in (*ALL_BACKENDS, "no database"):
+            if name in counts:
+                text = ", ".join(f"{n} {o}" for o, n in sorted(counts[name].items()))
+                terminalreporter.write_line(f"{name:<12} {text}")
