@@ -57,7 +57,7 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
 fi
-# TODO: switch to `pip install --group test` (pip >= 25.1) once that is the norm.
+# pytest is named explicitly: `pip install --group test` needs pip >= 25.1, newer than many venvs have.
 .venv/bin/pip install -q -e '.[pandas]' pytest
 
 status=0
