@@ -28,16 +28,23 @@ from .errors import (
     UnknownAttributeError,
 )
 from .schemas import Schema, list_schemas, schema
+from .table import Computed, Heading, Imported, Lookup, Manual, Part
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Computed",
     "ConfigError",
     "Connection",
     "DataJointError",
     "DefinitionError",
     "DuplicateError",
+    "Heading",
+    "Imported",
+    "Lookup",
+    "Manual",
     "MissingParentError",
+    "Part",
     "QueryError",
     "Schema",
     "SchemaDependencyError",

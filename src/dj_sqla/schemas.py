@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import quoted_name
 from ._naming import NAMING_CONVENTION
 from .config import config
 from .connection import Connection, as_connection
+from .declare.tables import attach_parts, build_class_tables, map_class
 from .errors import (
     DataJointError,
     SchemaDependencyError,
@@ -40,6 +41,7 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
+from .table import TIERS, Lookup, Part, UserTable
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -237,7 +239,17 @@ class Schema(sa.MetaData):
             SELECT shop.item.item_id
             FROM shop.item
         """
-        if "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
+        if isinstance(cls, type) and issubclass(cls, UserTable):
+            if cls in TIERS or issubclass(cls, Part):
+                raise DataJointError(
+                    f"Cannot decorate {cls.__name__}: Part tables are declared with their "
+                    "master (nest the Part class inside it and decorate the master)."
+                    if issubclass(cls, Part)
+                    else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
+                )
+            if "__table__" in cls.__dict__:
+                raise DataJointError(f"Class {cls.__name__} is already declared.")
+        elif "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
             raise DataJointError(
                 f"Class {cls.__name__} is already mapped by SQLAlchemy (does it derive from a "
                 "DeclarativeBase?). Decorate a plain class: the schema maps it into "
@@ -261,17 +273,30 @@ class Schema(sa.MetaData):
         return names
 
     def _declare(self, items: list[tuple[type, dict[str, Any]]]) -> None:
-        """Map the classes, then create the tables that are missing (one transaction)."""
+        """Build and map the classes, then create the missing tables in one transaction.
+
+        Nothing is created when any definition fails: Tables are built (and checked) first,
+        classes are mapped afterwards, and the DDL runs last.
+        """
         conn = self._require_active()
         before = set(self.tables)
+        tiers: list[tuple[type[UserTable], sa.Table]] = []
         try:
             for cls, names in items:
-                _resolve_foreign_keys(cls, names)
-                self.registry.mapped(cls)
+                if issubclass(cls, UserTable):
+                    tiers.extend(build_class_tables(self, cls, names, conn.backend))
+                else:
+                    _resolve_foreign_keys(cls, names)
+                    self.registry.mapped(cls)
         except Exception:
             for key in set(self.tables) - before:
                 self.remove(self.tables[key])
             raise
+        for cls, table in tiers:
+            map_class(self, cls, table)
+        for cls, _ in items:
+            if issubclass(cls, UserTable):
+                attach_parts(cls)
         tables = [self.tables[key] for key in self.tables if key not in before]
         missing = [t for t in tables if t.name not in self._existing]
         if missing and self.create_tables:
@@ -280,12 +305,37 @@ class Schema(sa.MetaData):
                     f"Cannot create table(s) {', '.join(t.name for t in missing)} inside a "
                     "transaction; decorate the classes before `with connection.transaction`."
                 )
-            with conn.engine.begin() as sa_conn:
-                self.create_all(sa_conn, tables=missing, checkfirst=False)
-            self._existing.update(t.name for t in missing)
+            self._create(conn, missing)
         for table in tables:
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)
+        for cls, table in tiers:
+            if issubclass(cls, Lookup) and cls.contents and table.name in self._existing:
+                cls.insert(list(cls.contents), skip_duplicates=True)  # type: ignore[arg-type]
+
+    def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """CREATE the tables in one transaction; where DDL is not transactional (MySQL),
+        drop what was created before the failure so nothing is left half-declared."""
+        created: list[sa.Table] = []
+
+        def track(target: sa.Table, connection: Any, **kw: Any) -> None:
+            created.append(target)
+
+        for table in tables:
+            event.listen(table, "after_create", track)
+        try:
+            with conn.engine.begin() as sa_conn:
+                self.create_all(sa_conn, tables=tables, checkfirst=False)
+        except Exception:
+            if created and conn.backend.has_nontransactional_ddl:
+                with conn.engine.begin() as sa_conn:
+                    for table in reversed(created):
+                        table.drop(sa_conn, checkfirst=True)
+            raise
+        finally:
+            for table in tables:
+                event.remove(table, "after_create", track)
+        self._existing.update(t.name for t in tables)
 
     # -- inspection ----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from sqlalchemy.schema import CreateSchema, DropSchema
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
+
+    from ..types import TypeSpec
 
 # information_schema.referential_constraints is standard SQL, and MySQL/MariaDB and
 # PostgreSQL both fill constraint_schema (the child's schema) and unique_constraint_schema
@@ -20,6 +23,25 @@ _referential_constraints = sa.table(
     sa.column("unique_constraint_schema"),
     schema="information_schema",
 )
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    """A foreign key as stored: local columns → referred schema, table and columns."""
+
+    columns: tuple[str, ...]
+    referred_schema: str
+    referred_table: str
+    referred_columns: tuple[str, ...]
+
+
+@dataclass
+class Annotations:
+    """What :meth:`Backend.read_annotations` reads back for one table."""
+
+    table_comment: str
+    column_comments: dict[str, str]
+    foreign_keys: list[ForeignKeyInfo] = field(default_factory=list)
 
 
 class Backend:
@@ -42,6 +64,10 @@ class Backend:
     system_schemas: ClassVar[frozenset[str]] = frozenset()
     #: How the "table does not exist" error names the table; group 1 is the name.
     missing_table_pattern: ClassVar[re.Pattern[str] | None] = None
+    #: True when a failed CREATE cannot be rolled back (MySQL commits each DDL statement).
+    has_nontransactional_ddl: ClassVar[bool] = False
+    #: Longest table name the backend accepts.
+    max_table_name_length: ClassVar[int] = 63
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -97,6 +123,33 @@ class Backend:
             return None
         match = self.missing_table_pattern.search(str(error))
         return match.group(1).replace("`", "").replace('"', "") if match else None
+
+    def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
+        """``"duplicate"``, ``"foreign_key"`` or None for an IntegrityError."""
+        return None
+
+    def type_limit(self, spec: TypeSpec) -> str | None:
+        """Why the backend cannot store ``spec`` exactly, or None when it can."""
+        return None
+
+    def read_annotations(self, conn: Connection, table: sa.Table) -> Annotations:
+        """The table comment, column comments and foreign keys as stored in the database."""
+        insp = sa.inspect(conn)
+        schema, name = table.schema, table.name
+        comments = {c["name"]: c.get("comment") or "" for c in insp.get_columns(name, schema)}
+        return Annotations(
+            table_comment=insp.get_table_comment(name, schema).get("text") or "",
+            column_comments=comments,
+            foreign_keys=[
+                ForeignKeyInfo(
+                    tuple(fk["constrained_columns"]),
+                    str(fk["referred_schema"] or schema),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                )
+                for fk in insp.get_foreign_keys(name, schema)
+            ],
+        )
 
     # -- hooks used by the schema module ---------------------------------------------------------
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from .base import ServerBackend
 
 
@@ -21,3 +23,11 @@ class MySQLBackend(ServerBackend):
     system_schemas = frozenset({"information_schema", "mysql", "performance_schema", "sys"})
     # error 1146: Table 'alice.mouse' doesn't exist
     missing_table_pattern = re.compile(r"\(1146, \"Table '([^']+)' doesn't exist")
+    max_table_name_length = 64
+    has_nontransactional_ddl = True
+
+    def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
+        """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""
+        code = getattr(error.orig, "args", (None,))[0]
+        kinds = {1062: "duplicate", 1451: "foreign_key", 1452: "foreign_key"}
+        return kinds.get(code) if isinstance(code, int) else None

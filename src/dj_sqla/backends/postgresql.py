@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.schema import DropSchema
 
 from .base import ServerBackend
@@ -27,6 +28,11 @@ class PostgreSQLBackend(ServerBackend):
     system_schemas = frozenset({"information_schema", "pg_catalog", "pg_toast"})
     # psycopg2.errors.UndefinedTable: relation "alice.mouse" does not exist
     missing_table_pattern = re.compile(r'relation "([^"]+)" does not exist')
+
+    def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
+        """SQLSTATE 23505 is a unique violation, 23503 a foreign-key violation."""
+        code = getattr(error.orig, "pgcode", None)
+        return {"23505": "duplicate", "23503": "foreign_key"}.get(str(code))
 
     def drop_schema(self, conn: Connection, name: str) -> None:
         """Drop the schema with its tables, enum types and sequences (``CASCADE``)."""

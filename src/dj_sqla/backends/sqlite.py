@@ -32,11 +32,15 @@ from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
 from ..errors import SchemaLimitError
-from .base import Backend
+from ..types import sqlite_limit
+from . import _sqlite_ddl
+from .base import Annotations, Backend
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
     from sqlalchemy.pool import ConnectionPoolEntry
+
+    from ..types import TypeSpec
 
 MAIN_FILE = "main.db"
 SUFFIX = ".db"
@@ -223,6 +227,25 @@ class SQLiteBackend(Backend):
     def table_names(self, conn: Connection, schema: str) -> set[str]:
         """Tables in the attached file ``schema``."""
         return set(sa.inspect(conn).get_table_names(schema=schema))
+
+    # -- declarations --------------------------------------------------------------------------
+
+    def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
+        """SQLite names the failed constraint in the message (triggers use the FK wording)."""
+        message = str(error.orig)
+        if message.startswith("UNIQUE constraint failed"):
+            return "duplicate"
+        if message.startswith("FOREIGN KEY constraint failed"):
+            return "foreign_key"
+        return None
+
+    def type_limit(self, spec: TypeSpec) -> str | None:
+        """SQLite stores integers in 64 signed bits and decimals as doubles."""
+        return sqlite_limit(spec)
+
+    def read_annotations(self, conn: Connection, table: sa.Table) -> Annotations:
+        """Comments and cross-schema foreign keys live in the stored CREATE TABLE text."""
+        return _sqlite_ddl.read_annotations(conn, table)
 
     # -- cross-schema foreign keys -------------------------------------------------------------
 

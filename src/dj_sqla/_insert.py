@@ -1,0 +1,108 @@
+"""Inserting rows into a declared table: one transaction, clear errors.
+
+This is the minimal insert used by ``Table.insert`` and Lookup ``contents``; the data-operations
+work extends it (other row formats, replace, fast paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .errors import DuplicateError, MissingParentError, UnknownAttributeError
+
+if TYPE_CHECKING:
+    from .schemas import Schema
+
+
+def _as_dicts(
+    table: sa.Table, rows: Iterable[Mapping[str, Any] | Sequence[Any]], ignore_extra: bool
+) -> list[dict[str, Any]]:
+    names = table.c.keys()
+    known = set(names)
+    result = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            values = dict(row)
+        else:
+            positional = list(row)
+            if len(positional) != len(names):
+                raise UnknownAttributeError(
+                    f"Row {tuple(positional)!r} for `{table.fullname}` has {len(positional)} "
+                    f"values; the table has {len(names)} attributes ({', '.join(names)})."
+                )
+            values = dict(zip(names, positional, strict=True))
+        extra = [k for k in values if k not in known]
+        if extra:
+            if not ignore_extra:
+                raise UnknownAttributeError(
+                    f"`{extra[0]}` is not an attribute of `{table.fullname}` (row {values!r}); "
+                    f"its attributes are {', '.join(names)}. Pass ignore_extra_fields=True "
+                    "to drop unknown fields."
+                )
+            values = {k: v for k, v in values.items() if k in known}
+        result.append(values)
+    return result
+
+
+def _existing_keys(
+    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
+) -> set[tuple[Any, ...]]:
+    """Primary keys among ``rows`` that the table holds already (one query)."""
+    key = list(table.primary_key.columns)
+    wanted = [tuple(row.get(c.name) for c in key) for row in rows]
+    if len(key) == 1:
+        condition: Any = key[0].in_([w[0] for w in wanted])
+    else:
+        condition = sa.or_(
+            *(sa.and_(*(c == v for c, v in zip(key, w, strict=True))) for w in wanted)
+        )
+    return {tuple(r) for r in conn.execute(sa.select(*key).where(condition))}
+
+
+def insert_rows(
+    schema: Schema,
+    table: sa.Table,
+    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    *,
+    skip_duplicates: bool = False,
+    ignore_extra_fields: bool = False,
+) -> int:
+    """Insert ``rows`` into ``table`` atomically; return how many were inserted.
+
+    Raises:
+        UnknownAttributeError: a row names an attribute the table lacks.
+        DuplicateError: a row repeats a stored primary key (or unique index).
+        MissingParentError: a row references a parent row that does not exist.
+    """
+    prepared = _as_dicts(table, rows, ignore_extra_fields)
+    if not prepared:
+        return 0
+    connection = schema.connection
+    with connection.connect() as conn:
+        if skip_duplicates:
+            existing = _existing_keys(conn, table, prepared)
+            key = [c.name for c in table.primary_key.columns]
+            prepared = [r for r in prepared if tuple(r.get(k) for k in key) not in existing]
+            if not prepared:
+                return 0
+        try:
+            conn.execute(table.insert(), prepared)  # the transaction rolls back on error
+        except sa.exc.IntegrityError as err:
+            kind = connection.backend.integrity_kind(err)
+            where = f"`{table.schema}`.`{table.name}`"
+            if kind == "duplicate":
+                raise DuplicateError(
+                    f"Duplicate entry in {where}: a row repeats a stored primary key or unique "
+                    f"value; nothing was inserted. Use skip_duplicates=True to skip such rows. "
+                    f"({err.orig})"
+                ) from err
+            if kind == "foreign_key":
+                raise MissingParentError(
+                    f"Cannot insert into {where}: a row references a parent row that does not "
+                    f"exist; nothing was inserted. Insert the parent first. ({err.orig})"
+                ) from err
+            raise
+    return len(prepared)

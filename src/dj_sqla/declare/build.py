@@ -1,0 +1,247 @@
+"""Parsed definitions → ``sqlalchemy.Table`` objects (pure: no database is touched).
+
+Foreign keys follow DataJoint's meaning: the child gets a copy of each primary-key attribute of
+the parent (renamed by ``.proj(new='old')``), in the primary key when the ``->`` line is above
+``---``, and the constraint is ``ON UPDATE CASCADE ON DELETE RESTRICT``. Each column's comment
+holds ``:type:comment``, the declared type followed by the user's comment, as DataJoint 2
+stores it, so the declaration can be read back from the database.
+
+Example:
+    >>> import sqlalchemy as sa
+    >>> from dj_sqla.declare.parser import parse_definition
+    >>> md = sa.MetaData(schema="lab")
+    >>> t = build_table(md, "mouse", parse_definition("mouse_id : int32\\n---\\nsex : char(1)"),
+    ...                 resolve=lambda ref, line: None)
+    >>> [c.name for c in t.primary_key], t.c.sex.comment
+    (['mouse_id'], ':char(1):')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import DefinitionError
+from ..types import TypeSpec, resolve_type
+from .parser import Attribute, Definition, ForeignKeyRef
+
+#: A number literal allowed as a bare default (anything else must be quoted).
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_KEYWORDS = {"current_timestamp": sa.text("CURRENT_TIMESTAMP")}
+_BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What dj_sqla knows about one column beyond SQLAlchemy's Column (stored in ``info``)."""
+
+    spec: TypeSpec
+    comment: str
+
+
+def comment_marker(spec_name: str, comment: str) -> str:
+    """The column comment that stores the declared type: ``:type:comment``."""
+    return f":{spec_name}:{comment}"
+
+
+def parse_marker(text: str | None) -> tuple[str, str] | None:
+    """Split a ``:type:comment`` column comment; None when the comment has no marker.
+
+    The type ends at the first ``:`` outside quotes and parentheses (enum values may hold ``:``).
+    """
+    if not text or not text.startswith(":"):
+        return None
+    depth, quote = 0, ""
+    for i, ch in enumerate(text[1:], start=1):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == ":" and depth == 0:
+            return text[1:i], text[i + 1 :]
+    return None
+
+
+def _fail(table: str, line: int, text: str, problem: str) -> DefinitionError:
+    return DefinitionError(f"Table `{table}`, line {line}: `{text}` — {problem}")
+
+
+def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
+    """The server default for an attribute, never built by pasting user text into SQL."""
+    raw = attr.default
+    if raw is None:
+        return None
+    if spec.is_blob:
+        raise _fail(
+            table,
+            attr.line,
+            attr.text,
+            "blob attributes can only default to null; write `= null` or remove the default.",
+        )
+    lowered = raw.lower()
+    if lowered in _KEYWORDS:
+        return _KEYWORDS[lowered]
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1].replace(raw[0] * 2, raw[0])  # SQLAlchemy quotes it for the backend
+    if lowered in _BOOLEANS:
+        return sa.true() if _BOOLEANS[lowered] else sa.false()
+    if _NUMBER.fullmatch(raw):
+        return sa.literal_column(raw)  # validated number literal
+    raise _fail(
+        table,
+        attr.line,
+        attr.text,
+        f"the default `{raw}` is not a number, a quoted string, true/false, null or "
+        "CURRENT_TIMESTAMP; quote text defaults.",
+    )
+
+
+#: ``resolve(ref, line)`` returns the parent Table and the ColumnInfo of its columns, or raises.
+Resolver = Callable[[ForeignKeyRef, int], "tuple[sa.Table, dict[str, ColumnInfo]] | None"]
+
+
+def build_table(
+    metadata: sa.MetaData,
+    name: str,
+    definition: Definition,
+    *,
+    resolve: Resolver,
+    dialect_name: str | None = None,
+) -> sa.Table:
+    """Create the ``sqlalchemy.Table`` for ``definition`` in ``metadata``.
+
+    Args:
+        metadata: the schema's MetaData; the table is added to it.
+        name: the SQL table name.
+        definition: the parsed definition.
+        resolve: looks up the parent of a foreign-key line.
+        dialect_name: unused for now; SQLite limits are checked when declaring.
+
+    Raises:
+        DefinitionError: naming the table, line and text.
+    """
+    columns: dict[str, sa.Column[Any]] = {}
+    infos: dict[str, ColumnInfo] = {}
+    constraints: list[Any] = []
+
+    def add_column(column: sa.Column[Any], info: ColumnInfo, line: int, text: str) -> None:
+        if column.name in columns:
+            raise _fail(
+                name,
+                line,
+                text,
+                f"attribute `{column.name}` is already defined; rename one of them "
+                "(for a foreign key, with `.proj(new_name='old_name')`).",
+            )
+        column.info["dj"] = info
+        columns[column.name] = column
+        infos[column.name] = info
+
+    for item in definition.items:
+        if isinstance(item, Attribute):
+            spec = resolve_type(item.type, table=name, line=item.line, attribute=item.name)
+            if item.in_key and (spec.is_blob or spec.is_json):
+                raise _fail(
+                    name,
+                    item.line,
+                    item.text,
+                    "blob and json attributes cannot be in the primary key; move the line "
+                    "below `---`.",
+                )
+            if item.auto_increment and not spec.is_integer:
+                raise _fail(
+                    name,
+                    item.line,
+                    item.text,
+                    "auto_increment needs an integer type such as int32 or int64.",
+                )
+            sa_type = spec.sa_type
+            if item.auto_increment:
+                # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY
+                sa_type = sa_type.with_variant(sa.Integer(), "sqlite")
+            column = sa.Column(
+                item.name,
+                sa_type,
+                primary_key=item.in_key,
+                nullable=item.nullable,
+                server_default=_server_default(item, spec, name),
+                autoincrement=item.auto_increment,
+                # auto_increment is kept in the marker: reflection cannot tell it on SQLite
+                comment=comment_marker(
+                    spec.name + (" auto_increment" if item.auto_increment else ""), item.comment
+                ),
+            )
+            add_column(column, ColumnInfo(spec, item.comment), item.line, item.text)
+            continue
+        found = resolve(item, item.line)
+        if found is None:
+            raise _fail(name, item.line, item.text, "the referenced table is not declared.")
+        parent, parent_infos = found
+        renames = {old: new for new, old in item.renames}
+        unknown = set(renames) - {c.name for c in parent.primary_key}
+        if unknown:
+            raise _fail(
+                name,
+                item.line,
+                item.text,
+                f"{', '.join(sorted(unknown))} is not in the primary key of `{parent.name}`; "
+                "`.proj(new='old')` can only rename its primary-key attributes.",
+            )
+        local: list[str] = []
+        for parent_column in parent.primary_key:
+            new_name = renames.get(parent_column.name, parent_column.name)
+            info = parent_infos[parent_column.name]
+            existing = columns.get(new_name)
+            if existing is not None and existing.info["dj"].spec.name == info.spec.name:
+                local.append(new_name)  # two parents share this attribute (same lineage)
+                continue
+            column = sa.Column(
+                new_name,
+                info.spec.sa_type,
+                primary_key=item.in_key,
+                nullable=item.nullable,
+                autoincrement=False,
+                comment=comment_marker(info.spec.name, info.comment),
+            )
+            add_column(column, info, item.line, item.text)
+            local.append(new_name)
+        constraints.append(
+            sa.ForeignKeyConstraint(
+                local,
+                list(parent.primary_key),
+                onupdate="CASCADE",
+                ondelete="RESTRICT",
+            )
+        )
+        if item.unique:
+            constraints.append(sa.UniqueConstraint(*local))
+
+    if not any(c.primary_key for c in columns.values()):
+        raise DefinitionError(
+            f"Table `{name}` has no primary key: declare at least one attribute or `->` "
+            "above `---`."
+        )
+    for index in definition.indexes:
+        missing = [a for a in index.attributes if a not in columns]
+        if missing:
+            raise _fail(
+                name,
+                index.line,
+                index.text,
+                f"{', '.join(missing)} is not an attribute of the table; index declared "
+                "attributes only.",
+            )
+        constraints.append(sa.Index(None, *index.attributes, unique=index.unique))
+    return sa.Table(
+        name,
+        metadata,
+        *columns.values(),
+        *constraints,
+        comment=definition.comment or None,
+    )

@@ -1,0 +1,138 @@
+"""Table in the database → definition text (``Table.describe()``).
+
+Everything comes from what the database stores: the declared types and comments from the
+``:type:comment`` column comments (SQLite: the annotated CREATE statement), primary key,
+foreign keys, defaults and indexes from SQLAlchemy's inspector. Declaring the returned text
+gives an identical table.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .build import parse_marker
+
+if TYPE_CHECKING:
+    from ..backends.base import ForeignKeyInfo
+    from ..schemas import Schema
+
+# server defaults as the backends report them: 'U'::character varying, ('U'), b'1', ...
+_CAST = re.compile(r"::[\w\s.\"]+(\[\])?$")
+
+
+def _default_text(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = raw.strip()
+    while len(text) > 1 and text[0] == "(" and text[-1] == ")":
+        text = text[1:-1].strip()
+    text = _CAST.sub("", text)
+    if text.upper() in ("NULL", ""):
+        return None
+    if text.lower() in ("current_timestamp", "current_timestamp()", "now()"):
+        return "CURRENT_TIMESTAMP"
+    if text.lower() in ("true", "false"):
+        return text.lower()
+    if text.startswith("'") and text.endswith("'"):
+        return text
+    return text
+
+
+def _names(index: Any) -> tuple[str, ...]:
+    """An index's column names (expression indexes have None entries, shown as `?`)."""
+    return tuple(name or "?" for name in index["column_names"])
+
+
+def _class_name(schema: Schema, referred_schema: str, referred_table: str) -> str:
+    """How the definition names the parent: its class name, qualified for parts."""
+    for mapper in schema.registry.mappers if referred_schema == schema.database else ():
+        if getattr(mapper.local_table, "name", None) == referred_table:
+            return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
+    connection = schema.connection
+    other = connection._schemas.get(referred_schema)
+    if other is not None:
+        for mapper in other.registry.mappers:
+            if getattr(mapper.local_table, "name", None) == referred_table:
+                return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
+    return referred_table
+
+
+def describe_table(schema: Schema, table: sa.Table) -> str:
+    """The definition text of ``table`` as stored in the database."""
+    backend = schema.connection.backend
+    with schema.connection.engine.connect() as conn:
+        insp = sa.inspect(conn)
+        columns = insp.get_columns(table.name, table.schema)
+        key = list(insp.get_pk_constraint(table.name, table.schema)["constrained_columns"])
+        indexes = insp.get_indexes(table.name, table.schema)
+        uniques = insp.get_unique_constraints(table.name, table.schema)
+        notes = backend.read_annotations(conn, table)
+
+    fk_by_first: dict[str, ForeignKeyInfo] = {}
+    fk_columns: set[str] = set()
+    for fk in notes.foreign_keys:
+        if fk.columns[0] not in fk_by_first:
+            fk_by_first[fk.columns[0]] = fk
+        fk_columns.update(fk.columns)
+    unique_sets = {tuple(u["column_names"]) for u in uniques}
+    unique_sets |= {_names(ix) for ix in indexes if ix.get("unique")}
+
+    def fk_line(fk: ForeignKeyInfo, nullable: bool) -> str:
+        options = []
+        if nullable:
+            options.append("nullable")
+        if tuple(fk.columns) in unique_sets:
+            options.append("unique")
+        name = _class_name(schema, fk.referred_schema, fk.referred_table)
+        if table.name.startswith(fk.referred_table + "__") and fk.referred_schema == table.schema:
+            name = "master"
+        pairs = zip(fk.columns, fk.referred_columns, strict=True)
+        renames = [f"{new}='{old}'" for new, old in pairs if new != old]
+        text = "-> " + (f"[{', '.join(options)}] " if options else "") + name
+        return text + (f".proj({', '.join(renames)})" if renames else "")
+
+    by_name = {c["name"]: c for c in columns}
+    key_lines: list[str] = []
+    other_lines: list[str] = []
+    done: set[str] = set()
+    for column in columns:
+        name = column["name"]
+        if name in done:
+            continue
+        in_key = name in key
+        target = key_lines if in_key else other_lines
+        if name in fk_by_first:
+            fk = fk_by_first[name]
+            nullable = not in_key and all(by_name[c]["nullable"] for c in fk.columns)
+            target.append(fk_line(fk, nullable))
+            done.update(fk.columns)
+            continue
+        if name in fk_columns:
+            continue  # a later column of a foreign key listed above
+        marker = parse_marker(notes.column_comments.get(name))
+        type_name, comment = marker if marker else (str(column["type"]).lower(), "")
+        # an auto_increment column's server default is the backend's sequence (nextval(...))
+        auto = type_name.endswith("auto_increment")
+        default = None if auto else _default_text(column.get("default"))
+        if column["nullable"] and not in_key:
+            default_part = " = null"
+        elif default is not None:
+            default_part = f" = {default}"
+        else:
+            default_part = ""
+        # auto_increment is part of the stored type marker
+        line = f"{name}{default_part} : {type_name}"
+        target.append(line + (f"  # {comment}" if comment else ""))
+        done.add(name)
+
+    fk_sets = {tuple(fk.columns) for fk in notes.foreign_keys}
+    index_lines = [
+        ("unique " if ix.get("unique") else "") + f"index({', '.join(_names(ix))})"
+        for ix in indexes
+        if _names(ix) not in fk_sets and not ix.get("duplicates_constraint")
+    ]
+    header = [f"# {notes.table_comment}"] if notes.table_comment else []
+    return "\n".join([*header, *key_lines, "---", *other_lines, *index_lines]) + "\n"

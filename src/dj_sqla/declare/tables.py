@@ -1,0 +1,137 @@
+"""Tier classes → Tables in a schema's MetaData → mapped classes.
+
+Building is separate from mapping: a class (and its parts) is mapped only after every Table of
+the batch was built, because SQLAlchemy cannot un-map a class when a later definition fails.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..errors import DefinitionError
+from ..table import (
+    RESERVED_ATTRIBUTES,
+    Attribute,
+    Heading,
+    Part,
+    UserTable,
+    parts_of,
+    table_name_for,
+)
+from .build import ColumnInfo, build_table
+from .parser import ForeignKeyRef, parse_definition
+
+if TYPE_CHECKING:
+    from ..backends import Backend
+    from ..schemas import Schema
+
+Built = list[tuple[type[UserTable], sa.Table]]
+
+
+def _infos(table: sa.Table) -> dict[str, ColumnInfo]:
+    return {c.name: c.info["dj"] for c in table.columns if "dj" in c.info}
+
+
+def _check_name(name: str, cls: type, backend: Backend) -> None:
+    limit = backend.max_table_name_length
+    if len(name) > limit:
+        raise DefinitionError(
+            f"Table `{name}` (class {cls.__name__}) has a {len(name)}-character name; "
+            f"{backend.name} allows at most {limit}. Shorten the class name."
+        )
+
+
+def build_class_tables(
+    schema: Schema, cls: type[UserTable], names: dict[str, Any], backend: Backend
+) -> Built:
+    """Build the Table of ``cls`` and of its parts into ``schema`` (nothing is mapped yet)."""
+    built: Built = []
+    tables: dict[type, sa.Table] = {}
+
+    def build(table_cls: type[UserTable], name: str, context: dict[str, Any]) -> sa.Table:
+        _check_name(name, table_cls, backend)
+        definition = parse_definition(table_cls.definition, table=name)
+
+        def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
+            target_text = ".".join(ref.target)
+            if ref.target[0] not in context:
+                raise DefinitionError(
+                    f"Table `{name}`, line {line}: `{ref.text}` — `{ref.target[0]}` is not "
+                    "defined where the class is decorated; import it, or pass it in the "
+                    "schema's context / add_objects."
+                )
+            target: Any = context[ref.target[0]]
+            for attr in ref.target[1:]:
+                target = getattr(target, attr, None)
+            if target in tables:
+                return tables[target], _infos(tables[target])
+            if not (isinstance(target, type) and issubclass(target, UserTable)):
+                raise DefinitionError(
+                    f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not a "
+                    "dj_sqla table class; reference a class derived from dj.Manual, dj.Lookup, "
+                    "dj.Imported, dj.Computed or dj.Part."
+                )
+            parent = target.__dict__.get("__table__")
+            if parent is None:
+                raise DefinitionError(
+                    f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not "
+                    "declared yet; decorate it with its schema before this class."
+                )
+            return parent, _infos(parent)
+
+        table = build_table(schema, name, definition, resolve=resolve)
+        for column in table.columns:
+            problem = backend.type_limit(column.info["dj"].spec)
+            if problem:
+                schema.remove(table)
+                raise DefinitionError(
+                    f"Table `{name}`: attribute `{column.name}` cannot be stored exactly on "
+                    f"{backend.name}: {problem}"
+                )
+        tables[table_cls] = table
+        built.append((table_cls, table))
+        return table
+
+    context = {**names, cls.__name__: cls}
+    master_table = build(cls, table_name_for(cls), context)
+    for part in parts_of(cls):
+        part_context = {**context, "master": cls, "self": part, part.__name__: part}
+        build(part, table_name_for(part, master_name=master_table.name), part_context)
+    return built
+
+
+def map_class(schema: Schema, cls: type[UserTable], table: sa.Table) -> None:
+    """Map ``cls`` on ``table`` in the schema's registry and attach dj_sqla's class data."""
+    renamed = {c.name: f"{c.name}_" for c in table.columns if c.name in RESERVED_ATTRIBUTES}
+    properties = {attr: table.c[col] for col, attr in renamed.items()}
+    type.__setattr__(cls, "__table__", table)
+    type.__setattr__(cls, "_schema", schema)
+    type.__setattr__(cls, "_renamed_columns", renamed)
+    type.__setattr__(
+        cls,
+        "_heading",
+        Heading(
+            Attribute(
+                c.name,
+                c.info["dj"].spec.name,
+                c.primary_key,
+                bool(c.nullable),
+                c.info["dj"].comment,
+            )
+            for c in table.columns
+        ),
+    )
+    schema.registry.map_imperatively(cls, table, properties=properties)
+
+
+def attach_parts(cls: type[UserTable]) -> None:
+    """Give each part its ``master``."""
+    for part in parts_of(cls):
+        type.__setattr__(part, "master", cls)
+
+
+def is_part(cls: type) -> bool:
+    """Whether ``cls`` is a Part class."""
+    return issubclass(cls, Part)

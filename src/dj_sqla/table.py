@@ -1,0 +1,349 @@
+"""Table tiers (``dj.Manual``, ``dj.Lookup``, ``dj.Imported``, ``dj.Computed``, ``dj.Part``).
+
+A class that derives from a tier and has a ``definition`` becomes, when a schema decorates it,
+a ``sqlalchemy.Table`` in the schema's MetaData and a mapped class in its registry:
+``Mouse.__table__``, ``select(Mouse.mouse_id)``, ``Mouse(mouse_id=1)`` as an ORM row. The
+DataJoint class-level idioms stay: ``Mouse.insert1(row)``, ``Mouse.heading``,
+``Mouse.primary_key``, ``Mouse.full_table_name``, ``Mouse.describe()``.
+
+SQL names follow DataJoint, so both tools see the same database: class ``MouseCage`` is table
+``mouse_cage``; Lookup tables get the prefix ``#``, Imported ``_``, Computed ``__``, and a part
+``Trial`` of ``Session`` is ``session__trial``.
+
+A column whose name is also a table method or property (``key``, ``delete``, ``heading``...)
+stays that name in the database and in queries; only its Python attribute on the mapped class
+gets a trailing underscore (``Mouse.delete_``).
+
+Example:
+    >>> import dj_sqla as dj
+    >>> schema = dj.Schema("zoo", connection="sqlite://")
+    >>> @schema
+    ... class Animal(dj.Manual):
+    ...     definition = '''
+    ...     animal_id : int32
+    ...     ---
+    ...     name : varchar(40)
+    ...     '''
+    >>> Animal.insert1({"animal_id": 1, "name": "Ada"})
+    >>> Animal.primary_key, Animal.table_name
+    (['animal_id'], 'animal')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from .errors import DataJointError, UnknownAttributeError
+
+if TYPE_CHECKING:
+    from .schemas import Schema
+
+_R = TypeVar("_R")
+_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+
+class classproperty(Generic[_R]):
+    """A read-only property of the class (also readable on instances)."""
+
+    def __init__(self, fget: Callable[[Any], _R]) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, instance: object, owner: type) -> _R:
+        return self.fget(owner)
+
+
+def snake_case(class_name: str) -> str:
+    """DataJoint's table name for a class name: ``MouseCage`` → ``mouse_cage``.
+
+    Every capital letter after the first starts a new word, as DataJoint does (``EEGData``
+    becomes ``e_e_g_data``), so tables declared by either tool get the same names.
+    """
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a table's heading."""
+
+    name: str
+    type: str
+    in_key: bool
+    nullable: bool
+    comment: str
+
+    @property
+    def sql_type(self) -> str:
+        """The declared type (alias of ``type``)."""
+        return self.type
+
+
+class Heading:
+    """The attributes of a table, in declaration order.
+
+    Example:
+        >>> h = Heading([Attribute("a", "int32", True, False, "")])
+        >>> h.names, h.primary_key
+        (['a'], ['a'])
+    """
+
+    def __init__(self, attributes: Iterable[Attribute]) -> None:
+        self.attributes: dict[str, Attribute] = {a.name: a for a in attributes}
+
+    @property
+    def names(self) -> list[str]:
+        """All attribute names."""
+        return list(self.attributes)
+
+    @property
+    def primary_key(self) -> list[str]:
+        """Names of the primary-key attributes."""
+        return [a.name for a in self.attributes.values() if a.in_key]
+
+    @property
+    def secondary_attributes(self) -> list[str]:
+        """Names of the attributes outside the primary key."""
+        return [a.name for a in self.attributes.values() if not a.in_key]
+
+    def __getitem__(self, name: str) -> Attribute:
+        return self.attributes[name]
+
+    def __iter__(self) -> Any:
+        return iter(self.attributes.values())
+
+    def __len__(self) -> int:
+        return len(self.attributes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.attributes
+
+    def __repr__(self) -> str:
+        lines = []
+        for attr in self.attributes.values():
+            lines.append(
+                f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
+            )
+        keys = len(self.primary_key)
+        return "\n".join([*lines[:keys], "---", *lines[keys:]])
+
+
+class UserTable:
+    """Base of the table tiers. Subclass a tier, not this class."""
+
+    #: The table's definition, in DataJoint's definition language.
+    definition: ClassVar[str] = ""
+    #: Prefix of the SQL table name that marks the tier.
+    tier_prefix: ClassVar[str] = ""
+    __table__: ClassVar[sa.Table]
+    _schema: ClassVar[Schema | None] = None
+    _heading: ClassVar[Heading]
+    #: column name → Python attribute name, for columns whose name collides with a method
+    _renamed_columns: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **values: Any) -> None:
+        """``Table()`` is the table; ``Table(attr=value, ...)`` is an ORM row for a Session."""
+        cls = type(self)
+        for name, value in values.items():
+            attribute = cls._renamed_columns.get(name, name)
+            if name not in cls.__table__.c and name not in cls._renamed_columns.values():
+                raise UnknownAttributeError(
+                    f"`{name}` is not an attribute of {cls.__name__} "
+                    f"({', '.join(cls.__table__.c.keys())})."
+                )
+            setattr(self, attribute, value)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    @classmethod
+    def _declared(cls) -> sa.Table:
+        table = cls.__dict__.get("__table__")
+        if table is None:
+            raise DataJointError(
+                f"Class {cls.__name__} is not declared yet: decorate it with a schema "
+                "(`@schema`), or decorate its master if it is a Part."
+            )
+        return table  # type: ignore[no-any-return]
+
+    @classmethod
+    def _require_schema(cls) -> Schema:
+        cls._declared()
+        assert cls._schema is not None  # set together with __table__
+        return cls._schema
+
+    @classproperty
+    def table_name(cls) -> str:
+        """The SQL table name, with the tier prefix."""
+        return str(cls._declared().name)
+
+    @classproperty
+    def full_table_name(cls) -> str:
+        """``schema.table`` quoted for the connection's backend (as DataJoint reports it)."""
+        preparer = cls._require_schema().connection.engine.dialect.identifier_preparer
+        return str(preparer.format_table(cls._declared()))
+
+    @classproperty
+    def heading(cls) -> Heading:
+        """The table's attributes (names, declared types, comments, key membership)."""
+        cls._declared()
+        return cls._heading
+
+    @classproperty
+    def primary_key(cls) -> list[str]:
+        """Names of the primary-key attributes."""
+        return [c.name for c in cls._declared().primary_key]
+
+    @classmethod
+    def describe(cls, printout: bool = False) -> str:
+        """The definition of the table as stored in the database (round-trips exactly).
+
+        Args:
+            printout: also print it.
+        """
+        from .declare.describe import describe_table
+
+        text = describe_table(cls._require_schema(), cls._declared())
+        if printout:
+            print(text)
+        return text
+
+    # -- data ----------------------------------------------------------------------------------
+
+    @classmethod
+    def insert(
+        cls,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        skip_duplicates: bool = False,
+        ignore_extra_fields: bool = False,
+    ) -> None:
+        """Insert rows (dicts) in one transaction: all are stored, or none."""
+        from ._insert import insert_rows
+
+        insert_rows(
+            cls._require_schema(),
+            cls._declared(),
+            rows,
+            skip_duplicates=skip_duplicates,
+            ignore_extra_fields=ignore_extra_fields,
+        )
+
+    @classmethod
+    def insert1(cls, row: Mapping[str, Any], **kwargs: Any) -> None:
+        """Insert one row (a dict)."""
+        cls.insert([row], **kwargs)
+
+
+class Manual(UserTable):
+    """Rows entered by people or scripts."""
+
+
+class Lookup(UserTable):
+    """Small reference tables; ``contents`` rows are inserted when the class is decorated."""
+
+    tier_prefix = "#"
+    #: Rows inserted (skipping existing ones) when the class is declared.
+    contents: ClassVar[Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]] = ()
+
+
+class Imported(UserTable):
+    """Rows computed from data outside the database (``make`` comes with ``populate``)."""
+
+    tier_prefix = "_"
+
+
+class Computed(UserTable):
+    """Rows computed from other tables (``make`` comes with ``populate``)."""
+
+    tier_prefix = "__"
+
+
+class Part(UserTable):
+    """A part of its master: nested in the master class, declared with it, ``-> master``."""
+
+    #: The master class, set when the master is declared.
+    master: ClassVar[type[UserTable]]
+
+
+TIERS: tuple[type[UserTable], ...] = (Manual, Lookup, Imported, Computed, Part)
+
+
+def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:
+    """The SQL name of a tier class; a Part's name starts with its master's ``master_name``."""
+    if not _CAMEL.fullmatch(cls.__name__):
+        raise DataJointError(
+            f"Class name `{cls.__name__}` must be CamelCase (letters and digits, starting with a "
+            "capital): the table name is derived from it."
+        )
+    if master_name is not None:
+        return f"{master_name}__{snake_case(cls.__name__)}"
+    return cls.tier_prefix + snake_case(cls.__name__)
+
+
+def parts_of(cls: type[UserTable]) -> list[type[Part]]:
+    """The Part classes nested in ``cls``, in definition order."""
+    return [
+        value
+        for name, value in vars(cls).items()
+        if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
+    ]
+
+
+#: DataJoint's table API (including what later dj_sqla versions add), so that the renaming of
+#: colliding columns does not change when a method is added.
+DATAJOINT_API = frozenset(
+    (
+        "aggr",
+        "alter",
+        "children",
+        "contents",
+        "definition",
+        "delete",
+        "delete_quick",
+        "describe",
+        "descendants",
+        "drop",
+        "drop_quick",
+        "extend",
+        "fetch",
+        "fetch1",
+        "full_table_name",
+        "head",
+        "heading",
+        "insert",
+        "insert1",
+        "jobs",
+        "join",
+        "key",
+        "key_source",
+        "keys",
+        "make",
+        "make_compute",
+        "make_fetch",
+        "make_insert",
+        "master",
+        "metadata",
+        "parents",
+        "populate",
+        "primary_key",
+        "progress",
+        "proj",
+        "registry",
+        "restrict",
+        "select",
+        "sql",
+        "tail",
+        "table_name",
+        "to_arrays",
+        "to_dicts",
+        "to_pandas",
+        "update1",
+    )
+)
+
+#: Column names whose Python attribute gets a trailing underscore on the mapped class.
+RESERVED_ATTRIBUTES = DATAJOINT_API | {n for n in dir(UserTable) if not n.startswith("_")}

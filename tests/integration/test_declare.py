@@ -1,0 +1,332 @@
+"""DataJoint table classes on every backend: tiers, names, mapping, describe, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import dj_sqla as dj
+
+
+def declare_mouse_session(schema: dj.Schema) -> tuple[Any, Any]:
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        # a laboratory mouse
+        mouse_id : int32                 # unique id
+        ---
+        dob = null : date
+        sex = 'U' : enum('M', 'F', 'U')
+        """
+
+    @schema
+    class Session(dj.Manual):
+        definition = """
+        -> Mouse
+        session : int16
+        ---
+        session_date : datetime(6)
+        notes = '' : varchar(1024)
+        index(session_date)
+        """
+
+        class Trial(dj.Part):
+            definition = """
+            -> master
+            trial : int32
+            ---
+            outcome : float64
+            """
+
+    return Mouse, Session
+
+
+def test_issue_example_declares_and_maps(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+    Mouse, Session_ = declare_mouse_session(schema)
+    assert schema.list_tables() == ["mouse", "session", "session__trial"]
+    assert Mouse.table_name == "mouse"
+    assert Session_.Trial.table_name == "session__trial"
+    assert Session_.Trial.master is Session_
+    assert Mouse.primary_key == ["mouse_id"]
+    assert Session_.primary_key == ["mouse_id", "session"]
+    assert Session_.Trial.primary_key == ["mouse_id", "session", "trial"]
+    assert Mouse.heading.names == ["mouse_id", "dob", "sex"]
+    assert Mouse.heading["sex"].type == "enum('M','F','U')"
+    assert Mouse.heading["mouse_id"].comment == "unique id"
+    assert schema.database in Mouse.full_table_name
+    assert Mouse.__table__.comment == "a laboratory mouse"
+
+    Mouse.insert1({"mouse_id": 1, "dob": dt.date(2026, 1, 2)})
+    Session_.insert1(
+        {"mouse_id": 1, "session": 1, "session_date": dt.datetime(2026, 3, 1, 9, 30, 0, 123456)}
+    )
+    with Session(connection.engine) as orm:
+        orm.add(Session_.Trial(mouse_id=1, session=1, trial=1, outcome=0.5))
+        orm.commit()
+        mouse = orm.scalars(select(Mouse).where(Mouse.mouse_id == 1)).one()
+        assert (mouse.sex, mouse.dob) == ("U", dt.date(2026, 1, 2))
+        when = orm.scalar(select(Session_.session_date))
+        assert when == dt.datetime(2026, 3, 1, 9, 30, 0, 123456)
+        assert orm.scalar(select(Session_.notes)) == ""
+        assert orm.scalar(select(Session_.Trial.outcome)) == 0.5
+    assert isinstance(Mouse(), Mouse)
+
+
+def test_foreign_keys_cascade_update_restrict_delete(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+    Mouse, Session_ = declare_mouse_session(schema)
+    (fk,) = Session_.__table__.foreign_key_constraints
+    assert (fk.onupdate, fk.ondelete) == ("CASCADE", "RESTRICT")
+    assert fk.referred_table is Mouse.__table__
+    Mouse.insert1({"mouse_id": 1})
+    Session_.insert1({"mouse_id": 1, "session": 1, "session_date": dt.datetime(2026, 1, 1)})
+    with pytest.raises(dj.MissingParentError, match="parent"):
+        Session_.insert1({"mouse_id": 2, "session": 1, "session_date": dt.datetime(2026, 1, 1)})
+    with pytest.raises(dj.DuplicateError, match="skip_duplicates"):
+        Mouse.insert1({"mouse_id": 1})
+    with connection.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+        conn.execute(sa.delete(Mouse.__table__))
+    with connection.engine.begin() as conn:
+        conn.execute(sa.update(Mouse.__table__).values(mouse_id=5))
+        assert conn.scalar(select(Session_.__table__.c.mouse_id)) == 5
+
+
+def test_tiers_and_names(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("lab")
+
+    @schema
+    class MouseCage(dj.Manual):
+        definition = "cage_id : int16"
+
+    @schema
+    class Species(dj.Lookup):
+        definition = """
+        species : varchar(20)
+        ---
+        latin = '' : varchar(60)
+        """
+        contents = [("mouse", "Mus musculus"), {"species": "rat", "latin": "Rattus"}]
+
+    @schema
+    class RawData(dj.Imported):
+        definition = "-> MouseCage"
+
+    @schema
+    class CageStats(dj.Computed):
+        definition = """
+        -> RawData
+        ---
+        n : int32
+        """
+
+        class PerDay(dj.Part):
+            definition = """
+            -> master
+            day : date
+            """
+
+    tables = schema.list_tables()
+    assert sorted(tables) == sorted(
+        ["mouse_cage", "#species", "_raw_data", "__cage_stats", "__cage_stats__per_day"]
+    )
+    order = tables.index
+    assert order("mouse_cage") < order("_raw_data") < order("__cage_stats")
+    assert order("__cage_stats") < order("__cage_stats__per_day")
+    with schema.connection.engine.connect() as conn:
+        assert sorted(conn.scalars(select(Species.species))) == ["mouse", "rat"]
+    # re-declaring (a new process importing the module) adds no duplicate contents
+    again = dj.Schema(schema.database, connection=schema.connection)
+
+    @again
+    class Species(dj.Lookup):  # type: ignore[no-redef]
+        definition = """
+        species : varchar(20)
+        ---
+        latin = '' : varchar(60)
+        """
+        contents = [("mouse", "Mus musculus"), ("rat", "Rattus"), ("vole", "Microtus")]
+
+    with schema.connection.engine.connect() as conn:
+        assert sorted(conn.scalars(select(Species.species))) == ["mouse", "rat", "vole"]
+
+
+def test_column_named_like_a_method(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+
+    @schema
+    class Thing(dj.Manual):
+        definition = """
+        key : int32
+        ---
+        delete : varchar(10)
+        heading : varchar(10)
+        """
+
+    assert [c.name for c in Thing.__table__.columns] == ["key", "delete", "heading"]
+    assert callable(Thing.describe)
+    Thing.insert1({"key": 1, "delete": "x", "heading": "h"})
+    with Session(connection.engine) as orm:
+        orm.add(Thing(key=2, delete="y", heading="i"))
+        orm.commit()
+        rows = orm.execute(select(Thing.key_, Thing.delete_).order_by(Thing.key_)).all()
+    assert [tuple(r) for r in rows] == [(1, "x"), (2, "y")]
+    assert Thing.heading.names == ["key", "delete", "heading"]
+
+
+def test_renamed_nullable_unique_and_cross_schema_references(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    lab = new_schema("lab")
+
+    @lab
+    class Person(dj.Manual):
+        definition = """
+        person_id : int32
+        ---
+        full_name : varchar(60)
+        """
+
+    exp = new_schema("exp", add_objects={"lab_module": type("M", (), {"Person": Person})})
+
+    @exp
+    class Experiment(dj.Manual):
+        definition = """
+        experiment_id : int32
+        ---
+        -> lab_module.Person
+        -> [nullable] Person.proj(reviewer_id='person_id')
+        -> [unique, nullable] Person.proj(badge_id='person_id')
+        """
+
+    table = Experiment.__table__
+    assert [c.name for c in table.columns] == [
+        "experiment_id",
+        "person_id",
+        "reviewer_id",
+        "badge_id",
+    ]
+    assert not table.c.person_id.nullable
+    assert table.c.reviewer_id.nullable
+    assert {fk.referred_table for fk in table.foreign_key_constraints} == {Person.__table__}
+    Person.insert1({"person_id": 1, "full_name": "Ada"})
+    Experiment.insert1({"experiment_id": 1, "person_id": 1})
+    with pytest.raises(dj.MissingParentError):
+        Experiment.insert1({"experiment_id": 2, "person_id": 1, "reviewer_id": 9})
+    Experiment.insert1({"experiment_id": 3, "person_id": 1, "badge_id": 1})
+    with pytest.raises(dj.DuplicateError):
+        Experiment.insert1({"experiment_id": 4, "person_id": 1, "badge_id": 1})
+
+
+def test_auto_increment_on_every_backend(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+
+    @schema
+    class Note(dj.Manual):
+        definition = """
+        note_id : int32 auto_increment
+        ---
+        text : varchar(100)
+        """
+
+    Note.insert([{"text": "a"}, {"text": "b"}])
+    with connection.engine.connect() as conn:
+        ids = conn.scalars(select(Note.note_id).order_by(Note.note_id)).all()
+    assert len(ids) == 2
+    assert ids[0] < ids[1]
+    assert "note_id : int32 auto_increment" in Note.describe()
+
+
+DESCRIBED = """
+# a laboratory mouse
+mouse_id : int32  # unique id
+---
+dob = null : date
+sex = 'U' : enum('M','F','U')
+"""
+
+
+def test_describe_round_trips(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+    Mouse, Session_ = declare_mouse_session(schema)
+    assert Mouse.describe().strip() == DESCRIBED.strip()
+    text = Session_.describe()
+    assert text.splitlines()[:3] == ["-> Mouse", "session : int16", "---"]
+    assert "index(session_date)" in text
+    assert Session_.Trial.describe().splitlines()[0] == "-> master"
+    # declaring the described text again gives an identical table
+    copy = new_schema("copy")
+    context = {"Mouse": Mouse}
+    described = type("Mouse", (dj.Manual,), {"definition": Mouse.describe()})
+    copy(described, context=context)
+    assert described.describe() == Mouse.describe()
+    session_copy = type(
+        "Session", (dj.Manual,), {"definition": Session_.describe(), "__module__": __name__}
+    )
+    copy(session_copy, context={"Mouse": described})
+    assert session_copy.describe() == Session_.describe()
+
+
+# -- errors: each names table, line and text, and creates nothing -----------------------------
+
+BAD = {
+    "unknown type": ("x : int32\n---\ny : dat", "line 3", "dat"),
+    "bad attribute name": ("x : int32\n---\nBad : int32", "line 3", "Bad"),
+    "duplicate attribute": ("x : int32\n---\ny : int32\ny : int16", "line 4", "already declared"),
+    "nullable in key": ("x = null : int32", "line 1", "primary key"),
+    "default on blob": ("x : int32\n---\nb = 'a' : longblob", "line 3", "blob"),
+    "unknown parent": ("-> Nowhere\nx : int32", "line 1", "Nowhere"),
+    "parent not a table": ("-> not_a_table\nx : int32", "line 1", "not a dj_sqla table"),
+    "index on missing attribute": ("x : int32\n---\nindex(y)", "line 3", "y"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_definition_errors_create_nothing(
+    new_schema: Callable[..., dj.Schema],
+    statements: Callable[[sa.Engine], Any],
+    case: str,
+) -> None:
+    schema = new_schema("lab")
+    definition, line, text = BAD[case]
+    cls = type("Broken", (dj.Manual,), {"definition": definition})
+    with statements(schema.connection.engine) as seen, pytest.raises(dj.DefinitionError) as info:
+        schema(cls, context={"not_a_table": 42})
+    message = str(info.value)
+    assert "`broken`" in message
+    assert line in message
+    assert text in message
+    assert seen.ddl() == []
+    assert schema.list_tables() == []
+    assert not schema.tables
+
+
+def test_part_decorated_alone_and_long_names(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("lab")
+
+    class Lonely(dj.Part):
+        definition = "-> master\nx : int32"
+
+    with pytest.raises(dj.DataJointError, match="declared with their master"):
+        schema(Lonely)
+    long_name = "A" + "b" * 70
+    cls = type(long_name, (dj.Manual,), {"definition": "x : int32"})
+    with pytest.raises(dj.DefinitionError, match="allows at most"):
+        schema(cls)
+    assert schema.list_tables() == []
