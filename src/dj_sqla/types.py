@@ -1,0 +1,503 @@
+"""DataJoint type spellings → SQLAlchemy types that store the same values on every backend.
+
+Pure: no database is touched. :func:`resolve_type` reads a type as written in a definition
+(``int32``, ``varchar(64)``, ``enum('M','F')``, ``int unsigned``, ...) and returns a
+:class:`TypeSpec` whose ``sa_type`` carries per-backend variants. MySQL variants are always keyed
+on both ``"mysql"`` and ``"mariadb"``: the ``mariadb+pymysql`` dialect ignores a variant keyed
+on ``"mysql"`` alone.
+
+Choices that keep values identical across SQLite, MySQL/MariaDB and PostgreSQL:
+
+* ``float32`` is a 4-byte FLOAT on MySQL and PostgreSQL (SQLite only has 8-byte floats). MySQL
+  sends FLOAT values as 6-digit text, so :class:`MySQLFloat32` reads them as ``col + 0E0``
+  (a DOUBLE) and every bit of the stored float arrives.
+* ``bigint unsigned`` is NUMERIC(20,0) outside MySQL, read back as ``int``
+  (:class:`UInt64Numeric`); SQLite cannot hold it exactly (see :func:`sqlite_limit`).
+* ``char(n)`` values come back without trailing spaces everywhere (:class:`FixedChar`), as MySQL
+  returns them; PostgreSQL would pad them to ``n`` characters.
+* ``datetime``, ``timestamp`` and ``time`` keep the written fractional digits (0 when omitted) on
+  MySQL and PostgreSQL; ``timestamp`` is a DATETIME on MySQL (no time-zone conversion, no
+  automatic update).
+* ``enum`` is a native ENUM on MySQL and a VARCHAR with a CHECK constraint elsewhere, so no
+  PostgreSQL ``CREATE TYPE`` is needed.
+
+Known differences that remain: SQLite stores ``float32`` as an 8-byte float and keeps
+microseconds in ``datetime(0)``; PostgreSQL returns a ``float32`` as its shortest decimal
+(0.33333334) where MySQL returns the exact stored value (0.3333333432674408), the same float32
+either way; MySQL pads ``binary(n)`` with zero bytes. Alembic renders the three classes below
+as ``dj_sqla.types.<Name>()``, so migration scripts need ``import dj_sqla.types``.
+
+Example:
+    >>> spec = resolve_type("Varchar( 64 )")
+    >>> spec.name, spec.core, spec.python_type.__name__
+    ('varchar(64)', True, 'str')
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import difflib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from .errors import DefinitionError
+
+__all__ = [
+    "FixedChar",
+    "MySQLFloat32",
+    "TypeSpec",
+    "UInt64Numeric",
+    "enum_values",
+    "resolve_type",
+    "sqlite_limit",
+]
+
+_MYSQL = ("mysql", "mariadb")
+_SQLITE_DIGITS = 15  # significant digits a SQLite REAL holds exactly
+_CORE_HINT = "use a DataJoint core type (int32, float64, varchar(n), date, ...)"
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A resolved attribute type.
+
+    Attributes:
+        name: Canonical spelling, stored in the column comment (``varchar(64)``, ``int unsigned``).
+        core: True for a DataJoint core type, False for a native spelling.
+        sa_type: The SQLAlchemy type, with its MySQL/MariaDB and PostgreSQL variants.
+        is_blob: Unbounded bytes: may only default to null and cannot be in the primary key.
+        is_integer: An integer that can auto-increment on every backend (not
+            ``bigint unsigned``: it is NUMERIC(20,0) on PostgreSQL).
+        is_json: A JSON document (cannot be in the primary key).
+        python_type: The Python type values come back as (``object`` for json).
+
+    Example:
+        >>> spec = resolve_type("int32")
+        >>> spec.is_integer, spec.is_blob, spec.python_type
+        (True, False, <class 'int'>)
+    """
+
+    name: str
+    core: bool
+    sa_type: TypeEngine[Any]
+    is_blob: bool
+    is_integer: bool
+    is_json: bool
+    python_type: type
+
+
+class MySQLFloat32(mysql.FLOAT):
+    """MySQL FLOAT read back as ``col + 0E0`` so all of its bits arrive.
+
+    MySQL sends FLOAT values in text with 6 significant digits (0.33333334 arrives as 0.333333);
+    the DOUBLE sum sends the stored 4-byte value exactly. Only top-level selected columns are
+    rewritten (as for any ``column_expression``).
+
+    Example:
+        >>> t = sa.table("t", sa.column("x", MySQLFloat32()))
+        >>> print(" ".join(str(sa.select(t.c.x).compile(dialect=mysql.dialect())).split()))
+        SELECT t.x + 0E0 AS x FROM t
+    """
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Wrap a selected column so MySQL computes (and sends) it as a DOUBLE."""
+        return sa.type_coerce(colexpr + sa.literal_column("0E0"), sa.Double())
+
+
+class UInt64Numeric(TypeDecorator[int]):
+    """NUMERIC(20,0) that returns ``int``: the full ``bigint unsigned`` range without MySQL.
+
+    Example:
+        >>> print(sa.schema.CreateColumn(sa.Column("n", UInt64Numeric())).compile())
+        n NUMERIC(20, 0)
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 20, scale: int = 0) -> None:
+        # the arguments let Alembic's rendering, UInt64Numeric(precision=20, scale=0), run
+        super().__init__(precision, scale)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> int | None:
+        """Turn the driver's Decimal into an int."""
+        return None if value is None else int(value)
+
+
+class FixedChar(TypeDecorator[str]):
+    """CHAR(n) whose values come back without trailing spaces, as on MySQL.
+
+    Example:
+        >>> print(sa.schema.CreateColumn(sa.Column("c", FixedChar(3))).compile())
+        c CHAR(3)
+    """
+
+    impl = sa.CHAR
+    cache_ok = True
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> str | None:
+        """Strip the padding PostgreSQL adds to short values."""
+        return None if value is None else str(value).rstrip(" ")
+
+
+class _Problem(Exception):
+    """What is wrong with a type; resolve_type adds the table, line and attribute."""
+
+
+_Factory = Callable[[str, "str | None"], TypeSpec]  # (canonical name, text inside parentheses)
+_Make = Callable[[], TypeEngine[Any]]
+_MakeSized = Callable[[int], TypeEngine[Any]]
+
+
+def _on_mysql(base: TypeEngine[Any], variant: TypeEngine[Any]) -> TypeEngine[Any]:
+    return base.with_variant(variant, *_MYSQL)
+
+
+def _fixed(
+    make: _Make,
+    python_type: type,
+    *,
+    core: bool = False,
+    blob: bool = False,
+    integer: bool = False,
+    json: bool = False,
+) -> _Factory:
+    """A type written without arguments."""
+
+    def factory(name: str, args: str | None) -> TypeSpec:
+        if args is not None:
+            raise _Problem(f"`{name}` takes no arguments; write `{name}`")
+        return TypeSpec(name, core, make(), blob, integer, json, python_type)
+
+    return factory
+
+
+def _whole(text: str, what: str, example: str) -> int:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise _Problem(f"the {what} must be a whole number, e.g. `{example}`")
+    return int(text)
+
+
+def _length(make: _MakeSized, python_type: type, *, core: bool, most: int) -> _Factory:
+    """A type with one required length: ``varchar(n)``, ``binary(n)``, ..."""
+
+    def factory(name: str, args: str | None) -> TypeSpec:
+        example = f"{name}(64)"
+        if args is None:
+            raise _Problem(f"`{name}` needs a length, e.g. `{example}`")
+        length = _whole(args, "length", example)
+        if not 1 <= length <= most:
+            raise _Problem(f"the length must be from 1 to {most}, e.g. `{example}`")
+        return TypeSpec(f"{name}({length})", core, make(length), False, False, False, python_type)
+
+    return factory
+
+
+def _fractional(make: _MakeSized, python_type: type, *, core: bool) -> _Factory:
+    """A time type with optional fractional-second digits 0..6 (0 when omitted)."""
+
+    def factory(name: str, args: str | None) -> TypeSpec:
+        digits = 0 if args is None else _whole(args, "fractional precision", f"{name}(6)")
+        if digits > 6:
+            raise _Problem(f"at most 6 fractional digits (microseconds); write `{name}(6)`")
+        spelled = name if args is None else f"{name}({digits})"
+        return TypeSpec(spelled, core, make(digits), False, False, False, python_type)
+
+    return factory
+
+
+def _decimal(*, core: bool) -> _Factory:
+    """``decimal(p,s)`` / ``numeric(p,s)`` (``(p)`` means scale 0): exact decimals."""
+
+    def factory(name: str, args: str | None) -> TypeSpec:
+        example = f"{name}(10,2)"
+        parts = [] if args is None else args.split(",")
+        if len(parts) not in (1, 2):
+            raise _Problem(f"`{name}` needs a precision and a scale, e.g. `{example}`")
+        precision = _whole(parts[0], "precision", example)
+        scale = _whole(parts[1], "scale", example) if len(parts) == 2 else 0
+        if not 1 <= precision <= 65:
+            raise _Problem(f"the precision must be from 1 to 65 (MySQL's limit), e.g. `{example}`")
+        if scale > min(precision, 30):
+            raise _Problem(f"the scale must be at most the precision and 30, e.g. `{example}`")
+        sa_type = sa.Numeric(precision, scale, asdecimal=True)
+        spelled = f"{name}({precision},{scale})"
+        return TypeSpec(spelled, core, sa_type, False, False, False, decimal.Decimal)
+
+    return factory
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _parse_enum(args: str) -> tuple[str, ...]:
+    """Read ``'a', "b", 'it''s'``: quoted values; a doubled quote or a backslash escapes."""
+    hint = "write quoted values separated by commas, e.g. `enum('M','F')`"
+    values: list[str] = []
+    pos, end = 0, len(args)
+    while True:
+        while pos < end and args[pos].isspace():
+            pos += 1
+        if pos == end or args[pos] not in "'\"":
+            raise _Problem(f"enum values must be quoted; {hint}")
+        quote, chars, pos = args[pos], [], pos + 1
+        while True:
+            if pos >= end:
+                raise _Problem(f"unterminated quote in the enum values; {hint}")
+            char = args[pos]
+            if char == "\\" and pos + 1 < end:
+                chars.append(args[pos + 1])
+                pos += 2
+            elif char == quote and args[pos + 1 : pos + 2] == quote:
+                chars.append(quote)
+                pos += 2
+            elif char == quote:
+                pos += 1
+                break
+            else:
+                chars.append(char)
+                pos += 1
+        values.append("".join(chars))
+        while pos < end and args[pos].isspace():
+            pos += 1
+        if pos == end:
+            return tuple(values)
+        if args[pos] != ",":
+            raise _Problem(f"unexpected `{args[pos:]}` after an enum value; {hint}")
+        pos += 1
+
+
+def _enum(name: str, args: str | None) -> TypeSpec:
+    if args is None or not args.strip():
+        raise _Problem("an enum needs at least one value, e.g. `enum('M','F')`")
+    values = _parse_enum(args)
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise _Problem(f"the enum value {_quote(repeated[0])} is listed twice; list it once")
+    longest = max(1, *(len(value) for value in values))
+    sa_type = _on_mysql(
+        sa.Enum(*values, native_enum=False, length=longest, create_constraint=True),
+        mysql.ENUM(*values),
+    )
+    spelled = f"{name}({','.join(_quote(value) for value in values)})"
+    return TypeSpec(spelled, True, sa_type, False, False, False, str)
+
+
+def _mysql_variant(generic: _Make, variant: _Make) -> _Make:
+    """``generic`` everywhere but MySQL/MariaDB, where ``variant`` is used."""
+    return lambda: _on_mysql(generic(), variant())
+
+
+def _sized(generic: _MakeSized, variant: _MakeSized) -> _MakeSized:
+    return lambda length: _on_mysql(generic(length), variant(length))
+
+
+def _fsp(generic: _Make, on_mysql: Callable[..., Any], on_pg: Callable[..., Any]) -> _MakeSized:
+    """A time type with ``digits`` fractional seconds on MySQL and PostgreSQL."""
+    return lambda digits: _on_mysql(generic(), on_mysql(fsp=digits)).with_variant(
+        on_pg(precision=digits), "postgresql"
+    )
+
+
+_FLOAT32 = _mysql_variant(lambda: sa.Float(precision=24), MySQLFloat32)
+_DATETIME = _fsp(sa.DateTime, mysql.DATETIME, postgresql.TIMESTAMP)
+
+
+#: MySQL integer types: (generic signed, MySQL type, generic type holding the unsigned range).
+_INTEGERS: dict[str, tuple[_Make, Callable[..., TypeEngine[Any]], _Make]] = {
+    "tinyint": (sa.SmallInteger, mysql.TINYINT, sa.SmallInteger),
+    "smallint": (sa.SmallInteger, mysql.SMALLINT, sa.Integer),
+    "mediumint": (sa.Integer, mysql.MEDIUMINT, sa.Integer),
+    "int": (sa.Integer, mysql.INTEGER, sa.BigInteger),
+    "bigint": (sa.BigInteger, mysql.BIGINT, UInt64Numeric),
+}
+
+
+def _integer(name: str, *, unsigned: bool) -> _Factory:
+    generic, native, wider = _INTEGERS[name]
+
+    def make() -> TypeEngine[Any]:
+        if unsigned:
+            return _on_mysql(wider(), native(unsigned=True))
+        return _on_mysql(generic(), native())
+
+    # NUMERIC(20,0) (bigint unsigned outside MySQL) cannot auto-increment on PostgreSQL
+    return _fixed(make, int, integer=not (unsigned and name == "bigint"))
+
+
+_TYPES: dict[str, _Factory] = {
+    # DataJoint core types
+    "int8": _fixed(_mysql_variant(sa.SmallInteger, mysql.TINYINT), int, core=True, integer=True),
+    "int16": _fixed(sa.SmallInteger, int, core=True, integer=True),
+    "int32": _fixed(sa.Integer, int, core=True, integer=True),
+    "int64": _fixed(sa.BigInteger, int, core=True, integer=True),
+    "float32": _fixed(_FLOAT32, float, core=True),
+    "float64": _fixed(sa.Double, float, core=True),
+    "bool": _fixed(lambda: sa.Boolean(create_constraint=False), bool, core=True),
+    "uuid": _fixed(sa.Uuid, uuid.UUID, core=True),
+    "json": _fixed(
+        lambda: sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+        object,
+        core=True,
+        json=True,
+    ),
+    "bytes": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, core=True, blob=True),
+    "date": _fixed(sa.Date, datetime.date, core=True),
+    "datetime": _fractional(_DATETIME, datetime.datetime, core=True),
+    "char": _length(FixedChar, str, core=True, most=255),
+    "varchar": _length(sa.String, str, core=True, most=65535),
+    "enum": _enum,
+    "decimal": _decimal(core=True),
+    # native spellings
+    **{name: _integer(name, unsigned=False) for name in _INTEGERS},
+    **{f"{name} unsigned": _integer(name, unsigned=True) for name in _INTEGERS},
+    "float": _fixed(_FLOAT32, float),
+    "double": _fixed(sa.Double, float),
+    "real": _fixed(sa.Double, float),
+    "numeric": _decimal(core=False),
+    "text": _fixed(_mysql_variant(sa.Text, mysql.LONGTEXT), str),
+    "tinytext": _fixed(_mysql_variant(sa.Text, mysql.TINYTEXT), str),
+    "mediumtext": _fixed(_mysql_variant(sa.Text, mysql.MEDIUMTEXT), str),
+    "longtext": _fixed(_mysql_variant(sa.Text, mysql.LONGTEXT), str),
+    "blob": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, blob=True),
+    "tinyblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.TINYBLOB), bytes, blob=True),
+    "mediumblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.MEDIUMBLOB), bytes, blob=True),
+    "longblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, blob=True),
+    "binary": _length(_sized(sa.LargeBinary, mysql.BINARY), bytes, core=False, most=255),
+    "varbinary": _length(_sized(sa.LargeBinary, mysql.VARBINARY), bytes, core=False, most=65535),
+    "timestamp": _fractional(_DATETIME, datetime.datetime, core=False),
+    "time": _fractional(_fsp(sa.Time, mysql.TIME, postgresql.TIME), datetime.time, core=False),
+    "year": _fixed(_mysql_variant(sa.SmallInteger, mysql.YEAR), int),
+}
+
+#: Other spellings of the same type (the canonical name is the target).
+_ALIASES = {
+    "integer": "int",
+    "integer unsigned": "int unsigned",
+    "double precision": "double",
+    "boolean": "bool",
+    "uint8": "tinyint unsigned",
+    "uint16": "smallint unsigned",
+    "uint32": "int unsigned",
+    "uint64": "bigint unsigned",
+}
+
+
+def _split(text: str) -> tuple[str, str | None]:
+    """``"Int(11)  Unsigned"`` → ``("int unsigned", "11")``: lower-cased words, raw arguments."""
+    open_at = text.find("(")
+    if open_at < 0:
+        return " ".join(text.lower().split()), None
+    close_at = text.rfind(")")
+    if close_at < open_at:
+        raise _Problem("unbalanced parentheses; close the `(`")
+    words = text[:open_at].lower().split() + text[close_at + 1 :].lower().split()
+    return " ".join(words), text[open_at + 1 : close_at]
+
+
+def _resolve(text: str) -> TypeSpec:
+    if not text:
+        raise _Problem("the type is empty; write a type such as `int32` or `varchar(64)`")
+    if text.startswith("<"):
+        raise _Problem("codec types are not supported yet; store raw bytes with `bytes`")
+    name, args = _split(text)
+    name = _ALIASES.get(name, name)
+    factory = _TYPES.get(name)
+    if factory is None:
+        close = difflib.get_close_matches(name, [*_TYPES, *_ALIASES], n=1)
+        hint = f"did you mean `{close[0]}`? Or {_CORE_HINT}" if close else _CORE_HINT
+        raise _Problem(hint)
+    return factory(name, args)
+
+
+def resolve_type(
+    text: str, *, table: str = "<table>", line: int = 0, attribute: str = ""
+) -> TypeSpec:
+    """Resolve a DataJoint type spelling (case-insensitive) to a :class:`TypeSpec`.
+
+    Args:
+        text: The type as written, e.g. ``"int32"``, ``"varchar(64)"``, ``"enum('M','F')"``.
+        table: The table's name, for error messages.
+        line: The definition line, for error messages.
+        attribute: The attribute's name, for error messages.
+
+    Returns:
+        The canonical name, SQLAlchemy type (with per-backend variants) and flags.
+
+    Raises:
+        DefinitionError: The type is unknown or malformed; the message names the table, line,
+            attribute and text, and says what to write instead.
+
+    Example:
+        >>> resolve_type("DATETIME(6)").name
+        'datetime(6)'
+        >>> resolve_type("dat", table="mouse", line=3, attribute="dob")
+        Traceback (most recent call last):
+        ...
+        dj_sqla.errors.DefinitionError: Table `mouse`, line 3: attribute `dob` has unknown type \
+`dat`; did you mean `date`? Or use a DataJoint core type (int32, float64, varchar(n), date, ...).
+    """
+    text = text.strip()
+    try:
+        return _resolve(text)
+    except _Problem as problem:
+        base = " ".join(text.split("(")[0].lower().split())
+        known = _ALIASES.get(base, base) in _TYPES
+        subject = f"attribute `{attribute}`" if attribute else "an attribute"
+        raise DefinitionError(
+            f"Table `{table}`, line {line}: {subject} has {'invalid' if known else 'unknown'} "
+            f"type `{text}`; {problem}."
+        ) from None
+
+
+def enum_values(spec: TypeSpec) -> tuple[str, ...] | None:
+    """The values of an enum type, in declared order; None for other types.
+
+    Example:
+        >>> enum_values(resolve_type("enum('M', 'F', 'U')"))
+        ('M', 'F', 'U')
+        >>> enum_values(resolve_type("int32")) is None
+        True
+    """
+    if isinstance(spec.sa_type, sa.Enum):
+        return tuple(spec.sa_type.enums)
+    return None
+
+
+def sqlite_limit(spec: TypeSpec) -> str | None:
+    """Why SQLite cannot store this type exactly, or None when it can.
+
+    SQLite keeps numbers as 64-bit integers or 8-byte floats: ``bigint unsigned`` values above
+    2**63-1 and decimals with more than 15 significant digits would be silently rounded.
+
+    Example:
+        >>> sqlite_limit(resolve_type("decimal(10,2)")) is None
+        True
+        >>> print(sqlite_limit(resolve_type("uint64")))
+        SQLite cannot store `bigint unsigned` exactly: its integers stop at 2**63-1 and larger \
+values would be rounded to floats; use int64, or MySQL/PostgreSQL.
+    """
+    sa_type = spec.sa_type
+    if isinstance(sa_type, UInt64Numeric):
+        return (
+            f"SQLite cannot store `{spec.name}` exactly: its integers stop at 2**63-1 and larger "
+            "values would be rounded to floats; use int64, or MySQL/PostgreSQL."
+        )
+    if type(sa_type) is sa.Numeric and (sa_type.precision or 0) > _SQLITE_DIGITS:
+        return (
+            f"SQLite cannot store `{spec.name}` exactly: it keeps decimals as 8-byte floats, "
+            f"exact to {_SQLITE_DIGITS} significant digits; declare at most "
+            f"{spec.name.split('(')[0]}({_SQLITE_DIGITS},s), or use MySQL/PostgreSQL."
+        )
+    return None
