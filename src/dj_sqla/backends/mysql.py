@@ -7,10 +7,14 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from .base import ServerBackend
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 class MySQLBackend(ServerBackend):
@@ -25,6 +29,21 @@ class MySQLBackend(ServerBackend):
     missing_table_pattern = re.compile(r"\(1146, \"Table '([^']+)' doesn't exist")
     max_table_name_length = 64
     has_nontransactional_ddl = True
+
+    def create_schema(self, conn: Connection, name: str) -> None:
+        """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
+
+        SQLAlchemy's CreateSchema has no character-set option, and a server's default may be
+        latin1 (MariaDB's is), which cannot store most of Unicode. The binary collation makes
+        text comparisons case- and accent-sensitive, as on PostgreSQL and SQLite, so that the
+        same keys are equal (or not) on every backend. The name is quoted by the dialect.
+        """
+        quoted = self.engine.dialect.identifier_preparer.quote_identifier(name)
+        conn.execute(
+            sa.text(
+                f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )
+        )
 
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""

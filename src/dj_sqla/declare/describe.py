@@ -71,12 +71,7 @@ def describe_table(schema: Schema, table: sa.Table) -> str:
         uniques = insp.get_unique_constraints(table.name, table.schema)
         notes = backend.read_annotations(conn, table)
 
-    fk_by_first: dict[str, ForeignKeyInfo] = {}
-    fk_columns: set[str] = set()
-    for fk in notes.foreign_keys:
-        if fk.columns[0] not in fk_by_first:
-            fk_by_first[fk.columns[0]] = fk
-        fk_columns.update(fk.columns)
+    fk_columns = {c for fk in notes.foreign_keys for c in fk.columns}
     unique_sets = {tuple(u["column_names"]) for u in uniques}
     unique_sets |= {_names(ix) for ix in indexes if ix.get("unique")}
 
@@ -98,20 +93,32 @@ def describe_table(schema: Schema, table: sa.Table) -> str:
     key_lines: list[str] = []
     other_lines: list[str] = []
     done: set[str] = set()
+    pending = list(notes.foreign_keys)
     for column in columns:
         name = column["name"]
         if name in done:
             continue
         in_key = name in key
         target = key_lines if in_key else other_lines
-        if name in fk_by_first:
-            fk = fk_by_first[name]
-            nullable = not in_key and all(by_name[c]["nullable"] for c in fk.columns)
-            target.append(fk_line(fk, nullable))
-            done.update(fk.columns)
+        # a foreign key is written where its first new column stands, and only in the section
+        # (key or not) that all its new columns belong to
+        chosen = next(
+            (
+                fk
+                for fk in pending
+                if name in fk.columns
+                and all((c in key) == in_key for c in fk.columns if c not in done)
+            ),
+            None,
+        )
+        if chosen is not None:
+            pending.remove(chosen)
+            nullable = not in_key and all(by_name[c]["nullable"] for c in chosen.columns)
+            target.append(fk_line(chosen, nullable))
+            done.update(chosen.columns)
             continue
         if name in fk_columns:
-            continue  # a later column of a foreign key listed above
+            continue  # written with its foreign key
         marker = parse_marker(notes.column_comments.get(name))
         type_name, comment = marker if marker else (str(column["type"]).lower(), "")
         # an auto_increment column's server default is the backend's sequence (nextval(...))
@@ -128,6 +135,8 @@ def describe_table(schema: Schema, table: sa.Table) -> str:
         target.append(line + (f"  # {comment}" if comment else ""))
         done.add(name)
 
+    for fk in pending:  # keys that fit no single section (not produced by definitions)
+        other_lines.append(fk_line(fk, all(by_name[c]["nullable"] for c in fk.columns)))
     fk_sets = {tuple(fk.columns) for fk in notes.foreign_keys}
     index_lines = [
         ("unique " if ix.get("unique") else "") + f"index({', '.join(_names(ix))})"
