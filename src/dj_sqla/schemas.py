@@ -36,6 +36,7 @@ from .connection import Connection, as_connection
 from .declare.tables import attach_parts, build_class_tables, map_class
 from .errors import (
     DataJointError,
+    DefinitionError,
     SchemaDependencyError,
     SchemaMissingError,
     SchemaNameError,
@@ -292,20 +293,26 @@ class Schema(sa.MetaData):
             for key in set(self.tables) - before:
                 self.remove(self.tables[key])
             raise
+        tables = [self.tables[key] for key in self.tables if key not in before]
+        missing = [t for t in tables if t.name not in self._existing]
+        if missing and self.create_tables:
+            try:
+                if conn.in_transaction:
+                    raise DataJointError(
+                        f"Cannot create table(s) {', '.join(t.name for t in missing)} inside a "
+                        "transaction; decorate the classes before `with connection.transaction`."
+                    )
+                self._create(conn, missing)
+            except Exception:
+                for table in tables:
+                    self.remove(table)
+                raise
+        # mapped last: SQLAlchemy cannot un-map a class if creating its table fails
         for cls, table in tiers:
             map_class(self, cls, table)
         for cls, _ in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)
-        tables = [self.tables[key] for key in self.tables if key not in before]
-        missing = [t for t in tables if t.name not in self._existing]
-        if missing and self.create_tables:
-            if conn.in_transaction:
-                raise DataJointError(
-                    f"Cannot create table(s) {', '.join(t.name for t in missing)} inside a "
-                    "transaction; decorate the classes before `with connection.transaction`."
-                )
-            self._create(conn, missing)
         for table in tables:
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)
@@ -314,27 +321,23 @@ class Schema(sa.MetaData):
                 cls.insert(list(cls.contents), skip_duplicates=True)  # type: ignore[arg-type]
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
-        """CREATE the tables in one transaction; where DDL is not transactional (MySQL),
-        drop what was created before the failure so nothing is left half-declared."""
-        created: list[sa.Table] = []
-
-        def track(target: sa.Table, connection: Any, **kw: Any) -> None:
-            created.append(target)
-
-        for table in tables:
-            event.listen(table, "after_create", track)
+        """CREATE the tables in one transaction. Where DDL is not transactional (MySQL),
+        drop what was created before the failure, so nothing is left half-declared."""
         try:
             with conn.engine.begin() as sa_conn:
                 self.create_all(sa_conn, tables=tables, checkfirst=False)
-        except Exception:
-            if created and conn.backend.has_nontransactional_ddl:
+        except sa.exc.DBAPIError as err:
+            if conn.backend.has_nontransactional_ddl:
                 with conn.engine.begin() as sa_conn:
-                    for table in reversed(created):
-                        table.drop(sa_conn, checkfirst=True)
-            raise
-        finally:
-            for table in tables:
-                event.remove(table, "after_create", track)
+                    present = conn.backend.table_names(sa_conn, str(self.database))
+                    for table in reversed(tables):
+                        if table.name in present:
+                            table.drop(sa_conn)
+            names = ", ".join(f"`{t.name}`" for t in tables)
+            raise DefinitionError(
+                f"{conn.backend.name} refused to create {names} in schema `{self.database}`; "
+                f"nothing was created. Change the definition. ({err.orig})"
+            ) from err
         self._existing.update(t.name for t in tables)
 
     # -- inspection ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from collections.abc import Callable
 from typing import Any
 
@@ -329,4 +330,62 @@ def test_part_decorated_alone_and_long_names(new_schema: Callable[..., dj.Schema
     cls = type(long_name, (dj.Manual,), {"definition": "x : int32"})
     with pytest.raises(dj.DefinitionError, match="allows at most"):
         schema(cls)
+    assert schema.list_tables() == []
+
+
+def test_backend_refusal_leaves_nothing_behind(
+    backend: str, new_schema: Callable[..., dj.Schema]
+) -> None:
+    """MySQL refuses an index key over 3,072 bytes after creating the table; undo the table."""
+    schema = new_schema("lab")
+
+    class Memo(dj.Manual):
+        definition = """
+        memo_id : int32
+        ---
+        title : varchar(2000)
+        body : varchar(2000)
+        index(title, body)
+        """
+
+    if backend != "mysql":
+        schema(Memo)
+        assert schema.list_tables() == ["memo"]
+        return
+    with pytest.raises(dj.DefinitionError, match="nothing was created") as info:
+        schema(Memo)
+    assert "`memo`" in str(info.value)
+    assert schema.list_tables() == []
+    assert not schema.tables
+    assert "__table__" not in Memo.__dict__
+
+
+def test_types_sqlite_cannot_store_exactly(
+    backend: str, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+
+    class Counter(dj.Manual):
+        definition = """
+        counter_id : int32
+        ---
+        total : bigint unsigned
+        money : decimal(30, 10)
+        """
+
+    if backend != "sqlite":
+        schema(Counter)
+        Counter.insert1(
+            {
+                "counter_id": 1,
+                "total": 2**64 - 1,
+                "money": decimal.Decimal("12345678901234567890.0123456789"),
+            }
+        )
+        with schema.connection.engine.connect() as conn:
+            row = conn.execute(sa.select(Counter.__table__)).one()
+        assert row == (1, 2**64 - 1, decimal.Decimal("12345678901234567890.0123456789"))
+        return
+    with pytest.raises(dj.DefinitionError, match="cannot be stored exactly on sqlite"):
+        schema(Counter)
     assert schema.list_tables() == []
