@@ -24,7 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,36 +153,44 @@ def bench_backend(url: str, runs: int) -> list[tuple[str, float, float, int, int
     ]
 
 
+@contextmanager
+def servers_for(backends: list[str]) -> Iterator[dict[str, str]]:
+    """URLs per backend: a fresh SQLite store, and running or throwaway servers."""
+    env = {"mysql": "DJ_SQLA_TEST_MYSQL_URL", "postgresql": "DJ_SQLA_TEST_POSTGRESQL_URL"}
+    start = {"mysql": servers.start_mariadb, "postgresql": servers.start_postgresql}
+    started: list[servers.Server] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            urls = {}
+            for backend in backends:
+                if backend == "sqlite":
+                    urls[backend] = f"sqlite:///{tmp}/main.db"
+                elif os.environ.get(env[backend]):
+                    urls[backend] = os.environ[env[backend]]
+                else:
+                    started.append(start[backend]())
+                    urls[backend] = started[-1].url
+            yield urls
+    finally:
+        for server in started:
+            server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,mysql,postgresql")
     args = parser.parse_args()
-    started: list[servers.Server] = []
-    env = {"mysql": "DJ_SQLA_TEST_MYSQL_URL", "postgresql": "DJ_SQLA_TEST_POSTGRESQL_URL"}
-    start = {"mysql": servers.start_mariadb, "postgresql": servers.start_postgresql}
     print(
         f"{'backend':<11} {'workload':<25} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
         f"{'dj stmts':>8} {'Core stmts':>10}"
     )
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for backend in args.backends.split(","):
-                if backend == "sqlite":
-                    url = f"sqlite:///{tmp}/main.db"
-                else:
-                    url = os.environ.get(env[backend], "")
-                    if not url:
-                        started.append(start[backend]())
-                        url = started[-1].url
-                for name, d, c, nd, nc in bench_backend(url, args.runs):
-                    print(
-                        f"{backend:<11} {name:<25} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} "
-                        f"{nd:>8} {nc:>10}"
-                    )
-    finally:
-        for server in started:
-            server.stop()
+    with servers_for(args.backends.split(",")) as urls:
+        for backend, url in urls.items():
+            for name, d, c, nd, nc in bench_backend(url, args.runs):
+                print(
+                    f"{backend:<11} {name:<25} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} {nd:>8} {nc:>10}"
+                )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,128 @@
+"""Declaring and re-activating 30 DataJoint ``definition`` classes against SQLAlchemy Core.
+
+The pipeline is the one of the DataJoint performance anchors: a binary tree of 30 tables, each
+child referencing its parent, every third one Computed. Core creates the very same Tables (same
+DDL) with ``CREATE SCHEMA`` + ``MetaData.create_all()``; re-activation is compared with
+defining those Tables and ``create_all(checkfirst=True)``. DESIGN.md §5 budgets: declare
+<= 1.3x Core, re-activate <= 1.5x Core and <= 5 round trips per schema.
+
+Usage::
+
+    python benchmarks/declare.py [--runs 7] [--backends sqlite,mysql,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from activation import servers_for, timed
+from sqlalchemy.schema import CreateSchema
+
+import dj_sqla as dj
+
+N_TABLES = 30
+
+
+def definition_classes() -> list[type]:
+    """Fresh classes (a class is declared once) forming a binary tree of foreign keys."""
+    classes: list[type] = []
+    for i in range(N_TABLES):
+        tier = dj.Computed if i % 3 == 2 else dj.Manual
+        parent = f"-> Node{(i - 1) // 2}\n" if i else ""
+        definition = (
+            f"# node {i}\n{parent}node{i}_id : int32\n---\n"
+            "value : float64\nlabel = '' : varchar(64)  # a label\nstamp = null : datetime(6)\n"
+        )
+        classes.append(type(f"Node{i}", (tier,), {"definition": definition}))
+    return classes
+
+
+def declare(schema: dj.Schema) -> None:
+    context: dict[str, Any] = {}
+    for cls in definition_classes():
+        context[cls.__name__] = cls
+        schema(cls, context=context)
+
+
+def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
+    conn = dj.Connection(url)
+    engine = conn.engine
+    with engine.connect():
+        pass
+    # the Core side creates the same Tables that dj_sqla builds
+    template = dj.Schema(f"bench_{uuid.uuid4().hex[:8]}_t", connection=conn)
+    declare(template)
+    rows: dict[str, tuple[list[float], list[float], int, int]] = {}
+
+    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
+        d, nd = timed(dj_fn, engine)
+        c, nc = timed(core_fn, engine)
+        entry = rows.setdefault(name, ([], [], nd, nc))
+        entry[0].append(d)
+        entry[1].append(c)
+
+    for _ in range(runs):
+        dj_name, core_name = (f"bench_{uuid.uuid4().hex[:8]}_{s}" for s in ("dj", "core"))
+
+        def core_tables(name: str = core_name) -> sa.MetaData:
+            md = sa.MetaData()
+            for table in template.sorted_tables:
+                table.to_metadata(md, schema=name)
+            return md
+
+        def dj_declare(name: str = dj_name) -> None:
+            declare(dj.Schema(name, connection=conn))
+
+        def core_declare(name: str = core_name) -> None:
+            md = core_tables()
+            with engine.begin() as c:
+                if conn.backend.has_server_schemas:
+                    c.execute(CreateSchema(name))
+                else:
+                    conn.backend.create_schema(c, name)
+                md.create_all(c, checkfirst=False)
+
+        record("declare 30 definitions", dj_declare, core_declare)
+
+        def core_activate() -> None:
+            md = core_tables()
+            with engine.begin() as c:
+                md.create_all(c, checkfirst=True)
+
+        record("re-activate 30 definitions", dj_declare, core_activate)
+        with engine.begin() as c:
+            for name in (dj_name, core_name):
+                conn.backend.drop_schema(c, name)
+    with engine.begin() as c:
+        conn.backend.drop_schema(c, str(template.database))
+    engine.dispose()
+    return [
+        (n, statistics.median(d), statistics.median(c), nd, nc)
+        for n, (d, c, nd, nc) in rows.items()
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--backends", default="sqlite,mysql,postgresql")
+    args = parser.parse_args()
+    print(
+        f"{'backend':<11} {'workload':<27} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
+        f"{'dj stmts':>8} {'Core stmts':>10}"
+    )
+    with servers_for(args.backends.split(",")) as urls:
+        for backend, url in urls.items():
+            for name, d, c, nd, nc in bench(url, args.runs):
+                print(
+                    f"{backend:<11} {name:<27} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} {nd:>8} {nc:>10}"
+                )
+
+
+if __name__ == "__main__":
+    main()
