@@ -88,8 +88,14 @@ def insert_rows(
             prepared = [r for r in prepared if tuple(r.get(k) for k in key) not in existing]
             if not prepared:
                 return 0
+        # one executemany per set of given attributes: an omitted attribute gets its default,
+        # which a single statement over rows with different keys could not express
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in prepared:
+            groups.setdefault(tuple(row), []).append(row)
         try:
-            conn.execute(table.insert(), prepared)  # the transaction rolls back on error
+            for rows_with_same_keys in groups.values():  # the transaction rolls back on error
+                conn.execute(table.insert(), rows_with_same_keys)
         except sa.exc.IntegrityError as err:
             kind = connection.backend.integrity_kind(err)
             where = f"`{table.schema}`.`{table.name}`"

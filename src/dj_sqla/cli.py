@@ -26,46 +26,53 @@ def demo(url: str | None = None) -> None:
     for schema in pipeline.schemas:
         print(f"  {schema!r}: tables {', '.join(schema.list_tables())}")
 
-    with Session(connection.engine) as session:
-        if session.get(pipeline.Subject, 1) is None:
-            session.add_all(
-                [
-                    pipeline.Subject(subject_id=1, date_of_birth=dt.date(2026, 1, 5)),
-                    pipeline.Subject(subject_id=2, species="rat"),
-                ]
-            )
-            session.flush()
-            session.add_all(
-                [
-                    pipeline.Session(subject_id=1, session=1, session_date=dt.date(2026, 3, 1)),
-                    pipeline.Session(subject_id=1, session=2, session_date=dt.date(2026, 3, 2)),
-                    pipeline.Session(subject_id=2, session=1, session_date=dt.date(2026, 3, 1)),
-                ]
-            )
-            session.flush()
-            session.add_all(
-                pipeline.Trial(subject_id=s, session=n, trial=t, outcome=0.25 * t)
+    Subject, Session_, Trial = pipeline.Subject, pipeline.Session, pipeline.Trial
+    with connection.engine.connect() as db:
+        filled = db.scalar(sa.select(sa.func.count()).select_from(Subject.__table__))
+    if not filled:
+        # DataJoint idiom: insert rows as dicts through the class
+        Subject.insert(
+            [
+                {
+                    "subject_id": 1,
+                    "species": "mouse",
+                    "sex": "F",
+                    "date_of_birth": dt.date(2026, 1, 5),
+                },
+                {"subject_id": 2, "species": "rat"},
+            ]
+        )
+        Session_.insert(
+            {"subject_id": s, "session": n, "session_date": dt.date(2026, 3, n)}
+            for s, n in ((1, 1), (1, 2), (2, 1))
+        )
+        # SQLAlchemy idiom: the same classes are mapped, so ORM rows work too
+        with Session(connection.engine) as orm:
+            orm.add_all(
+                Trial(subject_id=s, session=n, trial=t, outcome=0.25 * t)
                 for s, n in ((1, 1), (1, 2), (2, 1))
                 for t in range(1, 5)
             )
-            session.commit()
-            print("  inserted 2 subjects, 3 sessions, 12 trials")
-        else:
-            print("  the example rows exist already (run `dj-sqla demo --drop` to start over)")
+            orm.commit()
+        print("  inserted 2 subjects, 3 sessions, 12 trials")
+    else:
+        print("  the example rows exist already (run `dj-sqla demo --drop` to start over)")
 
-        Subject, Session_, Trial = pipeline.Subject, pipeline.Session, pipeline.Trial
-        query = (
-            sa.select(Subject.species, sa.func.count(Trial.trial), sa.func.avg(Trial.outcome))
-            .join(Session_, Session_.subject_id == Subject.subject_id)
-            .join(
-                Trial,
-                (Trial.subject_id == Session_.subject_id) & (Trial.session == Session_.session),
-            )
-            .group_by(Subject.species)
-            .order_by(Subject.species)
+    print("  the definition of Session, read back from the database:")
+    for line in Session_.describe().splitlines():
+        print(f"    {line}")
+    query = (
+        sa.select(Subject.species, sa.func.count(Trial.trial), sa.func.avg(Trial.outcome))
+        .join(Session_, Session_.subject_id == Subject.subject_id)
+        .join(
+            Trial, (Trial.subject_id == Session_.subject_id) & (Trial.session == Session_.session)
         )
-        print("  trials per species (a join across the two schemas):")
-        for species, n, mean in session.execute(query):
+        .group_by(Subject.species)
+        .order_by(Subject.species)
+    )
+    print("  trials per species (a join across the two schemas):")
+    with connection.engine.connect() as db:
+        for species, n, mean in db.execute(query):
             print(f"    {species:<6} {n:>3} trials, mean outcome {mean:.3f}")
 
 

@@ -1,34 +1,32 @@
 """The example pipeline used by the demo, the tests and the project's Alembic environment.
 
-Two schemas, as in a lab that keeps its animals apart from its experiments:
+Two schemas, as in a lab that keeps its animals apart from its experiments, written as a
+DataJoint pipeline module would be:
 
-* ``<prefix>lab``: ``subject`` (one row per animal);
+* ``<prefix>lab``: ``#species`` (a Lookup) and ``subject`` (one row per animal);
 * ``<prefix>experiment``: ``session`` (recording sessions of a subject: a foreign key into
-  the other schema) and ``trial``.
+  the other schema) and its part ``session__trial``.
 
-The classes are plain SQLAlchemy declarative classes decorated by a ``dj.Schema``; they are
-built inside :func:`build` because a class can be mapped only once, and tests build the
-pipeline many times under different schema names.
+The classes are built inside :func:`build` because a class can be declared only once, and
+tests build the pipeline many times under different schema names.
 
 Example:
     >>> from dj_sqla import example
     >>> pipeline = example.build(connection="sqlite://")
     >>> pipeline.lab.list_tables(), pipeline.experiment.list_tables()
-    (['subject'], ['session', 'trial'])
+    (['#species', 'subject'], ['session', 'session__trial'])
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ForeignKey, ForeignKeyConstraint
-from sqlalchemy.orm import Mapped, mapped_column
 
 from .connection import Connection
 from .schemas import Schema
+from .table import Lookup, Manual, Part
 
 #: Schema names without prefix.
 LAB = "lab"
@@ -43,6 +41,7 @@ class Pipeline:
 
     lab: Schema
     experiment: Schema
+    Species: Any
     Subject: Any
     Session: Any
     Trial: Any
@@ -70,40 +69,43 @@ def build(
     experiment = Schema(prefix + EXPERIMENT, connection=connection, create_tables=create_tables)
 
     @lab
-    class Subject:
-        """A laboratory animal."""
+    class Species(Lookup):
+        definition = """
+        # animal species kept in the lab
+        species : varchar(30)
+        """
+        contents = (("mouse",), ("rat",))
 
-        __tablename__ = "subject"
-        subject_id: Mapped[int] = mapped_column(primary_key=True, comment="unique animal id")
-        species: Mapped[str] = mapped_column(sa.String(40), default="mouse")
-        date_of_birth: Mapped[dt.date | None] = mapped_column()
+    @lab
+    class Subject(Manual):
+        definition = """
+        # a laboratory animal
+        subject_id : int32           # unique animal id
+        ---
+        -> Species
+        sex = 'U' : enum('M', 'F', 'U')
+        date_of_birth = null : date
+        """
 
     @experiment
-    class Session:
-        """A recording session of one subject."""
+    class Session(Manual):
+        definition = """
+        # a recording session of one subject
+        -> Subject
+        session : int16
+        ---
+        session_date : date
+        notes = '' : varchar(1024)
+        index(session_date)
+        """
 
-        __tablename__ = "session"
-        subject_id: Mapped[int] = mapped_column(
-            ForeignKey("Subject.subject_id", onupdate="CASCADE"), primary_key=True
-        )
-        session: Mapped[int] = mapped_column(primary_key=True)
-        session_date: Mapped[dt.date] = mapped_column()
+        class Trial(Part):
+            definition = """
+            # one trial of the session
+            -> master
+            trial : int32
+            ---
+            outcome : float64
+            """
 
-    @experiment
-    class Trial:
-        """One trial of a session."""
-
-        __tablename__ = "trial"
-        __table_args__ = (
-            ForeignKeyConstraint(
-                ["subject_id", "session"],
-                ["session.subject_id", "session.session"],
-                onupdate="CASCADE",
-            ),
-        )
-        subject_id: Mapped[int] = mapped_column(primary_key=True)
-        session: Mapped[int] = mapped_column(primary_key=True)
-        trial: Mapped[int] = mapped_column(primary_key=True)
-        outcome: Mapped[float] = mapped_column(sa.Double)
-
-    return Pipeline(lab, experiment, Subject, Session, Trial)
+    return Pipeline(lab, experiment, Species, Subject, Session, Session.Trial)

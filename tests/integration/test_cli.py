@@ -22,7 +22,9 @@ def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFi
     assert cli.main(["demo", "--url", demo_url]) == 0
     first = capsys.readouterr().out
     assert f"Schema `{example.DEMO_PREFIX}lab`" in first
-    assert "tables session, trial" in first
+    assert "tables #species, subject" in first
+    assert "tables session, session__trial" in first
+    assert "    -> Subject\n    session : int16\n" in first
     assert "inserted 2 subjects, 3 sessions, 12 trials" in first
     assert "mouse    8 trials, mean outcome 0.625" in first
     assert cli.main(["demo", "--url", demo_url]) == 0

@@ -82,6 +82,22 @@ def test_issue_example_declares_and_maps(
     assert isinstance(Mouse(), Mouse)
 
 
+def test_insert_rows_with_different_attributes_uses_defaults(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    schema = new_schema("lab")
+    Mouse, _ = declare_mouse_session(schema)
+    Mouse.insert([{"mouse_id": 1, "sex": "F"}, {"mouse_id": 2}, (3, None, "M")])
+    with connection.engine.connect() as conn:
+        rows = conn.execute(select(Mouse.mouse_id, Mouse.sex).order_by(Mouse.mouse_id)).all()
+    assert [tuple(r) for r in rows] == [(1, "F"), (2, "U"), (3, "M")]
+    with pytest.raises(dj.UnknownAttributeError, match="`weight` is not an attribute"):
+        Mouse.insert([{"mouse_id": 4}, {"mouse_id": 5, "weight": 3}])
+    Mouse.insert([{"mouse_id": 6, "weight": 3}], ignore_extra_fields=True)
+    with connection.engine.connect() as conn:
+        assert conn.scalar(select(sa.func.count()).select_from(Mouse.__table__)) == 4
+
+
 def test_foreign_keys_cascade_update_restrict_delete(
     connection: dj.Connection, new_schema: Callable[..., dj.Schema]
 ) -> None:
