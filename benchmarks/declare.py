@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from activation import servers_for, timed
+from sqlalchemy import orm
 from sqlalchemy.schema import CreateSchema
 
 import dj_sqla as dj
@@ -66,6 +67,11 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
         entry[0].append(d)
         entry[1].append(c)
 
+    def drop(*names: str) -> None:
+        with engine.begin() as c:
+            for name in names:
+                conn.backend.drop_schema(c, name)
+
     for _ in range(runs):
         dj_name, core_name = (f"bench_{uuid.uuid4().hex[:8]}_{s}" for s in ("dj", "core"))
 
@@ -78,8 +84,7 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
         def dj_declare(name: str = dj_name) -> None:
             declare(dj.Schema(name, connection=conn))
 
-        def core_declare(name: str = core_name) -> None:
-            md = core_tables()
+        def core_create(md: sa.MetaData, name: str) -> None:
             with engine.begin() as c:
                 if conn.backend.has_server_schemas:
                     c.execute(CreateSchema(name))
@@ -87,17 +92,27 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
                     conn.backend.create_schema(c, name)
                 md.create_all(c, checkfirst=False)
 
+        def core_declare(name: str = core_name) -> None:
+            core_create(core_tables(name), name)
+
+        def orm_declare(name: str = core_name) -> None:
+            # SQLAlchemy doing the whole job: the same Tables, each mapped to a class
+            md = core_tables(name)
+            registry = orm.registry(metadata=md)
+            for table in md.sorted_tables:
+                registry.map_imperatively(type(table.name, (), {}), table)
+            core_create(md, name)
+
         record("declare 30 definitions", dj_declare, core_declare)
+        drop(dj_name, core_name)
+        record("declare vs ORM mapping", dj_declare, orm_declare)
 
         def core_activate() -> None:
-            md = core_tables()
             with engine.begin() as c:
-                md.create_all(c, checkfirst=True)
+                core_tables().create_all(c, checkfirst=True)
 
         record("re-activate 30 definitions", dj_declare, core_activate)
-        with engine.begin() as c:
-            for name in (dj_name, core_name):
-                conn.backend.drop_schema(c, name)
+        drop(dj_name, core_name)
     with engine.begin() as c:
         conn.backend.drop_schema(c, str(template.database))
     engine.dispose()
