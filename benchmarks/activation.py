@@ -176,22 +176,26 @@ def servers_for(backends: list[str]) -> Iterator[dict[str, str]]:
             server.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+Row = tuple[str, float, float, int, int]
+
+
+def run(bench: Callable[[str, int], list[Row]], description: str) -> None:
+    """Parse ``--runs``/``--backends``, run ``bench`` per backend and print its rows."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--backends", default="sqlite,mysql,postgresql")
     args = parser.parse_args()
     print(
-        f"{'backend':<11} {'workload':<25} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
+        f"{'backend':<11} {'workload':<27} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
         f"{'dj stmts':>8} {'Core stmts':>10}"
     )
     with servers_for(args.backends.split(",")) as urls:
         for backend, url in urls.items():
-            for name, d, c, nd, nc in bench_backend(url, args.runs):
+            for name, d, c, nd, nc in bench(url, args.runs):
                 print(
-                    f"{backend:<11} {name:<25} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} {nd:>8} {nc:>10}"
+                    f"{backend:<11} {name:<27} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} {nd:>8} {nc:>10}"
                 )
 
 
 if __name__ == "__main__":
-    main()
+    run(bench_backend, __doc__.splitlines()[0])

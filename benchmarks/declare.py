@@ -13,14 +13,13 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from activation import servers_for, timed
+from activation import run, timed
 from sqlalchemy import orm
 from sqlalchemy.schema import CreateSchema
 
@@ -122,22 +121,5 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--backends", default="sqlite,mysql,postgresql")
-    args = parser.parse_args()
-    print(
-        f"{'backend':<11} {'workload':<27} {'dj_sqla s':>10} {'Core s':>9} {'ratio':>6} "
-        f"{'dj stmts':>8} {'Core stmts':>10}"
-    )
-    with servers_for(args.backends.split(",")) as urls:
-        for backend, url in urls.items():
-            for name, d, c, nd, nc in bench(url, args.runs):
-                print(
-                    f"{backend:<11} {name:<27} {d:>10.4f} {c:>9.4f} {d / c:>6.2f} {nd:>8} {nc:>10}"
-                )
-
-
 if __name__ == "__main__":
-    main()
+    run(bench, __doc__.splitlines()[0])
