@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import quoted_name
 
 from ._naming import NAMING_CONVENTION
@@ -274,10 +275,12 @@ class Schema(sa.MetaData):
         return names
 
     def _declare(self, items: list[tuple[type, dict[str, Any]]]) -> None:
-        """Build and map the classes, then create the missing tables in one transaction.
+        """Build the classes' Tables, create the missing ones, then map the classes.
 
-        Nothing is created when any definition fails: Tables are built (and checked) first,
-        classes are mapped afterwards, and the DDL runs last.
+        Nothing is created when any definition fails: every Table is built (and checked)
+        first, the DDL runs next, and tier classes are mapped last, because SQLAlchemy cannot
+        un-map a class. (Plain declarative classes are mapped while building: that is how
+        their Table comes to exist.)
         """
         conn = self._require_active()
         before = set(self.tables)
@@ -322,17 +325,23 @@ class Schema(sa.MetaData):
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
         """CREATE the tables in one transaction. Where DDL is not transactional (MySQL),
-        drop what was created before the failure, so nothing is left half-declared."""
+        drop the tables this call created before the failure: nothing is left half-declared,
+        and a table someone else created meanwhile is left alone."""
+        created: list[sa.Table] = []
+
+        def track(sa_conn: Any, element: Any, *args: Any) -> None:
+            if isinstance(element, CreateTable):
+                created.append(element.element)
+
         try:
             with conn.engine.begin() as sa_conn:
+                event.listen(sa_conn, "after_execute", track)
                 self.create_all(sa_conn, tables=tables, checkfirst=False)
         except sa.exc.DBAPIError as err:
-            if conn.backend.has_nontransactional_ddl:
+            if created and conn.backend.has_nontransactional_ddl:
                 with conn.engine.begin() as sa_conn:
-                    present = conn.backend.table_names(sa_conn, str(self.database))
-                    for table in reversed(tables):
-                        if table.name in present:
-                            table.drop(sa_conn)
+                    for table in reversed(created):
+                        table.drop(sa_conn)
             names = ", ".join(f"`{t.name}`" for t in tables)
             raise DefinitionError(
                 f"{conn.backend.name} refused to create {names} in schema `{self.database}`; "
