@@ -124,6 +124,10 @@ class Connection:
         """Remember an activated schema so errors about its tables can name it."""
         self._schemas[str(schema.database)] = schema
 
+    def schema_named(self, name: str) -> Schema | None:
+        """The activated :class:`Schema` of that name on this connection, if any."""
+        return self._schemas.get(name)
+
     def _translate_error(self, context: ExceptionContext) -> BaseException | None:
         """Turn "no such table" for a dj_sqla table into :class:`TableNotDeclaredError`."""
         name = self.backend.missing_table(context.original_exception)

@@ -36,9 +36,7 @@ def _default_text(raw: str | None) -> str | None:
         return "CURRENT_TIMESTAMP"
     if text.lower() in ("true", "false"):
         return text.lower()
-    if text.startswith("'") and text.endswith("'"):
-        return text
-    return text
+    return text  # quoted strings and numbers as stored
 
 
 def _names(index: Any) -> tuple[str, ...]:
@@ -47,16 +45,16 @@ def _names(index: Any) -> tuple[str, ...]:
 
 
 def _class_name(schema: Schema, referred_schema: str, referred_table: str) -> str:
-    """How the definition names the parent: its class name, qualified for parts."""
-    for mapper in schema.registry.mappers if referred_schema == schema.database else ():
+    """How the definition names the parent: its class name (``Master.Part`` for parts); the
+    table name when no class of this process maps it."""
+    owner = (
+        schema
+        if referred_schema == schema.database
+        else schema.connection.schema_named(referred_schema)
+    )
+    for mapper in owner.registry.mappers if owner is not None else ():
         if getattr(mapper.local_table, "name", None) == referred_table:
             return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
-    connection = schema.connection
-    other = connection._schemas.get(referred_schema)
-    if other is not None:
-        for mapper in other.registry.mappers:
-            if getattr(mapper.local_table, "name", None) == referred_table:
-                return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
     return referred_table
 
 

@@ -15,7 +15,6 @@ from ..table import (
     RESERVED_ATTRIBUTES,
     Attribute,
     Heading,
-    Part,
     UserTable,
     parts_of,
     table_name_for,
@@ -85,7 +84,6 @@ def build_class_tables(
         for column in table.columns:
             problem = backend.type_limit(column.info["dj"].spec)
             if problem:
-                schema.remove(table)
                 raise DefinitionError(
                     f"Table `{name}`: attribute `{column.name}` cannot be stored exactly on "
                     f"{backend.name}: {problem}"
@@ -130,8 +128,3 @@ def attach_parts(cls: type[UserTable]) -> None:
     """Give each part its ``master``."""
     for part in parts_of(cls):
         type.__setattr__(part, "master", cls)
-
-
-def is_part(cls: type) -> bool:
-    """Whether ``cls`` is a Part class."""
-    return issubclass(cls, Part)
