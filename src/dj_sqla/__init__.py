@@ -27,12 +27,14 @@ from .errors import (
     TableNotDeclaredError,
     UnknownAttributeError,
 )
+from .expression import AndList, Not
 from .schemas import Schema, list_schemas, schema
 from .table import Computed, Heading, Imported, Lookup, Manual, Part
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AndList",
     "Computed",
     "ConfigError",
     "Connection",
@@ -44,6 +46,7 @@ __all__ = [
     "Lookup",
     "Manual",
     "MissingParentError",
+    "Not",
     "Part",
     "QueryError",
     "Schema",

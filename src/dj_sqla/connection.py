@@ -118,6 +118,16 @@ class Connection:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """The open transaction's connection, or a new one for reading (nothing committed)."""
+        current: sa.Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
     # -- schemas and errors --------------------------------------------------------------------
 
     def register_schema(self, schema: Schema) -> None:

@@ -11,8 +11,9 @@ The classes are built inside :func:`build` because a class can be declared only 
 tests build the pipeline many times under different schema names.
 
 Example:
+    >>> import dj_sqla as dj
     >>> from dj_sqla import example
-    >>> pipeline = example.build(connection="sqlite://")
+    >>> pipeline = example.build(connection=dj.Connection("sqlite://"))
     >>> pipeline.lab.list_tables(), pipeline.experiment.list_tables()
     (['#species', 'subject'], ['session', 'session__trial'])
 """

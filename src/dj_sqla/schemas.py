@@ -9,12 +9,13 @@ only if it is missing.
 
 Example:
     >>> import dj_sqla as dj
-    >>> from sqlalchemy.orm import Mapped, mapped_column
-    >>> schema = dj.Schema("lab", connection="sqlite://")
+    >>> from sqlalchemy import Integer
+    >>> from sqlalchemy.orm import mapped_column
+    >>> schema = dj.Schema("lab", connection=dj.Connection("sqlite://"))
     >>> @schema
     ... class Subject:
     ...     __tablename__ = "subject"
-    ...     subject_id: Mapped[int] = mapped_column(primary_key=True)
+    ...     subject_id = mapped_column(Integer, primary_key=True)
     >>> schema.list_tables()
     ['subject']
 """
@@ -83,7 +84,7 @@ class Schema(sa.MetaData):
 
     Example:
         >>> import dj_sqla as dj
-        >>> schema = dj.Schema("alice_experiment", connection="sqlite://")
+        >>> schema = dj.Schema("alice_experiment", connection=dj.Connection("sqlite://"))
         >>> schema.metadata.schema, schema.exists
         ('alice_experiment', True)
     """
@@ -230,16 +231,15 @@ class Schema(sa.MetaData):
 
         Example:
             >>> import dj_sqla as dj
-            >>> from sqlalchemy import select
-            >>> from sqlalchemy.orm import Mapped, mapped_column
-            >>> schema = dj.Schema("shop", connection="sqlite://")
+            >>> from sqlalchemy import Integer, select
+            >>> from sqlalchemy.orm import mapped_column
+            >>> schema = dj.Schema("shop", connection=dj.Connection("sqlite://"))
             >>> @schema
             ... class Item:
             ...     __tablename__ = "item"
-            ...     item_id: Mapped[int] = mapped_column(primary_key=True)
-            >>> print(select(Item.item_id))
-            SELECT shop.item.item_id
-            FROM shop.item
+            ...     item_id = mapped_column(Integer, primary_key=True)
+            >>> str(select(Item.item_id)).split()
+            ['SELECT', 'shop.item.item_id', 'FROM', 'shop.item']
         """
         if isinstance(cls, type) and issubclass(cls, UserTable):
             if cls in TIERS or issubclass(cls, Part):
@@ -434,8 +434,9 @@ def list_schemas(connection: Connection | sa.Engine | str | sa.URL | None = None
 
     Example:
         >>> import dj_sqla as dj
-        >>> _ = dj.Schema("lab_a", connection="sqlite://")
-        >>> dj.list_schemas("sqlite://")
+        >>> store = dj.Connection("sqlite://")
+        >>> _ = dj.Schema("lab_a", connection=store)
+        >>> dj.list_schemas(store)
         ['lab_a']
     """
     conn = as_connection(connection)

@@ -16,7 +16,7 @@ gets a trailing underscore (``Mouse.delete_``).
 
 Example:
     >>> import dj_sqla as dj
-    >>> schema = dj.Schema("zoo", connection="sqlite://")
+    >>> schema = dj.Schema("zoo", connection=dj.Connection("sqlite://"))
     >>> @schema
     ... class Animal(dj.Manual):
     ...     definition = '''
@@ -132,7 +132,29 @@ class Heading:
         return "\n".join([*lines[:keys], "---", *lines[keys:]])
 
 
-class UserTable:
+class TableMeta(type):
+    """Lets a declared table class act as its table: ``Mouse()``, ``Mouse & key``.
+
+    Calling a declared class with no arguments gives the table as a query expression; with
+    keyword arguments it builds an ORM row as usual. (SQLAlchemy creates instances when loading
+    rows through ``__new__``, which this does not touch.)
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs and "__table__" in cls.__dict__:
+            from .expression import TableExpression
+
+            return TableExpression(cls)  # type: ignore[arg-type]
+        return super().__call__(*args, **kwargs)
+
+    def __and__(cls, restriction: Any) -> Any:
+        return cls() & restriction
+
+    def __sub__(cls, restriction: Any) -> Any:
+        return cls() - restriction
+
+
+class UserTable(metaclass=TableMeta):
     """Base of the table tiers. Subclass a tier, not this class."""
 
     #: The table's definition, in DataJoint's definition language.
@@ -236,6 +258,39 @@ class UserTable:
     def insert1(cls, row: Mapping[str, Any], **kwargs: Any) -> None:
         """Insert one row (a dict)."""
         cls.insert([row], **kwargs)
+
+    # -- queries (the class stands for its whole table) ----------------------------------------
+
+    @classmethod
+    def _expression(cls) -> Any:
+        from .expression import TableExpression
+
+        return TableExpression(cls)
+
+    @classmethod
+    def restrict(cls, restriction: Any) -> Any:
+        """The table restricted by ``restriction`` (same as ``Table & restriction``)."""
+        return cls._expression() & restriction
+
+    @classmethod
+    def to_dicts(cls, **kwargs: Any) -> list[dict[str, Any]]:
+        """All rows as dicts (see QueryExpression.to_dicts)."""
+        return cls._expression().to_dicts(**kwargs)  # type: ignore[no-any-return]
+
+    @classmethod
+    def keys(cls, **kwargs: Any) -> list[dict[str, Any]]:
+        """The primary keys of all rows."""
+        return cls._expression().keys(**kwargs)  # type: ignore[no-any-return]
+
+    @classmethod
+    def fetch1(cls, *attrs: str) -> Any:
+        """The table's only row (an error unless it has exactly one)."""
+        return cls._expression().fetch1(*attrs)
+
+    @classmethod
+    def select(cls) -> sa.Select[Any]:
+        """The ``sqlalchemy.Select`` of the whole table."""
+        return cls._expression().select()  # type: ignore[no-any-return]
 
 
 class Manual(UserTable):

@@ -79,7 +79,7 @@ def test_issue_example_declares_and_maps(
         assert when == dt.datetime(2026, 3, 1, 9, 30, 0, 123456)
         assert orm.scalar(select(Session_.notes)) == ""
         assert orm.scalar(select(Session_.Trial.outcome)) == 0.5
-    assert isinstance(Mouse(), Mouse)
+    assert Mouse().table_class is Mouse  # no arguments: the table, as a query
 
 
 def test_insert_rows_with_different_attributes_uses_defaults(

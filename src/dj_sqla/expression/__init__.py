@@ -1,0 +1,8 @@
+"""Query expressions: restriction and fetching (compiled to SQLAlchemy; pure until fetched)."""
+
+from __future__ import annotations
+
+from .conditions import AndList, Not
+from .core import QueryExpression, TableExpression
+
+__all__ = ["AndList", "Not", "QueryExpression", "TableExpression"]

@@ -1,0 +1,110 @@
+"""Restrictions: what may follow ``&`` and ``-``, turned into SQLAlchemy boolean clauses.
+
+Pure: building a condition never touches the database.
+
+==========================  =================================================================
+restriction                 meaning
+==========================  =================================================================
+``dict``                    all its items that name attributes of the expression (others are
+                            ignored, as in DataJoint); no such item: no restriction
+list, tuple, set            any of its restrictions (OR); empty: nothing matches
+``dj.AndList([...])``       all of its restrictions
+``dj.Not(r)``               the opposite of ``r``
+``True`` / ``False``        everything / nothing
+another query (or table)     rows whose shared attributes match one of its rows (semi-join)
+SQLAlchemy boolean clause   used as it is (``Mouse.dob > date(2020, 1, 1)``)
+==========================  =================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import QueryError
+
+if TYPE_CHECKING:
+    from .core import QueryExpression
+
+
+class AndList(list[Any]):
+    """A restriction that holds when all of its items hold.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> dj.AndList([{"sex": "F"}, {"species": "mouse"}])
+        AndList([{'sex': 'F'}, {'species': 'mouse'}])
+    """
+
+    def __repr__(self) -> str:
+        return f"AndList({list.__repr__(self)})"
+
+
+class Not:
+    """A restriction that holds when ``restriction`` does not.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> dj.Not({"sex": "F"})
+        Not({'sex': 'F'})
+    """
+
+    def __init__(self, restriction: Any) -> None:
+        self.restriction = restriction
+
+    def __repr__(self) -> str:
+        return f"Not({self.restriction!r})"
+
+
+def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return sa.and_(sa.true(), *parts)
+
+
+def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]:
+    """The SQL condition that ``expr & restriction`` applies."""
+    from ..table import UserTable
+    from .core import QueryExpression
+
+    if isinstance(restriction, type) and issubclass(restriction, UserTable):
+        restriction = restriction()  # a table class stands for its table
+    if isinstance(restriction, bool):
+        return sa.true() if restriction else sa.false()
+    if isinstance(restriction, Not):
+        return sa.not_(to_condition(expr, restriction.restriction))
+    if isinstance(restriction, AndList):
+        return _all(to_condition(expr, item) for item in restriction)
+    if isinstance(restriction, Mapping):
+        return _all(
+            expr.column(name) == value
+            for name, value in restriction.items()
+            if name in expr.heading_names
+        )
+    if isinstance(restriction, QueryExpression):
+        return _semijoin(expr, restriction)
+    if isinstance(restriction, (list, tuple, set, frozenset)):
+        return sa.or_(sa.false(), *(to_condition(expr, item) for item in restriction))
+    clause = getattr(restriction, "__clause_element__", None)
+    element = clause() if clause is not None else restriction
+    if isinstance(element, ColumnElement):
+        return element
+    if isinstance(restriction, str):
+        raise QueryError(
+            f"Restriction {restriction!r}: restriction strings are not supported yet; use a "
+            "dict, or a SQLAlchemy condition such as `Table.attr > value`."
+        )
+    raise QueryError(
+        f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
+        "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
+        "condition."
+    )
+
+
+def _semijoin(expr: QueryExpression, other: QueryExpression) -> ColumnElement[bool]:
+    """Rows of ``expr`` matching a row of ``other`` on their shared attributes (EXISTS)."""
+    shared = [name for name in expr.heading_names if name in other.heading_names]
+    inner = other.select().subquery()
+    match = [inner.c[name] == expr.column(name) for name in shared]
+    return sa.exists(sa.select(sa.literal(1)).select_from(inner).where(*match))

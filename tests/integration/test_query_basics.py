@@ -1,0 +1,145 @@
+"""Restriction and fetching of table classes on every backend (the first layer of the algebra)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import dj_sqla as dj
+
+
+@pytest.fixture
+def lab(new_schema: Callable[..., dj.Schema]) -> Any:
+    schema = new_schema("lab")
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        ---
+        sex : enum('M', 'F', 'U')
+        dob = null : date
+        weight : float64
+        """
+
+    @schema
+    class Session(dj.Manual):
+        definition = """
+        -> Mouse
+        session : int16
+        """
+
+    Mouse.insert(
+        [
+            {"mouse_id": 1, "sex": "F", "dob": dt.date(2025, 1, 1), "weight": 20.0},
+            {"mouse_id": 2, "sex": "M", "dob": dt.date(2026, 1, 1), "weight": 25.0},
+            {"mouse_id": 3, "sex": "F", "weight": 25.0},
+            {"mouse_id": 4, "sex": "U", "dob": dt.date(2024, 6, 1), "weight": 18.5},
+        ]
+    )
+    Session.insert([{"mouse_id": 1, "session": 1}, {"mouse_id": 1, "session": 2}, (3, 1)])
+
+    class Lab:
+        pass
+
+    Lab.Mouse, Lab.Session = Mouse, Session  # type: ignore[attr-defined]
+    return Lab
+
+
+def ids(expr: Any) -> list[int]:
+    return [row["mouse_id"] for row in expr.to_dicts(order_by="KEY")]
+
+
+def test_restrictions(lab: Any) -> None:
+    Mouse, Session = lab.Mouse, lab.Session
+    assert ids(Mouse & {"sex": "F"}) == [1, 3]
+    assert ids(Mouse() & {"sex": "F", "not_an_attribute": 1}) == [1, 3]
+    assert ids(Mouse & {"not_an_attribute": 1}) == [1, 2, 3, 4]
+    assert ids(Mouse & [{"mouse_id": 1}, {"mouse_id": 4}]) == [1, 4]
+    assert ids(Mouse & []) == []
+    assert ids(Mouse & dj.AndList([{"sex": "F"}, {"weight": 25.0}])) == [3]
+    assert ids(Mouse & dj.Not({"sex": "F"})) == [2, 4]
+    assert ids(Mouse - {"sex": "F"}) == [2, 4]
+    assert ids(Mouse & True) == [1, 2, 3, 4]
+    assert ids(Mouse & False) == []
+    assert ids(Mouse & (Mouse.weight > 20)) == [2, 3]
+    assert ids(Mouse & Mouse.dob.is_(None)) == [3]
+    assert ids(Mouse & Session) == [1, 3]
+    assert ids(Mouse - Session) == [2, 4]
+    assert ids((Mouse & {"sex": "F"}) & (Session & {"session": 2})) == [1]
+    assert ids(Mouse.restrict({"sex": "M"})) == [2]
+
+
+def test_expressions_are_immutable(lab: Any) -> None:
+    table = lab.Mouse()
+    females = table & {"sex": "F"}
+    heavy = females & (lab.Mouse.weight > 20)
+    assert (len(table), len(females), len(heavy)) == (4, 2, 1)
+
+
+def test_fetching(lab: Any) -> None:
+    Mouse = lab.Mouse
+    rows = Mouse.to_dicts(order_by="weight DESC")
+    # ties (mice 2 and 3 weigh 25) broken by the primary key on every backend
+    assert [r["mouse_id"] for r in rows] == [2, 3, 1, 4]
+    assert ids(Mouse()) == [1, 2, 3, 4]
+    assert [r["mouse_id"] for r in Mouse.to_dicts(order_by="KEY DESC", limit=2)] == [4, 3]
+    assert [r["mouse_id"] for r in Mouse.to_dicts(order_by="KEY", limit=2, offset=1)] == [2, 3]
+    assert (Mouse & {"mouse_id": 3}).to_dicts() == [
+        {"mouse_id": 3, "sex": "F", "dob": None, "weight": 25.0}
+    ]
+    assert lab.Session.keys(order_by="KEY") == [
+        {"mouse_id": 1, "session": 1},
+        {"mouse_id": 1, "session": 2},
+        {"mouse_id": 3, "session": 1},
+    ]
+    one = Mouse & {"mouse_id": 2}
+    assert one.fetch1() == {"mouse_id": 2, "sex": "M", "dob": dt.date(2026, 1, 1), "weight": 25.0}
+    assert one.fetch1("sex") == "M"
+    assert one.fetch1("sex", "weight") == ("M", 25.0)
+    assert one.fetch1("KEY") == {"mouse_id": 2}
+    with pytest.raises(dj.QueryError, match="no rows"):
+        (Mouse & {"mouse_id": 99}).fetch1()
+    with pytest.raises(dj.QueryError, match="more than one row"):
+        (Mouse & {"sex": "F"}).fetch1()
+    assert len(Mouse()) == 4
+    assert bool(Mouse & {"sex": "U"})
+    assert not (Mouse & {"sex": "U", "weight": 1.0})
+    assert {"mouse_id": 4} in Mouse()
+    assert {"mouse_id": 5} not in Mouse()
+    assert [r["mouse_id"] for r in Mouse & {"sex": "F"}] == [1, 3]
+
+
+def test_select_is_plain_sqlalchemy(lab: Any, connection: dj.Connection) -> None:
+    Mouse = lab.Mouse
+    query = (Mouse & {"sex": "F"}).select()
+    assert isinstance(query, sa.Select)
+    with connection.engine.connect() as conn:
+        assert sorted(
+            conn.execute(query.with_only_columns(query.selected_columns.mouse_id)).scalars()
+        ) == [1, 3]
+    text = (Mouse & {"sex": "F"}).sql()
+    assert "mouse" in text
+    assert "WHERE" in text
+    assert "'F'" not in text  # values are bound parameters
+
+
+def test_table_call_and_methods(lab: Any) -> None:
+    Mouse = lab.Mouse
+    table = Mouse()
+    assert table.table_class is Mouse
+    table.insert1({"mouse_id": 5, "sex": "M", "weight": 30.0})
+    assert table.primary_key == ["mouse_id"]
+    assert len(Mouse()) == 5
+    row = Mouse(mouse_id=6, sex="F", weight=1.0)  # keyword arguments: an ORM row
+    assert isinstance(row, Mouse)
+
+
+@pytest.mark.parametrize("bad", ["sex='F'", None, 3.5])
+def test_unsupported_restrictions(lab: Any, bad: Any) -> None:
+    with pytest.raises(dj.QueryError):
+        lab.Mouse & bad
