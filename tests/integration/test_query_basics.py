@@ -139,7 +139,44 @@ def test_table_call_and_methods(lab: Any) -> None:
     assert isinstance(row, Mouse)
 
 
-@pytest.mark.parametrize("bad", ["sex='F'", None, 3.5])
+@pytest.mark.parametrize("bad", [None, 3.5, object()])
 def test_unsupported_restrictions(lab: Any, bad: Any) -> None:
     with pytest.raises(dj.QueryError):
         lab.Mouse & bad
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('sex="F"', [1, 3]),
+        ("sex='F' and weight > 20", [3]),
+        ('dob < "2025-06-01"', [1, 4]),
+        ("dob is null", [3]),
+        ("not dob is null and weight between 19 and 25", [1, 2]),
+        ("mouse_id in (1, 4) or sex = 'M'", [1, 2, 4]),
+        ("year(dob) = 2026", [2]),
+        ("weight * 2 >= 50", [2, 3]),
+        ("sex <> 'F' and sex != 'U'", [2]),
+        ("lower(sex) like 'f%'", [1, 3]),
+        ("dob < now()", [1, 2, 4]),
+    ],
+)
+def test_mysql_flavoured_strings_work_everywhere(lab: Any, text: str, expected: list[int]) -> None:
+    assert ids(lab.Mouse & text) == expected
+    assert ids(lab.Mouse - 'sex="F"') == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("weight >", "Cannot parse"),
+        ("colour = 'red'", "`colour` is not an attribute"),
+        ("m.sex = 'F'", "without a table prefix"),
+        ("mouse_id in (select 1)", "subqueries"),
+        ("dob < 'yesterday'", "cannot be read as date"),
+        ("sleep(10) = 0", "not supported"),
+    ],
+)
+def test_bad_strings_are_clear_errors(lab: Any, text: str, message: str) -> None:
+    with pytest.raises(dj.QueryError, match=message):
+        lab.Mouse & text  # the operator raises

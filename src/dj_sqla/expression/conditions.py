@@ -13,6 +13,8 @@ list, tuple, set            any of its restrictions (OR); empty: nothing matches
 ``True`` / ``False``        everything / nothing
 another query (or table)     rows whose shared attributes match one of its rows (semi-join)
 SQLAlchemy boolean clause   used as it is (``Mouse.dob > date(2020, 1, 1)``)
+string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt for the
+                            backend with bound values (:mod:`dj_sqla.expression.strings`)
 ==========================  =================================================================
 """
 
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import QueryError
+from .strings import parse_expression
 
 if TYPE_CHECKING:
     from .core import QueryExpression
@@ -91,10 +94,7 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
     if isinstance(element, ColumnElement):
         return element
     if isinstance(restriction, str):
-        raise QueryError(
-            f"Restriction {restriction!r}: restriction strings are not supported yet; use a "
-            "dict, or a SQLAlchemy condition such as `Table.attr > value`."
-        )
+        return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
