@@ -153,6 +153,9 @@ class TableMeta(type):
     def __sub__(cls, restriction: Any) -> Any:
         return cls() - restriction
 
+    def __mul__(cls, other: Any) -> Any:
+        return cls() * other
+
 
 class UserTable(metaclass=TableMeta):
     """Base of the table tiers. Subclass a tier, not this class."""
@@ -271,6 +274,16 @@ class UserTable(metaclass=TableMeta):
     def restrict(cls, restriction: Any) -> Any:
         """The table restricted by ``restriction`` (same as ``Table & restriction``)."""
         return cls._expression() & restriction
+
+    @classmethod
+    def proj(cls, *attributes: Any, **named: str) -> Any:
+        """The table projected (see QueryExpression.proj)."""
+        return cls._expression().proj(*attributes, **named)
+
+    @classmethod
+    def join(cls, other: Any, *, left: bool = False) -> Any:
+        """The table joined with ``other`` (same as ``Table * other``)."""
+        return cls._expression().join(other, left=left)
 
     @classmethod
     def to_dicts(cls, **kwargs: Any) -> list[dict[str, Any]]:

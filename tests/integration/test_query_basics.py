@@ -180,3 +180,76 @@ def test_mysql_flavoured_strings_work_everywhere(lab: Any, text: str, expected: 
 def test_bad_strings_are_clear_errors(lab: Any, text: str, message: str) -> None:
     with pytest.raises(dj.QueryError, match=message):
         lab.Mouse & text  # the operator raises
+
+
+# -- projection and join -----------------------------------------------------------------------
+
+
+def test_projection(lab: Any) -> None:
+    Mouse = lab.Mouse
+    assert Mouse.proj().heading_names == ["mouse_id"]
+    assert Mouse.proj("sex").heading_names == ["mouse_id", "sex"]
+    assert Mouse.proj(...).heading_names == ["mouse_id", "sex", "dob", "weight"]
+    assert Mouse.proj("-weight", "-dob").heading_names == ["mouse_id", "sex"]
+    with pytest.raises(dj.QueryError, match="primary key"):
+        Mouse.proj("-mouse_id")
+    with pytest.raises(dj.QueryError, match="`colour` is not an attribute"):
+        Mouse.proj("colour")
+    born = Mouse.proj(born="dob") & {"mouse_id": 1}
+    assert born.to_dicts() == [{"mouse_id": 1, "born": dt.date(2025, 1, 1)}]
+    renamed = Mouse.proj(animal="mouse_id")
+    assert renamed.primary_key == ["animal"]
+    assert [r["animal"] for r in renamed.to_dicts(order_by="KEY")] == [1, 2, 3, 4]
+    grams = Mouse.proj(grams="weight * 1000") & "grams > 20000"
+    assert grams.to_dicts(order_by="KEY") == [
+        {"mouse_id": 2, "grams": 25000.0},
+        {"mouse_id": 3, "grams": 25000.0},
+    ]
+    copied = Mouse.proj(w="(weight)") & {"mouse_id": 4}
+    assert copied.fetch1("w") == 18.5
+
+
+def test_join_and_primary_key_rules(lab: Any) -> None:
+    Mouse, Session = lab.Mouse, lab.Session
+    joined = Mouse * Session
+    assert joined.primary_key == ["mouse_id", "session"]
+    assert joined.heading_names == ["mouse_id", "sex", "dob", "weight", "session"]
+    assert [(r["mouse_id"], r["session"], r["sex"]) for r in joined.to_dicts(order_by="KEY")] == [
+        (1, 1, "F"),
+        (1, 2, "F"),
+        (3, 1, "F"),
+    ]
+    assert (Session * Mouse).primary_key == ["mouse_id", "session"]
+    assert len((Mouse & {"mouse_id": 1}) * Session) == 2
+    assert len(Mouse * (Session & "session = 2")) == 1
+    left = Session.join(Mouse, left=True)
+    assert len(left) == 3
+    with pytest.raises(dj.QueryError, match="left join"):
+        Mouse.join(Session, left=True)
+    # the same table twice: renamed, joined as a subquery
+    pairs = Mouse * Mouse.proj(other="mouse_id")
+    assert pairs.primary_key == ["mouse_id", "other"]
+    assert len(pairs) == 16
+    assert len(pairs & "mouse_id < other") == 6
+
+
+def test_semantic_matching(lab: Any, new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("other")
+
+    @schema
+    class Rat(dj.Manual):
+        definition = """
+        mouse_id : int32   # same name, unrelated to Mouse
+        ---
+        weight : float64
+        """
+
+    Rat.insert1({"mouse_id": 1, "weight": 300.0})
+    with pytest.raises(dj.QueryError, match=r"lineages differ.*\.proj\(mouse_id_2='mouse_id'\)"):
+        lab.Mouse * Rat
+    with pytest.raises(dj.QueryError, match="`weight`"):
+        lab.Mouse.proj("weight") * Rat.proj("weight", rat="mouse_id")
+    with pytest.raises(dj.QueryError, match="lineages differ"):
+        lab.Mouse & Rat
+    ok = lab.Mouse.proj() * Rat.proj(rat="mouse_id")
+    assert len(ok) == 4

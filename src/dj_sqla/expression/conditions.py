@@ -104,7 +104,7 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
 
 def _semijoin(expr: QueryExpression, other: QueryExpression) -> ColumnElement[bool]:
     """Rows of ``expr`` matching a row of ``other`` on their shared attributes (EXISTS)."""
-    shared = [name for name in expr.heading_names if name in other.heading_names]
+    shared = expr.shared_attributes(other, operation="restrict")
     inner = other.select().subquery()
     match = [inner.c[name] == expr.column(name) for name in shared]
     return sa.exists(sa.select(sa.literal(1)).select_from(inner).where(*match))

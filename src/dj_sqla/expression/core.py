@@ -26,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..dependencies import lineage
 from ..errors import QueryError
 from .conditions import Not, to_condition
+from .strings import parse_expression
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -35,9 +37,21 @@ if TYPE_CHECKING:
 
 
 class QueryExpression:
-    """An immutable query: a source, its attributes, its primary key and restrictions."""
+    """An immutable query: a source, its attributes, its primary key and restrictions.
 
-    __slots__ = ("_columns", "_connection", "_primary_key", "_source", "_where")
+    Attributes map names to SQL expressions over the source (a table, a join, or a subquery);
+    restrictions use those expressions directly, so restricting a projection needs no subquery.
+    """
+
+    __slots__ = (
+        "_columns",
+        "_connection",
+        "_lineage",
+        "_primary_key",
+        "_source",
+        "_tables",
+        "_where",
+    )
 
     def __init__(
         self,
@@ -46,12 +60,33 @@ class QueryExpression:
         columns: Mapping[str, ColumnElement[Any]],
         primary_key: Sequence[str],
         where: Sequence[ColumnElement[bool]] = (),
+        *,
+        lineage: Mapping[str, str | None] | None = None,
+        tables: frozenset[sa.FromClause] | None = None,
     ) -> None:
         self._connection = connection
         self._source = source
         self._columns = dict(columns)
         self._primary_key = tuple(primary_key)
         self._where = tuple(where)
+        self._lineage = dict(lineage or {})
+        self._tables = tables if tables is not None else frozenset({source})
+
+    def _replace(self, **changes: Any) -> QueryExpression:
+        """A copy with some parts changed (expressions are immutable)."""
+        parts = {
+            "source": self._source,
+            "columns": self._columns,
+            "primary_key": self._primary_key,
+            "where": self._where,
+            "lineage": self._lineage,
+            "tables": self._tables,
+            **changes,
+        }
+        source, columns, key, where = (
+            parts.pop(k) for k in ("source", "columns", "primary_key", "where")
+        )
+        return QueryExpression(self._connection, source, columns, key, where, **parts)
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -74,10 +109,25 @@ class QueryExpression:
                 f"`{name}` is not an attribute of this query ({', '.join(self._columns)})."
             ) from None
 
+    def shared_attributes(self, other: QueryExpression, *, operation: str) -> list[str]:
+        """Namesake attributes of ``self`` and ``other``, checked for equal lineage.
+
+        Raises:
+            QueryError: a namesake pair has different or no lineage (semantic matching).
+        """
+        shared = [name for name in self._columns if name in other._columns]
+        for name in shared:
+            mine, theirs = self._lineage.get(name), other._lineage.get(name)
+            if mine is None or mine != theirs:
+                raise QueryError(
+                    f"Cannot {operation} on attribute `{name}`: its lineages differ "
+                    f"({mine or 'none'} vs {theirs or 'none'}), so the two are not the same "
+                    f"thing. Rename one side with .proj({name}_2='{name}') to keep both."
+                )
+        return shared
+
     def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
-        return QueryExpression(
-            self._connection, self._source, self._columns, self._primary_key, where
-        )
+        return self._replace(where=where)
 
     # -- restriction ---------------------------------------------------------------------------
 
@@ -90,6 +140,114 @@ class QueryExpression:
 
     def __sub__(self, restriction: Any) -> QueryExpression:
         return self.restrict(Not(restriction))
+
+    # -- projection and join ---------------------------------------------------------------------
+
+    def proj(self, *attributes: Any, **named: str) -> QueryExpression:
+        """Keep, rename, exclude or compute attributes; the primary key is always kept.
+
+        Args:
+            *attributes: names to keep; ``...`` keeps every attribute; ``"-name"`` drops one.
+            **named: ``new="old"`` renames (also a key attribute); ``new="(old)"`` copies;
+                any other string is computed, in the same SQL as restriction strings
+                (``total="a + b"``).
+
+        Example:
+            ``Mouse.proj("sex", born="dob", grams="weight * 1000")``
+        """
+        keep: list[str] = []
+        dropped: set[str] = set()
+        for item in attributes:
+            if item is Ellipsis:
+                keep.extend(self._columns)
+            elif isinstance(item, str) and item.startswith("-"):
+                name = item[1:].strip()
+                if name in self._primary_key:
+                    raise QueryError(f"Cannot exclude `{name}`: it is in the primary key.")
+                self.column(name)
+                dropped.add(name)
+            elif isinstance(item, str):
+                self.column(item)
+                keep.append(item)
+            else:
+                raise QueryError(f"proj() takes attribute names, not {item!r}.")
+        if dropped and not keep:
+            keep = list(self._columns)
+        renamed = {old: new for new, old in named.items() if old in self._columns}
+        columns: dict[str, ColumnElement[Any]] = {}
+        lineage: dict[str, str | None] = {}
+        for name in self._primary_key:
+            target = renamed.get(name, name)
+            columns[target], lineage[target] = self._columns[name], self._lineage.get(name)
+        for name in keep:
+            if name not in self._primary_key and name not in dropped and name not in renamed:
+                columns[name], lineage[name] = self._columns[name], self._lineage.get(name)
+        for new, text in named.items():
+            if text in renamed and renamed[text] == new:
+                if text not in self._primary_key:
+                    columns[new], lineage[new] = self._columns[text], self._lineage.get(text)
+                continue
+            inner = text.strip()
+            if (
+                inner.startswith("(")
+                and inner.endswith(")")
+                and inner[1:-1].strip() in self._columns
+            ):
+                columns[new], lineage[new] = self._columns[inner[1:-1].strip()], None
+                continue
+            columns[new] = parse_expression(text, self.column)
+            lineage[new] = None
+        key = [renamed.get(name, name) for name in self._primary_key]
+        return self._replace(columns=columns, primary_key=key, lineage=lineage)
+
+    def join(self, other: Any, *, left: bool = False) -> QueryExpression:
+        """Rows of both with equal shared attributes (``A * B``); ``left=True`` keeps every
+        row of ``self`` (requires that ``self`` determines ``other``)."""
+        other = as_expression(other)
+        shared = self.shared_attributes(other, operation="join")
+        determines = set(other._primary_key) <= set(self._columns)
+        if left and not determines:
+            raise QueryError(
+                "A left join needs the left operand to contain the primary key of the right "
+                f"one ({', '.join(other._primary_key)})."
+            )
+        if self._tables & other._tables or (left and other._where):
+            # the same table on both sides (or a restricted right side of a left join):
+            # join the right side as a subquery
+            sub = other.select().subquery()
+            other = QueryExpression(
+                self._connection,
+                sub,
+                {name: sub.c[name] for name in other._columns},
+                other._primary_key,
+                lineage=other._lineage,
+            )
+        on = sa.and_(sa.true(), *(self._columns[n] == other._columns[n] for n in shared))
+        columns = {**self._columns}
+        lineage = {**self._lineage}
+        for name, column in other._columns.items():
+            if name not in columns:
+                columns[name], lineage[name] = column, other._lineage.get(name)
+        if determines:
+            key = list(self._primary_key)
+        elif set(self._primary_key) <= set(other._columns):
+            key = list(other._primary_key)
+        else:
+            key = [
+                *self._primary_key,
+                *(k for k in other._primary_key if k not in self._primary_key),
+            ]
+        return self._replace(
+            source=self._source.join(other._source, on, isouter=left),
+            columns=columns,
+            primary_key=key,
+            where=(*self._where, *other._where),
+            lineage=lineage,
+            tables=self._tables | other._tables,
+        )
+
+    def __mul__(self, other: Any) -> QueryExpression:
+        return self.join(other)
 
     # -- SQL -----------------------------------------------------------------------------------
 
@@ -142,13 +300,7 @@ class QueryExpression:
 
     def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
         """The primary keys of the rows, as dicts."""
-        key = self._project(self._primary_key)
-        return key.to_dicts(**kwargs)
-
-    def _project(self, names: Sequence[str]) -> QueryExpression:
-        columns = {name: self.column(name) for name in names}
-        primary = [n for n in self._primary_key if n in columns]
-        return QueryExpression(self._connection, self._source, columns, primary, self._where)
+        return self.proj().to_dicts(**kwargs)
 
     def fetch1(self, *attrs: str) -> Any:
         """The one row of the expression: a dict, or the values of ``attrs``.
@@ -197,6 +349,7 @@ class TableExpression(QueryExpression):
             table,
             {column.name: column for column in table.columns},
             [column.name for column in table.primary_key],
+            lineage=lineage(table),
         )
         self.table_class = table_class
 
@@ -207,3 +360,12 @@ class TableExpression(QueryExpression):
 
     def __repr__(self) -> str:
         return f"<{self.table_class.__name__}: {', '.join(self._columns)}>"
+
+
+def as_expression(value: Any) -> QueryExpression:
+    """A query expression for a table class or an expression."""
+    if isinstance(value, QueryExpression):
+        return value
+    if isinstance(value, type) and "__table__" in value.__dict__:
+        return TableExpression(value)
+    raise QueryError(f"Cannot join with {value!r}; join with a table or a query.")
