@@ -291,6 +291,31 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().to_dicts(**kwargs)  # type: ignore[no-any-return]
 
     @classmethod
+    def to_arrays(cls, *attrs: str, **kwargs: Any) -> Any:
+        """The rows as numpy arrays (see QueryExpression.to_arrays)."""
+        return cls._expression().to_arrays(*attrs, **kwargs)
+
+    @classmethod
+    def to_pandas(cls, **kwargs: Any) -> Any:
+        """The rows as a pandas DataFrame indexed by the primary key."""
+        return cls._expression().to_pandas(**kwargs)
+
+    @classmethod
+    def fetch(cls, *attrs: str, **kwargs: Any) -> Any:
+        """DataJoint's classic fetch (see QueryExpression.fetch)."""
+        return cls._expression().fetch(*attrs, **kwargs)
+
+    @classmethod
+    def head(cls, limit: int = 25) -> list[dict[str, Any]]:
+        """The first rows by primary key."""
+        return cls._expression().head(limit)  # type: ignore[no-any-return]
+
+    @classmethod
+    def tail(cls, limit: int = 25) -> list[dict[str, Any]]:
+        """The last rows by primary key."""
+        return cls._expression().tail(limit)  # type: ignore[no-any-return]
+
+    @classmethod
     def keys(cls, **kwargs: Any) -> list[dict[str, Any]]:
         """The primary keys of all rows."""
         return cls._expression().keys(**kwargs)  # type: ignore[no-any-return]

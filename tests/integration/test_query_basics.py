@@ -253,3 +253,37 @@ def test_semantic_matching(lab: Any, new_schema: Callable[..., dj.Schema]) -> No
         lab.Mouse & Rat
     ok = lab.Mouse.proj() * Rat.proj(rat="mouse_id")
     assert len(ok) == 4
+
+
+# -- fetch formats -------------------------------------------------------------------------------
+
+
+def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
+    import numpy as np
+
+    Mouse = lab.Mouse
+    records = Mouse.to_arrays(order_by="KEY")
+    assert records.dtype.names == ("mouse_id", "sex", "dob", "weight")
+    assert records["mouse_id"].tolist() == [1, 2, 3, 4]
+    assert records["weight"].dtype == np.float64
+    assert records["dob"][2] is None
+    weights = (Mouse & 'sex="F"').to_arrays("weight", order_by="KEY")
+    assert weights.tolist() == [20.0, 25.0]
+    keys, sexes = Mouse.to_arrays("KEY", "sex", order_by="KEY")
+    assert keys[0] == {"mouse_id": 1}
+    assert sexes.tolist() == ["F", "M", "F", "U"]
+    empty = (Mouse & False).to_arrays()
+    assert len(empty) == 0
+    frame = Mouse.to_pandas()
+    assert list(frame.index.names) == ["mouse_id"]
+    assert frame.loc[4, "weight"] == 18.5
+    assert Mouse.fetch("sex", order_by="KEY").tolist() == ["F", "M", "F", "U"]
+    assert Mouse.fetch(as_dict=True, order_by="KEY")[0]["mouse_id"] == 1
+    assert Mouse.fetch("KEY", as_dict=True, order_by="KEY")[1] == {"mouse_id": 2}
+    assert list(Mouse.fetch(format="frame").columns) == ["sex", "dob", "weight"]
+    assert [r["mouse_id"] for r in Mouse.head(2)] == [1, 2]
+    assert [r["mouse_id"] for r in Mouse.tail(2)] == [3, 4]
+    preview = repr(Mouse & 'sex="F"')
+    assert "*mouse_id" in preview
+    assert "(2 rows)" in preview
+    assert "<table>" in Mouse()._repr_html_()

@@ -28,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..dependencies import lineage
 from ..errors import QueryError
+from . import fetch
 from .conditions import Not, to_condition
 from .strings import parse_expression
 
@@ -261,7 +262,30 @@ class QueryExpression:
         return str(self.select().compile(dialect=dialect or self._connection.engine.dialect))
 
     def __repr__(self) -> str:
-        return f"<QueryExpression {', '.join(self._columns)}>"
+        """A preview: the first rows by key and the row count, as DataJoint prints it."""
+        shown = 12
+        rows = self.fetch_rows(order_by="KEY", limit=shown + 1)
+        names = self.heading_names
+        cells = [[("*" if n in self._primary_key else "") + n for n in names]]
+        cells += [[str(v) for v in row] for row in rows[:shown]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        if len(rows) > shown:
+            lines.append("...")
+        lines.append(f" ({len(self)} rows)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The preview as an HTML table, for notebooks."""
+        import html
+
+        rows = self.fetch_rows(order_by="KEY", limit=12)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.heading_names)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in rows
+        )
+        return f"<table><tr>{head}</tr>{body}</table><p>{len(self)} rows</p>"
 
     # -- fetching ------------------------------------------------------------------------------
 
@@ -293,10 +317,45 @@ class QueryExpression:
         offset: int | None = None,
     ) -> list[dict[str, Any]]:
         """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
+        names = self.heading_names
+        rows = self.fetch_rows(order_by, limit, offset)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def fetch_rows(
+        self,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """All rows as tuples, in ``heading_names`` order (one query)."""
         with self._connection.read() as conn:
-            result = conn.execute(self._ordered(order_by, limit, offset))
-            names = list(result.keys())
-            return [dict(zip(names, row, strict=True)) for row in result]
+            return [tuple(row) for row in conn.execute(self._ordered(order_by, limit, offset))]
+
+    def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
+        """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
+        return fetch.to_arrays(self, attrs, include_key=include_key, **kwargs)
+
+    def to_pandas(self, **kwargs: Any) -> Any:
+        """A pandas DataFrame of the rows, indexed by the primary key."""
+        return fetch.to_pandas(self, **kwargs)
+
+    def fetch(
+        self,
+        *attrs: str,
+        as_dict: bool | None = None,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """DataJoint's classic fetch (arrays; ``as_dict=True``: dicts; ``format="frame"``)."""
+        return fetch.fetch(self, attrs, as_dict=as_dict, format=format, **kwargs)
+
+    def head(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The first ``limit`` rows by primary key."""
+        return self.to_dicts(order_by="KEY", limit=limit)
+
+    def tail(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The last ``limit`` rows by primary key, in key order."""
+        return self.to_dicts(order_by="KEY DESC", limit=limit)[::-1]
 
     def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
         """The primary keys of the rows, as dicts."""
@@ -359,7 +418,7 @@ class TableExpression(QueryExpression):
         return getattr(self.table_class, name)
 
     def __repr__(self) -> str:
-        return f"<{self.table_class.__name__}: {', '.join(self._columns)}>"
+        return f"{self.table_class.__name__}\n{super().__repr__()}"
 
 
 def as_expression(value: Any) -> QueryExpression:

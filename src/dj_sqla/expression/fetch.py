@@ -1,0 +1,108 @@
+"""Fetch formats beyond dicts: numpy arrays, pandas DataFrames, the classic ``fetch()``.
+
+numpy and pandas are optional (``pip install dj_sqla[pandas]``); they are imported when a
+format needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataJointError
+
+if TYPE_CHECKING:
+    from .core import QueryExpression
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise DataJointError(
+            "Arrays need numpy: pip install 'dj_sqla[pandas]' (or numpy)."
+        ) from None
+    return numpy
+
+
+def column_array(values: list[Any]) -> Any:
+    """One attribute's values as a numpy array: numbers typed, everything else objects."""
+    np = _numpy()
+    array = np.array(values) if values else np.array([], dtype=object)
+    if array.dtype.kind not in "biuf":  # strings, dates, decimals, None...: keep the objects
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    return array
+
+
+def rows_to_arrays(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Column arrays from row tuples."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {name: column_array(list(values)) for name, values in zip(names, columns, strict=True)}
+
+
+def to_arrays(
+    expr: QueryExpression,
+    attrs: Sequence[str],
+    *,
+    include_key: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """A structured array of all attributes, or one array per named attribute.
+
+    ``"KEY"`` among ``attrs`` gives the list of primary-key dicts in its place;
+    ``include_key=True`` puts that list first.
+    """
+    np = _numpy()
+    wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
+    query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
+    rows = query.fetch_rows(**kwargs)
+    by_name = rows_to_arrays(query.heading_names, rows)
+    key_dicts: list[dict[str, Any]] = []
+    if include_key or "KEY" in attrs:
+        positions = [query.heading_names.index(k) for k in expr.primary_key]
+        key_dicts = [
+            {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
+        ]
+    if not attrs:
+        record = np.rec.fromarrays([by_name[n] for n in wanted], names=wanted)
+        return (key_dicts, record) if include_key else record
+    arrays: list[Any] = [key_dicts if n == "KEY" else by_name[n] for n in attrs]
+    if include_key:
+        arrays.insert(0, key_dicts)
+    return arrays[0] if len(arrays) == 1 else tuple(arrays)
+
+
+def to_pandas(expr: QueryExpression, **kwargs: Any) -> Any:
+    """A DataFrame of the rows, indexed by the primary key."""
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise DataJointError("DataFrames need pandas: pip install 'dj_sqla[pandas]'.") from None
+    rows = expr.fetch_rows(**kwargs)
+    frame = pandas.DataFrame.from_records(rows, columns=expr.heading_names)
+    return frame.set_index(expr.primary_key) if expr.primary_key else frame
+
+
+def fetch(
+    expr: QueryExpression,
+    attrs: Sequence[str],
+    *,
+    as_dict: bool | None = None,
+    format: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """DataJoint's classic ``fetch``: arrays by default, dicts with ``as_dict=True``, a
+    DataFrame with ``format="frame"``."""
+    if format not in (None, "array", "frame"):
+        raise DataJointError(f"fetch(format={format!r}): use 'array' or 'frame'.")
+    if format == "frame":
+        return to_pandas(expr, **kwargs)
+    if as_dict:
+        if not attrs:
+            return expr.to_dicts(**kwargs)
+        names = [n for n in attrs if n != "KEY"]
+        if "KEY" in attrs:
+            names = [*expr.primary_key, *(n for n in names if n not in expr.primary_key)]
+        return expr.proj(*names).to_dicts(**kwargs)
+    return to_arrays(expr, attrs, **kwargs)
