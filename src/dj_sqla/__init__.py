@@ -27,7 +27,7 @@ from .errors import (
     TableNotDeclaredError,
     UnknownAttributeError,
 )
-from .expression import AndList, Not
+from .expression import AndList, Not, U
 from .schemas import Schema, list_schemas, schema
 from .table import Computed, Heading, Imported, Lookup, Manual, Part
 
@@ -55,6 +55,7 @@ __all__ = [
     "SchemaMissingError",
     "SchemaNameError",
     "TableNotDeclaredError",
+    "U",
     "UnknownAttributeError",
     "__version__",
     "config",

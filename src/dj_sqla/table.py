@@ -156,6 +156,9 @@ class TableMeta(type):
     def __mul__(cls, other: Any) -> Any:
         return cls() * other
 
+    def __add__(cls, other: Any) -> Any:
+        return cls() + other
+
 
 class UserTable(metaclass=TableMeta):
     """Base of the table tiers. Subclass a tier, not this class."""
@@ -279,6 +282,11 @@ class UserTable(metaclass=TableMeta):
     def proj(cls, *attributes: Any, **named: str) -> Any:
         """The table projected (see QueryExpression.proj)."""
         return cls._expression().proj(*attributes, **named)
+
+    @classmethod
+    def aggr(cls, other: Any, *attributes: Any, **named: Any) -> Any:
+        """Aggregates of ``other`` per row of the table (see QueryExpression.aggr)."""
+        return cls._expression().aggr(other, *attributes, **named)
 
     @classmethod
     def join(cls, other: Any, *, left: bool = False) -> Any:

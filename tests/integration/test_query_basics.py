@@ -287,3 +287,59 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
     assert "*mouse_id" in preview
     assert "(2 rows)" in preview
     assert "<table>" in Mouse()._repr_html_()
+
+
+# -- aggregation, dj.U, union ----------------------------------------------------------------------
+
+
+def test_aggregation_keeps_every_left_row(lab: Any) -> None:
+    Mouse, Session = lab.Mouse, lab.Session
+    counts = Mouse.aggr(Session, n="count(*)", last="max(session)")
+    assert counts.primary_key == ["mouse_id"]
+    rows = counts.to_dicts(order_by="KEY")
+    assert [(r["mouse_id"], r["n"], r["last"]) for r in rows] == [
+        (1, 2, 2),
+        (2, 0, None),
+        (3, 1, 1),
+        (4, 0, None),
+    ]
+    assert [r["mouse_id"] for r in (counts & "n > 0").to_dicts(order_by="KEY")] == [1, 3]
+    matched = Mouse.aggr(Session, "sex", exclude_nonmatching=True, n="count(*)")
+    assert matched.heading_names == ["mouse_id", "sex", "n"]
+    assert len(matched) == 2
+    per_sex = Mouse.aggr(Session & "session = 1", n="count(*)") * Mouse.proj("sex")
+    assert sorted((r["sex"], r["n"]) for r in per_sex.to_dicts()) == [
+        ("F", 1),
+        ("F", 1),
+        ("M", 0),
+        ("U", 0),
+    ]
+    with pytest.raises(dj.QueryError, match="primary key of the left operand"):
+        Session.aggr(Mouse, n="count(*)")
+
+
+def test_universal_sets(lab: Any) -> None:
+    Mouse, Session = lab.Mouse, lab.Session
+    sexes = dj.U("sex") & Mouse
+    assert sexes.primary_key == ["sex"]
+    assert sorted(r["sex"] for r in sexes.to_dicts()) == ["F", "M", "U"]
+    by_sex = dj.U("sex").aggr(Mouse, n="count(*)", heaviest="max(weight)")
+    assert {r["sex"]: (r["n"], r["heaviest"]) for r in by_sex.to_dicts()} == {
+        "F": (2, 25.0),
+        "M": (1, 25.0),
+        "U": (1, 18.5),
+    }
+    total = dj.U().aggr(Session, n="count(*)")
+    assert total.fetch1("n") == 3
+    with pytest.raises(dj.QueryError, match="cannot be joined"):
+        dj.U("sex") * Mouse
+
+
+def test_union(lab: Any) -> None:
+    Mouse = lab.Mouse
+    either = (Mouse & {"mouse_id": 1}) + (Mouse & 'sex="M"')
+    assert [r["mouse_id"] for r in either.to_dicts(order_by="KEY")] == [1, 2]
+    keys = Mouse.proj() & {"mouse_id": 4}
+    assert len((Mouse.proj() & {"mouse_id": 1}) + keys) == 2
+    with pytest.raises(dj.QueryError, match="same primary key and attributes"):
+        Mouse + Mouse.proj()

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .conditions import AndList, Not
 from .core import QueryExpression, TableExpression
+from .grouping import U
 
-__all__ = ["AndList", "Not", "QueryExpression", "TableExpression"]
+__all__ = ["AndList", "Not", "QueryExpression", "TableExpression", "U"]

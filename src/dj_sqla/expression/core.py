@@ -205,31 +205,27 @@ class QueryExpression:
         """Rows of both with equal shared attributes (``A * B``); ``left=True`` keeps every
         row of ``self`` (requires that ``self`` determines ``other``)."""
         other = as_expression(other)
-        shared = self.shared_attributes(other, operation="join")
-        determines = set(other._primary_key) <= set(self._columns)
-        if left and not determines:
+        if left and not set(other._primary_key) <= set(self._columns):
             raise QueryError(
                 "A left join needs the left operand to contain the primary key of the right "
                 f"one ({', '.join(other._primary_key)})."
             )
+        return self.joined(other, left=left)
+
+    def joined(self, other: QueryExpression, *, left: bool) -> QueryExpression:
+        """The join itself (see :meth:`join`), without the left-join precondition."""
+        shared = self.shared_attributes(other, operation="join")
         if self._tables & other._tables or (left and other._where):
             # the same table on both sides (or a restricted right side of a left join):
             # join the right side as a subquery
-            sub = other.select().subquery()
-            other = QueryExpression(
-                self._connection,
-                sub,
-                {name: sub.c[name] for name in other._columns},
-                other._primary_key,
-                lineage=other._lineage,
-            )
+            other = other.as_subquery()
         on = sa.and_(sa.true(), *(self._columns[n] == other._columns[n] for n in shared))
         columns = {**self._columns}
         lineage = {**self._lineage}
         for name, column in other._columns.items():
             if name not in columns:
                 columns[name], lineage[name] = column, other._lineage.get(name)
-        if determines:
+        if set(other._primary_key) <= set(self._columns):
             key = list(self._primary_key)
         elif set(self._primary_key) <= set(other._columns):
             key = list(other._primary_key)
@@ -246,6 +242,38 @@ class QueryExpression:
             lineage=lineage,
             tables=self._tables | other._tables,
         )
+
+    def as_subquery(self, query: sa.Select[Any] | None = None) -> QueryExpression:
+        """The same rows, as an expression over the subquery of ``query`` (default: own)."""
+        sub = (query if query is not None else self.select()).subquery()
+        names = list(sub.c.keys())  # (iterating sub.c yields columns, not names)
+        return QueryExpression(
+            self._connection,
+            sub,
+            {name: sub.c[name] for name in names},
+            self._primary_key,
+            lineage={name: self._lineage.get(name) for name in names},
+        )
+
+    def aggr(
+        self, other: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+    ) -> QueryExpression:
+        """Per row of ``self``, aggregates over the matching rows of ``other``.
+
+        Every row of ``self`` is kept (``count(*)`` is 0 where nothing matches) unless
+        ``exclude_nonmatching``; ``attributes`` are attributes of ``self`` to keep.
+
+        Example:
+            ``Mouse.aggr(Session, n="count(*)", last="max(session_date)")``
+        """
+        from .grouping import aggregate
+
+        return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
+
+    def __add__(self, other: Any) -> QueryExpression:
+        from .grouping import union
+
+        return union(self, as_expression(other))
 
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)

@@ -93,9 +93,10 @@ def _python_type(column: Any) -> type | None:
 
 
 class _Builder:
-    def __init__(self, text: str, lookup: ColumnLookup) -> None:
+    def __init__(self, text: str, lookup: ColumnLookup, count_star: Any) -> None:
         self.text = text
         self.lookup = lookup
+        self.count_star = count_star
 
     def fail(self, node: exp.Expression, problem: str) -> QueryError:
         return QueryError(f"In {self.text!r}: `{node.sql(dialect='mysql')}` — {problem}")
@@ -163,7 +164,7 @@ class _Builder:
         if isinstance(node, exp.Count):
             inner = node.this
             if isinstance(inner, exp.Star):
-                return sa.func.count()
+                return self.count_star if self.count_star is not None else sa.func.count()
             if isinstance(inner, exp.Distinct):
                 return sa.func.count(sa.distinct(*[self.build(e) for e in inner.expressions]))
             return sa.func.count(self.build(inner))
@@ -195,8 +196,11 @@ class _Builder:
         return built_left, self.value_or_build(right, built_left)
 
 
-def parse_expression(text: str, lookup: ColumnLookup) -> Any:
+def parse_expression(text: str, lookup: ColumnLookup, *, count_star: Any = None) -> Any:
     """The SQLAlchemy expression for ``text``; ``lookup(name)`` gives attribute columns.
+
+    ``count_star`` replaces ``count(*)`` (an aggregation over a left join counts the matching
+    rows of the right side, not the joined rows).
 
     Raises:
         QueryError: the text is not valid SQL, or uses something unsupported.
@@ -207,4 +211,4 @@ def parse_expression(text: str, lookup: ColumnLookup) -> Any:
         raise QueryError(f"Cannot parse {text!r}: {err.errors[0]['description']}") from None
     if isinstance(tree, (exp.Select, exp.Command)) or tree is None:
         raise QueryError(f"{text!r} is not a condition or an expression.")
-    return _Builder(text, lookup).build(tree)
+    return _Builder(text, lookup, count_star).build(tree)
