@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .errors import DuplicateError, MissingParentError, UnknownAttributeError
+from .errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 
 if TYPE_CHECKING:
+    from .connection import Connection
     from .schemas import Schema
 
 
@@ -112,3 +113,43 @@ def insert_rows(
                 ) from err
             raise
     return len(prepared)
+
+
+def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) -> None:
+    """``update1``: set secondary attributes of the one row with ``row``'s primary key.
+
+    Raises:
+        UnknownAttributeError: ``row`` names an attribute the table lacks.
+        DataJointError: the key is incomplete, or no row has it.
+    """
+    names = set(table.c.keys())
+    unknown = [k for k in row if k not in names]
+    if unknown:
+        raise UnknownAttributeError(
+            f"`{unknown[0]}` is not an attribute of `{table.fullname}`; its attributes are "
+            f"{', '.join(table.c.keys())}."
+        )
+    key = [c.name for c in table.primary_key.columns]
+    missing = [k for k in key if k not in row]
+    if missing:
+        raise DataJointError(
+            f"update1 needs the full primary key of `{table.fullname}`; missing "
+            f"{', '.join(missing)}."
+        )
+    values = {k: v for k, v in row.items() if k not in key}
+    if not values:
+        return
+    where = [table.c[k] == row[k] for k in key]
+    with connection.connect() as conn:
+        try:
+            count = conn.execute(sa.update(table).where(*where).values(values)).rowcount
+        except sa.exc.IntegrityError as err:
+            raise MissingParentError(
+                f"Cannot update `{table.fullname}`: a new value references a parent row that "
+                f"does not exist. ({err.orig})"
+            ) from err
+        if count != 1:
+            raise DataJointError(
+                f"update1 found no row of `{table.fullname}` with key "
+                f"{ {k: row[k] for k in key} }; it only updates an existing row."
+            )

@@ -134,6 +134,10 @@ class Connection:
         """Remember an activated schema so errors about its tables can name it."""
         self._schemas[str(schema.database)] = schema
 
+    def schemas(self) -> list[Schema]:
+        """The schemas activated on this connection (still in use), in activation order."""
+        return list(self._schemas.values())
+
     def schema_named(self, name: str) -> Schema | None:
         """The activated :class:`Schema` of that name on this connection, if any."""
         return self._schemas.get(name)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import quoted_name
 
 from ._naming import NAMING_CONVENTION
+from ._prompt import confirm as _confirm
 from .config import config
 from .connection import Connection, as_connection
 from .declare.tables import attach_parts, build_class_tables, map_class
@@ -54,15 +55,6 @@ _T = TypeVar("_T", bound=type)
 #: Schema names: a letter or underscore, then letters, digits, ``_`` or ``$``. The limit of 63
 #: characters is PostgreSQL's, so that one name works on every backend.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
-
-
-def _confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal; anything but "yes" (or no terminal) is no."""
-    try:
-        answer = input(f"{question} [yes/No]: ")
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("yes", "y")
 
 
 class Schema(sa.MetaData):
@@ -385,6 +377,12 @@ class Schema(sa.MetaData):
             f"Table {where} does not exist on {server}; it was dropped after the schema was "
             "activated. Activate the schema again to re-create it."
         )
+
+    def forget_tables(self, tables: Iterable[sa.Table]) -> None:
+        """Note that ``tables`` were dropped (their classes stay mapped; using them raises
+        :class:`TableNotDeclaredError`)."""
+        for table in tables:
+            self._existing.discard(table.name)
 
     def require_table(self, table: sa.Table) -> None:
         """Raise :class:`TableNotDeclaredError` if ``table`` is known to be missing."""

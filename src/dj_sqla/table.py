@@ -334,6 +334,31 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().fetch1(*attrs)
 
     @classmethod
+    def delete(cls, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
+        """Delete all rows, with everything that depends on them (see TableExpression)."""
+        return cls._expression().delete(prompt=prompt, part_integrity=part_integrity)  # type: ignore[no-any-return]
+
+    @classmethod
+    def delete_quick(cls, get_count: bool = False) -> int | None:
+        """Delete all rows without cascade or prompt."""
+        return cls._expression().delete_quick(get_count)  # type: ignore[no-any-return]
+
+    @classmethod
+    def drop(cls, prompt: bool | None = None) -> None:
+        """Drop the table and the tables that depend on it."""
+        cls._expression().drop(prompt)
+
+    @classmethod
+    def drop_quick(cls) -> None:
+        """Drop the table alone."""
+        cls._expression().drop_quick()
+
+    @classmethod
+    def update1(cls, row: Mapping[str, Any]) -> None:
+        """Change secondary attributes of one existing row."""
+        cls._expression().update1(row)
+
+    @classmethod
     def select(cls) -> sa.Select[Any]:
         """The ``sqlalchemy.Select`` of the whole table."""
         return cls._expression().select()  # type: ignore[no-any-return]

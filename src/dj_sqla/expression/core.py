@@ -425,20 +425,29 @@ class QueryExpression:
 
 
 class TableExpression(QueryExpression):
-    """A whole table as a query; table methods (``insert1``, ``heading``...) pass through."""
+    """A table, possibly restricted, as a query; it can also change the table's data.
+
+    Table methods of the class (``insert1``, ``heading``...) pass through.
+    """
 
     __slots__ = ("table_class",)
 
-    def __init__(self, table_class: type[UserTable]) -> None:
+    def __init__(
+        self, table_class: type[UserTable], where: Sequence[ColumnElement[bool]] = ()
+    ) -> None:
         table = table_class._declared()
         super().__init__(
             table_class._require_schema().connection,
             table,
             {column.name: column for column in table.columns},
             [column.name for column in table.primary_key],
+            where,
             lineage=lineage(table),
         )
         self.table_class = table_class
+
+    def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
+        return TableExpression(self.table_class, where)  # still one table: can delete
 
     def __getattr__(self, name: str) -> Any:
         if name == "table_class":  # not set yet (during __init__)
@@ -447,6 +456,66 @@ class TableExpression(QueryExpression):
 
     def __repr__(self) -> str:
         return f"{self.table_class.__name__}\n{super().__repr__()}"
+
+    @property
+    def _table(self) -> sa.Table:
+        return self.table_class._declared()
+
+    def _condition(self) -> ColumnElement[bool]:
+        return sa.and_(sa.true(), *self._where)
+
+    def _require_unrestricted(self, operation: str) -> None:
+        if self._where:
+            raise QueryError(f"{operation} applies to a whole table, not a restriction of it.")
+
+    def delete(self, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
+        """Delete these rows and every row that depends on them, in one transaction.
+
+        Args:
+            prompt: show the counts and ask before committing; default ``dj.config['safemode']``.
+            part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
+                :mod:`dj_sqla.delete`).
+
+        Returns:
+            The number of rows deleted from this table.
+        """
+        from ..delete import cascade_delete
+
+        return cascade_delete(
+            self._connection,
+            self._table,
+            self._condition(),
+            prompt=prompt,
+            part_integrity=part_integrity,
+        )
+
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete these rows only (no cascade, no prompt); dependent rows make it fail."""
+        from ..delete import delete_rows
+
+        count = delete_rows(self._connection, self._table, self._condition())
+        return count if get_count else None
+
+    def drop_quick(self) -> None:
+        """Drop this table (dependent tables make it fail)."""
+        from ..delete import drop_tables
+
+        self._require_unrestricted("drop_quick()")
+        drop_tables(self._connection, self._table, cascade=False, prompt=False)
+
+    def drop(self, prompt: bool | None = None) -> None:
+        """Drop this table and every table that depends on it, after confirmation."""
+        from ..delete import drop_tables
+
+        self._require_unrestricted("drop()")
+        drop_tables(self._connection, self._table, cascade=True, prompt=prompt)
+
+    def update1(self, row: Mapping[str, Any]) -> None:
+        """Change secondary attributes of one existing row, found by its full primary key."""
+        from .._insert import update_row
+
+        self._require_unrestricted("update1()")
+        update_row(self._connection, self._table, row)
 
 
 def as_expression(value: Any) -> QueryExpression:

@@ -1,0 +1,246 @@
+"""Cascading delete and drop across every schema activated on a connection.
+
+``(Mouse & key).delete()`` deletes the matching rows and every row that depends on them
+through foreign keys, in all schemas of the connection, leaves first, in one transaction: one
+DELETE per table. Master-part integrity follows DataJoint 2 (``part_integrity``):
+
+* ``"enforce"`` (default): deleting part rows whose master rows stay is an error;
+* ``"ignore"``: part rows may be deleted alone;
+* ``"cascade"``: the masters of deleted part rows are deleted too (with all their parts).
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ._prompt import confirm as _confirm
+from .config import config
+from .errors import DataJointError
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .table import UserTable
+
+PART_INTEGRITY = ("enforce", "ignore", "cascade")
+
+
+def known_tables(connection: Connection) -> dict[sa.Table, type[UserTable] | None]:
+    """Every table of the schemas activated on ``connection``, with its class (if any)."""
+    found: dict[sa.Table, type[UserTable] | None] = {}
+    for schema in connection.schemas():
+        classes = {m.local_table: m.class_ for m in schema.registry.mappers}
+        for table in schema.tables.values():
+            found[table] = classes.get(table)
+    return found
+
+
+def children(table: sa.Table, tables: Iterable[sa.Table]) -> list[tuple[sa.Table, Any]]:
+    """Tables with a foreign key into ``table``, with that constraint."""
+    return [
+        (child, fk)
+        for child in tables
+        for fk in child.foreign_key_constraints
+        if fk.referred_table is table
+    ]
+
+
+def _references(child: sa.Table, fk: Any, parent_rows: sa.Select[Any]) -> ColumnElement[bool]:
+    """Rows of ``child`` whose foreign key points at one of ``parent_rows``."""
+    inner = parent_rows.subquery()
+    match = [child.c[el.parent.name] == inner.c[el.column.name] for el in fk.elements]
+    return sa.exists(sa.select(sa.literal(1)).select_from(inner).where(*match))
+
+
+def _rows(table: sa.Table, conditions: list[ColumnElement[bool]]) -> sa.Select[Any]:
+    return sa.select(*table.c).where(sa.or_(*conditions))
+
+
+def plan(
+    conn: sa.Connection,
+    start: sa.Table,
+    condition: ColumnElement[bool],
+    tables: dict[sa.Table, type[UserTable] | None],
+    part_integrity: str,
+) -> dict[sa.Table, list[ColumnElement[bool]]]:
+    """Per table, the conditions (OR-ed) of the rows the cascade deletes.
+
+    Conditions refer to parent rows, which still exist when the children are deleted (leaves
+    go first). Masters pulled in by ``part_integrity="cascade"`` are the exception: their parts
+    are deleted before them, so their keys are read first (one query per such master table).
+    """
+    if part_integrity not in PART_INTEGRITY:
+        raise DataJointError(
+            f"part_integrity={part_integrity!r}: use one of {', '.join(PART_INTEGRITY)}."
+        )
+    selected: dict[sa.Table, list[ColumnElement[bool]]] = {start: [condition]}
+    changed = True
+    while changed:
+        changed = False
+        for table in _topological(tables):
+            if table not in selected:
+                continue
+            rows = _rows(table, selected[table])
+            for child, fk in children(table, tables):
+                clause = _references(child, fk, rows)
+                if not any(clause.compare(c) for c in selected.setdefault(child, [])):
+                    selected[child].append(clause)
+                    changed = True
+        changed |= _masters(conn, selected, tables, part_integrity, start)
+    return selected
+
+
+def _masters(
+    conn: sa.Connection,
+    selected: dict[sa.Table, list[ColumnElement[bool]]],
+    tables: dict[sa.Table, type[UserTable] | None],
+    part_integrity: str,
+    start: sa.Table,
+) -> bool:
+    """Apply master-part integrity; True when masters were added (cascade again)."""
+    from .table import Part
+
+    added = False
+    for table in list(selected):
+        cls = tables.get(table)
+        if cls is None or not issubclass(cls, Part) or part_integrity == "ignore":
+            continue
+        master = cls.master.__table__
+        fk = next(fk for fk in table.foreign_key_constraints if fk.referred_table is master)
+        if master in selected:
+            continue
+        if part_integrity == "enforce":
+            where = "directly" if table is start else "through a cascade"
+            raise DataJointError(
+                f"Cannot delete from part table `{table.name}` {where} without its master "
+                f"`{master.name}`: delete the master rows instead, or pass "
+                "part_integrity='cascade' (delete the masters too) or 'ignore'."
+            )
+        local = [table.c[el.parent.name] for el in fk.elements]
+        keys = conn.execute(sa.select(*local).where(sa.or_(*selected[table])).distinct()).all()
+        referred = [el.column for el in fk.elements]
+        selected[master] = [
+            sa.or_(
+                sa.false(),
+                *(sa.and_(*(c == v for c, v in zip(referred, key, strict=True))) for key in keys),
+            )
+        ]
+        added = True
+    return added
+
+
+def _topological(tables: Iterable[sa.Table]) -> list[sa.Table]:
+    """Parents before children."""
+    pool = list(tables)
+    sorter: graphlib.TopologicalSorter[sa.Table] = graphlib.TopologicalSorter()
+    for table in pool:
+        parents = (fk.referred_table for fk in table.foreign_key_constraints)
+        sorter.add(table, *(p for p in parents if p is not table))  # a self-reference is no order
+    return [t for t in sorter.static_order() if t in pool]
+
+
+def cascade_delete(
+    connection: Connection,
+    start: sa.Table,
+    condition: ColumnElement[bool],
+    *,
+    prompt: bool | None,
+    part_integrity: str,
+) -> int:
+    """Delete the rows of ``start`` matching ``condition`` and everything depending on them.
+
+    Returns:
+        The number of rows deleted from ``start``.
+    """
+    tables = known_tables(connection)
+    tables.setdefault(start, None)
+    ask = config["safemode"] if prompt is None else prompt
+    if ask and connection.in_transaction:
+        raise DataJointError(
+            "delete() cannot ask for confirmation inside a transaction; pass prompt=False."
+        )
+
+    def run(conn: sa.Connection) -> tuple[list[sa.Table], dict[sa.Table, int]]:
+        selected = plan(conn, start, condition, tables, part_integrity)
+        order = [t for t in reversed(_topological(selected)) if t in selected]
+        return order, _delete(conn, order, selected)
+
+    if connection.in_transaction:
+        with connection.connect() as conn:
+            return run(conn)[1][start]
+    with connection.engine.connect() as conn, conn.begin() as transaction:
+        order, deleted = run(conn)
+        if ask:
+            for table in order:
+                if deleted[table]:
+                    print(f"{table.schema}.{table.name}: {deleted[table]} rows")
+            if not _confirm("Commit deletes?"):
+                transaction.rollback()
+                return 0
+    return deleted[start]
+
+
+def _delete(
+    conn: sa.Connection,
+    order: list[sa.Table],
+    selected: dict[sa.Table, list[ColumnElement[bool]]],
+) -> dict[sa.Table, int]:
+    """One DELETE per table, leaves first; a table of an unknown schema blocking it is named."""
+    deleted: dict[sa.Table, int] = {}
+    for table in order:
+        try:
+            result = conn.execute(sa.delete(table).where(sa.or_(*selected[table])))
+        except sa.exc.IntegrityError as err:
+            raise DataJointError(
+                f"Deleting from `{table.schema}`.`{table.name}` is blocked by rows of a table "
+                "whose schema is not activated in this process, so the cascade cannot reach "
+                f"it; activate that schema (or delete its rows) first. ({err.orig})"
+            ) from err
+        deleted[table] = result.rowcount
+    return deleted
+
+
+def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElement[bool]) -> int:
+    """A plain DELETE (``delete_quick``): no cascade, no prompt."""
+    with connection.connect() as conn:
+        try:
+            return int(conn.execute(sa.delete(table).where(condition)).rowcount)
+        except sa.exc.IntegrityError as err:
+            raise DataJointError(
+                f"Cannot delete from `{table.schema}`.`{table.name}`: other rows depend on "
+                f"them. Use delete() to delete those too. ({err.orig})"
+            ) from err
+
+
+def drop_tables(
+    connection: Connection, table: sa.Table, *, cascade: bool, prompt: bool | None
+) -> None:
+    """Drop ``table`` (and with ``cascade`` its dependent tables, leaves first)."""
+    tables = known_tables(connection)
+    tables.setdefault(table, None)
+    doomed = {table}
+    if cascade:
+        for candidate in _topological(tables):
+            if any(fk.referred_table in doomed for fk in candidate.foreign_key_constraints):
+                doomed.add(candidate)
+    order = list(reversed(_topological(doomed)))
+    ask = config["safemode"] if prompt is None else prompt
+    if ask:
+        names = ", ".join(f"{t.schema}.{t.name}" for t in order)
+        if not _confirm(f"Drop {names}?"):
+            return
+    with connection.engine.begin() as conn:
+        for victim in order:
+            try:
+                victim.drop(conn)
+            except sa.exc.DBAPIError as err:
+                raise DataJointError(
+                    f"Cannot drop `{victim.schema}`.`{victim.name}`: {err.orig}. Tables that "
+                    "depend on it must be dropped first (drop() does that)."
+                ) from err
+    for schema in connection.schemas():
+        schema.forget_tables(t for t in order if t.schema == schema.database)
