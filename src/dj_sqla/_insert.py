@@ -1,7 +1,7 @@
-"""Inserting rows into a declared table: one transaction, clear errors.
+"""Writing rows: insert (dicts, tuples, numpy records, DataFrames, queries), update1.
 
-This is the minimal insert used by ``Table.insert`` and Lookup ``contents``; the data-operations
-work extends it (other row formats, replace, fast paths).
+An insert is one transaction: every row is stored, or none. Errors name the table and, where
+the database's message allows, the offending row and attribute.
 """
 
 from __future__ import annotations
@@ -16,6 +16,27 @@ from .errors import DataJointError, DuplicateError, MissingParentError, UnknownA
 if TYPE_CHECKING:
     from .connection import Connection
     from .schemas import Schema
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values (drivers do not all accept numpy types)."""
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        return item()
+    return value
+
+
+def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
+    """Rows from a DataFrame (index included when named) or a numpy structured array."""
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
+        frame = rows.reset_index() if any(n is not None for n in rows.index.names) else rows
+        # pandas marks missing values with NaN/NaT: they are NULL
+        frame = frame.astype(object).where(frame.notna(), None)
+        return frame.to_dict(orient="records")  # type: ignore[no-any-return]
+    dtype = getattr(rows, "dtype", None)
+    if dtype is not None and dtype.names:  # a numpy structured array
+        return [dict(zip(dtype.names, record, strict=True)) for record in rows.tolist()]
+    return rows  # type: ignore[no-any-return]
 
 
 def _as_dicts(
@@ -44,7 +65,7 @@ def _as_dicts(
                     "to drop unknown fields."
                 )
             values = {k: v for k, v in values.items() if k in known}
-        result.append(values)
+        result.append({k: _plain(v) for k, v in values.items()})
     return result
 
 
@@ -66,19 +87,28 @@ def _existing_keys(
 def insert_rows(
     schema: Schema,
     table: sa.Table,
-    rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+    rows: Any,
     *,
     skip_duplicates: bool = False,
+    replace: bool = False,
     ignore_extra_fields: bool = False,
 ) -> int:
-    """Insert ``rows`` into ``table`` atomically; return how many were inserted.
+    """Insert ``rows`` into ``table`` atomically; return how many were sent.
 
     Raises:
         UnknownAttributeError: a row names an attribute the table lacks.
         DuplicateError: a row repeats a stored primary key (or unique index).
         MissingParentError: a row references a parent row that does not exist.
     """
-    prepared = _as_dicts(table, rows, ignore_extra_fields)
+    from .expression import QueryExpression
+
+    if skip_duplicates and replace:
+        raise DataJointError("insert: choose skip_duplicates or replace, not both.")
+    if isinstance(rows, type) and "__table__" in rows.__dict__:
+        rows = rows()  # a table class: insert from its rows
+    if isinstance(rows, QueryExpression):
+        return _insert_from_query(schema, table, rows, skip_duplicates, ignore_extra_fields)
+    prepared = _as_dicts(table, _records(rows), ignore_extra_fields)
     if not prepared:
         return 0
     connection = schema.connection
@@ -96,23 +126,67 @@ def insert_rows(
             groups.setdefault(tuple(row), []).append(row)
         try:
             for rows_with_same_keys in groups.values():  # the transaction rolls back on error
-                conn.execute(table.insert(), rows_with_same_keys)
+                statement = (
+                    connection.backend.upsert(table, list(rows_with_same_keys[0]))
+                    if replace
+                    else table.insert()
+                )
+                conn.execute(statement, rows_with_same_keys)
         except sa.exc.IntegrityError as err:
-            kind = connection.backend.integrity_kind(err)
-            where = f"`{table.schema}`.`{table.name}`"
-            if kind == "duplicate":
-                raise DuplicateError(
-                    f"Duplicate entry in {where}: a row repeats a stored primary key or unique "
-                    f"value; nothing was inserted. Use skip_duplicates=True to skip such rows. "
-                    f"({err.orig})"
-                ) from err
-            if kind == "foreign_key":
-                raise MissingParentError(
-                    f"Cannot insert into {where}: a row references a parent row that does not "
-                    f"exist; nothing was inserted. Insert the parent first. ({err.orig})"
-                ) from err
-            raise
+            raise _explain(connection, table, err) from err
+        except (sa.exc.DataError, sa.exc.StatementError) as err:
+            raise DataJointError(
+                f"Cannot insert into `{table.schema}`.`{table.name}`: a value does not fit its "
+                f"attribute; nothing was inserted. ({getattr(err, 'orig', err)})"
+            ) from err
     return len(prepared)
+
+
+def _explain(connection: Connection, table: sa.Table, err: sa.exc.IntegrityError) -> Exception:
+    """The DataJoint error for a failed insert."""
+    kind = connection.backend.integrity_kind(err)
+    where = f"`{table.schema}`.`{table.name}`"
+    if kind == "duplicate":
+        return DuplicateError(
+            f"Duplicate entry in {where}: a row repeats a stored primary key or unique "
+            "value; nothing was inserted. Use skip_duplicates=True to skip rows whose key "
+            f"exists, or replace=True to overwrite them. ({err.orig})"
+        )
+    if kind == "foreign_key":
+        return MissingParentError(
+            f"Cannot insert into {where}: a row references a parent row that does not "
+            f"exist; nothing was inserted. Insert the parent first. ({err.orig})"
+        )
+    return DataJointError(f"Cannot insert into {where}; nothing was inserted. ({err.orig})")
+
+
+def _insert_from_query(
+    schema: Schema, table: sa.Table, query: Any, skip_duplicates: bool, ignore_extra: bool
+) -> int:
+    """``INSERT ... SELECT`` from a query expression (its attributes, by name)."""
+    names = [n for n in query.heading_names if n in table.c]
+    extra = [n for n in query.heading_names if n not in table.c]
+    if extra and not ignore_extra:
+        raise UnknownAttributeError(
+            f"`{extra[0]}` is not an attribute of `{table.schema}`.`{table.name}`; pass "
+            "ignore_extra_fields=True to leave it out."
+        )
+    source = query.proj(*names) if extra else query
+    select = source.select()
+    if skip_duplicates:
+        key = [c.name for c in table.primary_key.columns]
+        inner = select.subquery()
+        present = sa.exists(
+            sa.select(sa.literal(1)).where(*(table.c[k] == inner.c[k] for k in key))
+        )
+        select = sa.select(*(inner.c[n] for n in names)).where(~present)
+    connection = schema.connection
+    with connection.connect() as conn:
+        try:
+            result = conn.execute(table.insert().from_select(names, select))
+        except sa.exc.IntegrityError as err:
+            raise _explain(connection, table, err) from err
+    return int(result.rowcount)
 
 
 def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) -> None:

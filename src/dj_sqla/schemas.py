@@ -313,7 +313,7 @@ class Schema(sa.MetaData):
                 conn.backend.guard_foreign_keys(table)
         for cls, table in tiers:
             if issubclass(cls, Lookup) and cls.contents and table.name in self._existing:
-                cls.insert(list(cls.contents), skip_duplicates=True)  # type: ignore[arg-type]
+                cls.insert(list(cls.contents), skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
         """CREATE the tables in one transaction. Where DDL is not transactional (MySQL),

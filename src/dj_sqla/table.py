@@ -241,28 +241,55 @@ class UserTable(metaclass=TableMeta):
 
     # -- data ----------------------------------------------------------------------------------
 
+    #: Set while ``make`` runs (populate); Imported/Computed tables refuse other inserts.
+    _allow_insert: ClassVar[bool] = False
+
     @classmethod
     def insert(
         cls,
-        rows: Iterable[Mapping[str, Any]],
+        rows: Any,
         *,
         skip_duplicates: bool = False,
+        replace: bool = False,
         ignore_extra_fields: bool = False,
+        allow_direct_insert: bool | None = None,
     ) -> None:
-        """Insert rows (dicts) in one transaction: all are stored, or none."""
+        """Insert rows in one transaction: all are stored, or none.
+
+        Args:
+            rows: dicts, tuples in attribute order, a numpy structured array, a pandas
+                DataFrame (its named index included), or a query / table (INSERT ... SELECT).
+            skip_duplicates: skip rows whose primary key is stored already (a duplicate of
+                another unique index is still an error).
+            replace: overwrite rows whose primary key is stored already (an upsert).
+            ignore_extra_fields: drop attributes the table does not have.
+            allow_direct_insert: allow inserting into an Imported or Computed table outside
+                its ``make``.
+        """
         from ._insert import insert_rows
 
+        if (
+            issubclass(cls, (Imported, Computed))
+            and not cls._allow_insert
+            and not allow_direct_insert
+        ):
+            raise DataJointError(
+                f"{cls.__name__} is {'an Imported' if issubclass(cls, Imported) else 'a Computed'}"
+                " table: its rows are inserted by its make() during populate(). Pass "
+                "allow_direct_insert=True to insert directly."
+            )
         insert_rows(
             cls._require_schema(),
             cls._declared(),
             rows,
             skip_duplicates=skip_duplicates,
+            replace=replace,
             ignore_extra_fields=ignore_extra_fields,
         )
 
     @classmethod
-    def insert1(cls, row: Mapping[str, Any], **kwargs: Any) -> None:
-        """Insert one row (a dict)."""
+    def insert1(cls, row: Any, **kwargs: Any) -> None:
+        """Insert one row (a dict or a tuple); see :meth:`insert` for the options."""
         cls.insert([row], **kwargs)
 
     # -- queries (the class stands for its whole table) ----------------------------------------

@@ -128,6 +128,10 @@ class Backend:
         """``"duplicate"``, ``"foreign_key"`` or None for an IntegrityError."""
         return None
 
+    def upsert(self, table: sa.Table, names: list[str]) -> Any:
+        """An INSERT of the attributes ``names`` that overwrites rows with the same key."""
+        raise NotImplementedError
+
     def type_limit(self, spec: TypeSpec) -> str | None:
         """Why the backend cannot store ``spec`` exactly, or None when it can."""
         return None
@@ -167,6 +171,15 @@ class Backend:
 
         Servers enforce them already; SQLite needs help (see its backend).
         """
+
+
+def on_conflict_update(insert: Any, table: sa.Table, names: list[str]) -> Any:
+    """PostgreSQL's and SQLite's ``INSERT ... ON CONFLICT (key) DO UPDATE`` (same API)."""
+    key = [c.name for c in table.primary_key.columns]
+    values = {n: insert.excluded[n] for n in names if n not in key}
+    if not values:
+        return insert.on_conflict_do_nothing(index_elements=key)
+    return insert.on_conflict_do_update(index_elements=key, set_=values)
 
 
 class ServerBackend(Backend):

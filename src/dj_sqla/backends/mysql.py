@@ -7,9 +7,10 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from .base import ServerBackend
 
@@ -44,6 +45,15 @@ class MySQLBackend(ServerBackend):
                 f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
             )
         )
+
+    def upsert(self, table: sa.Table, names: list[str]) -> Any:
+        """``INSERT ... ON DUPLICATE KEY UPDATE`` (a no-op update when only keys are given)."""
+        insert = mysql.insert(table)
+        key = [c.name for c in table.primary_key.columns]
+        values = {n: insert.inserted[n] for n in names if n not in key} or {
+            key[0]: insert.inserted[key[0]]
+        }
+        return insert.on_duplicate_key_update(values)
 
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""

@@ -6,12 +6,13 @@ A dj_sqla schema is a PostgreSQL schema inside the database named in the URL.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import DropSchema
 
-from .base import ServerBackend
+from .base import ServerBackend, on_conflict_update
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -33,6 +34,10 @@ class PostgreSQLBackend(ServerBackend):
         """SQLSTATE 23505 is a unique violation, 23503 a foreign-key violation."""
         code = getattr(error.orig, "pgcode", None)
         return {"23505": "duplicate", "23503": "foreign_key"}.get(str(code))
+
+    def upsert(self, table: sa.Table, names: list[str]) -> Any:
+        """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
+        return on_conflict_update(postgresql.insert(table), table, names)
 
     def drop_schema(self, conn: Connection, name: str) -> None:
         """Drop the schema with its tables, enum types and sequences (``CASCADE``)."""

@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
 from ..errors import SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
-from .base import Annotations, Backend
+from .base import Annotations, Backend, on_conflict_update
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
@@ -238,6 +239,10 @@ class SQLiteBackend(Backend):
         if message.startswith("FOREIGN KEY constraint failed"):
             return "foreign_key"
         return None
+
+    def upsert(self, table: sa.Table, names: list[str]) -> Any:
+        """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
+        return on_conflict_update(sqlite.insert(table), table, names)
 
     def type_limit(self, spec: TypeSpec) -> str | None:
         """SQLite stores integers in 64 signed bits and decimals as doubles."""

@@ -1,0 +1,138 @@
+"""insert() on every backend: row formats, skip_duplicates, replace, INSERT ... SELECT, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+import dj_sqla as dj
+
+
+@pytest.fixture
+def tables(new_schema: Callable[..., dj.Schema]) -> Any:
+    schema = new_schema("lab")
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        ---
+        tag : varchar(10)
+        weight = null : float64
+        unique index(tag)
+        """
+
+    @schema
+    class Session(dj.Manual):
+        definition = """
+        -> Mouse
+        session : int16
+        ---
+        day : date
+        """
+
+    @schema
+    class Copy(dj.Computed):
+        definition = """
+        -> Mouse
+        ---
+        tag : varchar(10)
+        """
+
+    class T:
+        pass
+
+    T.Mouse, T.Session, T.Copy = Mouse, Session, Copy  # type: ignore[attr-defined]
+    return T
+
+
+def stored(table: Any) -> list[dict[str, Any]]:
+    return table.to_dicts(order_by="KEY")  # type: ignore[no-any-return]
+
+
+def test_row_formats(tables: Any) -> None:
+    Mouse = tables.Mouse
+    Mouse.insert([{"mouse_id": 1, "tag": "a"}, (2, "b", 20.5)])
+    records = np.array(
+        [(3, "c", 1.5), (4, "d", 2.5)], dtype=[("mouse_id", "i8"), ("tag", "U10"), ("weight", "f8")]
+    )
+    Mouse.insert(records)
+    frame = pd.DataFrame(
+        {"mouse_id": [5, 6], "tag": ["e", "f"], "weight": [np.nan, 3.0]}
+    ).set_index("mouse_id")
+    Mouse.insert(frame)
+    assert [(r["mouse_id"], r["tag"], r["weight"]) for r in stored(Mouse)] == [
+        (1, "a", None),
+        (2, "b", 20.5),
+        (3, "c", 1.5),
+        (4, "d", 2.5),
+        (5, "e", None),
+        (6, "f", 3.0),
+    ]
+    # a DataFrame from to_pandas() goes back in unchanged
+    again = Mouse.to_pandas()
+    (Mouse & "mouse_id > 4").delete(prompt=False)
+    Mouse.insert(again.loc[[5, 6]])
+    assert len(Mouse()) == 6
+
+
+def test_skip_duplicates_is_about_primary_keys_only(tables: Any) -> None:
+    Mouse = tables.Mouse
+    Mouse.insert([(1, "a", None), (2, "b", None)])
+    Mouse.insert([(1, "zzz", None), (3, "c", None)], skip_duplicates=True)
+    assert [r["tag"] for r in stored(Mouse)] == ["a", "b", "c"]
+    with pytest.raises(dj.DuplicateError):
+        Mouse.insert([(4, "a", None)], skip_duplicates=True)  # secondary unique index
+    assert len(Mouse()) == 3
+
+
+def test_replace_is_an_upsert(tables: Any) -> None:
+    Mouse = tables.Mouse
+    Mouse.insert([(1, "a", 1.0), (2, "b", 2.0)])
+    Mouse.insert([(1, "x", 9.0), (3, "c", 3.0)], replace=True)
+    assert [(r["tag"], r["weight"]) for r in stored(Mouse)] == [("x", 9.0), ("b", 2.0), ("c", 3.0)]
+    with pytest.raises(dj.DataJointError, match="not both"):
+        Mouse.insert([(1, "y", None)], replace=True, skip_duplicates=True)
+
+
+def test_insert_is_atomic_and_errors_are_clear(tables: Any) -> None:
+    Mouse, Session = tables.Mouse, tables.Session
+    Mouse.insert1((1, "a", None))
+    with pytest.raises(dj.DuplicateError, match=r"lab`\.`mouse`.*skip_duplicates=True"):
+        Mouse.insert([(2, "b", None), (1, "dup", None)])
+    assert len(Mouse()) == 1
+    with pytest.raises(dj.MissingParentError, match="Insert the parent first"):
+        Session.insert([(1, 1, dt.date(2026, 1, 1)), (9, 1, dt.date(2026, 1, 1))])
+    assert len(Session()) == 0
+    with pytest.raises(dj.UnknownAttributeError, match="`colour` is not an attribute"):
+        Mouse.insert1({"mouse_id": 3, "tag": "c", "colour": "red"})
+    with pytest.raises(dj.UnknownAttributeError, match="has 2 values"):
+        Mouse.insert1((3, "c"))
+
+
+def test_insert_from_a_query(tables: Any) -> None:
+    Mouse, Copy = tables.Mouse, tables.Copy
+    Mouse.insert([(1, "a", 1.0), (2, "b", 2.0), (3, "c", None)])
+    with pytest.raises(dj.DataJointError, match="allow_direct_insert"):
+        Copy.insert(Mouse.proj("tag"))
+    Copy.insert(Mouse.proj("tag") & "mouse_id < 3", allow_direct_insert=True)
+    assert [r["tag"] for r in stored(Copy)] == ["a", "b"]
+    Copy.insert(Mouse.proj("tag"), skip_duplicates=True, allow_direct_insert=True)
+    assert len(Copy()) == 3
+    with pytest.raises(dj.UnknownAttributeError, match="`weight`"):
+        Copy.insert(Mouse, allow_direct_insert=True)
+    with pytest.raises(dj.DuplicateError):
+        Copy.insert(Mouse, ignore_extra_fields=True, allow_direct_insert=True)
+    assert len(Copy()) == 3
+
+
+def test_orm_and_core_see_the_same_rows(tables: Any, connection: dj.Connection) -> None:
+    tables.Mouse.insert1((1, "a", None))
+    with connection.engine.connect() as conn:
+        assert conn.execute(sa.select(tables.Mouse.tag)).scalars().all() == ["a"]
