@@ -27,7 +27,7 @@ from .errors import (
     TableNotDeclaredError,
     UnknownAttributeError,
 )
-from .expression import AndList, Not, U
+from .expression import AndList, Not, Top, U
 from .schemas import Schema, list_schemas, schema
 from .table import Computed, Heading, Imported, Lookup, Manual, Part
 
@@ -55,6 +55,7 @@ __all__ = [
     "SchemaMissingError",
     "SchemaNameError",
     "TableNotDeclaredError",
+    "Top",
     "U",
     "UnknownAttributeError",
     "__version__",

@@ -343,3 +343,12 @@ def test_union(lab: Any) -> None:
     assert len((Mouse.proj() & {"mouse_id": 1}) + keys) == 2
     with pytest.raises(dj.QueryError, match="same primary key and attributes"):
         Mouse + Mouse.proj()
+
+
+def test_top(lab: Any) -> None:
+    Mouse = lab.Mouse
+    heaviest = Mouse & dj.Top(2, "weight DESC")
+    assert ids(heaviest) == [2, 3]
+    assert ids(Mouse & dj.Top(2, "KEY", offset=1)) == [2, 3]
+    assert ids((Mouse & dj.Top(3, "KEY")) & 'sex="F"') == [1, 3]
+    assert ids(Mouse & dj.Top()) == [1]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .conditions import AndList, Not
+from .conditions import AndList, Not, Top
 from .core import QueryExpression, TableExpression
 from .grouping import U
 
-__all__ = ["AndList", "Not", "QueryExpression", "TableExpression", "U"]
+__all__ = ["AndList", "Not", "QueryExpression", "TableExpression", "Top", "U"]

@@ -10,6 +10,7 @@ restriction                 meaning
 list, tuple, set            any of its restrictions (OR); empty: nothing matches
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
+``dj.Top(n, order_by)``     the first ``n`` rows in that order
 ``True`` / ``False``        everything / nothing
 another query (or table)     rows whose shared attributes match one of its rows (semi-join)
 SQLAlchemy boolean clause   used as it is (``Mouse.dob > date(2020, 1, 1)``)
@@ -60,6 +61,26 @@ class Not:
 
     def __repr__(self) -> str:
         return f"Not({self.restriction!r})"
+
+
+class Top:
+    """A restriction to the first ``limit`` rows in ``order_by`` order (after ``offset``).
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> dj.Top(3, "weight DESC")
+        Top(limit=3, order_by='weight DESC', offset=0)
+    """
+
+    def __init__(
+        self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
+    ) -> None:
+        self.limit = limit
+        self.order_by = order_by
+        self.offset = offset
+
+    def __repr__(self) -> str:
+        return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"
 
 
 def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:

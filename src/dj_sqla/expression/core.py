@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..dependencies import lineage
 from ..errors import QueryError
 from . import fetch
-from .conditions import Not, to_condition
+from .conditions import Not, Top, to_condition
 from .strings import parse_expression
 
 if TYPE_CHECKING:
@@ -134,6 +134,9 @@ class QueryExpression:
 
     def restrict(self, restriction: Any) -> QueryExpression:
         """A new expression with only the rows that satisfy ``restriction``."""
+        if isinstance(restriction, Top):
+            ordered = self._ordered(restriction.order_by, restriction.limit, restriction.offset)
+            return self.as_subquery(ordered)
         return self._derive((*self._where, to_condition(self, restriction)))
 
     def __and__(self, restriction: Any) -> QueryExpression:
