@@ -30,7 +30,7 @@ from ..dependencies import lineage
 from ..errors import QueryError
 from . import fetch
 from .conditions import Not, Top, to_condition
-from .strings import parse_expression
+from .strings import parse_value
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -199,7 +199,7 @@ class QueryExpression:
             ):
                 columns[new], lineage[new] = self._columns[inner[1:-1].strip()], None
                 continue
-            columns[new] = parse_expression(text, self.column)
+            columns[new] = parse_value(text, self.column)
             lineage[new] = None
         key = [renamed.get(name, name) for name in self._primary_key]
         return self._replace(columns=columns, primary_key=key, lineage=lineage)

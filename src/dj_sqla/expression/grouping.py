@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..errors import QueryError
 from .core import QueryExpression, as_expression
-from .strings import parse_expression
+from .strings import parse_value
 
 
 def _kept(expr: QueryExpression, attributes: Sequence[Any]) -> list[str]:
@@ -48,7 +48,7 @@ def aggregate(
     keep = _kept(expr, attributes)
     columns = [expr.column(n).label(n) for n in keep]
     values = [
-        parse_expression(text, joined.column, count_star=count_star).label(name)
+        parse_value(text, joined.column, count_star=count_star).label(name)
         for name, text in named.items()
     ]
     query = (
@@ -94,7 +94,7 @@ class U:
         expr = as_expression(other)
         self._check(expr)
         columns = [expr.column(n).label(n) for n in self.attributes]
-        values = [parse_expression(t, expr.column).label(n) for n, t in named.items()]
+        values = [parse_value(t, expr.column).label(n) for n, t in named.items()]
         query = sa.select(*columns, *values).select_from(expr._source).where(*expr._where)
         if self.attributes:
             query = query.group_by(*(expr.column(n) for n in self.attributes))

@@ -212,3 +212,17 @@ def parse_expression(text: str, lookup: ColumnLookup, *, count_star: Any = None)
     if isinstance(tree, (exp.Select, exp.Command)) or tree is None:
         raise QueryError(f"{text!r} is not a condition or an expression.")
     return _Builder(text, lookup, count_star).build(tree)
+
+
+def parse_value(text: str, lookup: ColumnLookup, *, count_star: Any = None) -> Any:
+    """A computed attribute (``proj``/``aggr``): like :func:`parse_expression`, and a decimal
+    result keeps all its digits.
+
+    SQLAlchemy gives ``sum(points * credits) / sum(credits)`` the scale of ``points``, and on
+    SQLite (which returns a float) rounds the result to it; a decimal without a fixed scale
+    does not round.
+    """
+    value = parse_expression(text, lookup, count_star=count_star)
+    if isinstance(value.type, sa.Numeric) and not isinstance(value.type, sa.Float):
+        value = sa.type_coerce(value, sa.Numeric(asdecimal=True))
+    return value
