@@ -32,9 +32,10 @@ def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
         frame = rows.reset_index() if any(n is not None for n in rows.index.names) else rows
         # pandas marks missing values with NaN/NaT: they are NULL
         frame = frame.astype(object).where(frame.notna(), None)
-        return frame.to_dict(orient="records")  # type: ignore[no-any-return]
+        records = frame.to_dict(orient="records")
+        return [{k: _plain(v) for k, v in record.items()} for record in records]
     dtype = getattr(rows, "dtype", None)
-    if dtype is not None and dtype.names:  # a numpy structured array
+    if dtype is not None and dtype.names:  # a numpy structured array (tolist gives Python values)
         return [dict(zip(dtype.names, record, strict=True)) for record in rows.tolist()]
     return rows  # type: ignore[no-any-return]
 
@@ -65,7 +66,7 @@ def _as_dicts(
                     "to drop unknown fields."
                 )
             values = {k: v for k, v in values.items() if k in known}
-        result.append({k: _plain(v) for k, v in values.items()})
+        result.append(values)
     return result
 
 

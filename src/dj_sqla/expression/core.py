@@ -350,17 +350,18 @@ class QueryExpression:
         """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
         names = self.heading_names
         rows = self.fetch_rows(order_by, limit, offset)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        # no strict=True: each row has one value per name, and this is the hot loop
+        return [dict(zip(names, row)) for row in rows]  # noqa: B905
 
     def fetch_rows(
         self,
         order_by: str | Sequence[str] | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """All rows as tuples, in ``heading_names`` order (one query)."""
+    ) -> Sequence[Sequence[Any]]:
+        """All rows (tuple-like), values in ``heading_names`` order (one query)."""
         with self._connection.read() as conn:
-            return [tuple(row) for row in conn.execute(self._ordered(order_by, limit, offset))]
+            return conn.execute(self._ordered(order_by, limit, offset)).all()
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
         """A numpy structured array of the rows, or one array per attribute in ``attrs``."""

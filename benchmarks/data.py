@@ -1,0 +1,164 @@
+"""Data operations against SQLAlchemy Core: insert, fetch, query, aggregate, cascading delete.
+
+The workloads of the DataJoint performance anchors (DESIGN.md §5), dj_sqla and the hand-written
+Core equivalent run alternately on the same tables; medians, ratios dj_sqla / Core and the
+statements each sends are printed per backend.
+
+Usage::
+
+    python benchmarks/data.py [--runs 3] [--backends sqlite,mysql,postgresql] [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from activation import Row, run, timed
+
+import dj_sqla as dj
+
+ROWS = 100_000
+for i, arg in enumerate(sys.argv):
+    if arg == "--rows":
+        ROWS = int(sys.argv[i + 1])
+        del sys.argv[i : i + 2]
+        break
+
+
+def declare(schema: dj.Schema) -> tuple[Any, Any]:
+    class Subject(dj.Manual):
+        definition = """
+        subject_id : int32
+        ---
+        name : varchar(40)
+        """
+
+    class Session(dj.Manual):
+        definition = """
+        -> Subject
+        session : int32
+        ---
+        value : float64
+        quality : int32
+        """
+
+    schema(Subject, context={})
+    schema(Session, context={"Subject": Subject})
+    return Subject, Session
+
+
+def bench(url: str, runs: int) -> list[Row]:
+    conn = dj.Connection(url)
+    engine = conn.engine
+    parents = 1000
+    subject_rows = [{"subject_id": i, "name": f"s{i}"} for i in range(parents)]
+    rows = [
+        {"subject_id": i % parents, "session": i, "value": i * 0.5, "quality": i % 7}
+        for i in range(ROWS)
+    ]
+    results: dict[str, tuple[list[float], list[float], int, int]] = {}
+
+    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
+        d, nd = timed(dj_fn, engine)
+        c, nc = timed(core_fn, engine)
+        entry = results.setdefault(name, ([], [], nd, nc))
+        entry[0].append(d)
+        entry[1].append(c)
+
+    def once() -> None:
+        schema = dj.Schema(f"bench_{uuid.uuid4().hex[:8]}", connection=conn)
+        Subject, Session = declare(schema)
+        table = Session.__table__
+        Subject.insert(subject_rows)
+
+        def core_insert() -> None:
+            with engine.begin() as c:
+                c.execute(table.insert(), rows)
+
+        def clear() -> None:
+            with engine.begin() as c:
+                c.execute(table.delete())
+
+        d, nd = timed(lambda: Session.insert(rows), engine)
+        clear()
+        c, nc = timed(core_insert, engine)
+        entry = results.setdefault(f"insert {ROWS // 1000}k rows", ([], [], nd, nc))
+        entry[0].append(d)
+        entry[1].append(c)
+
+        def core_fetch() -> None:
+            with engine.connect() as c:
+                c.execute(sa.select(table)).all()
+
+        record(f"fetch {ROWS // 1000}k to_arrays", lambda: Session.to_arrays(), core_fetch)
+        record(f"fetch {ROWS // 1000}k to_dicts", lambda: Session.to_dicts(), core_fetch)
+
+        def dj_query() -> None:
+            q = (Subject * Session & "quality > 2" & "subject_id < 500").proj("name", "value")
+            q.to_arrays()
+
+        subject = Subject.__table__
+
+        def core_query() -> None:
+            query = (
+                sa.select(table.c.subject_id, table.c.session, subject.c.name, table.c.value)
+                .select_from(subject.join(table, subject.c.subject_id == table.c.subject_id))
+                .where(table.c.quality > 2, subject.c.subject_id < 500)
+            )
+            with engine.connect() as c:
+                c.execute(query).all()
+
+        record("join+restrict+proj", dj_query, core_query)
+
+        def dj_aggr() -> None:
+            Subject.aggr(Session, n="count(*)", avg_value="avg(value)").to_arrays()
+
+        def core_aggr() -> None:
+            query = (
+                sa.select(
+                    subject.c.subject_id,
+                    sa.func.count(table.c.session),
+                    sa.func.avg(table.c.value),
+                )
+                .select_from(subject.outerjoin(table, subject.c.subject_id == table.c.subject_id))
+                .group_by(subject.c.subject_id)
+            )
+            with engine.connect() as c:
+                c.execute(query).all()
+
+        record("aggr count/avg per parent", dj_aggr, core_aggr)
+
+        def dj_delete() -> None:
+            Subject.delete(prompt=False)
+
+        def core_delete() -> None:
+            with engine.begin() as c:
+                c.execute(table.delete())
+                c.execute(subject.delete())
+
+        d, nd = timed(dj_delete, engine)
+        Subject.insert(subject_rows)
+        core_insert()
+        c, nc = timed(core_delete, engine)
+        entry = results.setdefault("cascading delete", ([], [], nd, nc))
+        entry[0].append(d)
+        entry[1].append(c)
+        with engine.begin() as c:
+            conn.backend.drop_schema(c, str(schema.database))
+
+    for _ in range(runs):
+        once()
+    engine.dispose()
+    return [
+        (name, statistics.median(d), statistics.median(c), nd, nc)
+        for name, (d, c, nd, nc) in results.items()
+    ]
+
+
+if __name__ == "__main__":
+    run(bench, __doc__.splitlines()[0])
