@@ -6,6 +6,9 @@ the database's message allows, the offending row and attribute.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,27 @@ from .errors import DataJointError, DuplicateError, MissingParentError, UnknownA
 if TYPE_CHECKING:
     from .connection import Connection
     from .schemas import Schema
+
+
+#: Types drivers take as they are; anything else is checked for numpy scalars.
+_PLAIN_TYPES = frozenset(
+    {
+        int,
+        float,
+        str,
+        bytes,
+        bool,
+        type(None),
+        decimal.Decimal,
+        dt.date,
+        dt.datetime,
+        dt.time,
+        dt.timedelta,
+        uuid.UUID,
+        dict,
+        list,
+    }
+)
 
 
 def _plain(value: Any) -> Any:
@@ -66,6 +90,8 @@ def _as_dicts(
                     "to drop unknown fields."
                 )
             values = {k: v for k, v in values.items() if k in known}
+        if not all(type(v) in _PLAIN_TYPES for v in values.values()):
+            values = {k: _plain(v) for k, v in values.items()}  # e.g. numpy's float64
         result.append(values)
     return result
 

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import sqlalchemy as sa
 
 from .errors import DataJointError, UnknownAttributeError
+from .populate import AutoPopulate
 
 if TYPE_CHECKING:
     from .schemas import Schema
@@ -403,14 +404,14 @@ class Lookup(UserTable):
     contents: ClassVar[Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]] = ()
 
 
-class Imported(UserTable):
-    """Rows computed from data outside the database (``make`` comes with ``populate``)."""
+class Imported(UserTable, AutoPopulate):
+    """Rows computed from data outside the database by ``make``, filled by ``populate()``."""
 
     tier_prefix = "_"
 
 
-class Computed(UserTable):
-    """Rows computed from other tables (``make`` comes with ``populate``)."""
+class Computed(UserTable, AutoPopulate):
+    """Rows computed from other tables by ``make``, filled by ``populate()``."""
 
     tier_prefix = "__"
 

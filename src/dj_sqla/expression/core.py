@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -456,7 +458,10 @@ class TableExpression(QueryExpression):
     def __getattr__(self, name: str) -> Any:
         if name == "table_class":  # not set yet (during __init__)
             raise AttributeError(name)
-        return getattr(self.table_class, name)
+        value = getattr(self.table_class, name)
+        if inspect.isfunction(value):  # a plain method such as make(self, key): bind it here
+            return types.MethodType(value, self)
+        return value
 
     def __repr__(self) -> str:
         return f"{self.table_class.__name__}\n{super().__repr__()}"
