@@ -9,11 +9,11 @@ it to keep runs apart).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import context
 
 import dj_sqla as dj
 from dj_sqla import example
+from dj_sqla.migration import include_object
 
 prefix = context.get_x_argument(as_dictionary=True).get("prefix", example.DEMO_PREFIX)
 connection = dj.conn()
@@ -29,23 +29,6 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return True
 
 
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    """Skip cross-schema foreign keys where the database cannot hold them (SQLite).
-
-    SQLAlchemy leaves them out of SQLite's DDL (dj_sqla enforces them with triggers), so
-    autogenerate would otherwise report them as missing forever.
-    """
-    if (
-        type_ == "foreign_key_constraint"
-        and not connection.backend.enforces_cross_schema_foreign_keys
-    ):
-        assert isinstance(obj, sa.ForeignKeyConstraint)
-        return obj.referred_table.schema == obj.table.schema
-    return True
-
-
 def run_migrations_online() -> None:
     with connection.engine.connect() as conn:
         context.configure(
@@ -53,7 +36,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             include_schemas=True,
             include_name=include_name,
-            include_object=include_object,
+            include_object=include_object(connection.backend.enforces_cross_schema_foreign_keys),
             version_table_schema=str(pipeline.lab.database),
             render_as_batch=not connection.backend.has_server_schemas,
         )

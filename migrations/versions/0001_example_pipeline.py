@@ -15,29 +15,16 @@ dj_sqla's naming convention gives, so ``alembic check`` finds nothing to change 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from dj_sqla.types import resolve_type
+from dj_sqla.migration import column
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-def column(name: str, declared: str, comment: str = "", **kwargs: Any) -> sa.Column[Any]:
-    """A column as dj_sqla declares it: mapped type and the ``:type:comment`` marker."""
-    kwargs.setdefault("nullable", False)
-    return sa.Column(
-        name,
-        resolve_type(declared).sa_type,
-        autoincrement=False,
-        comment=f":{resolve_type(declared).name}:{comment}",
-        **kwargs,
-    )
 
 
 def upgrade(prefix: str) -> None:

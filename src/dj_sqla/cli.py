@@ -58,6 +58,13 @@ def demo(url: str | None = None) -> None:
     else:
         print("  the example rows exist already (run `dj-sqla demo --drop` to start over)")
 
+    result = pipeline.SessionStats.populate(display_progress=True)
+    print(f"  populated SessionStats: {result['success_count']} new rows")
+    for row in pipeline.SessionStats.to_dicts(order_by="KEY"):
+        print(
+            f"    subject {row['subject_id']} session {row['session']}: "
+            f"{row['n_trials']} trials, mean outcome {row['mean_outcome']:.3f}"
+        )
     print("  the definition of Session, read back from the database:")
     for line in Session_.describe().splitlines():
         print(f"    {line}")

@@ -5,7 +5,8 @@ DataJoint pipeline module would be:
 
 * ``<prefix>lab``: ``#species`` (a Lookup) and ``subject`` (one row per animal);
 * ``<prefix>experiment``: ``session`` (recording sessions of a subject: a foreign key into
-  the other schema) and its part ``session__trial``.
+  the other schema), its part ``session__trial``, and ``__session_stats`` (Computed: filled
+  by ``populate()``).
 
 The classes are built inside :func:`build` because a class can be declared only once, and
 tests build the pipeline many times under different schema names.
@@ -15,7 +16,7 @@ Example:
     >>> from dj_sqla import example
     >>> pipeline = example.build(connection=dj.Connection("sqlite://"))
     >>> pipeline.lab.list_tables(), pipeline.experiment.list_tables()
-    (['#species', 'subject'], ['session', 'session__trial'])
+    (['#species', 'subject'], ['session', '__session_stats', 'session__trial'])
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 
 from .connection import Connection
 from .schemas import Schema
-from .table import Lookup, Manual, Part
+from .table import Computed, Lookup, Manual, Part
 
 #: Schema names without prefix.
 LAB = "lab"
@@ -46,6 +47,7 @@ class Pipeline:
     Subject: Any
     Session: Any
     Trial: Any
+    SessionStats: Any
 
     @property
     def schemas(self) -> list[Schema]:
@@ -109,4 +111,19 @@ def build(
             outcome : float64
             """
 
-    return Pipeline(lab, experiment, Species, Subject, Session, Session.Trial)
+    @experiment
+    class SessionStats(Computed):
+        definition = """
+        # trial statistics of a session, computed by populate()
+        -> Session
+        ---
+        n_trials : int32
+        mean_outcome = null : float64
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            outcomes = (Session.Trial & key).to_arrays("outcome")
+            mean = float(outcomes.mean()) if len(outcomes) else None
+            self.insert1(dict(key, n_trials=len(outcomes), mean_outcome=mean))
+
+    return Pipeline(lab, experiment, Species, Subject, Session, Session.Trial, SessionStats)

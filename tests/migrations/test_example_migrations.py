@@ -43,7 +43,7 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
     lab = dj.Schema(prefix + "lab", connection=connection, create_schema=False)
     experiment = dj.Schema(prefix + "experiment", connection=connection, create_schema=False)
     assert sorted(lab.list_tables()) == ["#species", "alembic_version", "subject"]
-    assert sorted(experiment.list_tables()) == ["session", "session__trial"]
+    assert sorted(experiment.list_tables()) == ["__session_stats", "session", "session__trial"]
 
     run(command.check)  # raises if autogenerate finds any difference
 
