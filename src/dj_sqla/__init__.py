@@ -28,6 +28,7 @@ from .errors import (
     UnknownAttributeError,
 )
 from .expression import AndList, Not, Top, U
+from .reflect import VirtualModule, create_virtual_module, virtual_schema
 from .schemas import Schema, list_schemas, schema
 from .table import Computed, Heading, Imported, Lookup, Manual, Part
 
@@ -58,9 +59,12 @@ __all__ = [
     "Top",
     "U",
     "UnknownAttributeError",
+    "VirtualModule",
     "__version__",
     "config",
     "conn",
+    "create_virtual_module",
     "list_schemas",
     "schema",
+    "virtual_schema",
 ]

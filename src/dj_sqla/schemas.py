@@ -378,6 +378,24 @@ class Schema(sa.MetaData):
             "activated. Activate the schema again to re-create it."
         )
 
+    def make_classes(self, into: dict[str, Any] | None = None) -> dict[str, type]:
+        """Classes for the schema's tables that have no class yet (tiers from the table
+        names, parts nested in their masters), put into ``into`` (default: the caller's
+        namespace). Nothing is created in the database.
+
+        Returns:
+            The new classes by name.
+        """
+        from .reflect import make_classes
+
+        target = into if into is not None else sys._getframe(1).f_globals
+        return make_classes(self, target)
+
+    def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type]:
+        """DataJoint's classic name for :meth:`make_classes`."""
+        target = context if context is not None else sys._getframe(1).f_globals
+        return self.make_classes(into=target)
+
     def forget_tables(self, tables: Iterable[sa.Table]) -> None:
         """Note that ``tables`` were dropped (their classes stay mapped; using them raises
         :class:`TableNotDeclaredError`)."""

@@ -68,6 +68,32 @@ def snake_case(class_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
 
 
+def camel_case(table_name: str) -> str:
+    """The class name for a table name without tier prefix: ``mouse_cage`` → ``MouseCage``."""
+    return "".join(word.capitalize() for word in table_name.split("_"))
+
+
+#: Tier prefixes, longest first (``__`` before ``_``).
+_PREFIXES = (("__", "Computed"), ("_", "Imported"), ("#", "Lookup"))
+
+
+def tier_and_names(table_name: str) -> tuple[str, list[str]]:
+    """The tier and class-name path of a DataJoint table name.
+
+    Example:
+        >>> tier_and_names("__session_stats__unit")
+        ('Computed', ['SessionStats', 'Unit'])
+        >>> tier_and_names("mouse")
+        ('Manual', ['Mouse'])
+    """
+    tier, rest = "Manual", table_name
+    for prefix, name in _PREFIXES:
+        if table_name.startswith(prefix):
+            tier, rest = name, table_name[len(prefix) :]
+            break
+    return tier, [camel_case(part) for part in rest.split("__")]
+
+
 @dataclass(frozen=True)
 class Attribute:
     """One attribute of a table's heading."""

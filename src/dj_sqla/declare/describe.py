@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..table import tier_and_names
 from .build import parse_marker
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def _class_name(schema: Schema, referred_schema: str, referred_table: str) -> st
     for mapper in owner.registry.mappers if owner is not None else ():
         if getattr(mapper.local_table, "name", None) == referred_table:
             return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
-    return referred_table
+    # no class yet (reflection builds them parents first): the DataJoint name of the table
+    return ".".join(tier_and_names(referred_table)[1])
 
 
 def describe_table(schema: Schema, table: sa.Table) -> str:

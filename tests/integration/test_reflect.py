@@ -1,0 +1,90 @@
+"""Existing pipelines on every backend: virtual schemas and make_classes rebuild the classes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import dj_sqla as dj
+from dj_sqla import example
+
+
+@pytest.fixture
+def existing(connection: dj.Connection, schema_name: Callable[[str], str]) -> Any:
+    prefix = schema_name("x").removesuffix("x")
+    schema_name("lab")
+    schema_name("experiment")
+    pipeline = example.build(connection, prefix=prefix)
+    pipeline.Subject.insert([(1, "mouse", "F", dt.date(2026, 1, 1)), (2, "rat", "M", None)])
+    pipeline.Session.insert([(1, 1, dt.date(2026, 3, 1), "first")])
+    pipeline.Trial.insert([(1, 1, 1, 0.5), (1, 1, 2, 0.25)])
+    pipeline.SessionStats.populate()
+    return prefix, pipeline
+
+
+@pytest.fixture
+def other_process(db_url: str) -> Iterator[dj.Connection]:
+    """A second connection with its own engine: what another process would see."""
+    conn = dj.Connection(db_url)
+    yield conn
+    conn.engine.dispose()
+
+
+def test_virtual_schemas_rebuild_the_pipeline(existing: Any, other_process: dj.Connection) -> None:
+    prefix, original = existing
+    lab = dj.virtual_schema(prefix + "lab", connection=other_process)
+    exp = dj.create_virtual_module("exp", prefix + "experiment", connection=other_process)
+    assert issubclass(lab.Species, dj.Lookup)
+    assert issubclass(lab.Subject, dj.Manual)
+    assert issubclass(exp.SessionStats, dj.Computed)
+    assert issubclass(exp.Session.Trial, dj.Part)
+    assert exp.Session.Trial.master is exp.Session
+    assert "alembic_version" not in vars(lab)
+    for rebuilt, declared in [
+        (lab.Subject, original.Subject),
+        (exp.Session, original.Session),
+        (exp.Session.Trial, original.Trial),
+        (exp.SessionStats, original.SessionStats),
+    ]:
+        assert rebuilt.describe() == declared.describe()
+        assert rebuilt.to_dicts(order_by="KEY") == declared.to_dicts(order_by="KEY")
+    # the rebuilt classes query, join and insert like the originals
+    joined = lab.Subject * exp.Session
+    assert [r["species"] for r in joined.to_dicts()] == ["mouse"]
+    exp.Session.insert1((2, 1, dt.date(2026, 3, 2), ""))
+    assert len(original.Session()) == 2
+
+
+def test_missing_schema_is_an_error(
+    other_process: dj.Connection, schema_name: Callable[[str], str]
+) -> None:
+    name = schema_name("absent")
+    with pytest.raises(dj.SchemaMissingError, match=name):
+        dj.virtual_schema(name, connection=other_process)
+    assert name not in dj.list_schemas(other_process)
+
+
+def test_make_classes_adds_only_missing_classes(
+    existing: Any, other_process: dj.Connection
+) -> None:
+    prefix, _ = existing
+    schema = dj.Schema(prefix + "lab", connection=other_process, create_tables=False)
+
+    @schema
+    class Species(dj.Lookup):
+        definition = """
+        # animal species kept in the lab
+        species : varchar(30)
+        """
+
+    namespace: dict[str, Any] = {}
+    made = schema.make_classes(into=namespace)
+    assert set(made) == {"Subject"}
+    Subject = namespace["Subject"]
+    assert Subject.__table__.c.species.references(Species.__table__.c.species)
+    assert [r["subject_id"] for r in Subject.to_dicts(order_by="KEY")] == [1, 2]
+    classic: dict[str, Any] = {}
+    assert schema.spawn_missing_classes(context=classic) == {}
