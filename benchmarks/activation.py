@@ -94,20 +94,42 @@ def timed(fn: Callable[[], object], engine: sa.Engine) -> tuple[float, int]:
     return elapsed, count
 
 
+Row = tuple[str, float, float, int, int]
+
+
+class Timings:
+    """Seconds of both sides per workload over the runs, and the statements of each."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.results: dict[str, tuple[list[float], list[float], int, int]] = {}
+
+    def add(self, name: str, dj: tuple[float, int], core: tuple[float, int]) -> None:
+        """Record one run's (seconds, statements) of both sides."""
+        entry = self.results.setdefault(name, ([], [], dj[1], core[1]))
+        entry[0].append(dj[0])
+        entry[1].append(core[0])
+
+    def record(self, name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
+        """Time ``dj_fn``, then ``core_fn``."""
+        self.add(name, timed(dj_fn, self.engine), timed(core_fn, self.engine))
+
+    def rows(self) -> list[Row]:
+        """Medians per workload."""
+        return [
+            (name, statistics.median(d), statistics.median(c), nd, nc)
+            for name, (d, c, nd, nc) in self.results.items()
+        ]
+
+
 def bench_backend(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
     """Rows of (workload, dj median s, core median s, dj statements, core statements)."""
     conn = dj.Connection(url)
     engine = conn.engine
     with engine.connect():
         pass  # initialise the dialect outside the timings
-    results: dict[str, tuple[list[float], list[float], int, int]] = {}
-
-    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
-        dj_time, dj_count = timed(dj_fn, engine)
-        core_time, core_count = timed(core_fn, engine)
-        times = results.setdefault(name, ([], [], dj_count, core_count))
-        times[0].append(dj_time)
-        times[1].append(core_time)
+    timings = Timings(engine)
+    record = timings.record
 
     for _ in range(runs):
         dj_name, core_name = (f"bench_{uuid.uuid4().hex[:8]}_{s}" for s in ("dj", "core"))
@@ -147,10 +169,7 @@ def bench_backend(url: str, runs: int) -> list[tuple[str, float, float, int, int
             for name in (dj_name, core_name):
                 conn.backend.drop_schema(c, name)
     engine.dispose()
-    return [
-        (name, statistics.median(d), statistics.median(c), nd, nc)
-        for name, (d, c, nd, nc) in results.items()
-    ]
+    return timings.rows()
 
 
 @contextmanager
@@ -174,9 +193,6 @@ def servers_for(backends: list[str]) -> Iterator[dict[str, str]]:
     finally:
         for server in started:
             server.stop()
-
-
-Row = tuple[str, float, float, int, int]
 
 
 def run(bench: Callable[[str, int], list[Row]], description: str) -> None:

@@ -11,14 +11,12 @@ Usage::
 
 from __future__ import annotations
 
-import statistics
 import sys
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from activation import Row, run, timed
+from activation import Row, Timings, run, timed
 
 import dj_sqla as dj
 
@@ -61,14 +59,8 @@ def bench(url: str, runs: int) -> list[Row]:
         {"subject_id": i % parents, "session": i, "value": i * 0.5, "quality": i % 7}
         for i in range(ROWS)
     ]
-    results: dict[str, tuple[list[float], list[float], int, int]] = {}
-
-    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
-        d, nd = timed(dj_fn, engine)
-        c, nc = timed(core_fn, engine)
-        entry = results.setdefault(name, ([], [], nd, nc))
-        entry[0].append(d)
-        entry[1].append(c)
+    timings = Timings(engine)
+    record = timings.record
 
     def once() -> None:
         schema = dj.Schema(f"bench_{uuid.uuid4().hex[:8]}", connection=conn)
@@ -84,12 +76,9 @@ def bench(url: str, runs: int) -> list[Row]:
             with engine.begin() as c:
                 c.execute(table.delete())
 
-        d, nd = timed(lambda: Session.insert(rows), engine)
+        dj_insert = timed(lambda: Session.insert(rows), engine)
         clear()
-        c, nc = timed(core_insert, engine)
-        entry = results.setdefault(f"insert {ROWS // 1000}k rows", ([], [], nd, nc))
-        entry[0].append(d)
-        entry[1].append(c)
+        timings.add(f"insert {ROWS // 1000}k rows", dj_insert, timed(core_insert, engine))
 
         def core_fetch() -> None:
             with engine.connect() as c:
@@ -141,23 +130,17 @@ def bench(url: str, runs: int) -> list[Row]:
                 c.execute(table.delete())
                 c.execute(subject.delete())
 
-        d, nd = timed(dj_delete, engine)
+        dj_deleted = timed(dj_delete, engine)
         Subject.insert(subject_rows)
         core_insert()
-        c, nc = timed(core_delete, engine)
-        entry = results.setdefault("cascading delete", ([], [], nd, nc))
-        entry[0].append(d)
-        entry[1].append(c)
+        timings.add("cascading delete", dj_deleted, timed(core_delete, engine))
         with engine.begin() as c:
             conn.backend.drop_schema(c, str(schema.database))
 
     for _ in range(runs):
         once()
     engine.dispose()
-    return [
-        (name, statistics.median(d), statistics.median(c), nd, nc)
-        for name, (d, c, nd, nc) in results.items()
-    ]
+    return timings.rows()
 
 
 if __name__ == "__main__":

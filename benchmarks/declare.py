@@ -13,13 +13,11 @@ Usage::
 
 from __future__ import annotations
 
-import statistics
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from activation import run, timed
+from activation import Row, Timings, run
 from sqlalchemy import orm
 from sqlalchemy.schema import CreateSchema
 
@@ -49,7 +47,7 @@ def declare(schema: dj.Schema) -> None:
         schema(cls, context=context)
 
 
-def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
+def bench(url: str, runs: int) -> list[Row]:
     conn = dj.Connection(url)
     engine = conn.engine
     with engine.connect():
@@ -57,14 +55,8 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
     # the Core side creates the same Tables that dj_sqla builds
     template = dj.Schema(f"bench_{uuid.uuid4().hex[:8]}_t", connection=conn)
     declare(template)
-    rows: dict[str, tuple[list[float], list[float], int, int]] = {}
-
-    def record(name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
-        d, nd = timed(dj_fn, engine)
-        c, nc = timed(core_fn, engine)
-        entry = rows.setdefault(name, ([], [], nd, nc))
-        entry[0].append(d)
-        entry[1].append(c)
+    timings = Timings(engine)
+    record = timings.record
 
     def drop(*names: str) -> None:
         with engine.begin() as c:
@@ -115,10 +107,7 @@ def bench(url: str, runs: int) -> list[tuple[str, float, float, int, int]]:
     with engine.begin() as c:
         conn.backend.drop_schema(c, str(template.database))
     engine.dispose()
-    return [
-        (n, statistics.median(d), statistics.median(c), nd, nc)
-        for n, (d, c, nd, nc) in rows.items()
-    ]
+    return timings.rows()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -108,24 +108,23 @@ class Connection:
             finally:
                 self._local.conn = None
 
-    @contextmanager
-    def connect(self) -> Iterator[sa.Connection]:
+    def connect(self) -> AbstractContextManager[sa.Connection]:
         """The open transaction's connection, or a new one whose work commits at the end."""
-        current: sa.Connection | None = getattr(self._local, "conn", None)
-        if current is not None:
-            yield current
-            return
-        with self.engine.begin() as conn:
-            yield conn
+        return self._current_or(self.engine.begin)
+
+    def read(self) -> AbstractContextManager[sa.Connection]:
+        """The open transaction's connection, or a new one for reading (nothing committed)."""
+        return self._current_or(self.engine.connect)
 
     @contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        """The open transaction's connection, or a new one for reading (nothing committed)."""
+    def _current_or(
+        self, new: Callable[[], AbstractContextManager[sa.Connection]]
+    ) -> Iterator[sa.Connection]:
         current: sa.Connection | None = getattr(self._local, "conn", None)
         if current is not None:
             yield current
             return
-        with self.engine.connect() as conn:
+        with new() as conn:
             yield conn
 
     # -- schemas and errors --------------------------------------------------------------------
