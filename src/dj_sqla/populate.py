@@ -167,7 +167,7 @@ class AutoPopulate:
             if not tripartite:
                 table.make(key, **make_kwargs)
                 return
-            if _tuple(table.make_fetch(key, **make_kwargs)) != _tuple(fetched):
+            if not _same(_tuple(table.make_fetch(key, **make_kwargs)), _tuple(fetched)):
                 raise DataJointError(
                     f"{cls.__name__}: the data make_fetch read for {key} changed while "
                     "make_compute ran; nothing was inserted. Populate again."
@@ -177,6 +177,21 @@ class AutoPopulate:
 
 def _tuple(value: Any) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else (value,)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Deep equality that also compares numpy arrays (whose ``==`` is elementwise)."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__array__") or hasattr(b, "__array__"):
+        import numpy
+
+        x, y = numpy.asarray(a), numpy.asarray(b)
+        floats = x.dtype.kind == "f" and y.dtype.kind == "f"
+        return bool(numpy.array_equal(x, y, equal_nan=floats))
+    return bool(a == b)
 
 
 @contextmanager

@@ -120,15 +120,15 @@ def test_three_part_make_and_key_source(new_schema: Callable[..., dj.Schema]) ->
 
         def make_fetch(self, key: dict[str, Any]) -> tuple[Any, ...]:
             calls.append("fetch")
-            return (sorted((Session.Trial & key).to_arrays("outcome").tolist()),)
+            return ((Session.Trial & key).to_arrays("outcome", order_by="KEY"),)
 
-        def make_compute(self, key: dict[str, Any], outcomes: list[float]) -> tuple[Any, ...]:
+        def make_compute(self, key: dict[str, Any], outcomes: Any) -> tuple[Any, ...]:
             calls.append("compute")
             if key["session"] == 5:  # someone changes the inputs while this computes
                 (Session.Trial & {"session": 5, "trial": 0}).delete(
                     prompt=False, part_integrity="ignore"
                 )
-            return (sum(outcomes),)
+            return (float(outcomes.sum()),)
 
         def make_insert(self, key: dict[str, Any], total: float) -> None:
             calls.append("insert")
