@@ -1,21 +1,32 @@
-"""Helpers for Alembic migrations of dj_sqla schemas.
+"""Alembic support for dj_sqla schemas.
 
-Example, in a migration script::
+In ``env.py``::
+
+    from dj_sqla import migration
+    schemas = [lab_module.schema, experiment_module.schema]   # dj.Schema objects
+    with connection.engine.connect() as conn:
+        context.configure(connection=conn, **migration.options(schemas, connection))
+
+and in a migration script::
 
     from dj_sqla.migration import column
-
     op.add_column("session", column("notes", "varchar(1024)", "free text", nullable=True),
                   schema="lab")
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .declare.build import comment_marker
 from .types import resolve_type
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .connection import Connection
 
 
 def column(name: str, declared: str, comment: str = "", **kwargs: Any) -> sa.Column[Any]:
@@ -42,3 +53,31 @@ def include_object(backend_enforces_cross_schema_keys: bool) -> Any:
         return True
 
     return include
+
+
+def options(schemas: Sequence[sa.MetaData], connection: Connection) -> dict[str, Any]:
+    """Keyword arguments for Alembic's ``context.configure`` for these schemas.
+
+    * ``target_metadata``: the schemas (each a MetaData);
+    * ``include_schemas`` with a filter that compares only these schemas, never the
+      connection's default schema (Alembic reports it as None);
+    * ``version_table_schema``: the first schema, so the version table lives with the data;
+    * ``render_as_batch`` on SQLite, whose ALTER TABLE needs batch mode;
+    * ``include_object`` that skips cross-schema foreign keys on SQLite (see above);
+    * ``compare_type``.
+    """
+    names = {str(schema.schema) for schema in schemas}
+
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        return name in names if type_ == "schema" else True
+
+    backend = connection.backend
+    return {
+        "target_metadata": list(schemas),
+        "include_schemas": True,
+        "include_name": include_name,
+        "include_object": include_object(backend.enforces_cross_schema_foreign_keys),
+        "version_table_schema": str(schemas[0].schema),
+        "render_as_batch": not backend.has_server_schemas,
+        "compare_type": True,
+    }

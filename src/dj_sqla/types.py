@@ -310,7 +310,13 @@ def _fsp(generic: _Make, on_mysql: Callable[..., Any], on_pg: Callable[..., Any]
     )
 
 
-_FLOAT32 = _mysql_variant(lambda: sa.Float(precision=24), MySQLFloat32)
+def _float32_type() -> TypeEngine[Any]:
+    # PostgreSQL reflects FLOAT(24) as REAL; declaring REAL there keeps Alembic's type
+    # comparison quiet (FLOAT(24) and REAL are the same 4-byte type)
+    return sa.Float(precision=24).with_variant(postgresql.REAL(), "postgresql")
+
+
+_FLOAT32 = _mysql_variant(_float32_type, MySQLFloat32)
 _DATETIME = _fsp(sa.DateTime, mysql.DATETIME, postgresql.TIMESTAMP)
 
 

@@ -54,7 +54,7 @@ DDL: list[tuple[str, str, str, str, str]] = [
     ("int16", "SMALLINT", "SMALLINT", "SMALLINT", "SMALLINT"),
     ("int32", "INTEGER", "INTEGER", "INTEGER", "INTEGER"),
     ("int64", "BIGINT", "BIGINT", "BIGINT", "BIGINT"),
-    ("float32", "FLOAT", "FLOAT", "FLOAT", "FLOAT(24)"),
+    ("float32", "FLOAT", "FLOAT", "FLOAT", "REAL"),
     ("float64", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE PRECISION"),
     ("bool", "BOOLEAN", "BOOL", "BOOL", "BOOLEAN"),
     ("uuid", "CHAR(32)", "CHAR(32)", "UUID", "UUID"),
@@ -95,7 +95,7 @@ DDL: list[tuple[str, str, str, str, str]] = [
     ("uint32", "BIGINT", "INTEGER UNSIGNED", "INTEGER UNSIGNED", "BIGINT"),
     ("uint64", "NUMERIC(20, 0)", "BIGINT UNSIGNED", "BIGINT UNSIGNED", "NUMERIC(20, 0)"),
     # other native spellings
-    ("float", "FLOAT", "FLOAT", "FLOAT", "FLOAT(24)"),
+    ("float", "FLOAT", "FLOAT", "FLOAT", "REAL"),
     ("double", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE PRECISION"),
     ("double precision", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE PRECISION"),
     ("real", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE PRECISION"),
