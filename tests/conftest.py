@@ -29,6 +29,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 import dj_sqla as dj
 import servers
 
+#: Run by the interoperability test in a subprocess, never imported here (it needs DataJoint's
+#: process-wide configuration).
+collect_ignore = ["interop/datajoint_pipeline.py"]
+
 ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
 BACKENDS = tuple(
     name.strip()
