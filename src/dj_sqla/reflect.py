@@ -5,6 +5,9 @@ Computed, ``master__part`` a Part nested in its master), declared from the defin
 ``describe()`` reads back from the database, with ``create_tables=False`` semantics: nothing is
 created. Parents come before children, so foreign keys resolve to the classes just made; a
 parent in another schema must have its classes already (activate or reflect that schema first).
+
+Columns of DataJoint codec types (``<blob>``, ``<attach>``, ``<object@store>``...) are read as
+the raw bytes stored in the row: dj_sqla does not decode DataJoint's codecs yet.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
     masters = [t for t in sorter.static_order() if len(tier_and_names(t)[1]) == 1]
     for table in masters:
         tier, (class_name,) = tier_and_names(table)
-        namespace: dict[str, Any] = {"definition": _definition(schema, table)}
+        namespace: dict[str, Any] = {"definition": _definition(schema, table), "_reflected": True}
         for part in sorted(t for t in wanted if t.startswith(table + "__")):
             part_name = tier_and_names(part)[1][1]
             namespace[part_name] = type(

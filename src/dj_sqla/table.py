@@ -199,6 +199,8 @@ class UserTable(metaclass=TableMeta):
     _heading: ClassVar[Heading]
     #: column name → Python attribute name, for columns whose name collides with a method
     _renamed_columns: ClassVar[dict[str, str]] = {}
+    #: True for classes rebuilt from an existing table (codec columns are read as raw bytes)
+    _reflected: ClassVar[bool] = False
 
     def __init__(self, **values: Any) -> None:
         """``Table()`` is the table; ``Table(attr=value, ...)`` is an ORM row for a Session."""

@@ -412,10 +412,15 @@ def _split(text: str) -> tuple[str, str | None]:
     return " ".join(words), text[open_at + 1 : close_at]
 
 
-def _resolve(text: str) -> TypeSpec:
+def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
     if not text:
         raise _Problem("the type is empty; write a type such as `int32` or `varchar(64)`")
     if text.startswith("<"):
+        if raw_codecs and text.endswith(">"):
+            # a DataJoint codec column of an existing table (<blob>, <attach@store>, ...):
+            # readable as the stored bytes until dj_sqla decodes codecs
+            spec = _TYPES["bytes"]("bytes", None)
+            return TypeSpec(text, False, spec.sa_type, True, False, False, bytes)
         raise _Problem("codec types are not supported yet; store raw bytes with `bytes`")
     name, args = _split(text)
     name = _ALIASES.get(name, name)
@@ -428,7 +433,12 @@ def _resolve(text: str) -> TypeSpec:
 
 
 def resolve_type(
-    text: str, *, table: str = "<table>", line: int = 0, attribute: str = ""
+    text: str,
+    *,
+    table: str = "<table>",
+    line: int = 0,
+    attribute: str = "",
+    raw_codecs: bool = False,
 ) -> TypeSpec:
     """Resolve a DataJoint type spelling (case-insensitive) to a :class:`TypeSpec`.
 
@@ -437,6 +447,8 @@ def resolve_type(
         table: The table's name, for error messages.
         line: The definition line, for error messages.
         attribute: The attribute's name, for error messages.
+        raw_codecs: Accept DataJoint codec types (``<blob>``...) as raw bytes; used for
+            tables read back from a database, never for new declarations.
 
     Returns:
         The canonical name, SQLAlchemy type (with per-backend variants) and flags.
@@ -456,7 +468,7 @@ def resolve_type(
     """
     text = text.strip()
     try:
-        return _resolve(text)
+        return _resolve(text, raw_codecs)
     except _Problem as problem:
         base = " ".join(text.split("(")[0].lower().split())
         known = _ALIASES.get(base, base) in _TYPES

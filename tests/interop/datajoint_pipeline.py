@@ -33,6 +33,7 @@ class Session(dj.Manual):
     ---
     started : datetime(6)
     notes = '' : varchar(200)
+    signal = null : <blob>     # DataJoint-serialized
     """
 
     class Trial(dj.Part):
@@ -46,9 +47,8 @@ class Session(dj.Manual):
 
 Subject.insert1({"subject_id": 1, "sex": "F", "dob": dt.date(2020, 1, 1), "weight": 20.5})
 Subject.insert1({"subject_id": 2, "weight": 30.0})
-Session.insert1(
-    {"subject_id": 1, "session": 1, "started": dt.datetime(2026, 1, 2, 3, 4, 5, 123456)}
-)
+started = dt.datetime(2026, 1, 2, 3, 4, 5, 123456)
+Session.insert1({"subject_id": 1, "session": 1, "started": started, "signal": [1.0, 2.0, 3.0]})
 Session.Trial.insert(
     [{"subject_id": 1, "session": 1, "trial": t, "outcome": t * 0.5} for t in range(3)]
 )

@@ -59,6 +59,11 @@ def test_a_datajoint_pipeline_opens_as_a_virtual_schema(
         {"subject_id": 2, "sex": "U", "dob": None, "weight": 30.0},
     ]
     assert module.Session.fetch1("started") == dt.datetime(2026, 1, 2, 3, 4, 5, 123456)
+    # a DataJoint <blob> column comes back as the stored bytes (codecs are not decoded yet)
+    signal = module.Session.fetch1("signal")
+    assert isinstance(signal, bytes)
+    assert len(signal) > 0
+    assert "signal = null : <blob>" in module.Session.describe()
     assert module.Session.Trial.to_arrays("outcome", order_by="KEY").tolist() == [0.0, 0.5, 1.0]
     joined = module.Subject * module.Session.Trial & "outcome > 0"
     assert len(joined) == 2

@@ -112,7 +112,7 @@ def build_table(
     definition: Definition,
     *,
     resolve: Resolver,
-    dialect_name: str | None = None,
+    raw_codecs: bool = False,
 ) -> sa.Table:
     """Create the ``sqlalchemy.Table`` for ``definition`` in ``metadata``.
 
@@ -121,7 +121,8 @@ def build_table(
         name: the SQL table name.
         definition: the parsed definition.
         resolve: looks up the parent of a foreign-key line.
-        dialect_name: unused for now; SQLite limits are checked when declaring.
+        raw_codecs: read DataJoint codec columns as raw bytes (tables read back from a
+            database only).
 
     Raises:
         DefinitionError: naming the table, line and text.
@@ -145,7 +146,9 @@ def build_table(
 
     for item in definition.items:
         if isinstance(item, Attribute):
-            spec = resolve_type(item.type, table=name, line=item.line, attribute=item.name)
+            spec = resolve_type(
+                item.type, table=name, line=item.line, attribute=item.name, raw_codecs=raw_codecs
+            )
             if item.in_key and (spec.is_blob or spec.is_json):
                 raise _fail(
                     name,

@@ -80,7 +80,9 @@ def build_class_tables(
                 )
             return parent, _infos(parent)
 
-        table = build_table(schema, name, definition, resolve=resolve)
+        table = build_table(
+            schema, name, definition, resolve=resolve, raw_codecs=table_cls._reflected
+        )
         for column in table.columns:
             problem = backend.type_limit(column.info["dj"].spec)
             if problem:
