@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .declare.describe import describe_table
+from .declare.describe import reflect, render
 from .table import Computed, Imported, Lookup, Manual, Part, tier_and_names
 
 if TYPE_CHECKING:
@@ -62,18 +62,22 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
     for other in connection.schemas():
         for mapper in other.registry.mappers:
             context.setdefault(mapper.class_.__name__, mapper.class_)
+    reflected = reflect(schema, wanted)  # every table at once, not query by query
     made: dict[str, type] = {}
     masters = [t for t in sorter.static_order() if len(tier_and_names(t)[1]) == 1]
     for table in masters:
         tier, (class_name,) = tier_and_names(table)
-        namespace: dict[str, Any] = {"definition": _definition(schema, table), "_reflected": True}
+        namespace: dict[str, Any] = {
+            "definition": render(schema, table, reflected[table]),
+            "_reflected": True,
+        }
         for part in sorted(t for t in wanted if t.startswith(table + "__")):
             part_name = tier_and_names(part)[1][1]
             namespace[part_name] = type(
                 part_name,
                 (Part,),
                 {
-                    "definition": _definition(schema, part),
+                    "definition": render(schema, part, reflected[part]),
                     "__qualname__": f"{class_name}.{part_name}",
                 },
             )
@@ -82,10 +86,6 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
         context[class_name] = made[class_name] = cls
     into.update(made)
     return made
-
-
-def _definition(schema: Schema, table: str) -> str:
-    return describe_table(schema, sa.Table(table, sa.MetaData(schema=schema.database)))
 
 
 class VirtualModule(types.ModuleType):

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn, CreateTable
 
-from .base import Annotations, ForeignKeyInfo
+from .base import Annotations, ForeignKeyInfo, foreign_key_infos
 
 _COLUMN = re.compile(r'^\s*("(?:[^"]|"")+"|\w+)[^\n]*?/\* (:.*?) \*/', re.MULTILINE)
 _TABLE_COMMENT = re.compile(r"/\* dj:comment (.*?) \*/", re.DOTALL)
@@ -63,23 +63,26 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def read_annotations(conn: sa.Connection, table: sa.Table) -> Annotations:
-    """Comments and cross-schema foreign keys of ``table`` from its stored CREATE statement."""
-    master = sa.table("sqlite_master", sa.column("sql"), sa.column("name"), schema=table.schema)
-    sql = conn.scalar(sa.select(master.c.sql).where(master.c.name == table.name)) or ""
-    comments = {_unquote(m.group(1)): m.group(2) for m in _COLUMN.finditer(sql)}
-    match = _TABLE_COMMENT.search(sql)
-    foreign_keys = [
-        ForeignKeyInfo(tuple(cols.split(",")), schema, name, tuple(refs.split(",")))
-        for cols, schema, name, refs in _FK.findall(sql)
-    ]
-    for fk in sa.inspect(conn).get_foreign_keys(table.name, table.schema):
-        foreign_keys.append(
-            ForeignKeyInfo(
-                tuple(fk["constrained_columns"]),
-                str(fk["referred_schema"] or table.schema),
-                fk["referred_table"],
-                tuple(fk["referred_columns"]),
-            )
+def read_annotations(conn: sa.Connection, schema: str, names: list[str]) -> dict[str, Annotations]:
+    """Comments and cross-schema foreign keys from the stored CREATE statements (one query),
+    plus the foreign keys SQLite holds itself."""
+    master = sa.table("sqlite_master", sa.column("sql"), sa.column("name"), schema=schema)
+    texts = dict(
+        conn.execute(sa.select(master.c.name, master.c.sql).where(master.c.name.in_(names))).all()
+    )
+    foreign = sa.inspect(conn).get_multi_foreign_keys(schema=schema, filter_names=names)
+    found = {}
+    for name in names:
+        sql = texts.get(name) or ""
+        match = _TABLE_COMMENT.search(sql)
+        foreign_keys = [
+            ForeignKeyInfo(tuple(cols.split(",")), other, table, tuple(refs.split(",")))
+            for cols, other, table, refs in _FK.findall(sql)
+        ]
+        foreign_keys += foreign_key_infos(foreign.get((schema, name), []), schema)
+        found[name] = Annotations(
+            match.group(1) if match else "",
+            {_unquote(m.group(1)): m.group(2) for m in _COLUMN.finditer(sql)},
+            foreign_keys,
         )
-    return Annotations(match.group(1) if match else "", comments, foreign_keys)
+    return found

@@ -35,6 +35,23 @@ class ForeignKeyInfo:
     referred_columns: tuple[str, ...]
 
 
+def _comment_text(comment: Any) -> str:
+    return str(comment["text"] or "") if comment else ""
+
+
+def foreign_key_infos(reflected: list[Any], schema: str) -> list[ForeignKeyInfo]:
+    """ForeignKeyInfo objects from SQLAlchemy's reflected foreign keys."""
+    return [
+        ForeignKeyInfo(
+            tuple(fk["constrained_columns"]),
+            str(fk["referred_schema"] or schema),
+            fk["referred_table"],
+            tuple(fk["referred_columns"]),
+        )
+        for fk in reflected
+    ]
+
+
 @dataclass
 class Annotations:
     """What :meth:`Backend.read_annotations` reads back for one table."""
@@ -136,24 +153,32 @@ class Backend:
         """Why the backend cannot store ``spec`` exactly, or None when it can."""
         return None
 
-    def read_annotations(self, conn: Connection, table: sa.Table) -> Annotations:
-        """The table comment, column comments and foreign keys as stored in the database."""
+    def read_annotations(
+        self,
+        conn: Connection,
+        schema: str,
+        names: list[str],
+        columns: dict[tuple[str | None, str], list[Any]],
+    ) -> dict[str, Annotations]:
+        """Per table: its comment, column comments and foreign keys as stored.
+
+        ``columns`` is SQLAlchemy's ``get_multi_columns`` result for these tables (comments
+        included on the servers); the rest is read with multi-table inspection, which
+        PostgreSQL answers with one query per kind of object.
+        """
         insp = sa.inspect(conn)
-        schema, name = table.schema, table.name
-        comments = {c["name"]: c.get("comment") or "" for c in insp.get_columns(name, schema)}
-        return Annotations(
-            table_comment=insp.get_table_comment(name, schema).get("text") or "",
-            column_comments=comments,
-            foreign_keys=[
-                ForeignKeyInfo(
-                    tuple(fk["constrained_columns"]),
-                    str(fk["referred_schema"] or schema),
-                    fk["referred_table"],
-                    tuple(fk["referred_columns"]),
-                )
-                for fk in insp.get_foreign_keys(name, schema)
-            ],
-        )
+        comments = insp.get_multi_table_comment(schema=schema, filter_names=names)
+        foreign = insp.get_multi_foreign_keys(schema=schema, filter_names=names)
+        return {
+            name: Annotations(
+                table_comment=_comment_text(comments.get((schema, name))),
+                column_comments={
+                    c["name"]: c.get("comment") or "" for c in columns.get((schema, name), [])
+                },
+                foreign_keys=foreign_key_infos(foreign.get((schema, name), []), schema),
+            )
+            for name in names
+        }
 
     # -- hooks used by the schema module ---------------------------------------------------------
 

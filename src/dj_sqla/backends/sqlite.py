@@ -248,9 +248,15 @@ class SQLiteBackend(Backend):
         """SQLite stores integers in 64 signed bits and decimals as doubles."""
         return sqlite_limit(spec)
 
-    def read_annotations(self, conn: Connection, table: sa.Table) -> Annotations:
+    def read_annotations(
+        self,
+        conn: Connection,
+        schema: str,
+        names: list[str],
+        columns: dict[tuple[str | None, str], list[Any]],
+    ) -> dict[str, Annotations]:
         """Comments and cross-schema foreign keys live in the stored CREATE TABLE text."""
-        return _sqlite_ddl.read_annotations(conn, table)
+        return _sqlite_ddl.read_annotations(conn, schema, names)
 
     # -- cross-schema foreign keys -------------------------------------------------------------
 
