@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .declare.build import comment_marker
+from .errors import DataJointError
 from .types import resolve_type
 
 if TYPE_CHECKING:
@@ -55,10 +56,14 @@ def include_object(backend_enforces_cross_schema_keys: bool) -> Any:
     return include
 
 
-def options(schemas: Sequence[sa.MetaData], connection: Connection) -> dict[str, Any]:
+def options(schemas: Sequence[Any], connection: Connection) -> dict[str, Any]:
     """Keyword arguments for Alembic's ``context.configure`` for these schemas.
 
-    * ``target_metadata``: the schemas (each a MetaData);
+    ``schemas`` holds ``dj.Schema`` objects (each a MetaData) or pipeline modules, whose
+    ``schema`` attribute is used (a DataJoint pipeline module's ``schema = dj.schema(...)``,
+    or a virtual module).
+
+    * ``target_metadata``: the schemas;
     * ``include_schemas`` with a filter that compares only these schemas, never the
       connection's default schema (Alembic reports it as None);
     * ``version_table_schema``: the first schema, so the version table lives with the data;
@@ -66,6 +71,11 @@ def options(schemas: Sequence[sa.MetaData], connection: Connection) -> dict[str,
     * ``include_object`` that skips cross-schema foreign keys on SQLite (see above);
     * ``compare_type``.
     """
+    schemas = [getattr(item, "schema", None) if _is_module(item) else item for item in schemas]
+    if not all(isinstance(s, sa.MetaData) for s in schemas):
+        raise DataJointError(
+            "migration.options takes dj.Schema objects, or modules with a `schema` attribute."
+        )
     names = {str(schema.schema) for schema in schemas}
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -81,3 +91,9 @@ def options(schemas: Sequence[sa.MetaData], connection: Connection) -> dict[str,
         "render_as_batch": not backend.has_server_schemas,
         "compare_type": True,
     }
+
+
+def _is_module(item: Any) -> bool:
+    return not isinstance(item, sa.MetaData) and isinstance(
+        getattr(item, "schema", None), sa.MetaData
+    )

@@ -405,3 +405,21 @@ def test_types_sqlite_cannot_store_exactly(
     with pytest.raises(dj.DefinitionError, match="cannot be stored exactly on sqlite"):
         schema(Counter)
     assert schema.list_tables() == []
+
+
+def test_create_tables_false_with_definition_classes(
+    connection: dj.Connection, schema_name: Callable[[str], str]
+) -> None:
+    name = schema_name("prod")
+    dj.Schema(name, connection=connection)
+    schema = dj.Schema(name, connection=connection, create_tables=False)
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = "mouse_id : int32"
+
+    assert schema.list_tables() == []
+    with pytest.raises(dj.TableNotDeclaredError, match=r"create_tables=False.*migration"):
+        len(Mouse())
+    with pytest.raises(dj.TableNotDeclaredError, match=f"`{name}`.`mouse`"):
+        Mouse.insert1({"mouse_id": 1})

@@ -83,23 +83,26 @@ def test_evolving_a_definition_yields_exactly_those_operations(
     # comments are compared where the database has them (see the test below)
     found = [k for k in kinds(differences(connection, [v2])) if k != "modify_comment"]
     assert found == ["add_column", "add_column", "add_fk", "add_index", "modify_type"]
-    if not connection.backend.has_server_schemas:
-        return  # SQLite needs batch mode to apply these; autogenerate's script does that
+    table = v2.tables[f"{name}.mouse"]
     with connection.engine.begin() as conn:
-        context = MigrationContext.configure(conn)
-        ops = Operations(context)
-        table = v2.tables[f"{name}.mouse"]
-        for column in ("weight", "cage"):
-            ops.add_column("mouse", table.c[column]._copy(), schema=name)
-        ops.alter_column(
-            "mouse",
-            "name",
-            type_=table.c.name.type,
-            existing_nullable=False,
-            comment=table.c.name.comment,
-            schema=name,
-        )
-    assert differences(connection, [v2]) != []  # the index and foreign key are still missing
+        ops = Operations(MigrationContext.configure(conn))
+        if connection.backend.has_server_schemas:
+            for column in ("weight", "cage"):
+                ops.add_column("mouse", table.c[column]._copy(), schema=name)
+            ops.alter_column(
+                "mouse",
+                "name",
+                type_=table.c.name.type,
+                existing_nullable=False,
+                comment=table.c.name.comment,
+                schema=name,
+            )
+        else:  # SQLite rebuilds the table to alter it: Alembic's batch mode, as env.py sets
+            with ops.batch_alter_table("mouse", schema=name) as batch:
+                for column in ("weight", "cage"):
+                    batch.add_column(table.c[column]._copy())
+                batch.alter_column("name", type_=table.c.name.type, existing_nullable=False)
+    assert kinds(differences(connection, [v2])) == ["add_fk", "add_index"]  # not applied
     assert Mouse2.to_dicts() == [{"mouse_id": 1, "name": "Ada", "weight": None, "cage": None}]
     with connection.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(table)) == 1
@@ -129,3 +132,19 @@ def test_a_changed_comment_is_detected(
     changed = V1.replace("# given name", "# the name it answers to")
     later(type("Mouse", (dj.Manual,), {"definition": changed}))
     assert kinds(differences(connection, [later])) == ["modify_comment"]
+
+
+def test_options_take_pipeline_modules(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    lab = new_schema("lab")
+    test_pipeline.declare_lab(lab)
+    module = dj.virtual_schema(str(lab.database), connection=connection)
+    opts = migration.options([module], connection)
+    assert opts["target_metadata"] == [module.schema]
+    assert opts["version_table_schema"] == lab.database
+    assert opts["include_name"](lab.database, "schema", {})
+    assert not opts["include_name"](None, "schema", {})  # never the default schema
+    assert differences(connection, [module.schema]) == []
+    with pytest.raises(dj.DataJointError, match=r"dj\.Schema objects"):
+        migration.options([object()], connection)
