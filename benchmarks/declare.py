@@ -17,9 +17,8 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from activation import Row, Timings, run
+from activation import Row, Timings, core_create, run
 from sqlalchemy import orm
-from sqlalchemy.schema import CreateSchema
 
 import dj_sqla as dj
 
@@ -75,16 +74,8 @@ def bench(url: str, runs: int) -> list[Row]:
         def dj_declare(name: str = dj_name) -> None:
             declare(dj.Schema(name, connection=conn))
 
-        def core_create(md: sa.MetaData, name: str) -> None:
-            with engine.begin() as c:
-                if conn.backend.has_server_schemas:
-                    c.execute(CreateSchema(name))
-                else:
-                    conn.backend.create_schema(c, name)
-                md.create_all(c, checkfirst=False)
-
         def core_declare(name: str = core_name) -> None:
-            core_create(core_tables(name), name)
+            core_create(conn, core_tables(name), name)
 
         def orm_declare(name: str = core_name) -> None:
             # SQLAlchemy doing the whole job: the same Tables, each mapped to a class
@@ -92,7 +83,7 @@ def bench(url: str, runs: int) -> list[Row]:
             registry = orm.registry(metadata=md)
             for table in md.sorted_tables:
                 registry.map_imperatively(type(table.name, (), {}), table)
-            core_create(md, name)
+            core_create(conn, md, name)
 
         record("declare 30 definitions", dj_declare, core_declare)
         drop(dj_name, core_name)
