@@ -1,7 +1,7 @@
 """Fetch formats beyond dicts: numpy arrays, pandas DataFrames, the classic ``fetch()``.
 
-numpy and pandas are optional (``pip install dj_sqla[pandas]``); they are imported when a
-format needs them.
+numpy is a dependency; pandas is optional (``pip install dj_sqla[pandas]``). Both are imported
+only when a format needs them, so importing dj_sqla stays quick.
 """
 
 from __future__ import annotations
