@@ -96,19 +96,25 @@ def _as_dicts(
     return result
 
 
+def _existing(
+    conn: sa.Connection, columns: Sequence[sa.Column[Any]], wanted: list[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    """Which of the ``wanted`` value tuples of ``columns`` their table holds (one query)."""
+    if len(columns) == 1:
+        condition: Any = columns[0].in_([w[0] for w in wanted])
+    else:
+        condition = sa.or_(
+            *(sa.and_(*(c == v for c, v in zip(columns, w, strict=True))) for w in wanted)
+        )
+    return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
+
+
 def _existing_keys(
     conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
 ) -> set[tuple[Any, ...]]:
     """Primary keys among ``rows`` that the table holds already (one query)."""
     key = list(table.primary_key.columns)
-    wanted = [tuple(row.get(c.name) for c in key) for row in rows]
-    if len(key) == 1:
-        condition: Any = key[0].in_([w[0] for w in wanted])
-    else:
-        condition = sa.or_(
-            *(sa.and_(*(c == v for c, v in zip(key, w, strict=True))) for w in wanted)
-        )
-    return {tuple(r) for r in conn.execute(sa.select(*key).where(condition))}
+    return _existing(conn, key, [tuple(row.get(c.name) for c in key) for row in rows])
 
 
 def insert_rows(
@@ -160,7 +166,7 @@ def insert_rows(
                 )
                 conn.execute(statement, rows_with_same_keys)
         except sa.exc.IntegrityError as err:
-            raise _explain(connection, table, err) from err
+            raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: a value does not fit its "
@@ -169,22 +175,68 @@ def insert_rows(
     return len(prepared)
 
 
-def _explain(connection: Connection, table: sa.Table, err: sa.exc.IntegrityError) -> Exception:
-    """The DataJoint error for a failed insert."""
+def _explain(
+    connection: Connection,
+    table: sa.Table,
+    err: sa.exc.IntegrityError,
+    rows: list[dict[str, Any]] | None = None,
+) -> Exception:
+    """The DataJoint error for a failed insert, naming the offending row where it can.
+
+    The failed transaction is gone; finding the row costs one query per key or foreign key,
+    and only on this error path.
+    """
     kind = connection.backend.integrity_kind(err)
     where = f"`{table.schema}`.`{table.name}`"
+    culprit = _culprit(connection, table, kind, rows) if rows else None
     if kind == "duplicate":
+        what = culprit or " a row repeats a stored primary key or unique value"
         return DuplicateError(
-            f"Duplicate entry in {where}: a row repeats a stored primary key or unique "
-            "value; nothing was inserted. Use skip_duplicates=True to skip rows whose key "
-            f"exists, or replace=True to overwrite them. ({err.orig})"
+            f"Duplicate entry in {where}:{what}; nothing was inserted. Use "
+            "skip_duplicates=True to skip rows whose key exists, or replace=True to overwrite "
+            f"them. ({err.orig})"
         )
     if kind == "foreign_key":
+        what = culprit or " a row references a parent row that does not exist"
         return MissingParentError(
-            f"Cannot insert into {where}: a row references a parent row that does not "
-            f"exist; nothing was inserted. Insert the parent first. ({err.orig})"
+            f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
+            f"first. ({err.orig})"
         )
     return DataJointError(f"Cannot insert into {where}; nothing was inserted. ({err.orig})")
+
+
+def _culprit(
+    connection: Connection, table: sa.Table, kind: str | None, rows: list[dict[str, Any]]
+) -> str | None:
+    """A sentence naming the first row (and attributes) that caused the failure."""
+    with connection.read() as conn:
+        if kind == "duplicate":
+            key = [c.name for c in table.primary_key.columns]
+            stored = _existing_keys(conn, table, rows)
+            seen: set[tuple[Any, ...]] = set()
+            for row in rows:
+                values = tuple(row.get(k) for k in key)
+                if values in stored or values in seen:
+                    shown = {k: row.get(k) for k in key}
+                    return f" the row with primary key {shown} is stored already (or given twice)"
+                seen.add(values)
+            return None
+        if kind == "foreign_key":
+            for fk in table.foreign_key_constraints:
+                local = [el.parent.name for el in fk.elements]
+                complete = [r for r in rows if all(r.get(n) is not None for n in local)]
+                if not complete:
+                    continue
+                wanted = [tuple(r[n] for n in local) for r in complete]
+                parents = _existing(conn, [el.column for el in fk.elements], wanted)
+                for row, values in zip(complete, wanted, strict=True):
+                    if values not in parents:
+                        attrs = ", ".join(f"{n}={row[n]!r}" for n in local)
+                        return (
+                            f" row {row} has {attrs}, which is not in "
+                            f"`{fk.referred_table.schema}`.`{fk.referred_table.name}`"
+                        )
+    return None
 
 
 def _insert_from_query(
