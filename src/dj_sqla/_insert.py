@@ -168,11 +168,24 @@ def insert_rows(
         except sa.exc.IntegrityError as err:
             raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
+            what = _too_long(table, prepared) or "a value does not fit its attribute"
             raise DataJointError(
-                f"Cannot insert into `{table.schema}`.`{table.name}`: a value does not fit its "
-                f"attribute; nothing was inserted. ({getattr(err, 'orig', err)})"
+                f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
+                f"inserted. ({getattr(err, 'orig', err)})"
             ) from err
     return len(prepared)
+
+
+def _too_long(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
+    """The first text value longer than its attribute allows, named (error path only)."""
+    for row in rows:
+        for name, value in row.items():
+            length = getattr(table.c[name].type, "length", None)
+            if isinstance(value, str) and isinstance(length, int) and len(value) > length:
+                return (
+                    f"in row {row}, `{name}` has {len(value)} characters and holds at most {length}"
+                )
+    return None
 
 
 def _explain(
