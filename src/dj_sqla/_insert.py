@@ -215,7 +215,8 @@ def _explain(
             f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
             f"first. ({err.orig})"
         )
-    return DataJointError(f"Cannot insert into {where}; nothing was inserted. ({err.orig})")
+    what = _too_long(table, rows or []) or "a value breaks a constraint of the table"
+    return DataJointError(f"Cannot insert into {where}: {what}; nothing was inserted. ({err.orig})")
 
 
 def _culprit(

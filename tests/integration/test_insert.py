@@ -144,20 +144,6 @@ def test_orm_and_core_see_the_same_rows(tables: Any, connection: dj.Connection) 
         assert conn.execute(sa.select(tables.Mouse.tag)).scalars().all() == ["a"]
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="SQLite stores text longer than varchar(n); dj_sqla adds no CHECK yet",
-            ),
-        ),
-        "mysql",
-        "postgresql",
-    ],
-)
 def test_too_long_value_is_refused_and_named(tables: Any) -> None:
     Mouse = tables.Mouse
     with pytest.raises(dj.DataJointError, match="`tag` has 11 characters and holds at most 10"):

@@ -181,6 +181,12 @@ def build_table(
                 ),
             )
             add_column(column, ColumnInfo(spec, item.comment), item.line, item.text)
+            length = getattr(spec.sa_type, "length", None)
+            if isinstance(length, int) and spec.python_type is str:
+                # SQLite stores text of any length in a varchar(n); the servers refuse it
+                constraints.append(
+                    sa.CheckConstraint(sa.func.length(column) <= length).ddl_if(dialect="sqlite")
+                )
             continue
         found = resolve(item, item.line)
         if found is None:
