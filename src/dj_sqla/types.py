@@ -479,6 +479,22 @@ def resolve_type(
         ) from None
 
 
+#: The values each integer type holds, for backends that do not enforce them (SQLite).
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "int8": (-(2**7), 2**7 - 1),
+    "tinyint": (-(2**7), 2**7 - 1),
+    "tinyint unsigned": (0, 2**8 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "smallint": (-(2**15), 2**15 - 1),
+    "smallint unsigned": (0, 2**16 - 1),
+    "mediumint": (-(2**23), 2**23 - 1),
+    "mediumint unsigned": (0, 2**24 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "int unsigned": (0, 2**32 - 1),
+}
+
+
 def enum_values(spec: TypeSpec) -> tuple[str, ...] | None:
     """The values of an enum type, in declared order; None for other types.
 

@@ -149,3 +149,22 @@ def test_too_long_value_is_refused_and_named(tables: Any) -> None:
     with pytest.raises(dj.DataJointError, match="`tag` has 11 characters and holds at most 10"):
         Mouse.insert([(5, "ok", None), (6, "x" * 11, None)])
     assert len(Mouse()) == 0
+
+
+def test_out_of_range_integer_is_refused(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("lab")
+
+    @schema
+    class Counter(dj.Manual):
+        definition = """
+        counter_id : int8
+        ---
+        count : int16
+        """
+
+    Counter.insert1((127, 32767))
+    with pytest.raises(dj.DataJointError):
+        Counter.insert1((1, 32768))
+    with pytest.raises(dj.DataJointError):
+        Counter.insert1((128, 0))
+    assert Counter.to_dicts() == [{"counter_id": 127, "count": 32767}]

@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import DefinitionError
-from ..types import TypeSpec, resolve_type
+from ..types import INTEGER_RANGES, TypeSpec, resolve_type
 from .parser import Attribute, Definition, ForeignKeyRef
 
 #: A number literal allowed as a bare default (anything else must be quoted).
@@ -100,6 +100,35 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
         f"the default `{raw}` is not a number, a quoted string, true/false, null or "
         "CURRENT_TIMESTAMP; quote text defaults.",
     )
+
+
+#: Integer types that PostgreSQL stores in a wider column (it has no 1-byte or unsigned ints).
+_WIDER_ON_POSTGRESQL = frozenset(
+    {
+        "int8",
+        "tinyint",
+        "tinyint unsigned",
+        "smallint unsigned",
+        "mediumint",
+        "mediumint unsigned",
+        "int unsigned",
+    }
+)
+
+
+def _range_checks(column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
+    """CHECKs that make every backend refuse what MySQL refuses: text longer than varchar(n)
+    (SQLite stores any length) and integers outside their type's range (SQLite has one integer
+    type; PostgreSQL keeps int8 in a smallint). Only those backends' DDL renders them."""
+    checks = []
+    length = getattr(spec.sa_type, "length", None)
+    if isinstance(length, int) and spec.python_type is str:
+        checks.append(sa.CheckConstraint(sa.func.length(column) <= length).ddl_if("sqlite"))
+    if spec.name in INTEGER_RANGES:
+        low, high = INTEGER_RANGES[spec.name]
+        where = ("sqlite", "postgresql") if spec.name in _WIDER_ON_POSTGRESQL else "sqlite"
+        checks.append(sa.CheckConstraint(column.between(low, high)).ddl_if(where))  # type: ignore[arg-type]
+    return checks
 
 
 #: ``resolve(ref, line)`` returns the parent Table and the ColumnInfo of its columns, or raises.
@@ -181,12 +210,7 @@ def build_table(
                 ),
             )
             add_column(column, ColumnInfo(spec, item.comment), item.line, item.text)
-            length = getattr(spec.sa_type, "length", None)
-            if isinstance(length, int) and spec.python_type is str:
-                # SQLite stores text of any length in a varchar(n); the servers refuse it
-                constraints.append(
-                    sa.CheckConstraint(sa.func.length(column) <= length).ddl_if(dialect="sqlite")
-                )
+            constraints.extend(_range_checks(column, spec))
             continue
         found = resolve(item, item.line)
         if found is None:
