@@ -27,9 +27,7 @@ def demo(url: str | None = None) -> None:
         print(f"  {schema!r}: tables {', '.join(schema.list_tables())}")
 
     Subject, Session_, Trial = pipeline.Subject, pipeline.Session, pipeline.Trial
-    with connection.engine.connect() as db:
-        filled = db.scalar(sa.select(sa.func.count()).select_from(Subject.__table__))
-    if not filled:
+    if not Subject():  # DataJoint idiom: a table is true when it has rows
         # DataJoint idiom: insert rows as dicts through the class
         Subject.insert(
             [
