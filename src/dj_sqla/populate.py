@@ -44,7 +44,12 @@ class AutoPopulate:
             local = [el.parent for el in fk.elements]
             if not all(c.primary_key for c in local):
                 continue
-            parent_class = _class_of(schema, fk.referred_table)
+            parent_class = schema.class_for(fk.referred_table.schema, fk.referred_table.name)
+            if parent_class is None:
+                raise DataJointError(
+                    f"The parent table `{fk.referred_table.schema}`.`{fk.referred_table.name}` "
+                    "has no class in this process; activate its schema first."
+                )
             parent = TableExpression(parent_class).proj(
                 **{
                     el.parent.name: el.column.name
@@ -217,15 +222,3 @@ def _progress(keys: list[dict[str, Any]], display: bool, name: str) -> Any:
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return keys
     return tqdm(keys, desc=name, unit="key")
-
-
-def _class_of(schema: Any, table: Any) -> Any:
-    """The class mapped to ``table`` on the connection."""
-    owner = schema.connection.schema_named(table.schema)
-    for mapper in owner.registry.mappers if owner is not None else ():
-        if mapper.local_table is table:
-            return mapper.class_
-    raise DataJointError(
-        f"The parent table `{table.schema}`.`{table.name}` has no class in this process; "
-        "activate its schema first."
-    )

@@ -396,6 +396,17 @@ class Schema(sa.MetaData):
         target = context if context is not None else sys._getframe(1).f_globals
         return self.make_classes(into=target)
 
+    def class_for(self, schema_name: str | None, table_name: str) -> type | None:
+        """The class mapped to table ``schema_name.table_name``: from this schema's registry
+        when it is this schema, else from the schema of that name on the connection."""
+        owner = (
+            self if schema_name == self.database else self.connection.schema_named(str(schema_name))
+        )
+        for mapper in owner.registry.mappers if owner is not None else ():
+            if getattr(mapper.local_table, "name", None) == table_name:
+                return mapper.class_
+        return None
+
     def forget_tables(self, tables: Iterable[sa.Table]) -> None:
         """Note that ``tables`` were dropped (their classes stay mapped; using them raises
         :class:`TableNotDeclaredError`)."""

@@ -48,16 +48,11 @@ def _names(index: Any) -> tuple[str, ...]:
 
 def _class_name(schema: Schema, referred_schema: str, referred_table: str) -> str:
     """How the definition names the parent: its class name (``Master.Part`` for parts); the
-    table name when no class of this process maps it."""
-    owner = (
-        schema
-        if referred_schema == schema.database
-        else schema.connection.schema_named(referred_schema)
-    )
-    for mapper in owner.registry.mappers if owner is not None else ():
-        if getattr(mapper.local_table, "name", None) == referred_table:
-            return str(mapper.class_.__qualname__.rpartition("<locals>.")[2])
-    # no class yet (reflection builds them parents first): the DataJoint name of the table
+    DataJoint name of the table when no class of this process maps it (reflection builds the
+    classes parents first)."""
+    cls = schema.class_for(referred_schema, referred_table)
+    if cls is not None:
+        return str(cls.__qualname__.rpartition("<locals>.")[2])
     return ".".join(tier_and_names(referred_table)[1])
 
 
