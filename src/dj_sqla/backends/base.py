@@ -85,6 +85,13 @@ class Backend:
     has_nontransactional_ddl: ClassVar[bool] = False
     #: Longest table name the backend accepts.
     max_table_name_length: ClassVar[int] = 63
+    #: Whether a connection can run statements without a transaction (one round trip each).
+    has_autocommit: ClassVar[bool] = True
+
+    @property
+    def shared_by_processes(self) -> bool:
+        """Whether other processes (``populate(processes=N)``) can open this database."""
+        return True
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -58,6 +58,9 @@ class SQLiteBackend(Backend):
     max_schemas = 10
     system_schemas = frozenset({"main", "temp"})
     missing_table_pattern = re.compile(r"no such table: (\S+)")
+    # the pysqlite recipe below keeps SQLAlchemy's isolation-level switching away from the
+    # driver, whose reset would bring back its implicit transactions
+    has_autocommit = False
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
@@ -116,9 +119,19 @@ class SQLiteBackend(Backend):
         if record.info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, record.info)
 
+    @property
+    def shared_by_processes(self) -> bool:
+        """A file store is; an in-memory database lives in this process only."""
+        return self.directory is not None
+
     @staticmethod
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A write transaction takes the write lock at once (IMMEDIATE): one that read first
+        # and then wrote could deadlock with another process's, and SQLite fails such a
+        # transaction at once with "database is locked" instead of waiting for the busy
+        # timeout. Reads keep the deferred BEGIN, so they do not wait for writers.
+        write = conn.get_execution_options().get("dj_sqla_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     def _sync(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
         """Bring one DBAPI connection's attachments and triggers up to date."""
