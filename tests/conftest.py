@@ -31,7 +31,7 @@ import servers
 
 #: Run by the interoperability test in a subprocess, never imported here (it needs DataJoint's
 #: process-wide configuration).
-collect_ignore = ["interop/datajoint_pipeline.py"]
+collect_ignore = ["interop/datajoint_pipeline.py", "jobs_worker.py"]
 
 ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
 BACKENDS = tuple(

@@ -5,19 +5,22 @@ then the environment variable named for the key, then the default. Nothing is re
 
 Keys and their environment variables:
 
-=======================  ======================  =============================================
-key                      environment             meaning
-=======================  ======================  =============================================
-``database.url``         ``DJ_SQLA_URL``         a SQLAlchemy URL; wins over the keys below
-``database.backend``     ``DJ_BACKEND``          ``sqlite``, ``mysql`` or ``postgresql``
-``database.host``        ``DJ_HOST``             server host (``host:port`` accepted)
-``database.port``        ``DJ_PORT``             server port
-``database.user``        ``DJ_USER``             user name
-``database.password``    ``DJ_PASS``             password
-``database.name``        ``DJ_DATABASE_NAME``    PostgreSQL database (default ``postgres``)
-``database.sqlite_dir``  ``DJ_SQLITE_DIR``       folder of the embedded SQLite store
-``safemode``             ``DJ_SAFEMODE``         ask before dropping or deleting
-=======================  ======================  =============================================
+=========================  ============================  ==========================================
+key                        environment                   meaning
+=========================  ============================  ==========================================
+``database.url``           ``DJ_SQLA_URL``               a SQLAlchemy URL; wins over the keys below
+``database.backend``       ``DJ_BACKEND``                ``sqlite``, ``mysql`` or ``postgresql``
+``database.host``          ``DJ_HOST``                   server host (``host:port`` accepted)
+``database.port``          ``DJ_PORT``                   server port
+``database.user``          ``DJ_USER``                   user name
+``database.password``      ``DJ_PASS``                   password
+``database.name``          ``DJ_DATABASE_NAME``          PostgreSQL database (default ``postgres``)
+``database.sqlite_dir``    ``DJ_SQLITE_DIR``             folder of the embedded SQLite store
+``safemode``               ``DJ_SAFEMODE``               ask before dropping or deleting
+``jobs.keep_completed``    ``DJ_JOBS_KEEP_COMPLETED``    keep finished jobs as ``success`` rows
+``jobs.orphan_timeout``    ``DJ_JOBS_ORPHAN_TIMEOUT``    seconds before a stalled job is retried
+``jobs.default_priority``  ``DJ_JOBS_DEFAULT_PRIORITY``  priority of new jobs (lower runs first)
+=========================  ============================  ==========================================
 
 Example:
     >>> from dj_sqla.config import Config
@@ -50,6 +53,9 @@ _DEFAULTS: dict[str, Any] = {
     "database.name": None,
     "database.sqlite_dir": DEFAULT_SQLITE_DIR,
     "safemode": True,
+    "jobs.keep_completed": False,
+    "jobs.orphan_timeout": 3600,
+    "jobs.default_priority": 5,
 }
 
 _ENV: dict[str, str] = {
@@ -62,6 +68,9 @@ _ENV: dict[str, str] = {
     "database.name": "DJ_DATABASE_NAME",
     "database.sqlite_dir": "DJ_SQLITE_DIR",
     "safemode": "DJ_SAFEMODE",
+    "jobs.keep_completed": "DJ_JOBS_KEEP_COMPLETED",
+    "jobs.orphan_timeout": "DJ_JOBS_ORPHAN_TIMEOUT",
+    "jobs.default_priority": "DJ_JOBS_DEFAULT_PRIORITY",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -79,6 +88,13 @@ def _parse_env(key: str, raw: str) -> Any:
         raise ConfigError(
             f"Environment variable {_ENV[key]}={raw!r} is not a boolean; use true or false."
         )
+    if isinstance(_DEFAULTS[key], int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(
+                f"Environment variable {_ENV[key]}={raw!r} is not a whole number."
+            ) from None
     return raw
 
 

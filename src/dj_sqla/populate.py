@@ -16,15 +16,23 @@ Example:
 from __future__ import annotations
 
 import inspect
+import multiprocessing
+import pickle
+import signal
+import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .errors import DataJointError
+import sqlalchemy as sa
+
+from .errors import DataJointError, DuplicateError
 
 if TYPE_CHECKING:
+    from .connection import Connection
     from .expression import QueryExpression
+    from .jobs import Jobs
 
 
 class AutoPopulate:
@@ -102,6 +110,8 @@ class AutoPopulate:
             print(f"{cls.__name__}: {done}/{total} ({percent:.1f}%) done, {remaining} to go")
         return remaining, total
 
+    jobs: ClassVar[_JobsOf]
+
     @classmethod
     def populate(
         cls,
@@ -114,70 +124,330 @@ class AutoPopulate:
         processes: int = 1,
         make_kwargs: Mapping[str, Any] | None = None,
         priority: int | None = None,
+        refresh: bool = True,
     ) -> dict[str, Any]:
         """Compute and insert the rows of every key of ``key_source`` not yet in the table.
+
+        Each key runs in its own transaction; a key another worker stored meanwhile is skipped
+        (its ``make`` may have run, but nothing is stored twice).
 
         Args:
             restrictions: limit the keys (as with ``&``).
             suppress_errors: collect errors in ``error_list`` and go on with the next key.
             return_exception_objects: list exceptions instead of their messages.
-            reserve_jobs, processes, priority: distributed populate (not available yet).
-            max_calls: compute at most this many keys.
+            reserve_jobs: share the work with other workers through the job table
+                (``Table.jobs``): each key is reserved before its ``make`` runs, failures are
+                recorded there, and keys set to ``ignore`` are skipped.
+            max_calls: call ``make`` for at most this many keys.
             display_progress: show a progress bar.
+            processes: run this many worker processes on this machine (each with its own
+                database connections).
             make_kwargs: passed to ``make`` (or ``make_fetch``).
+            priority: with ``reserve_jobs``, the priority of the jobs this call adds, and run
+                only jobs of this priority or more urgent (lower numbers run first).
+            refresh: with ``reserve_jobs``, first add jobs for new keys, retry failed ones and
+                reset abandoned reservations (``Table.jobs.refresh``).
 
         Returns:
             ``{"success_count": n, "error_list": [(key, error), ...]}``.
+
+        Raises:
+            DataJointError: inside a transaction, or ``processes`` with an in-memory SQLite
+                database (other processes cannot see it).
         """
         schema = cls._require_schema()  # type: ignore[attr-defined]
         connection = schema.connection
-        if reserve_jobs or processes != 1 or priority is not None:
-            raise DataJointError(
-                "reserve_jobs, processes and priority (distributed populate) are not available "
-                "yet in dj_sqla; call populate() without them."
-            )
         if connection.in_transaction:
             raise DataJointError(
                 "populate() cannot run inside a transaction: each key gets its own. Call it "
                 "outside `with connection.transaction`."
             )
-        keys = cls._todo(restrictions).keys(order_by="KEY")
-        if max_calls is not None:
+        if processes < 1:
+            raise DataJointError(f"processes must be 1 or more, not {processes}.")
+        if processes > 1 and not connection.backend.shared_by_processes:
+            raise DataJointError(
+                f"populate(processes={processes}) needs a database other processes can open; "
+                f"{connection.backend.describe_server()} lives in this process only. Use a "
+                "SQLite file store or a server, or processes=1."
+            )
+        if priority is not None and not reserve_jobs:
+            raise DataJointError("priority applies to jobs: pass reserve_jobs=True with it.")
+        todo = cls._todo(restrictions)
+        jobs = cls.jobs if reserve_jobs else None
+        if jobs is None:
+            keys = todo.keys(order_by="KEY")
+        else:
+            if refresh:
+                jobs.refresh(todo, priority=priority, retry_errors=True)
+            keys = jobs.candidates(todo, priority=priority)
+        worker = _Worker(
+            cls, jobs, suppress_errors, return_exception_objects, dict(make_kwargs or {})
+        )
+        if max_calls is not None and jobs is None:
             keys = keys[:max_calls]
-        errors: list[tuple[dict[str, Any], Any]] = []
-        success = 0
-        for key in _progress(keys, display_progress, cls.__name__):
-            try:
-                cls._make_one(connection, key, dict(make_kwargs or {}))
-                success += 1
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception as err:
-                if not suppress_errors:
-                    raise
-                message = f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
-                errors.append((key, err if return_exception_objects else message))
-        return {"success_count": success, "error_list": errors}
+        if processes > 1 and len(keys) > 1:
+            return worker.run_in_processes(keys, processes, display_progress, max_calls)
+        return worker.run(keys, display_progress, max_calls)
 
     @classmethod
-    def _make_one(cls, connection: Any, key: dict[str, Any], make_kwargs: dict[str, Any]) -> None:
+    def _make_one(cls, connection: Any, key: dict[str, Any], make_kwargs: dict[str, Any]) -> bool:
+        """Compute one key in its own transaction; False if another worker stored it first.
+
+        The key is not looked up beforehand (that would cost a round trip per key): if
+        another worker committed it meanwhile, ``make``'s insert is refused as a duplicate,
+        nothing of this attempt is stored, and the key counts as done.
+        """
         table: Any = cls()  # the table as a query: make(self, key) gets it as self
         tripartite = all(hasattr(cls, n) for n in ("make_fetch", "make_compute", "make_insert"))
         if tripartite:
             fetched = table.make_fetch(key, **make_kwargs)
             computed = table.make_compute(key, *_tuple(fetched))
-        with connection.transaction, _inserting(cls):
-            if key in table:  # another process computed it meanwhile
-                return
-            if not tripartite:
-                table.make(key, **make_kwargs)
-                return
-            if not _same(_tuple(table.make_fetch(key, **make_kwargs)), _tuple(fetched)):
-                raise DataJointError(
-                    f"{cls.__name__}: the data make_fetch read for {key} changed while "
-                    "make_compute ran; nothing was inserted. Populate again."
-                )
-            table.make_insert(key, *_tuple(computed))
+        try:
+            with connection.transaction, _inserting(cls):
+                if not tripartite:
+                    table.make(key, **make_kwargs)
+                    return True
+                if not _same(_tuple(table.make_fetch(key, **make_kwargs)), _tuple(fetched)):
+                    raise DataJointError(
+                        f"{cls.__name__}: the data make_fetch read for {key} changed while "
+                        "make_compute ran; nothing was inserted. Populate again."
+                    )
+                table.make_insert(key, *_tuple(computed))
+                return True
+        except DuplicateError:
+            if key in table:  # another worker stored this key meanwhile
+                return False
+            raise
+
+
+class _JobsOf:
+    """``Table.jobs``: the job table of the table (created on first use); see
+    :mod:`dj_sqla.jobs`."""
+
+    def __get__(self, instance: object, owner: type) -> Jobs:
+        from .jobs import Jobs
+
+        return Jobs(owner)
+
+
+AutoPopulate.jobs = _JobsOf()
+
+
+class _Worker:
+    """Runs ``make`` for a list of keys, in this process or in several."""
+
+    def __init__(
+        self,
+        cls: Any,
+        jobs: Jobs | None,
+        suppress_errors: bool,
+        return_exception_objects: bool,
+        make_kwargs: dict[str, Any],
+    ) -> None:
+        self.cls = cls
+        self.connection = cls._require_schema().connection
+        self.jobs = jobs
+        self.suppress_errors = suppress_errors
+        self.return_exception_objects = return_exception_objects
+        self.make_kwargs = make_kwargs
+
+    def run(
+        self, keys: list[dict[str, Any]], display: bool, max_calls: int | None
+    ) -> dict[str, Any]:
+        """Compute the keys here, one transaction each."""
+        tally = _Tally(self, max_calls)
+        with _Statements(self.connection) as statements, _terminate_as_exit():
+            try:
+                for key in _progress(keys, display, self.cls.__name__):
+                    if tally.enough:
+                        break
+                    outcome, error = self.one(statements, key)
+                    tally.add(key, outcome, error)
+                    if tally.first_error is not None:
+                        raise tally.first_error
+            finally:
+                self.finish(statements, tally.finished)
+        return tally.result()
+
+    def one(self, statements: _Statements, key: dict[str, Any]) -> tuple[str, Any]:
+        """Reserve (with jobs) and compute one key.
+
+        Returns:
+            ``(outcome, exception or None)``; the outcome is ``"done"``, ``"skipped"``
+            (another worker stored the key first), ``"taken"`` (another worker reserved it)
+            or ``"error"``. An interruption gives the reservation back and propagates.
+        """
+        jobs = self.jobs
+        if jobs is not None and not jobs.reserve(statements, key):
+            return "taken", None
+        try:
+            made = self.cls._make_one(self.connection, key, self.make_kwargs)
+        except (KeyboardInterrupt, SystemExit):
+            if jobs is not None:
+                jobs.release(statements, key)
+            raise
+        except Exception as err:
+            if jobs is not None:
+                jobs.error(statements, key, f"{type(err).__name__}: {err}", _stack(err))
+            return "error", err
+        return ("done" if made else "skipped"), None
+
+    def finish(self, statements: _Statements, keys: list[dict[str, Any]]) -> None:
+        """Close the jobs of the computed keys, in as few statements as possible."""
+        if self.jobs is not None and keys:
+            self.jobs.finish(statements, keys)
+
+    def report(self, error: BaseException) -> Any:
+        """An ``error_list`` entry: the exception or its message and traceback."""
+        if self.return_exception_objects:
+            return error
+        return f"{type(error).__name__}: {error}\n{_stack(error)}"
+
+    def run_in_processes(
+        self, keys: list[dict[str, Any]], processes: int, display: bool, max_calls: int | None
+    ) -> dict[str, Any]:
+        """Compute the keys in ``processes`` forked workers; this process shows the progress."""
+        global _forked
+        context = multiprocessing.get_context("fork")
+        self.connection.engine.dispose()  # children must not share the parent's connections
+        stop = context.Event()
+        tally = _Tally(self, max_calls)
+        _forked = (self, stop)
+        try:
+            with context.Pool(processes, initializer=_start_child) as pool:
+                results = pool.imap_unordered(_run_in_child, keys)
+                shown = _progress(results, display, self.cls.__name__, len(keys))
+                for key, outcome, error in shown:
+                    tally.add(key, outcome, error)
+                    if tally.enough or tally.first_error is not None:
+                        stop.set()  # the children skip the keys still queued
+                pool.close()
+                pool.join()
+        finally:
+            _forked = None
+            with _Statements(self.connection) as statements:
+                self.finish(statements, tally.finished)
+        if tally.first_error is not None:
+            raise tally.first_error
+        return tally.result()
+
+
+class _Tally:
+    """Counts outcomes into ``populate``'s result."""
+
+    def __init__(self, worker: _Worker, max_calls: int | None) -> None:
+        self.worker = worker
+        self.max_calls = max_calls
+        self.calls = 0
+        self.success = 0
+        self.errors: list[tuple[dict[str, Any], Any]] = []
+        self.finished: list[dict[str, Any]] = []
+        self.first_error: BaseException | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.max_calls is not None and self.calls >= self.max_calls
+
+    def add(self, key: dict[str, Any], outcome: str, error: Any) -> None:
+        if outcome in ("taken", "stopped"):
+            return
+        self.calls += 1
+        if outcome == "error":
+            if not self.worker.suppress_errors:
+                self.first_error = self.first_error or error
+            self.errors.append((key, self.worker.report(error)))
+            return
+        self.finished.append(key)
+        self.success += outcome == "done"
+
+    def result(self) -> dict[str, Any]:
+        return {"success_count": self.success, "error_list": self.errors}
+
+
+#: While ``run_in_processes`` runs: the worker and the flag that stops the children. Forked
+#: children inherit it, so nothing (the table class, ``make``) has to be pickled.
+_forked: tuple[_Worker, Any] | None = None
+_child_statements: _Statements | None = None
+
+
+def _start_child() -> None:
+    global _child_statements
+    assert _forked is not None
+    worker = _forked[0]
+    worker.connection.engine.dispose(close=False)  # the parent's connections are not ours
+    _child_statements = _Statements(worker.connection)
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _run_in_child(key: dict[str, Any]) -> tuple[dict[str, Any], str, Any]:
+    assert _forked is not None
+    assert _child_statements is not None
+    worker, stop = _forked
+    if stop.is_set():
+        return key, "stopped", None
+    outcome, error = worker.one(_child_statements, key)
+    if error is not None:
+        error = _picklable(error)
+    return key, outcome, error
+
+
+def _picklable(error: BaseException) -> BaseException:
+    """The exception itself if it can travel to the parent, else one with its description."""
+    try:
+        pickle.dumps(error)
+    except Exception:
+        stand_in = DataJointError(f"{type(error).__name__}: {error}\n{_stack(error)}")
+        return stand_in
+    return error
+
+
+def _stack(error: BaseException) -> str:
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+
+class _Statements:
+    """Runs job statements, each committed at once: on one autocommit connection where the
+    backend has autocommit (one round trip each), else each in its own short transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._conn: sa.Connection | None = None
+
+    def __enter__(self) -> _Statements:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def execute(self, statement: Any) -> Any:
+        if not self.connection.backend.has_autocommit:
+            with self.connection.connect() as conn:
+                return conn.execute(statement)
+        if self._conn is None:
+            self._conn = self.connection.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        return self._conn.execute(statement)
+
+
+def _exit_on_terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(f"terminated by signal {signum}")
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit, so the current key is rolled back and its job given back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
@@ -214,11 +484,9 @@ def _inserting(cls: type) -> Iterator[None]:
             type.__setattr__(each, "_allow_insert", False)
 
 
-def _progress(keys: list[dict[str, Any]], display: bool, name: str) -> Any:
+def _progress(items: Iterable[Any], display: bool, name: str, total: int | None = None) -> Any:
     if not display:
-        return keys
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        return keys
-    return tqdm(keys, desc=name, unit="key")
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=name, unit="key", total=total)

@@ -100,8 +100,6 @@ def test_restrictions_max_calls_and_guards(
     assert Stats.progress("session < 3") == (1, 2)
     with connection.transaction, pytest.raises(dj.DataJointError, match="inside a transaction"):
         Stats.populate()
-    with pytest.raises(dj.DataJointError, match="not available yet"):
-        Stats.populate(reserve_jobs=True)
 
 
 def test_three_part_make_and_key_source(new_schema: Callable[..., dj.Schema]) -> None:

@@ -1,0 +1,465 @@
+"""Jobs: how many workers share ``populate(reserve_jobs=True)`` through the database.
+
+Each Imported or Computed table gets a job table next to it, named like DataJoint's
+(``__session_stats`` → ``~~session_stats``) and created the first time it is needed. It has
+one row per key: the table's primary key, a ``status`` (``pending``, ``reserved``,
+``success``, ``error``, ``ignore``), a ``priority`` (lower runs first), times, the error
+message and traceback of a failed ``make``, and the user, host and process that reserved it.
+``Table.jobs`` is that table as a query with the methods below.
+
+The protocol, chosen so that a key costs one statement beyond its own transaction:
+
+* **refresh** adds a ``pending`` job for every key still to compute, resets reservations
+  older than ``jobs.orphan_timeout`` seconds (their worker died), and closes jobs whose key
+  is already in the table.
+* **reserve** is one conditional ``UPDATE … SET status='reserved' WHERE <key> AND
+  status='pending'`` on an autocommit connection. The database serialises concurrent updates
+  of one row, so exactly one worker sees it change (no ``SELECT … FOR UPDATE`` round trip and
+  no lock held while ``make`` runs); the others move on to another key.
+* **success** needs no statement of its own: a reserved job whose key is in the table is done
+  by definition. Finished jobs are deleted (or marked ``success`` with
+  ``jobs.keep_completed``) in one statement when ``populate`` returns, and ``refresh`` closes
+  those of a worker that died after committing.
+* **error** records the message and traceback; a later ``populate(reserve_jobs=True)``
+  retries the key, unless it was set to ``ignore``.
+
+Times are the workers' clocks in UTC, so keep the machines' clocks in sync.
+
+Example:
+    >>> SessionStats.jobs.progress()  # doctest: +SKIP
+    {'pending': 12, 'reserved': 2, 'success': 0, 'error': 1, 'ignore': 0}
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import socket
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.sql.elements import ColumnElement
+
+from .config import config
+from .dependencies import lineage
+from .expression.core import QueryExpression
+
+if TYPE_CHECKING:
+    from .schemas import Schema
+    from .table import UserTable
+
+STATUSES = ("pending", "reserved", "success", "error", "ignore")
+#: Longest stored error message (DataJoint's limit too); the traceback is kept whole.
+MESSAGE_LENGTH = 2047
+#: Keys per statement when closing many jobs at once (well below every backend's limits).
+_BATCH = 500
+
+
+class Executor(Protocol):
+    """Something that runs a statement: a ``sqlalchemy.Connection``, or populate's runner
+    that commits each statement at once."""
+
+    def execute(self, statement: Any) -> Any: ...
+
+
+_metadata: weakref.WeakKeyDictionary[Schema, sa.MetaData] = weakref.WeakKeyDictionary()
+_created: weakref.WeakSet[sa.Table] = weakref.WeakSet()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _time() -> sa.types.TypeEngine[Any]:
+    # MySQL's DATETIME keeps whole seconds unless told otherwise
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+def job_table_name(table_name: str) -> str:
+    """The job table of a table, named as DataJoint names it.
+
+    Example:
+        >>> job_table_name("__session_stats")
+        '~~session_stats'
+    """
+    return "~~" + table_name.lstrip("_")
+
+
+def job_table(schema: Schema, target: sa.Table) -> sa.Table:
+    """The job table of ``target`` (a Table of ``schema``), described but not yet created.
+
+    Job tables live in a MetaData of their own, so Alembic migrations of the schema and
+    ``create_all`` never see them.
+    """
+    from ._naming import NAMING_CONVENTION
+
+    metadata = _metadata.get(schema)
+    if metadata is None:
+        metadata = _metadata[schema] = sa.MetaData(
+            schema=target.schema, naming_convention=NAMING_CONVENTION
+        )
+    name = job_table_name(target.name)
+    existing = metadata.tables.get(f"{target.schema}.{name}")
+    if existing is not None:
+        return existing
+    status = sa.Enum(
+        *STATUSES, name="job_status", native_enum=False, create_constraint=True, length=8
+    )
+    return sa.Table(
+        name,
+        metadata,
+        *(
+            sa.Column(column.name, column.type, primary_key=True, autoincrement=False)
+            for column in target.primary_key
+        ),
+        sa.Column("status", status, nullable=False),
+        sa.Column("priority", sa.SmallInteger, nullable=False),
+        sa.Column("created_time", _time(), nullable=False),
+        sa.Column("scheduled_time", _time(), nullable=False),
+        sa.Column("reserved_time", _time()),
+        sa.Column("completed_time", _time()),
+        sa.Column("duration", sa.Float),
+        sa.Column("error_message", sa.String(MESSAGE_LENGTH)),
+        sa.Column("error_stack", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")),
+        sa.Column("user", sa.String(255)),
+        sa.Column("host", sa.String(255)),
+        sa.Column("pid", sa.Integer),
+        sa.Index(None, "status", "priority", "scheduled_time"),
+        comment=f"jobs of {target.name}",
+    )
+
+
+class Jobs(QueryExpression):
+    """The job table of an Imported or Computed table, as a query (``Table.jobs``).
+
+    Restricting it (``&``, ``-``) or taking a view (``pending``, ``reserved``, ``errors``,
+    ``ignored``, ``completed``) gives another ``Jobs``, which can ``delete()`` its rows.
+
+    Example:
+        >>> SessionStats.jobs.errors.to_dicts()  # doctest: +SKIP
+        [{'mouse_id': 3, 'session': 1, 'status': 'error', 'error_message': 'ValueError: ...'}]
+    """
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: type[UserTable], where: Sequence[ColumnElement[bool]] = ()) -> None:
+        schema = target._require_schema()
+        table = job_table(schema, target._declared())
+        connection = schema.connection
+        if table not in _created:
+            try:
+                with connection.connect() as conn:
+                    table.create(conn, checkfirst=True)
+            except sa.exc.DBAPIError:
+                with connection.read() as conn:  # another worker may have just created it
+                    if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+                        raise
+            _created.add(table)
+        key_lineage = lineage(target._declared())
+        key = [column.name for column in table.primary_key]
+        super().__init__(
+            connection,
+            table,
+            {column.name: column for column in table.columns},
+            key,
+            where,
+            lineage={name: key_lineage.get(name) for name in key},
+        )
+        self._target = target
+
+    def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
+        return Jobs(self._target, where)
+
+    def __repr__(self) -> str:
+        return f"Jobs of {self._target.__name__}\n{super().__repr__()}"
+
+    @property
+    def table(self) -> sa.Table:
+        """The job table."""
+        return self._source  # type: ignore[return-value]
+
+    def _status(self, *statuses: str) -> Jobs:
+        return self._derive([*self._where, self.table.c.status.in_(statuses)])  # type: ignore[return-value]
+
+    @property
+    def pending(self) -> Jobs:
+        """Jobs waiting for a worker."""
+        return self._status("pending")
+
+    @property
+    def reserved(self) -> Jobs:
+        """Jobs a worker has taken (finished ones until ``populate`` closes them)."""
+        return self._status("reserved")
+
+    @property
+    def errors(self) -> Jobs:
+        """Jobs whose ``make`` failed, with ``error_message`` and ``error_stack``."""
+        return self._status("error")
+
+    @property
+    def ignored(self) -> Jobs:
+        """Jobs that ``populate`` skips (see :meth:`ignore`)."""
+        return self._status("ignore")
+
+    @property
+    def completed(self) -> Jobs:
+        """Finished jobs kept with ``dj.config['jobs.keep_completed']``."""
+        return self._status("success")
+
+    def _condition(self) -> ColumnElement[bool]:
+        return sa.and_(sa.true(), *self._where)
+
+    def delete(self) -> int:
+        """Delete these job rows (no cascade: nothing depends on jobs); returns how many.
+
+        Example:
+            >>> SessionStats.jobs.errors.delete()  # doctest: +SKIP
+            1
+        """
+        with self._connection.connect() as conn:
+            return int(conn.execute(sa.delete(self.table).where(self._condition())).rowcount)
+
+    def progress(self) -> dict[str, int]:
+        """The number of jobs in each status."""
+        table = self.table
+        query = (
+            sa.select(table.c.status, sa.func.count())
+            .where(self._condition())
+            .group_by(table.c.status)
+        )
+        with self._connection.read() as conn:
+            counts: dict[str, int] = dict(conn.execute(query).all())
+        return {status: int(counts.get(status, 0)) for status in STATUSES}
+
+    # -- changing jobs ---------------------------------------------------------------------------
+
+    def _key_condition(self, key: Mapping[str, Any]) -> ColumnElement[bool]:
+        return sa.and_(*(column == key[column.name] for column in self.table.primary_key))
+
+    def _worker(self) -> dict[str, Any]:
+        return {"user": _user(), "host": socket.gethostname()[:255], "pid": os.getpid()}
+
+    def ignore(self, key: Mapping[str, Any]) -> None:
+        """Mark a key so that ``populate`` skips it (until the job is deleted)."""
+        self._set(key, "ignore")
+
+    def schedule(self, key: Mapping[str, Any], *, priority: int | None = None) -> None:
+        """Make a key pending again, whatever its job's status."""
+        self._set(key, "pending", priority=priority)
+
+    def _set(self, key: Mapping[str, Any], status: str, priority: int | None = None) -> None:
+        table = self.table
+        key = {column.name: key[column.name] for column in table.primary_key}
+        now = _now()
+        values: dict[str, Any] = {"status": status, "scheduled_time": now}
+        if priority is not None:
+            values["priority"] = priority
+        with self._connection.connect() as conn:
+            changed = conn.execute(
+                sa.update(table).where(self._key_condition(key)).values(values)
+            ).rowcount
+            if not changed:
+                values.setdefault("priority", config["jobs.default_priority"])
+                conn.execute(sa.insert(table).values({**key, **values, "created_time": now}))
+
+    def refresh(
+        self,
+        keys: QueryExpression | None = None,
+        *,
+        priority: int | None = None,
+        delay: float = 0,
+        orphan_timeout: float | None = None,
+        retry_errors: bool = False,
+    ) -> dict[str, int]:
+        """Bring the jobs up to date with the table, in one transaction.
+
+        Args:
+            keys: the keys still to compute (default: the table's whole ``key_source`` minus
+                what is computed); a pending job is added for each that has no job.
+            priority: priority of the new jobs (default ``dj.config['jobs.default_priority']``).
+            delay: seconds before the new jobs may start.
+            orphan_timeout: seconds after which a reservation is considered abandoned and is
+                made pending again (default ``dj.config['jobs.orphan_timeout']``).
+            retry_errors: make failed jobs of ``keys`` pending again.
+
+        Returns:
+            Counts: ``added``, ``reset`` (abandoned reservations), ``retried`` (errors) and
+            ``closed`` (jobs of keys already computed).
+        """
+        target = self._target
+        if keys is None:
+            keys = target._todo(())  # type: ignore[attr-defined]
+        table = self.table
+        now = _now()
+        if orphan_timeout is None:
+            orphan_timeout = float(config["jobs.orphan_timeout"])
+        key_names = [column.name for column in table.primary_key]
+        todo = keys.select().subquery()
+        among = self._among(keys)
+        new = sa.select(
+            *(todo.c[name] for name in key_names),
+            sa.literal("pending", type_=table.c.status.type),
+            sa.literal(
+                config["jobs.default_priority"] if priority is None else priority,
+                type_=sa.SmallInteger,
+            ),
+            sa.literal(now, type_=table.c.created_time.type),
+            sa.literal(now + timedelta(seconds=delay), type_=table.c.scheduled_time.type),
+        ).where(~sa.exists().where(*(table.c[n] == todo.c[n] for n in key_names)))
+        counts: dict[str, int] = {}
+
+        def run(conn: sa.Connection) -> None:
+            counts["closed"] = self._close(conn, self._done(), keep=config["jobs.keep_completed"])
+            counts["added"] = conn.execute(
+                sa.insert(table).from_select(
+                    [*key_names, "status", "priority", "created_time", "scheduled_time"], new
+                )
+            ).rowcount
+            counts["reset"] = conn.execute(
+                sa.update(table)
+                .where(
+                    table.c.status == "reserved",
+                    table.c.reserved_time < now - timedelta(seconds=orphan_timeout),
+                )
+                .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
+            ).rowcount
+            counts["retried"] = (
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.status == "error", among)
+                    .values(status="pending")
+                ).rowcount
+                if retry_errors
+                else 0
+            )
+
+        _retrying(lambda: _in_transaction(self._connection, run))
+        return counts
+
+    def _done(self) -> ColumnElement[bool]:
+        """Open jobs (pending, reserved, error) whose key is already in the table."""
+        table = self.table
+        target = self._target._declared()
+        return sa.and_(
+            table.c.status.in_(("pending", "reserved", "error")),
+            sa.exists().where(*(target.c[c.name] == c for c in table.primary_key)),
+        )
+
+    def _close(self, conn: Executor, condition: ColumnElement[bool], *, keep: bool) -> int:
+        if keep:
+            statement: Any = (
+                sa.update(self.table)
+                .where(condition)
+                .values(status="success", completed_time=_now(), error_message=None)
+            )
+        else:
+            statement = sa.delete(self.table).where(condition)
+        return int(conn.execute(statement).rowcount)
+
+    # -- used by populate --------------------------------------------------------------------------
+
+    def candidates(
+        self, keys: QueryExpression, *, priority: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Keys of pending jobs that are due, among ``keys``, most urgent first.
+
+        Keys of equal priority come in a random order, so workers that start together do
+        not all compete for the same key.
+        """
+        table = self.table
+        names = [column.name for column in table.primary_key]
+        conditions = [
+            table.c.status == "pending",
+            table.c.scheduled_time <= _now(),
+            self._among(keys),
+        ]
+        if priority is not None:
+            conditions.append(table.c.priority <= priority)
+        query = sa.select(table.c.priority, *table.primary_key.columns).where(*conditions)
+        with self._connection.read() as conn:
+            rows = list(conn.execute(query).all())
+        random.shuffle(rows)
+        rows.sort(key=lambda row: row[0])  # stable: random within one priority
+        return [dict(zip(names, row[1:], strict=True)) for row in rows]
+
+    def _among(self, keys: QueryExpression) -> ColumnElement[bool]:
+        """Jobs whose key is one of ``keys``."""
+        todo = keys.select().subquery()
+        return sa.exists().where(*(c == todo.c[c.name] for c in self.table.primary_key))
+
+    def reserve(self, conn: Executor, key: Mapping[str, Any]) -> bool:
+        """Take a pending job for this worker; False if another worker has it.
+
+        ``conn`` must be in autocommit mode, so the reservation is visible at once.
+        """
+        table = self.table
+        statement = (
+            sa.update(table)
+            .where(self._key_condition(key), table.c.status == "pending")
+            .values(status="reserved", reserved_time=_now(), **self._worker())
+        )
+        return bool(conn.execute(statement).rowcount == 1)
+
+    def release(self, conn: Executor, key: Mapping[str, Any]) -> None:
+        """Give back a reserved job that was not finished (the worker was interrupted)."""
+        table = self.table
+        conn.execute(
+            sa.update(table)
+            .where(self._key_condition(key), table.c.status == "reserved")
+            .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
+        )
+
+    def error(self, conn: Executor, key: Mapping[str, Any], message: str, stack: str) -> None:
+        """Record the failure of a reserved job."""
+        conn.execute(
+            sa.update(self.table)
+            .where(self._key_condition(key))
+            .values(
+                status="error",
+                completed_time=_now(),
+                error_message=message[:MESSAGE_LENGTH],
+                error_stack=stack,
+            )
+        )
+
+    def finish(self, conn: Executor, keys: Iterable[Mapping[str, Any]]) -> None:
+        """Close the jobs of keys this worker computed, a batch per statement."""
+        keys = list(keys)
+        keep = bool(config["jobs.keep_completed"])
+        for start in range(0, len(keys), _BATCH):
+            batch = sa.or_(*(self._key_condition(key) for key in keys[start : start + _BATCH]))
+            condition = sa.and_(self.table.c.status == "reserved", batch)
+            _retrying(partial(self._close, conn, condition, keep=keep))
+
+
+def _in_transaction(connection: Any, work: Callable[[sa.Connection], None]) -> None:
+    with connection.connect() as conn:
+        work(conn)
+
+
+def _retrying(work: Callable[[], Any], attempts: int = 8) -> Any:
+    """Run ``work``, again after a short random pause if the database gave up on it because
+    of concurrent workers (a deadlock between two refreshes on MySQL, or two of them adding
+    the same new job); the statements are idempotent, so a retry is safe."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except (sa.exc.OperationalError, sa.exc.IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    return None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()[:255]
+    except (KeyError, OSError):  # no user name in a bare container
+        return str(os.getuid())

@@ -1,0 +1,220 @@
+"""Distributed populate on every backend: the job table, reservations, worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from test_populate import declare
+
+import dj_sqla as dj
+from dj_sqla.jobs import STATUSES
+from jobs_worker import declare as declare_numbers
+
+WORKER = Path(__file__).parents[1] / "jobs_worker.py"
+
+
+def test_jobs_record_errors_and_skip_ignored(new_schema: Callable[..., dj.Schema]) -> None:
+    _, Stats = declare(new_schema("jobs"), fail_on=frozenset({3}))
+    assert Stats.jobs.progress() == dict.fromkeys(STATUSES, 0)  # created on first use
+    result = Stats.populate(reserve_jobs=True, suppress_errors=True)
+    assert result["success_count"] == 4
+    assert [key for key, _ in result["error_list"]] == [{"session": 3}]
+    assert Stats.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1}
+    [job] = Stats.jobs.errors.to_dicts()
+    assert job["session"] == 3
+    assert job["error_message"] == "ValueError: session 3 is bad"
+    assert "Traceback" in job["error_stack"]
+    assert job["pid"] == os.getpid()
+    assert {"session": 3} not in Stats()  # its master row was rolled back
+
+    Stats.jobs.ignore({"session": 3})
+    assert Stats.populate(reserve_jobs=True) == {"success_count": 0, "error_list": []}
+    assert len(Stats.jobs.ignored) == 1
+
+    Stats.jobs.ignored.delete()  # no longer ignored: the next populate tries it again
+    with pytest.raises(ValueError, match="session 3 is bad"):
+        Stats.populate(reserve_jobs=True)
+    assert len(Stats.jobs.errors & {"session": 3}) == 1
+
+
+def test_failed_jobs_are_retried(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("jobs")
+    failing = {2}
+    Number, _ = declare_numbers(schema)
+
+    @schema
+    class Half(dj.Computed):
+        definition = """
+        -> Number
+        ---
+        half : float64
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            if key["n"] in failing:
+                raise RuntimeError("not yet")
+            self.insert1(dict(key, half=key["n"] / 2))
+
+    Number.insert([(n,) for n in range(4)])
+    assert Half.populate(reserve_jobs=True, suppress_errors=True)["success_count"] == 3
+    failing.clear()
+    assert Half.populate(reserve_jobs=True)["success_count"] == 1
+    assert Half.jobs.progress()["error"] == 0
+    assert len(Half.jobs) == 0  # finished jobs are removed
+    assert Half.progress() == (0, 4)
+
+
+def test_keep_completed_priority_and_max_calls(new_schema: Callable[..., dj.Schema]) -> None:
+    Number, Square = declare_numbers(new_schema("jobs"))
+    Number.insert([(n,) for n in range(6)])
+    Square.jobs.refresh(priority=9)
+    Square.jobs.schedule({"n": 4}, priority=1)
+    with dj.config.override(**{"jobs.keep_completed": True}):
+        assert Square.populate(reserve_jobs=True, priority=1)["success_count"] == 1
+        assert Square.to_dicts() == [{"n": 4, "square": 16, "pid": os.getpid()}]
+        assert Square.populate(reserve_jobs=True, max_calls=2)["success_count"] == 2
+        assert len(Square.jobs.completed) == 3
+        assert Square.populate(reserve_jobs=True)["success_count"] == 3
+    assert Square.jobs.progress()["success"] == 6
+    with pytest.raises(dj.DataJointError, match="reserve_jobs=True"):
+        Square.populate(priority=3)
+
+
+def test_abandoned_reservation_is_reset_after_the_timeout(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    Number, Square = declare_numbers(new_schema("jobs"))
+    Number.insert([(1,), (2,)])
+    jobs = Square.jobs
+    jobs.refresh()
+    with Square._require_schema().connection.connect() as conn:
+        assert jobs.reserve(conn, {"n": 1})  # a worker that then vanished
+        assert not jobs.reserve(conn, {"n": 1})  # a second reservation fails
+    assert Square.populate(reserve_jobs=True)["success_count"] == 1
+    assert len(jobs.reserved) == 1
+    long_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=2)
+    with Square._require_schema().connection.connect() as conn:
+        conn.execute(sa.update(jobs.table).values(reserved_time=long_ago))
+    assert Square.populate(reserve_jobs=True)["success_count"] == 1
+    assert Square.progress() == (0, 2)
+    assert len(jobs) == 0
+
+
+def test_populate_in_worker_processes(new_schema: Callable[..., dj.Schema], backend: str) -> None:
+    Number, Square = declare_numbers(new_schema("jobs"))
+    Number.insert([(n,) for n in range(40)])
+    result = Square.populate(processes=3, reserve_jobs=True, display_progress=True)
+    assert result == {"success_count": 40, "error_list": []}
+    assert Square.progress() == (0, 40)
+    pids = {row["pid"] for row in Square.to_dicts()}
+    assert os.getpid() not in pids
+    assert len(Square.jobs) == 0
+    Number.insert([(n,) for n in range(40, 50)])
+    assert Square.populate(processes=2)["success_count"] == 10
+
+
+def test_errors_in_worker_processes(new_schema: Callable[..., dj.Schema]) -> None:
+    _, Stats = declare(new_schema("jobs"), fail_on=frozenset({2, 4}))
+    result = Stats.populate(processes=2, suppress_errors=True, reserve_jobs=True)
+    assert result["success_count"] == 3
+    assert sorted(key["session"] for key, _ in result["error_list"]) == [2, 4]
+    assert all("is bad" in message for _, message in result["error_list"])
+    assert len(Stats.jobs.errors) == 2
+    with pytest.raises(ValueError, match="is bad"):
+        Stats.populate(processes=2)
+
+
+def test_processes_need_a_shared_database() -> None:
+    schema = dj.Schema("mem_jobs", connection=dj.Connection("sqlite://"))
+    Number, Square = declare_numbers(schema)
+    Number.insert([(1,), (2,)])
+    with pytest.raises(dj.DataJointError, match="processes=1"):
+        Square.populate(processes=2)
+    with pytest.raises(dj.DataJointError, match="1 or more"):
+        Square.populate(processes=0)
+
+
+def _url(connection: dj.Connection) -> str:
+    return connection.engine.url.render_as_string(hide_password=False)
+
+
+def _worker(connection: dj.Connection, schema: dj.Schema, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), _url(connection), str(schema.database), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_four_processes_compute_every_key_exactly_once(
+    new_schema: Callable[..., dj.Schema], connection: dj.Connection
+) -> None:
+    schema = new_schema("jobs")
+    Number, Square = declare_numbers(schema)
+    Number.insert([(n,) for n in range(400)])
+    workers = [_worker(connection, schema, "work") for _ in range(4)]
+    try:
+        finished = [worker.communicate(timeout=300) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.communicate()
+    outputs = []
+    for worker, (out, err) in zip(workers, finished, strict=True):
+        assert worker.returncode == 0, err
+        outputs.append(json.loads(out.strip().splitlines()[-1]))
+    calls = Counter(n for output in outputs for n in output["calls"])
+    assert sorted(calls) == list(range(400))
+    assert set(calls.values()) == {1}  # no key computed twice
+    assert sum(o["result"]["success_count"] for o in outputs) == 400
+    assert all(o["result"]["error_list"] == [] for o in outputs)
+    assert Square.progress() == (0, 400)
+    assert len(Square.jobs) == 0
+
+
+@pytest.mark.parametrize("how", ["kill", "terminate"])
+def test_interrupted_worker_stores_nothing(
+    new_schema: Callable[..., dj.Schema],
+    connection: dj.Connection,
+    tmp_path: Path,
+    how: str,
+) -> None:
+    schema = new_schema("jobs")
+    Number, Square = declare_numbers(schema)
+    Number.insert([(7,)])
+    ready = tmp_path / "ready"
+    worker = _worker(connection, schema, "hang", str(ready))
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert worker.poll() is None, worker.communicate()[1]
+            assert time.monotonic() < deadline, "the worker never reached make"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+        worker.communicate(timeout=60)
+    finally:
+        worker.kill()
+        worker.communicate()
+    assert len(Square()) == 0  # the row make inserted was never committed
+    if how == "terminate":  # SIGTERM: the worker gave its job back
+        assert len(Square.jobs.pending) == 1
+    else:  # killed: the reservation stays until the timeout
+        assert len(Square.jobs.reserved) == 1
+        assert Square.populate(reserve_jobs=True)["success_count"] == 0
+        with dj.config.override(**{"jobs.orphan_timeout": 0}):
+            time.sleep(0.01)
+            assert Square.populate(reserve_jobs=True)["success_count"] == 1
+            assert Square.to_dicts() == [{"n": 7, "square": 49, "pid": os.getpid()}]

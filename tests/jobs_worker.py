@@ -1,0 +1,62 @@
+"""A worker process for the job tests: declares the test pipeline and populates it.
+
+Usage (the tests start it with ``subprocess``)::
+
+    python tests/jobs_worker.py URL SCHEMA MODE [READY_FILE]
+
+MODE is ``work`` (populate with reserve_jobs and print a JSON line with the result and the
+keys whose ``make`` ran) or ``hang`` (the ``make`` of the first key inserts its row, creates
+READY_FILE and sleeps, so the test can kill the process in the middle of ``make``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import dj_sqla as dj
+
+
+def declare(schema: dj.Schema, calls: list[int] | None = None, hang: Path | None = None) -> Any:
+    """The pipeline: ``Number`` (manual) and ``Square`` (computed from it)."""
+
+    @schema
+    class Number(dj.Manual):
+        definition = """
+        n : int32
+        """
+
+    @schema
+    class Square(dj.Computed):
+        definition = """
+        -> Number
+        ---
+        square : int64
+        pid : int32
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            if calls is not None:
+                calls.append(key["n"])
+            self.insert1(dict(key, square=key["n"] ** 2, pid=os.getpid()))
+            if hang is not None:
+                hang.write_text(str(key["n"]))
+                time.sleep(600)
+
+    return Number, Square
+
+
+def main(url: str, schema_name: str, mode: str, ready: str | None = None) -> None:
+    schema = dj.Schema(schema_name, connection=dj.Connection(url), create_schema=False)
+    calls: list[int] = []
+    _, square = declare(schema, calls, Path(ready) if mode == "hang" and ready else None)
+    result = square.populate(reserve_jobs=True)
+    print(json.dumps({"result": result, "calls": calls}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
