@@ -58,9 +58,6 @@ class Connection:
             options = {**backend_class_for_url(url).engine_options(url), **engine_options}
             engine = sa.create_engine(url, **options)
         self.engine: sa.Engine = engine
-        # the same engine, marked so that backends can start write transactions differently
-        # (SQLite takes its write lock at BEGIN, so concurrent writers wait instead of failing)
-        self._writer = engine.execution_options(dj_sqla_write=True)
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
@@ -104,7 +101,7 @@ class Connection:
                 "A transaction is already open on this connection; nested transactions are "
                 "not supported. Do the work inside the outer `with connection.transaction`."
             )
-        with self._writer.begin() as conn:
+        with self.engine.begin() as conn:
             self._local.conn = conn
             try:
                 yield conn
@@ -113,7 +110,7 @@ class Connection:
 
     def connect(self) -> AbstractContextManager[sa.Connection]:
         """The open transaction's connection, or a new one whose work commits at the end."""
-        return self._current_or(self._writer.begin)
+        return self._current_or(self.engine.begin)
 
     def read(self) -> AbstractContextManager[sa.Connection]:
         """The open transaction's connection, or a new one for reading (nothing committed)."""

@@ -203,7 +203,8 @@ class AutoPopulate:
             fetched = table.make_fetch(key, **make_kwargs)
             computed = table.make_compute(key, *_tuple(fetched))
         try:
-            with connection.transaction, _inserting(cls):
+            with connection.transaction as conn, _inserting(cls):
+                connection.backend.lock_for_write(conn, cls._declared())  # type: ignore[attr-defined]
                 if not tripartite:
                     table.make(key, **make_kwargs)
                     return True

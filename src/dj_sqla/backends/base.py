@@ -88,6 +88,10 @@ class Backend:
     #: Whether a connection can run statements without a transaction (one round trip each).
     has_autocommit: ClassVar[bool] = True
 
+    def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
+        """Prepare a transaction that will read and then write ``table`` against deadlocks
+        with other processes. Servers lock rows as they go, so by default nothing is sent."""
+
     @property
     def shared_by_processes(self) -> bool:
         """Whether other processes (``populate(processes=N)``) can open this database."""
