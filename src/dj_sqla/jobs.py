@@ -12,10 +12,11 @@ The protocol, chosen so that a key costs one statement beyond its own transactio
 * **refresh** adds a ``pending`` job for every key still to compute, resets reservations
   older than ``jobs.orphan_timeout`` seconds (their worker died), and closes jobs whose key
   is already in the table.
-* **reserve** is one conditional ``UPDATE … SET status='reserved' WHERE <key> AND
+* **reserve** is one conditional ``UPDATE … SET status='reserved' WHERE <keys> AND
   status='pending'`` on an autocommit connection. The database serialises concurrent updates
   of one row, so exactly one worker sees it change (no ``SELECT … FOR UPDATE`` round trip and
-  no lock held while ``make`` runs); the others move on to another key.
+  no lock held while ``make`` runs); the others move on to other keys. A worker whose
+  ``make`` is quick reserves several keys per statement (about a second of work).
 * **success** needs no statement of its own: a reserved job whose key is in the table is done
   by definition. Finished jobs are deleted (or marked ``success`` with
   ``jobs.keep_completed``) in one statement when ``populate`` returns, and ``refresh`` closes
@@ -154,13 +155,7 @@ class Jobs(QueryExpression):
         table = job_table(schema, target._declared())
         connection = schema.connection
         if table not in _created:
-            try:
-                with connection.connect() as conn:
-                    table.create(conn, checkfirst=True)
-            except sa.exc.DBAPIError:
-                with connection.read() as conn:  # another worker may have just created it
-                    if not sa.inspect(conn).has_table(table.name, schema=table.schema):
-                        raise
+            _retrying(partial(_create, connection, table))
             _created.add(table)
         key_lineage = lineage(target._declared())
         key = [column.name for column in table.primary_key]
@@ -242,6 +237,9 @@ class Jobs(QueryExpression):
 
     def _key_condition(self, key: Mapping[str, Any]) -> ColumnElement[bool]:
         return sa.and_(*(column == key[column.name] for column in self.table.primary_key))
+
+    def _keys_condition(self, keys: Iterable[Mapping[str, Any]]) -> ColumnElement[bool]:
+        return sa.or_(*(self._key_condition(key) for key in keys))
 
     def _worker(self) -> dict[str, Any]:
         return {"user": _user(), "host": socket.gethostname()[:255], "pid": os.getpid()}
@@ -394,25 +392,47 @@ class Jobs(QueryExpression):
         todo = keys.select().subquery()
         return sa.exists().where(*(c == todo.c[c.name] for c in self.table.primary_key))
 
-    def reserve(self, conn: Executor, key: Mapping[str, Any]) -> bool:
-        """Take a pending job for this worker; False if another worker has it.
+    def reserve(self, conn: Executor, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Take pending jobs for this worker; returns the keys it got, in the given order.
 
-        ``conn`` must be in autocommit mode, so the reservation is visible at once.
+        One conditional UPDATE for all the keys; only when another worker took some of them
+        does a second statement find out which. ``conn`` must commit each statement at once,
+        so that the reservations are visible to other workers.
         """
         table = self.table
-        statement = (
+        names = [column.name for column in table.primary_key]
+        wanted = [{name: key[name] for name in names} for key in keys]
+        if not wanted:
+            return []
+        now, worker = _now(), self._worker()
+        which = self._keys_condition(wanted)
+        changed = conn.execute(
             sa.update(table)
-            .where(self._key_condition(key), table.c.status == "pending")
-            .values(status="reserved", reserved_time=_now(), **self._worker())
-        )
-        return bool(conn.execute(statement).rowcount == 1)
+            .where(which, table.c.status == "pending")
+            .values(status="reserved", reserved_time=now, **worker)
+        ).rowcount
+        if changed == len(wanted) or changed == 0:
+            return wanted if changed else []
+        mine = conn.execute(
+            sa.select(*table.primary_key.columns).where(
+                which,
+                table.c.status == "reserved",
+                table.c.reserved_time == now,
+                table.c.host == worker["host"],
+                table.c.pid == worker["pid"],
+            )
+        ).all()
+        got = {tuple(row) for row in mine}
+        return [key for key in wanted if tuple(key.values()) in got]
 
-    def release(self, conn: Executor, key: Mapping[str, Any]) -> None:
-        """Give back a reserved job that was not finished (the worker was interrupted)."""
+    def release(self, conn: Executor, keys: Sequence[Mapping[str, Any]]) -> None:
+        """Give back reserved jobs that were not finished (the worker was interrupted)."""
         table = self.table
         conn.execute(
             sa.update(table)
-            .where(self._key_condition(key), table.c.status == "reserved")
+            .where(
+                sa.or_(*(self._key_condition(key) for key in keys)), table.c.status == "reserved"
+            )
             .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
         )
 
@@ -434,9 +454,20 @@ class Jobs(QueryExpression):
         keys = list(keys)
         keep = bool(config["jobs.keep_completed"])
         for start in range(0, len(keys), _BATCH):
-            batch = sa.or_(*(self._key_condition(key) for key in keys[start : start + _BATCH]))
+            batch = self._keys_condition(keys[start : start + _BATCH])
             condition = sa.and_(self.table.c.status == "reserved", batch)
             _retrying(partial(self._close, conn, condition, keep=keep))
+
+
+def _create(connection: Any, table: sa.Table) -> None:
+    """Create a job table unless it exists; workers that start together may race to it."""
+    try:
+        with connection.connect() as conn:
+            table.create(conn, checkfirst=True)
+    except sa.exc.DBAPIError:
+        with connection.read() as conn:  # another worker may have just created it
+            if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+                raise  # retried: on SQLite, a concurrent creation fails as "locked"
 
 
 def _in_transaction(connection: Any, work: Callable[[sa.Connection], None]) -> None:

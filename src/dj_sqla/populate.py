@@ -20,8 +20,9 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -255,37 +256,40 @@ class _Worker:
     def run(
         self, keys: list[dict[str, Any]], display: bool, max_calls: int | None
     ) -> dict[str, Any]:
-        """Compute the keys here, one transaction each."""
+        """Compute the keys here, one transaction each (with jobs: those this worker gets)."""
         tally = _Tally(self, max_calls)
+        bar = _bar(display, self.cls.__name__, len(keys))
         with _Statements(self.connection) as statements, _terminate_as_exit():
+            claims = None if self.jobs is None else _Claims(self.jobs, statements)
             try:
-                for key in _progress(keys, display, self.cls.__name__):
-                    if tally.enough:
-                        break
+                for key in _each(keys, bar) if claims is None else claims.take(keys, bar):
                     outcome, error = self.one(statements, key)
                     tally.add(key, outcome, error)
                     if tally.first_error is not None:
                         raise tally.first_error
+                    if tally.enough:
+                        break
             finally:
+                if claims is not None:
+                    claims.release()
                 self.finish(statements, tally.finished)
+                bar.close()
         return tally.result()
 
     def one(self, statements: _Statements, key: dict[str, Any]) -> tuple[str, Any]:
-        """Reserve (with jobs) and compute one key.
+        """Compute one key (with jobs: reserved already).
 
         Returns:
             ``(outcome, exception or None)``; the outcome is ``"done"``, ``"skipped"``
-            (another worker stored the key first), ``"taken"`` (another worker reserved it)
-            or ``"error"``. An interruption gives the reservation back and propagates.
+            (another worker stored the key first) or ``"error"``. An interruption gives the
+            reservation back and propagates.
         """
         jobs = self.jobs
-        if jobs is not None and not jobs.reserve(statements, key):
-            return "taken", None
         try:
             made = self.cls._make_one(self.connection, key, self.make_kwargs)
         except (KeyboardInterrupt, SystemExit):
             if jobs is not None:
-                jobs.release(statements, key)
+                jobs.release(statements, [key])
             raise
         except Exception as err:
             if jobs is not None:
@@ -314,11 +318,11 @@ class _Worker:
         stop = context.Event()
         tally = _Tally(self, max_calls)
         _forked = (self, stop)
+        bar = _bar(display, self.cls.__name__, len(keys))
         try:
             with context.Pool(processes, initializer=_start_child) as pool:
-                results = pool.imap_unordered(_run_in_child, keys)
-                shown = _progress(results, display, self.cls.__name__, len(keys))
-                for key, outcome, error in shown:
+                for key, outcome, error in pool.imap_unordered(_run_in_child, keys):
+                    bar.update()
                     tally.add(key, outcome, error)
                     if tally.enough or tally.first_error is not None:
                         stop.set()  # the children skip the keys still queued
@@ -326,11 +330,51 @@ class _Worker:
                 pool.join()
         finally:
             _forked = None
+            bar.close()
             with _Statements(self.connection) as statements:
                 self.finish(statements, tally.finished)
         if tally.first_error is not None:
             raise tally.first_error
         return tally.result()
+
+
+class _Claims:
+    """Reserves keys for one worker, several at a time when ``make`` is quick.
+
+    A batch is sized to about a second of work (at most 64 keys), measured on the previous
+    batch, so trivial keys cost a fraction of a statement each while slow ones are reserved
+    one at a time and stay available to other workers.
+    """
+
+    SECONDS = 1.0
+    MOST = 64
+
+    def __init__(self, jobs: Jobs, statements: _Statements) -> None:
+        self.jobs = jobs
+        self.statements = statements
+        self.held: list[dict[str, Any]] = []  # reserved, not started yet
+
+    def take(self, keys: list[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:
+        """The keys this worker reserved, in order; the others were taken by other workers."""
+        size, start = 1, 0
+        while start < len(keys):
+            batch = keys[start : start + size]
+            start += len(batch)
+            self.held = self.jobs.reserve(self.statements, batch)
+            bar.update(len(batch) - len(self.held))
+            began, got = time.monotonic(), len(self.held)
+            while self.held:
+                yield self.held.pop(0)
+                bar.update()
+            if got:
+                per_key = (time.monotonic() - began) / got
+                size = max(1, min(self.MOST, 2 * size, int(self.SECONDS / max(per_key, 1e-6))))
+
+    def release(self) -> None:
+        """Give back the reserved keys not started (the loop stopped early)."""
+        if self.held:
+            self.jobs.release(self.statements, self.held)
+            self.held = []
 
 
 class _Tally:
@@ -350,7 +394,7 @@ class _Tally:
         return self.max_calls is not None and self.calls >= self.max_calls
 
     def add(self, key: dict[str, Any], outcome: str, error: Any) -> None:
-        if outcome in ("taken", "stopped"):
+        if outcome in ("taken", "stopped"):  # another worker's, or not started
             return
         self.calls += 1
         if outcome == "error":
@@ -387,6 +431,8 @@ def _run_in_child(key: dict[str, Any]) -> tuple[dict[str, Any], str, Any]:
     worker, stop = _forked
     if stop.is_set():
         return key, "stopped", None
+    if worker.jobs is not None and not worker.jobs.reserve(_child_statements, [key]):
+        return key, "taken", None
     outcome, error = worker.one(_child_statements, key)
     if error is not None:
         error = _picklable(error)
@@ -485,9 +531,24 @@ def _inserting(cls: type) -> Iterator[None]:
             type.__setattr__(each, "_allow_insert", False)
 
 
-def _progress(items: Iterable[Any], display: bool, name: str, total: int | None = None) -> Any:
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(display: bool, name: str, total: int) -> Any:
+    """A progress bar (tqdm) over ``total`` keys, or one that shows nothing."""
     if not display:
-        return items
+        return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(items, desc=name, unit="key", total=total)
+    return tqdm(total=total, desc=name, unit="key")
+
+
+def _each(keys: list[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:
+    for key in keys:
+        yield key
+        bar.update()

@@ -96,19 +96,20 @@ def test_abandoned_reservation_is_reset_after_the_timeout(
     new_schema: Callable[..., dj.Schema],
 ) -> None:
     Number, Square = declare_numbers(new_schema("jobs"))
-    Number.insert([(1,), (2,)])
+    Number.insert([(1,), (2,), (3,)])
     jobs = Square.jobs
     jobs.refresh()
     with Square._require_schema().connection.connect() as conn:
-        assert jobs.reserve(conn, {"n": 1})  # a worker that then vanished
-        assert not jobs.reserve(conn, {"n": 1})  # a second reservation fails
-    assert Square.populate(reserve_jobs=True)["success_count"] == 1
+        assert jobs.reserve(conn, [{"n": 1}]) == [{"n": 1}]  # a worker that then vanished
+        assert jobs.reserve(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]  # n=1 is taken
+        jobs.release(conn, [{"n": 2}])
+    assert Square.populate(reserve_jobs=True)["success_count"] == 2
     assert len(jobs.reserved) == 1
     long_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=2)
     with Square._require_schema().connection.connect() as conn:
         conn.execute(sa.update(jobs.table).values(reserved_time=long_ago))
     assert Square.populate(reserve_jobs=True)["success_count"] == 1
-    assert Square.progress() == (0, 2)
+    assert Square.progress() == (0, 3)
     assert len(jobs) == 0
 
 
