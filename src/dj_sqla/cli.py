@@ -56,12 +56,20 @@ def demo(url: str | None = None) -> None:
     else:
         print("  the example rows exist already (run `dj-sqla demo --drop` to start over)")
 
-    result = pipeline.SessionStats.populate(display_progress=True)
+    result = pipeline.SessionStats.populate(display_progress=True, reserve_jobs=True)
     print(f"  populated SessionStats: {result['success_count']} new rows")
     for row in pipeline.SessionStats.to_dicts(order_by="KEY"):
         print(
             f"    subject {row['subject_id']} session {row['session']}: "
             f"{row['n_trials']} trials, mean outcome {row['mean_outcome']:.3f}"
+        )
+    # two worker processes sharing the keys through the job table
+    result = pipeline.SubjectSummary.populate(display_progress=True, reserve_jobs=True, processes=2)
+    print(f"  populated SubjectSummary with 2 processes: {result['success_count']} new rows")
+    for row in pipeline.SubjectSummary.to_dicts(order_by="KEY"):
+        print(
+            f"    subject {row['subject_id']}: {row['n_sessions']} sessions, "
+            f"{row['n_trials']} trials"
         )
     print("  the definition of Session, read back from the database:")
     for line in Session_.describe().splitlines():

@@ -5,8 +5,9 @@ DataJoint pipeline module would be:
 
 * ``<prefix>lab``: ``#species`` (a Lookup) and ``subject`` (one row per animal);
 * ``<prefix>experiment``: ``session`` (recording sessions of a subject: a foreign key into
-  the other schema), its part ``session__trial``, and ``__session_stats`` (Computed: filled
-  by ``populate()``).
+  the other schema), its part ``session__trial``, and two Computed tables filled by
+  ``populate()``: ``__session_stats`` (per session) and ``__subject_summary`` (per subject,
+  from a parent in the other schema).
 
 The classes are built inside :func:`build` because a class can be declared only once, and
 tests build the pipeline many times under different schema names.
@@ -15,8 +16,10 @@ Example:
     >>> import dj_sqla as dj
     >>> from dj_sqla import example
     >>> pipeline = example.build(connection=dj.Connection("sqlite://"))
-    >>> pipeline.lab.list_tables(), pipeline.experiment.list_tables()
-    (['#species', 'subject'], ['session', '__session_stats', 'session__trial'])
+    >>> pipeline.lab.list_tables()
+    ['#species', 'subject']
+    >>> pipeline.experiment.list_tables()
+    ['__subject_summary', 'session', '__session_stats', 'session__trial']
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Pipeline:
     Session: Any
     Trial: Any
     SessionStats: Any
+    SubjectSummary: Any
 
     @property
     def schemas(self) -> list[Schema]:
@@ -126,4 +130,21 @@ def build(
             mean = float(outcomes.mean()) if len(outcomes) else None
             self.insert1(dict(key, n_trials=len(outcomes), mean_outcome=mean))
 
-    return Pipeline(lab, experiment, Species, Subject, Session, Session.Trial, SessionStats)
+    @experiment
+    class SubjectSummary(Computed):
+        definition = """
+        # sessions and trials of a subject, computed by populate()
+        -> Subject
+        ---
+        n_sessions : int32
+        n_trials : int32
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            self.insert1(
+                dict(key, n_sessions=len(Session & key), n_trials=len(Session.Trial & key))
+            )
+
+    return Pipeline(
+        lab, experiment, Species, Subject, Session, Session.Trial, SessionStats, SubjectSummary
+    )

@@ -27,8 +27,23 @@ The protocol, chosen so that a key costs one statement beyond its own transactio
 Times are the workers' clocks in UTC, so keep the machines' clocks in sync.
 
 Example:
-    >>> SessionStats.jobs.progress()  # doctest: +SKIP
-    {'pending': 12, 'reserved': 2, 'success': 0, 'error': 1, 'ignore': 0}
+    >>> import dj_sqla as dj
+    >>> schema = dj.Schema("jobs_demo", connection=dj.Connection("sqlite://"))
+    >>> @schema
+    ... class Number(dj.Manual):
+    ...     definition = "n : int32"
+    >>> @schema
+    ... class Inverse(dj.Computed):
+    ...     definition = "-> Number\\n---\\ninverse : float64"
+    ...     def make(self, key):
+    ...         self.insert1(dict(key, inverse=1 / key["n"]))
+    >>> Number.insert([(0,), (1,), (2,)])
+    >>> Inverse.populate(reserve_jobs=True, suppress_errors=True)["success_count"]
+    2
+    >>> Inverse.jobs.progress()
+    {'pending': 0, 'reserved': 0, 'success': 0, 'error': 1, 'ignore': 0}
+    >>> Inverse.jobs.errors.to_dicts()[0]["error_message"]
+    'ZeroDivisionError: division by zero'
 """
 
 from __future__ import annotations
@@ -143,9 +158,10 @@ class Jobs(QueryExpression):
     Restricting it (``&``, ``-``) or taking a view (``pending``, ``reserved``, ``errors``,
     ``ignored``, ``completed``) gives another ``Jobs``, which can ``delete()`` its rows.
 
-    Example:
-        >>> SessionStats.jobs.errors.to_dicts()  # doctest: +SKIP
-        [{'mouse_id': 3, 'session': 1, 'status': 'error', 'error_message': 'ValueError: ...'}]
+    Example::
+
+        SessionStats.jobs.errors.to_dicts()   # the failed keys, with message and traceback
+        (SessionStats.jobs & {"mouse_id": 3}).delete()
     """
 
     __slots__ = ("_target",)
@@ -214,9 +230,9 @@ class Jobs(QueryExpression):
     def delete(self) -> int:
         """Delete these job rows (no cascade: nothing depends on jobs); returns how many.
 
-        Example:
-            >>> SessionStats.jobs.errors.delete()  # doctest: +SKIP
-            1
+        Example::
+
+            SessionStats.jobs.errors.delete()   # the next populate retries them
         """
         with self._connection.connect() as conn:
             return int(conn.execute(sa.delete(self.table).where(self._condition())).rowcount)

@@ -44,11 +44,17 @@ def column(name: str, declared: str, comment: str = "", **kwargs: Any) -> sa.Col
 
 
 def include_object(backend_enforces_cross_schema_keys: bool) -> Any:
-    """An Alembic ``include_object`` hook that skips cross-schema foreign keys where the
-    database cannot hold them (SQLite: dj_sqla enforces them with triggers instead), so that
-    autogenerate does not report them as missing forever."""
+    """An Alembic ``include_object`` hook for autogenerate.
+
+    It skips tables whose name starts with ``~`` (job tables, created by ``populate`` rather
+    than by migrations, and DataJoint's bookkeeping tables) and cross-schema foreign keys
+    where the database cannot hold them (SQLite: dj_sqla enforces them with triggers
+    instead), so that autogenerate does not report them as missing forever."""
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        if table is not None and table.name.startswith("~"):
+            return False  # job tables (``~~name``) and DataJoint's own bookkeeping tables
         if type_ == "foreign_key_constraint" and not backend_enforces_cross_schema_keys:
             return bool(obj.referred_table.schema == obj.table.schema)
         return True

@@ -354,11 +354,12 @@ class Schema(sa.MetaData):
         """Names of the tables in the database schema.
 
         Tables this Schema declares come first, parents before children; other tables of the
-        schema follow in alphabetical order.
+        schema follow in alphabetical order. Job tables (``~~name``) are not listed.
         """
         conn = self._require_active()
         with conn.engine.connect() as sa_conn:
             present = conn.backend.table_names(sa_conn, str(self.database))
+        present = {name for name in present if not name.startswith("~")}  # job tables
         known = [t.name for t in self.sorted_tables if t.name in present]
         return known + sorted(present - set(known))
 

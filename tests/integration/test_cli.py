@@ -23,8 +23,10 @@ def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFi
     first = capsys.readouterr().out
     assert f"Schema `{example.DEMO_PREFIX}lab`" in first
     assert "tables #species, subject" in first
-    assert "tables session, __session_stats, session__trial" in first
+    assert "tables __subject_summary, session, __session_stats, session__trial" in first
     assert "populated SessionStats: 3 new rows" in first
+    assert "populated SubjectSummary with 2 processes: 2 new rows" in first
+    assert "subject 1: 2 sessions, 8 trials" in first
     assert "subject 1 session 2: 4 trials, mean outcome 0.625" in first
     assert "    -> Subject\n    session : int16\n" in first
     assert "inserted 2 subjects, 3 sessions, 12 trials" in first
@@ -33,6 +35,7 @@ def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFi
     second = capsys.readouterr().out
     assert "exist already" in second
     assert "populated SessionStats: 0 new rows" in second
+    assert "populated SubjectSummary with 2 processes: 0 new rows" in second
     assert cli.main(["demo", "--drop", "--url", demo_url]) == 0
     again = capsys.readouterr().out
     assert f"dropped {example.DEMO_PREFIX}experiment" in again
