@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ class Connection:
     """
 
     def __init__(self, url_or_engine: str | sa.URL | sa.Engine, **engine_options: Any) -> None:
+        self._read_engine: sa.Engine | None = None
         if isinstance(url_or_engine, sa.Engine):
             engine = url_or_engine
         else:
@@ -62,6 +64,35 @@ class Connection:
         self._local = threading.local()
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
         event.listen(engine, "handle_error", self._translate_error)
+        if self.backend.reads_in_autocommit and not isinstance(url_or_engine, sa.Engine):
+            # dj_sqla knows how this engine connects, so it can open a second pool for reads
+            self._read_engine = self._autocommit_engine(url, options)
+
+    def _autocommit_engine(self, url: sa.URL, options: dict[str, Any]) -> sa.Engine:
+        """A pool of autocommit connections: a read costs one round trip, no BEGIN/ROLLBACK."""
+        reader = sa.create_engine(
+            url, **options, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+        )
+        event.listen(reader, "connect", self.backend.prepare_read_connection)
+        event.listen(reader, "handle_error", self._translate_error)
+        creator = os.getpid()
+
+        def dispose_too(engine: sa.Engine) -> None:
+            # a forked child must not close (and so end) its parent's connections
+            reader.dispose(close=os.getpid() == creator)
+
+        event.listen(self.engine, "engine_disposed", dispose_too)
+        return reader
+
+    @property
+    def read_engine(self) -> sa.Engine:
+        """The engine queries use outside a transaction.
+
+        On MySQL and PostgreSQL, when dj_sqla built the engine from a URL, it is a second
+        pool of autocommit connections, so a read costs one round trip; it is disposed of
+        with :attr:`engine`. Otherwise it is :attr:`engine` itself.
+        """
+        return self._read_engine or self.engine
 
     def __repr__(self) -> str:
         return f"dj.Connection({self.backend.describe_server()!r})"
@@ -113,8 +144,8 @@ class Connection:
         return self._current_or(self.engine.begin)
 
     def read(self) -> AbstractContextManager[sa.Connection]:
-        """The open transaction's connection, or a new one for reading (nothing committed)."""
-        return self._current_or(self.engine.connect)
+        """The open transaction's connection, or one of :attr:`read_engine` for reading."""
+        return self._current_or(self.read_engine.connect)
 
     @contextmanager
     def _current_or(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -123,3 +124,51 @@ def test_declaring_inside_a_transaction_is_refused(
     with connection.transaction, pytest.raises(dj.DataJointError, match="inside a transaction"):
         schema(Item)
     assert schema.list_tables() == []
+
+
+def _server_questions(conn: sa.Connection) -> int:
+    """MySQL's count of the statements this session has sent (the query itself included)."""
+    return int(conn.exec_driver_sql("SHOW SESSION STATUS LIKE 'Questions'").one()[1])
+
+
+def test_a_read_outside_a_transaction_is_one_round_trip(
+    backend: str, connection: dj.Connection, new_schema: Any, statements: Any
+) -> None:
+    schema = new_schema()
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        """
+
+    Mouse.insert([(1,), (2,)])
+    engine = connection.read_engine
+    assert Mouse.to_dicts()  # the pool's connection is open and ready
+    with statements(engine) as seen:
+        assert len(Mouse.to_dicts()) == 2
+        assert len(Mouse()) == 2
+        assert {"mouse_id": 1} in Mouse()
+    if backend == "sqlite":  # in-process: BEGIN + query per read, no server to reach
+        assert engine is connection.engine
+        assert [s for s in seen.sql if s != "BEGIN"] == seen.sql[1::2]
+        return
+    assert engine is not connection.engine
+    assert len(seen.sql) == 3  # one statement per read, no BEGIN
+    assert seen.commits == 0
+    with engine.connect() as conn:  # the read pool's only connection
+        dbapi = conn.connection.dbapi_connection
+        if backend == "postgresql":  # psycopg2 sends no BEGIN in autocommit mode
+            assert dbapi is not None
+            assert dbapi.autocommit
+        else:  # the server counts what the client sent: one statement, no ROLLBACK
+            before = _server_questions(conn)
+    if backend == "mysql":
+        assert len(Mouse.to_dicts()) == 2
+        with engine.connect() as conn:
+            assert _server_questions(conn) - before == 2  # the read and this query
+    # inside a transaction, reads see its uncommitted rows
+    with connection.transaction:
+        Mouse.insert1((3,))
+        assert len(Mouse()) == 3
+    assert len(Mouse()) == 3

@@ -87,6 +87,13 @@ class Backend:
     max_table_name_length: ClassVar[int] = 63
     #: Whether a connection can run statements without a transaction (one round trip each).
     has_autocommit: ClassVar[bool] = True
+    #: Whether reads outside a transaction use a pool of autocommit connections, so that a
+    #: query costs one round trip instead of BEGIN, query, ROLLBACK (SQLite runs in-process).
+    reads_in_autocommit: ClassVar[bool] = False
+
+    @staticmethod
+    def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
+        """Adjust a new DBAPI connection of the autocommit read pool (a ``connect`` event)."""
 
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
@@ -220,6 +227,8 @@ def on_conflict_update(insert: Any, table: sa.Table, names: list[str]) -> Any:
 
 class ServerBackend(Backend):
     """Shared parts of MySQL/MariaDB and PostgreSQL."""
+
+    reads_in_autocommit = True
 
     #: Driver used when dj_sqla builds a URL from ``database.*`` settings.
     default_driver: ClassVar[str]

@@ -14,6 +14,9 @@ from sqlalchemy.dialects import mysql
 
 from .base import ServerBackend
 
+#: PyMySQL's SERVER_STATUS_IN_TRANS flag of the server status in each reply.
+_IN_TRANSACTION = 1
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -30,6 +33,23 @@ class MySQLBackend(ServerBackend):
     missing_table_pattern = re.compile(r"\(1146, \"Table '([^']+)' doesn't exist")
     max_table_name_length = 64
     has_nontransactional_ddl = True
+
+    @staticmethod
+    def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
+        """Skip the ROLLBACK that ends every read when no transaction is open.
+
+        SQLAlchemy ends each use of a connection with the driver's ``rollback()``, and
+        PyMySQL sends it to the server even in autocommit mode, doubling the round trips of
+        a read. The server reports in every reply whether a transaction is open, so the
+        rollback is sent only then.
+        """
+        rollback = dbapi_conn.rollback
+
+        def rollback_if_needed() -> None:
+            if dbapi_conn.server_status & _IN_TRANSACTION:
+                rollback()
+
+        dbapi_conn.rollback = rollback_if_needed
 
     def create_schema(self, conn: Connection, name: str) -> None:
         """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
