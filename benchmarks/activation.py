@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,21 +89,24 @@ def core_create(conn: dj.Connection, md: sa.MetaData, name: str) -> None:
         md.create_all(c, checkfirst=False)
 
 
-def timed(fn: Callable[[], object], engine: sa.Engine) -> tuple[float, int]:
-    """Seconds and statements of one call."""
+def timed(fn: Callable[[], object], engine: sa.Engine | Sequence[sa.Engine]) -> tuple[float, int]:
+    """Seconds and statements of one call (statements counted on every engine given)."""
+    engines = [engine] if isinstance(engine, sa.Engine) else list(dict.fromkeys(engine))
     count = 0
 
     def on_execute(*_: Any) -> None:
         nonlocal count
         count += 1
 
-    event.listen(engine, "before_cursor_execute", on_execute)
+    for each in engines:
+        event.listen(each, "before_cursor_execute", on_execute)
     start = time.perf_counter()
     try:
         fn()
     finally:
         elapsed = time.perf_counter() - start
-        event.remove(engine, "before_cursor_execute", on_execute)
+        for each in engines:
+            event.remove(each, "before_cursor_execute", on_execute)
     return elapsed, count
 
 
@@ -113,7 +116,7 @@ Row = tuple[str, float, float, int, int]
 class Timings:
     """Seconds of both sides per workload over the runs, and the statements of each."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine | Sequence[sa.Engine]) -> None:
         self.engine = engine
         self.results: dict[str, tuple[list[float], list[float], int, int]] = {}
 

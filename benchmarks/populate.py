@@ -78,7 +78,8 @@ def protocol_loop(engine: sa.Engine, item: sa.Table, result: sa.Table) -> None:
 def bench(url: str, runs: int) -> list[Row]:
     conn = dj.Connection(url)
     engine = conn.engine
-    timings = Timings(engine)
+    engines = (engine, conn.read_engine)
+    timings = Timings(engines)
     commits = {"n": 0}
 
     def on_commit(*_: Any) -> None:
@@ -86,7 +87,7 @@ def bench(url: str, runs: int) -> list[Row]:
 
     def counted(fn: Callable[[], object]) -> tuple[float, int, int]:
         commits["n"] = 0
-        seconds, statements = timed(fn, engine)
+        seconds, statements = timed(fn, engines)
         return seconds, statements, commits["n"]
 
     event.listen(engine, "commit", on_commit)

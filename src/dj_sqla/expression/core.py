@@ -362,8 +362,9 @@ class QueryExpression:
         offset: int | None = None,
     ) -> Sequence[Sequence[Any]]:
         """All rows (tuple-like), values in ``heading_names`` order (one query)."""
+        query = self._ordered(order_by, limit, offset)
         with self._connection.read() as conn:
-            return conn.execute(self._ordered(order_by, limit, offset)).all()
+            return fetch.all_rows(conn.execute(query), query)
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
         """A numpy structured array of the rows, or one array per attribute in ``attrs``."""

@@ -9,10 +9,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from ..errors import DataJointError
 
 if TYPE_CHECKING:
     from .core import QueryExpression
+
+
+def all_rows(result: sa.CursorResult[Any], query: sa.Select[Any]) -> Sequence[Sequence[Any]]:
+    """All rows of an executed ``query``, as tuples.
+
+    When no column needs SQLAlchemy to convert the driver's values (the common case on
+    PostgreSQL: integers, floats, text, dates), the driver's own tuples are returned, which
+    saves building a ``Row`` per row: about a third of the time of a large fetch. Otherwise
+    the rows come through SQLAlchemy as usual. The check uses the same per-type result
+    processors SQLAlchemy itself would apply, for the column types the driver reports.
+    """
+    cursor = result.cursor
+    description = cursor.description if cursor is not None else None
+    if description is None or _needs_processing(query, description, result.dialect):
+        return result.all()
+    rows: Sequence[Sequence[Any]] = cursor.fetchall()
+    result.close()
+    return rows
+
+
+def _needs_processing(query: sa.Select[Any], description: Any, dialect: sa.Dialect) -> bool:
+    for column, described in zip(query.selected_columns, description, strict=True):
+        try:
+            if column.type.dialect_impl(dialect).result_processor(dialect, described[1]):
+                return True
+        except Exception:  # a type that cannot tell without more context: let SQLAlchemy do it
+            return True
+    return False
 
 
 def _numpy() -> Any:
