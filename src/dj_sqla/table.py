@@ -171,7 +171,15 @@ class TableMeta(type):
         if not args and not kwargs and "__table__" in cls.__dict__:
             from .expression import TableExpression
 
-            return TableExpression(cls)  # type: ignore[arg-type]
+            # expressions are immutable, so the whole table's can be made once per
+            # declaration (a populate loop asks for it several times per key)
+            schema = cls.__dict__.get("_schema")
+            key = (cls.__dict__["__table__"], schema and schema.connection)
+            made = cls.__dict__.get("_table_expression")
+            if made is None or made[0] != key:
+                made = (key, TableExpression(cls))  # type: ignore[arg-type]
+                type.__setattr__(cls, "_table_expression", made)
+            return made[1]
         return super().__call__(*args, **kwargs)
 
     def __and__(cls, restriction: Any) -> Any:

@@ -84,7 +84,10 @@ class Top:
 
 
 def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
-    return sa.and_(sa.true(), *parts)
+    conditions = list(parts)
+    if len(conditions) == 1:
+        return conditions[0]  # the common single-attribute key: no AND to build
+    return sa.and_(sa.true(), *conditions)
 
 
 def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]:

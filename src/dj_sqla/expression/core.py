@@ -287,7 +287,11 @@ class QueryExpression:
 
     def select(self) -> sa.Select[Any]:
         """The ``sqlalchemy.Select`` of this expression (one labelled column per attribute)."""
-        columns = [column.label(name) for name, column in self._columns.items()]
+        columns = [
+            # a table's own column already carries its name; labelling it would only cost time
+            column if isinstance(column, sa.Column) and column.name == name else column.label(name)
+            for name, column in self._columns.items()
+        ]
         return sa.select(*columns).select_from(self._source).where(*self._where)
 
     def sql(self, dialect: sa.Dialect | None = None) -> str:
@@ -402,7 +406,14 @@ class QueryExpression:
         Raises:
             QueryError: the expression has no row or more than one.
         """
-        rows = self.to_dicts(limit=2)
+        # no LIMIT (it costs more than it saves when the query is right): two rows are read
+        # from the result, which tells "more than one"
+        with self._connection.read() as conn:
+            result = conn.execute(self.select())
+            found = result.fetchmany(2)
+            result.close()
+        names = self.heading_names
+        rows = [dict(zip(names, row, strict=True)) for row in found]
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
             raise QueryError(

@@ -6,6 +6,7 @@ only when a format needs them, so importing dj_sqla stays quick.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +29,26 @@ def all_rows(result: sa.CursorResult[Any], query: sa.Select[Any]) -> Sequence[Se
     """
     cursor = result.cursor
     description = cursor.description if cursor is not None else None
-    if description is None or _needs_processing(query, description, result.dialect):
+    if description is None or _converts(result, query, description):
         return result.all()
     rows: Sequence[Sequence[Any]] = cursor.fetchall()
     result.close()
     return rows
+
+
+#: Whether a compiled statement's rows need converting; SQLAlchemy reuses compiled forms of
+#: statements of the same shape, so this is decided once per shape.
+_converting: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _converts(result: sa.CursorResult[Any], query: sa.Select[Any], description: Any) -> bool:
+    compiled = getattr(result.context, "compiled", None)
+    known = _converting.get(compiled) if compiled is not None else None
+    if known is None:
+        known = _needs_processing(query, description, result.dialect)
+        if compiled is not None:
+            _converting[compiled] = known
+    return known
 
 
 def _needs_processing(query: sa.Select[Any], description: Any, dialect: sa.Dialect) -> bool:
