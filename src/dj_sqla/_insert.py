@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,17 @@ def _existing_keys(
     return _existing(conn, key, [tuple(row.get(c.name) for c in key) for row in rows])
 
 
+_inserts: weakref.WeakKeyDictionary[sa.Table, sa.Insert] = weakref.WeakKeyDictionary()
+
+
+def _insert_of(table: sa.Table) -> sa.Insert:
+    """``table.insert()``, made once per table (statements are immutable)."""
+    statement = _inserts.get(table)
+    if statement is None:
+        statement = _inserts[table] = table.insert()
+    return statement
+
+
 def insert_rows(
     schema: Schema,
     table: sa.Table,
@@ -162,9 +174,11 @@ def insert_rows(
                 statement = (
                     connection.backend.upsert(table, list(rows_with_same_keys[0]))
                     if replace
-                    else table.insert()
+                    else _insert_of(table)
                 )
-                conn.execute(statement, rows_with_same_keys)
+                # one row goes as plain parameters: SQLAlchemy's executemany path costs more
+                single = len(rows_with_same_keys) == 1
+                conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
         except sa.exc.IntegrityError as err:
             raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:

@@ -410,10 +410,10 @@ class QueryExpression:
         # from the result, which tells "more than one"
         with self._connection.read() as conn:
             result = conn.execute(self.select())
-            found = result.fetchmany(2)
+            fetched = result.fetchmany(2)
             result.close()
         names = self.heading_names
-        rows = [dict(zip(names, row, strict=True)) for row in found]
+        rows = [dict(zip(names, row, strict=True)) for row in fetched]
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
             raise QueryError(
