@@ -199,13 +199,13 @@ class AutoPopulate:
         nothing of this attempt is stored, and the key counts as done.
         """
         table: Any = cls()  # the table as a query: make(self, key) gets it as self
-        tripartite = all(hasattr(cls, n) for n in ("make_fetch", "make_compute", "make_insert"))
+        tripartite, own = _shape(cls)
         if tripartite:
             fetched = table.make_fetch(key, **make_kwargs)
             computed = table.make_compute(key, *_tuple(fetched))
         try:
-            with connection.transaction as conn, _inserting(cls):
-                connection.backend.lock_for_write(conn, cls._declared())  # type: ignore[attr-defined]
+            with connection.transaction as conn, _inserting(own):
+                connection.backend.lock_for_write(conn, table._table)
                 if not tripartite:
                     table.make(key, **make_kwargs)
                     return True
@@ -516,12 +516,22 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@contextmanager
-def _inserting(cls: type) -> Iterator[None]:
-    """Let ``make`` insert into its own table (and parts)."""
-    from .table import parts_of
+def _shape(cls: type) -> tuple[bool, list[type]]:
+    """Whether ``cls`` splits its ``make`` in three, and the classes ``make`` inserts into
+    (the table and its parts); worked out once per class, not once per key."""
+    shape = cls.__dict__.get("_populate_shape")
+    if shape is None:
+        from .table import parts_of
 
-    classes = [cls, *parts_of(cls)]
+        tripartite = all(hasattr(cls, n) for n in ("make_fetch", "make_compute", "make_insert"))
+        shape = (tripartite, [cls, *parts_of(cls)])
+        type.__setattr__(cls, "_populate_shape", shape)
+    return shape
+
+
+@contextmanager
+def _inserting(classes: list[type]) -> Iterator[None]:
+    """Let ``make`` insert into its own table and parts."""
     for each in classes:
         type.__setattr__(each, "_allow_insert", True)
     try:
