@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, True_
 
 from ._prompt import confirm as _confirm
 from .config import config
@@ -50,14 +50,29 @@ def children(table: sa.Table, tables: Iterable[sa.Table]) -> list[tuple[sa.Table
 
 
 def _references(child: sa.Table, fk: Any, parent_rows: sa.Select[Any]) -> ColumnElement[bool]:
-    """Rows of ``child`` whose foreign key points at one of ``parent_rows``."""
-    inner = parent_rows.subquery()
-    match = [child.c[el.parent.name] == inner.c[el.column.name] for el in fk.elements]
-    return sa.exists(sa.select(sa.literal(1)).select_from(inner).where(*match))
+    """Rows of ``child`` whose foreign key points at one of ``parent_rows``.
+
+    Written as ``(fk columns) IN (SELECT referenced columns ...)``: MariaDB runs a DELETE
+    with a correlated EXISTS over a derived table two to three times slower.
+    """
+    parent = fk.referred_table
+    local: list[sa.Column[Any]] = [child.c[el.parent.name] for el in fk.elements]
+    referenced = parent_rows.with_only_columns(*(parent.c[el.column.name] for el in fk.elements))
+    if len(local) == 1:
+        return local[0].in_(referenced)
+    return sa.tuple_(*local).in_(referenced)
+
+
+def _any(conditions: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """WHERE clauses for rows meeting any of ``conditions``: none when one is always true
+    (a whole table), so that the server sees a plain ``DELETE FROM t``."""
+    if any(isinstance(c, True_) for c in conditions):
+        return []
+    return [sa.or_(*conditions)]
 
 
 def _rows(table: sa.Table, conditions: list[ColumnElement[bool]]) -> sa.Select[Any]:
-    return sa.select(*table.c).where(sa.or_(*conditions))
+    return sa.select(*table.c).where(*_any(conditions))
 
 
 def plan(
@@ -193,7 +208,7 @@ def _delete(
     deleted: dict[sa.Table, int] = {}
     for table in order:
         try:
-            result = conn.execute(sa.delete(table).where(sa.or_(*selected[table])))
+            result = conn.execute(sa.delete(table).where(*_any(selected[table])))
         except sa.exc.IntegrityError as err:
             raise DataJointError(
                 f"Deleting from `{table.schema}`.`{table.name}` is blocked by rows of a table "

@@ -483,7 +483,9 @@ class TableExpression(QueryExpression):
         return self.table_class._declared()
 
     def _condition(self) -> ColumnElement[bool]:
-        return sa.and_(sa.true(), *self._where)
+        if not self._where:
+            return sa.true()  # the whole table (a DELETE without WHERE)
+        return self._where[0] if len(self._where) == 1 else sa.and_(*self._where)
 
     def _require_unrestricted(self, operation: str) -> None:
         if self._where:
