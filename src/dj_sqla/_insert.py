@@ -176,6 +176,8 @@ def insert_rows(
                     if replace
                     else _insert_of(table)
                 )
+                if not replace and connection.backend.bulk_insert(conn, table, rows_with_same_keys):
+                    continue  # COPY on PostgreSQL
                 # one row goes as plain parameters: SQLAlchemy's executemany path costs more
                 single = len(rows_with_same_keys) == 1
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)

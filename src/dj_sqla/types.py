@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import difflib
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -310,10 +311,40 @@ def _fsp(generic: _Make, on_mysql: Callable[..., Any], on_pg: Callable[..., Any]
     )
 
 
+class SQLiteFloat(sa.types.TypeDecorator[float]):
+    """A float on SQLite, which stores NaN as NULL: a NaN is refused instead of lost."""
+
+    impl: Any = sa.Double
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if isinstance(value, float) and math.isnan(value):
+            raise ValueError(
+                "SQLite cannot store NaN (it would become NULL); store None for a missing "
+                "value, or use MySQL/PostgreSQL"
+            )
+        return value
+
+
+class SQLiteFloat32(SQLiteFloat):
+    """The same for ``float32`` (FLOAT in SQLite's DDL, as before)."""
+
+    impl = sa.Float
+    cache_ok = True
+
+
+def _float64_type() -> TypeEngine[Any]:
+    return sa.Double().with_variant(SQLiteFloat(), "sqlite")
+
+
 def _float32_type() -> TypeEngine[Any]:
     # PostgreSQL reflects FLOAT(24) as REAL; declaring REAL there keeps Alembic's type
     # comparison quiet (FLOAT(24) and REAL are the same 4-byte type)
-    return sa.Float(precision=24).with_variant(postgresql.REAL(), "postgresql")
+    return (
+        sa.Float(precision=24)
+        .with_variant(postgresql.REAL(), "postgresql")
+        .with_variant(SQLiteFloat32(precision=24), "sqlite")
+    )
 
 
 _FLOAT32 = _mysql_variant(_float32_type, MySQLFloat32)
@@ -349,7 +380,7 @@ _TYPES: dict[str, _Factory] = {
     "int32": _fixed(sa.Integer, int, core=True, integer=True),
     "int64": _fixed(sa.BigInteger, int, core=True, integer=True),
     "float32": _fixed(_FLOAT32, float, core=True),
-    "float64": _fixed(sa.Double, float, core=True),
+    "float64": _fixed(_float64_type, float, core=True),
     "bool": _fixed(lambda: sa.Boolean(create_constraint=False), bool, core=True),
     "uuid": _fixed(sa.Uuid, uuid.UUID, core=True),
     "json": _fixed(
@@ -369,8 +400,8 @@ _TYPES: dict[str, _Factory] = {
     **{name: _integer(name, unsigned=False) for name in _INTEGERS},
     **{f"{name} unsigned": _integer(name, unsigned=True) for name in _INTEGERS},
     "float": _fixed(_FLOAT32, float),
-    "double": _fixed(sa.Double, float),
-    "real": _fixed(sa.Double, float),
+    "double": _fixed(_float64_type, float),
+    "real": _fixed(_float64_type, float),
     "numeric": _decimal(core=False),
     "text": _fixed(_mysql_variant(sa.Text, mysql.LONGTEXT), str),
     "tinytext": _fixed(_mysql_variant(sa.Text, mysql.TINYTEXT), str),

@@ -95,6 +95,14 @@ class Backend:
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
         """Adjust a new DBAPI connection of the autocommit read pool (a ``connect`` event)."""
 
+    def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+        """Insert many rows (all with the same attributes) by the backend's bulk path, inside
+        ``conn``'s transaction; False when the rows should go through ``executemany``.
+
+        Errors are raised as SQLAlchemy's exceptions, as ``execute`` would raise them.
+        """
+        return False
+
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""

@@ -5,6 +5,11 @@ A dj_sqla schema is a PostgreSQL schema inside the database named in the URL.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import io
+import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +21,43 @@ from .base import ServerBackend, on_conflict_update
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+
+#: Rows from which an insert uses COPY: below this, executemany is about as fast.
+COPY_THRESHOLD = 1000
+#: COPY's text format escapes these characters with a backslash.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: Any) -> str:
+    """One value in COPY's text format (after SQLAlchemy's bind processing).
+
+    Example:
+        >>> [copy_text(v) for v in (None, True, 1.5, float("nan"), b"\\x01", "a\\tb")]
+        ['\\\\N', 't', '1.5', 'NaN', '\\\\\\\\x01', 'a\\\\tb']
+    """
+    if value is None:
+        return "\\N"
+    value = getattr(value, "adapted", value)  # the driver's wrappers (Binary, Json)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    if isinstance(value, (int, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\\\x" + bytes(value).hex()  # bytea's hex input, its backslash escaped
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    return str(value).translate(_COPY_ESCAPES)
 
 
 class PostgreSQLBackend(ServerBackend):
@@ -34,6 +76,47 @@ class PostgreSQLBackend(ServerBackend):
         """SQLSTATE 23505 is a unique violation, 23503 a foreign-key violation."""
         code = getattr(error.orig, "pgcode", None)
         return {"23505": "duplicate", "23503": "foreign_key"}.get(str(code))
+
+    def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+        """``COPY table (columns) FROM STDIN`` for large inserts: several times faster than
+        ``executemany``, in the same transaction, so a failure still stores nothing.
+
+        Values go through the same SQLAlchemy bind processing as in an INSERT and are
+        written in COPY's text format; a driver error is raised as SQLAlchemy would raise it.
+        """
+        if len(rows) < COPY_THRESHOLD:
+            return False
+        dialect = conn.dialect
+        names = list(rows[0])
+        processors = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+        ]
+        lines = []
+        for row in rows:
+            values = [row[name] for name in names]
+            cells = [
+                copy_text(value if process is None else process(value))
+                for value, process in zip(values, processors, strict=True)
+            ]
+            lines.append("\t".join(cells))
+        lines.append("")
+        preparer = dialect.identifier_preparer
+        # COPY has no SQLAlchemy construct; the names are quoted by the dialect's preparer
+        statement = (
+            f"COPY {preparer.format_table(table)} "
+            f"({', '.join(preparer.quote(name) for name in names)}) FROM STDIN"
+        )
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.copy_expert(statement, io.StringIO("\n".join(lines)))
+        except dialect.loaded_dbapi.Error as err:
+            raise sa.exc.DBAPIError.instance(
+                statement, None, err, dialect.loaded_dbapi.Error
+            ) from err
+        finally:
+            cursor.close()
+        return True
 
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
