@@ -80,6 +80,9 @@ def bench(url: str, runs: int) -> list[Row]:
         dj_insert = timed(lambda: Session.insert(rows), engines)
         clear()
         timings.add(f"insert {ROWS // 1000}k rows", dj_insert, timed(core_insert, engines))
+        if engine.dialect.name == "postgresql":  # fresh statistics, or query plans vary by run
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql("ANALYZE")
 
         def core_fetch() -> None:
             with engine.connect() as c:

@@ -67,12 +67,21 @@ def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
 
 def _as_dicts(
     table: sa.Table, rows: Iterable[Mapping[str, Any] | Sequence[Any]], ignore_extra: bool
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], bool]:
+    """The rows as dicts of the table's attributes, numpy scalars made Python values, and
+    whether all rows name the same attributes.
+
+    The user's dicts are not copied unless something in them changes, and each set of
+    attribute names is checked once: this loop runs once per row of a large insert.
+    """
     names = table.c.keys()
     known = set(names)
+    checked: set[tuple[str, ...]] = set()  # attribute-name tuples known to be valid
     result = []
     for row in rows:
-        if isinstance(row, Mapping):
+        if type(row) is dict:
+            values = row
+        elif isinstance(row, Mapping):
             values = dict(row)
         else:
             positional = list(row)
@@ -82,19 +91,23 @@ def _as_dicts(
                     f"values; the table has {len(names)} attributes ({', '.join(names)})."
                 )
             values = dict(zip(names, positional, strict=True))
-        extra = [k for k in values if k not in known]
-        if extra:
-            if not ignore_extra:
+        attributes = tuple(values)
+        if attributes not in checked:
+            extra = [k for k in values if k not in known]
+            if not extra:
+                checked.add(attributes)
+            elif not ignore_extra:
                 raise UnknownAttributeError(
                     f"`{extra[0]}` is not an attribute of `{table.fullname}` (row {values!r}); "
                     f"its attributes are {', '.join(names)}. Pass ignore_extra_fields=True "
                     "to drop unknown fields."
                 )
-            values = {k: v for k, v in values.items() if k in known}
-        if not all(type(v) in _PLAIN_TYPES for v in values.values()):
+            else:
+                values = {k: v for k, v in values.items() if k in known}
+        if not _PLAIN_TYPES.issuperset(map(type, values.values())):
             values = {k: _plain(v) for k, v in values.items()}  # e.g. numpy's float64
         result.append(values)
-    return result
+    return result, len(checked) <= 1 and not ignore_extra
 
 
 def _existing(
@@ -153,7 +166,7 @@ def insert_rows(
         rows = rows()  # a table class: insert from its rows
     if isinstance(rows, QueryExpression):
         return _insert_from_query(schema, table, rows, skip_duplicates, ignore_extra_fields)
-    prepared = _as_dicts(table, _records(rows), ignore_extra_fields)
+    prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
     if not prepared:
         return 0
     connection = schema.connection
@@ -167,8 +180,11 @@ def insert_rows(
         # one executemany per set of given attributes: an omitted attribute gets its default,
         # which a single statement over rows with different keys could not express
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in prepared:
-            groups.setdefault(tuple(row), []).append(row)
+        if uniform:  # the usual case: every row names the same attributes
+            groups[tuple(prepared[0])] = prepared
+        else:
+            for row in prepared:
+                groups.setdefault(tuple(row), []).append(row)
         try:
             for rows_with_same_keys in groups.values():  # the transaction rolls back on error
                 statement = (

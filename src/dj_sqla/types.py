@@ -38,7 +38,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import difflib
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -317,13 +316,17 @@ class SQLiteFloat(sa.types.TypeDecorator[float]):
     impl: Any = sa.Double
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        if isinstance(value, float) and math.isnan(value):
-            raise ValueError(
-                "SQLite cannot store NaN (it would become NULL); store None for a missing "
-                "value, or use MySQL/PostgreSQL"
-            )
-        return value
+    def bind_processor(self, dialect: sa.Dialect) -> Callable[[Any], Any]:
+        # a plain function: this runs once per value of a large insert
+        def refuse_nan(value: Any) -> Any:
+            if value != value:  # only NaN differs from itself
+                raise ValueError(
+                    "SQLite cannot store NaN (it would become NULL); store None for a missing "
+                    "value, or use MySQL/PostgreSQL"
+                )
+            return value
+
+        return refuse_nan
 
 
 class SQLiteFloat32(SQLiteFloat):
