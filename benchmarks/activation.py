@@ -127,8 +127,15 @@ class Timings:
         entry[1].append(core[0])
 
     def record(self, name: str, dj_fn: Callable[[], object], core_fn: Callable[[], object]) -> None:
-        """Time ``dj_fn``, then ``core_fn``."""
-        self.add(name, timed(dj_fn, self.engine), timed(core_fn, self.engine))
+        """Time ``dj_fn`` and ``core_fn``, in turns first, so that neither side always pays
+        for cold caches (the database's pages, SQLite's per-connection cache)."""
+        runs = len(self.results.get(name, ((),))[0])
+        if runs % 2:
+            core = timed(core_fn, self.engine)
+            self.add(name, timed(dj_fn, self.engine), core)
+        else:
+            dj = timed(dj_fn, self.engine)
+            self.add(name, dj, timed(core_fn, self.engine))
 
     def rows(self) -> list[Row]:
         """Medians per workload."""
