@@ -465,7 +465,14 @@ class TableExpression(QueryExpression):
         self.table_class = table_class
 
     def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
-        return TableExpression(self.table_class, where)  # still one table: can delete
+        # still one table, so it can delete; the heading is shared, not rebuilt (expressions
+        # are immutable, and a populate loop restricts a table once per key)
+        derived = TableExpression.__new__(TableExpression)
+        for name in QueryExpression.__slots__:
+            object.__setattr__(derived, name, getattr(self, name))
+        derived._where = tuple(where)
+        derived.table_class = self.table_class
+        return derived
 
     def __getattr__(self, name: str) -> Any:
         if name == "table_class":  # not set yet (during __init__)
