@@ -4,7 +4,8 @@ Each Imported or Computed table gets a job table next to it, named like DataJoin
 (``__session_stats`` → ``~~session_stats``) and created the first time it is needed. It has
 one row per key: the table's primary key, a ``status`` (``pending``, ``reserved``,
 ``success``, ``error``, ``ignore``), a ``priority`` (lower runs first), times, the error
-message and traceback of a failed ``make``, and the user, host and process that reserved it.
+message, traceback and duration of a failed ``make``, and the user, host and process that
+reserved it.
 ``Table.jobs`` is that table as a query with the methods below.
 
 The protocol, chosen so that a key costs one statement beyond its own transaction:
@@ -452,14 +453,23 @@ class Jobs(QueryExpression):
             .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
         )
 
-    def error(self, conn: Executor, key: Mapping[str, Any], message: str, stack: str) -> None:
-        """Record the failure of a reserved job."""
+    def error(
+        self,
+        conn: Executor,
+        key: Mapping[str, Any],
+        message: str,
+        stack: str,
+        *,
+        duration: float | None = None,
+    ) -> None:
+        """Record the failure of a reserved job (and how many seconds ``make`` ran)."""
         conn.execute(
             sa.update(self.table)
             .where(self._key_condition(key))
             .values(
                 status="error",
                 completed_time=_now(),
+                duration=duration,
                 error_message=message[:MESSAGE_LENGTH],
                 error_stack=stack,
             )

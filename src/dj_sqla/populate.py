@@ -285,6 +285,7 @@ class _Worker:
             reservation back and propagates.
         """
         jobs = self.jobs
+        started = time.monotonic()
         try:
             made = self.cls._make_one(self.connection, key, self.make_kwargs)
         except (KeyboardInterrupt, SystemExit):
@@ -293,7 +294,9 @@ class _Worker:
             raise
         except Exception as err:
             if jobs is not None:
-                jobs.error(statements, key, f"{type(err).__name__}: {err}", _stack(err))
+                message = f"{type(err).__name__}: {err}"
+                duration = time.monotonic() - started
+                jobs.error(statements, key, message, _stack(err), duration=duration)
             return "error", err
         return ("done" if made else "skipped"), None
 
@@ -435,6 +438,7 @@ def _run_in_child(key: dict[str, Any]) -> tuple[dict[str, Any], str, Any]:
         return key, "taken", None
     outcome, error = worker.one(_child_statements, key)
     if error is not None:
+        error.__dict__.setdefault("_dj_sqla_stack", _stack(error))  # travels with the pickle
         error = _picklable(error)
     return key, outcome, error
 
@@ -444,12 +448,17 @@ def _picklable(error: BaseException) -> BaseException:
     try:
         pickle.dumps(error)
     except Exception:
-        stand_in = DataJointError(f"{type(error).__name__}: {error}\n{_stack(error)}")
+        stand_in = DataJointError(f"{type(error).__name__} (not picklable): {error}")
+        stand_in.__dict__["_dj_sqla_stack"] = _stack(error)
         return stand_in
     return error
 
 
 def _stack(error: BaseException) -> str:
+    """The traceback, also of an exception that came back from a worker process."""
+    kept = error.__dict__.get("_dj_sqla_stack")
+    if isinstance(kept, str):
+        return kept
     return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 

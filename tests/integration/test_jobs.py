@@ -37,6 +37,7 @@ def test_jobs_record_errors_and_skip_ignored(new_schema: Callable[..., dj.Schema
     assert job["error_message"] == "ValueError: session 3 is bad"
     assert "Traceback" in job["error_stack"]
     assert job["pid"] == os.getpid()
+    assert job["duration"] >= 0
     assert {"session": 3} not in Stats()  # its master row was rolled back
 
     Stats.jobs.ignore({"session": 3})
@@ -132,6 +133,7 @@ def test_errors_in_worker_processes(new_schema: Callable[..., dj.Schema]) -> Non
     assert result["success_count"] == 3
     assert sorted(key["session"] for key, _ in result["error_list"]) == [2, 4]
     assert all("is bad" in message for _, message in result["error_list"])
+    assert all("Traceback" in message for _, message in result["error_list"])
     assert len(Stats.jobs.errors) == 2
     with pytest.raises(ValueError, match="is bad"):
         Stats.populate(processes=2)
