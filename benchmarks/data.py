@@ -88,8 +88,15 @@ def bench(url: str, runs: int) -> list[Row]:
             with engine.connect() as c:
                 c.execute(sa.select(table)).all()
 
-        record(f"fetch {ROWS // 1000}k to_arrays", lambda: Session.to_arrays(), core_fetch)
-        record(f"fetch {ROWS // 1000}k to_dicts", lambda: Session.to_dicts(), core_fetch)
+        record(
+            f"fetch {ROWS // 1000}k to_arrays",
+            lambda: Session.to_arrays(),
+            core_fetch,
+            warm_up=True,
+        )
+        record(
+            f"fetch {ROWS // 1000}k to_dicts", lambda: Session.to_dicts(), core_fetch, warm_up=True
+        )
 
         def dj_query() -> None:
             q = (Subject * Session & "quality > 2" & "subject_id < 500").proj("name", "value")
@@ -106,7 +113,7 @@ def bench(url: str, runs: int) -> list[Row]:
             with engine.connect() as c:
                 c.execute(query).all()
 
-        record("join+restrict+proj", dj_query, core_query)
+        record("join+restrict+proj", dj_query, core_query, warm_up=True)
 
         def dj_aggr() -> None:
             Subject.aggr(Session, n="count(*)", avg_value="avg(value)").to_arrays()
@@ -124,7 +131,7 @@ def bench(url: str, runs: int) -> list[Row]:
             with engine.connect() as c:
                 c.execute(query).all()
 
-        record("aggr count/avg per parent", dj_aggr, core_aggr)
+        record("aggr count/avg per parent", dj_aggr, core_aggr, warm_up=True)
 
         def dj_delete() -> None:
             Subject.delete(prompt=False)

@@ -71,20 +71,38 @@ def _numpy() -> Any:
     return numpy
 
 
+_NUMBERS = frozenset({int, float, bool})
+
+
 def column_array(values: list[Any]) -> Any:
     """One attribute's values as a numpy array: numbers typed, everything else objects."""
     np = _numpy()
-    array = np.array(values) if values else np.array([], dtype=object)
-    if array.dtype.kind not in "biuf":  # strings, dates, decimals, None...: keep the objects
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
+    if values and type(values[0]) in _NUMBERS:
+        array = np.array(values)
+        if array.dtype.kind in "biuf":
+            return array
+    # strings, dates, decimals, None...: keep the objects (numpy's own guess for text would
+    # first build a fixed-width string array, which costs more than the fetch)
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
     return array
 
 
 def rows_to_arrays(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """Column arrays from row tuples."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return {name: column_array(list(values)) for name, values in zip(names, columns, strict=True)}
+    return {name: column_array([row[i] for row in rows]) for i, name in enumerate(names)}
+
+
+def record_array(names: Sequence[str], arrays: Sequence[Any]) -> Any:
+    """A numpy record array of the named column arrays (all of one length)."""
+    np = _numpy()
+    dtype = np.dtype([(name, array.dtype) for name, array in zip(names, arrays, strict=True)])
+    # zeros, not empty nor rec.fromarrays: those set every object field to None one element
+    # at a time, which costs more than the fetch for a text column
+    record = np.zeros(len(arrays[0]) if len(arrays) else 0, dtype=dtype)
+    for name, array in zip(names, arrays, strict=True):
+        record[name] = array
+    return record.view(np.recarray)
 
 
 def to_arrays(
@@ -99,7 +117,7 @@ def to_arrays(
     ``"KEY"`` among ``attrs`` gives the list of primary-key dicts in its place;
     ``include_key=True`` puts that list first.
     """
-    np = _numpy()
+    _numpy()  # the error for a missing numpy comes before the fetch, not after it
     wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
     query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
     rows = query.fetch_rows(**kwargs)
@@ -111,7 +129,7 @@ def to_arrays(
             {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
         ]
     if not attrs:
-        record = np.rec.fromarrays([by_name[n] for n in wanted], names=wanted)
+        record = record_array(wanted, [by_name[n] for n in wanted])
         return (key_dicts, record) if include_key else record
     arrays: list[Any] = [key_dicts if n == "KEY" else by_name[n] for n in attrs]
     if include_key:
