@@ -6,6 +6,10 @@ DDL) with ``CREATE SCHEMA`` + ``MetaData.create_all()``; re-activation is compar
 defining those Tables and ``create_all(checkfirst=True)``. DESIGN.md §5 budgets: declare
 <= 1.3x Core, re-activate <= 1.5x Core and <= 5 round trips per schema.
 
+Each decorated class is declared in its own transaction (a failed definition leaves nothing
+behind, and the classes above it stay declared); a schema activated after its classes are
+decorated (``dj.Schema()`` ... ``schema.activate(name)``) declares them all in one, like Core.
+
 Usage::
 
     python benchmarks/declare.py [--runs 7] [--backends sqlite,mysql,postgresql]
@@ -86,6 +90,15 @@ def bench(url: str, runs: int) -> list[Row]:
             core_create(conn, md, name)
 
         record("declare 30 definitions", dj_declare, core_declare)
+        drop(dj_name, core_name)
+
+        def dj_deferred(name: str = dj_name) -> None:
+            # DataJoint's deferred activation: decorate first, then one transaction for all
+            schema = dj.Schema()
+            declare(schema)
+            schema.activate(name, connection=conn)
+
+        record("declare 30, one activation", dj_deferred, core_declare)
         drop(dj_name, core_name)
         record("declare vs ORM mapping", dj_declare, orm_declare)
 

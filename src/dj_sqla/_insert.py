@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
+from .types import INTEGER_RANGES
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -217,7 +218,11 @@ def insert_rows(
         except sa.exc.IntegrityError as err:
             raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
-            what = _too_long(table, prepared) or "a value does not fit its attribute"
+            what = (
+                _too_long(table, prepared)
+                or _out_of_range(table, prepared)
+                or "a value does not fit its attribute"
+            )
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
                 f"inserted. ({getattr(err, 'orig', err)})"
@@ -234,6 +239,25 @@ def _too_long(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
                 return (
                     f"in row {row}, `{name}` has {len(value)} characters and holds at most {length}"
                 )
+    return None
+
+
+def _out_of_range(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
+    """The first integer outside its attribute's range, named (error path only)."""
+    ranges = {}
+    for column in table.columns:
+        info = column.info.get("dj")
+        if info is not None and info.spec.name in INTEGER_RANGES:
+            ranges[column.name] = (info.spec.name, *INTEGER_RANGES[info.spec.name])
+    for row in rows:
+        for name, value in row.items():
+            if name in ranges and isinstance(value, int):
+                type_name, low, high = ranges[name]
+                if not low <= value <= high:
+                    return (
+                        f"in row {row}, `{name}` is {value}, outside the range of "
+                        f"{type_name} ({low}..{high})"
+                    )
     return None
 
 
@@ -264,7 +288,11 @@ def _explain(
             f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
             f"first. ({err.orig})"
         )
-    what = _too_long(table, rows or []) or "a value breaks a constraint of the table"
+    what = (
+        _too_long(table, rows or [])
+        or _out_of_range(table, rows or [])
+        or "a value breaks a constraint of the table"
+    )
     return DataJointError(f"Cannot insert into {where}: {what}; nothing was inserted. ({err.orig})")
 
 

@@ -29,7 +29,8 @@ def _columns(const: Any) -> list[str]:
         ]
     columns = [col.name for col in getattr(const, "columns", ())]
     if not columns and isinstance(const, sa.CheckConstraint):
-        columns = [str(const.sqltext)]
+        # dj_sqla's own checks are SQL text and name their column; others hash their text
+        columns = const.info.get("dj_columns") or [str(const.sqltext)]
     return columns
 
 

@@ -277,10 +277,11 @@ class Schema(sa.MetaData):
         conn = self._require_active()
         before = set(self.tables)
         tiers: list[tuple[type[UserTable], sa.Table]] = []
+        batch: dict[type, sa.Table] = {}  # classes may reference ones earlier in the batch
         try:
             for cls, names in items:
                 if issubclass(cls, UserTable):
-                    tiers.extend(build_class_tables(self, cls, names, conn.backend))
+                    tiers.extend(build_class_tables(self, cls, names, conn.backend, batch))
                 else:
                     _resolve_foreign_keys(cls, names)
                     self.registry.mapped(cls)

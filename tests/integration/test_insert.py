@@ -163,8 +163,8 @@ def test_out_of_range_integer_is_refused(new_schema: Callable[..., dj.Schema]) -
         """
 
     Counter.insert1((127, 32767))
-    with pytest.raises(dj.DataJointError):
-        Counter.insert1((1, 32768))
-    with pytest.raises(dj.DataJointError):
+    with pytest.raises(dj.DataJointError, match=r"`count` is 32768, outside the range of int16"):
+        Counter.insert([(1, 0), (2, 32768)])
+    with pytest.raises(dj.DataJointError, match=r"`counter_id` is 128, outside the range of int8"):
         Counter.insert1((128, 0))
     assert Counter.to_dicts() == [{"counter_id": 127, "count": 32767}]

@@ -264,6 +264,42 @@ def test_deferred_activation(connection: dj.Connection, schema_name: Callable[[s
         schema.activate(name + "x")
 
 
+def test_deferred_activation_declares_dependent_classes_together(
+    connection: dj.Connection, schema_name: Callable[[str], str]
+) -> None:
+    """Classes decorated before activation may reference each other (and their parts their
+    master): activation builds them as one batch."""
+    schema = dj.Schema()
+
+    @schema
+    class Animal(dj.Manual):
+        definition = """
+        animal_id : int32
+        """
+
+    @schema
+    class Visit(dj.Manual):
+        definition = """
+        -> Animal
+        visit : int16
+        """
+
+        class Note(dj.Part):
+            definition = """
+            -> master
+            note_id : int16
+            ---
+            text : varchar(100)
+            """
+
+    schema.activate(schema_name("batch"), connection=connection)
+    assert schema.list_tables() == ["animal", "visit", "visit__note"]
+    Animal.insert1((1,))
+    Visit.insert1((1, 1))
+    Visit.Note.insert1((1, 1, 1, "calm"))
+    assert {fk.column.table.name for fk in Visit.Note.__table__.foreign_keys} == {"visit"}
+
+
 # -- cross-schema foreign keys ----------------------------------------------------------------
 
 

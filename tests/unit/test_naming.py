@@ -67,3 +67,17 @@ def test_index_names_differ_per_column_set(dialect: sa.Dialect) -> None:
     )
     names = {ix.name for ix in table.indexes}
     assert len(names) == 2
+
+
+def test_check_names_come_from_the_column_not_the_sql_text() -> None:
+    """dj_sqla's range checks are SQL text naming their column in ``info``: their names are
+    those SQLAlchemy gives the same check written as an expression, so tables declared by
+    earlier versions keep their constraint names."""
+    md = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    column = sa.Column("count", sa.Integer)
+    as_expression = sa.CheckConstraint(column.between(-128, 127))
+    as_text = sa.CheckConstraint('"count" BETWEEN -128 AND 127', info={"dj_columns": ["count"]})
+    sa.Table("counter", md, column, as_expression)
+    sa.Table("counter", sa.MetaData(naming_convention=NAMING_CONVENTION), as_text)
+    assert as_text.name == as_expression.name
+    assert str(as_text.name).startswith("ck_counter_")

@@ -43,11 +43,20 @@ def _check_name(name: str, cls: type, backend: Backend) -> None:
 
 
 def build_class_tables(
-    schema: Schema, cls: type[UserTable], names: dict[str, Any], backend: Backend
+    schema: Schema,
+    cls: type[UserTable],
+    names: dict[str, Any],
+    backend: Backend,
+    batch: dict[type, sa.Table] | None = None,
 ) -> Built:
-    """Build the Table of ``cls`` and of its parts into ``schema`` (nothing is mapped yet)."""
+    """Build the Table of ``cls`` and of its parts into ``schema`` (nothing is mapped yet).
+
+    ``batch`` holds the Tables built earlier in the same declaration, which are not mapped
+    yet either (a deferred schema's classes, declared together when it is activated); the
+    Tables built here are added to it.
+    """
     built: Built = []
-    tables: dict[type, sa.Table] = {}
+    tables: dict[type, sa.Table] = {} if batch is None else batch
 
     def build(table_cls: type[UserTable], name: str, context: dict[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
