@@ -1,4 +1,4 @@
-"""Rows to numpy arrays: the conversions behind ``to_arrays`` and ``fetch``, without a database."""
+"""Rows to numpy arrays and dicts: the conversions behind the fetch formats, without a database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import decimal
 import numpy as np
 import pytest
 
-from dj_sqla.expression.fetch import column_array, record_array, rows_to_arrays
+from dj_sqla.expression.fetch import column_array, record_array, rows_to_arrays, rows_to_dicts
 
 NAMES = ["n", "x", "flag", "name", "when"]
 ROWS = [
@@ -56,3 +56,15 @@ def test_no_rows_give_empty_arrays_with_the_names() -> None:
     record = record_array(NAMES, [arrays[n] for n in NAMES])
     assert len(record) == 0
     assert record.dtype.names == tuple(NAMES)
+
+
+@pytest.mark.parametrize("width", [0, 1, 2, 7, 300])
+def test_rows_to_dicts_for_any_number_of_attributes(width: int) -> None:
+    names = tuple(f"a{i}" for i in range(width))
+    rows = [tuple(range(r, r + width)) for r in range(3)]
+    assert rows_to_dicts(names, rows) == [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def test_rows_to_dicts_keys_are_not_source_code() -> None:
+    names = ("class", "x y", "__import__('os')", "k0")
+    assert rows_to_dicts(names, [(1, 2, 3, 4)]) == [dict(zip(names, (1, 2, 3, 4), strict=True))]

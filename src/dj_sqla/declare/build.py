@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..backends._checks import length_check, range_check
 from ..errors import DefinitionError
 from ..types import INTEGER_RANGES, TypeSpec, resolve_type
 from .parser import Attribute, Definition, ForeignKeyRef
@@ -102,38 +103,15 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
     )
 
 
-#: Integer types that PostgreSQL stores in a wider column (it has no 1-byte or unsigned ints).
-_WIDER_ON_POSTGRESQL = frozenset(
-    {
-        "int8",
-        "tinyint",
-        "tinyint unsigned",
-        "smallint unsigned",
-        "mediumint",
-        "mediumint unsigned",
-        "int unsigned",
-    }
-)
-
-
 def _range_checks(column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
-    """CHECKs that make every backend refuse what MySQL refuses: text longer than varchar(n)
-    (SQLite stores any length) and integers outside their type's range (SQLite has one integer
-    type; PostgreSQL keeps int8 in a smallint). Only those backends' DDL renders them."""
+    """The CHECKs that make every backend refuse what MySQL refuses: text longer than
+    varchar(n) and integers outside their declared type's range."""
     checks = []
-    # written as SQL text: SQLAlchemy expressions cost three times as much to build here, a
-    # third of declaring a table. Both backends that render these quote names with "...".
-    quoted = '"' + column.name.replace('"', '""') + '"'
-    info = {"dj_columns": [column.name]}  # what the constraint's name is derived from
     length = getattr(spec.sa_type, "length", None)
     if isinstance(length, int) and spec.python_type is str:
-        text = f"length({quoted}) <= {int(length)}"
-        checks.append(sa.CheckConstraint(text, info=info).ddl_if("sqlite"))
+        checks.append(length_check(column, length))
     if spec.name in INTEGER_RANGES:
-        low, high = INTEGER_RANGES[spec.name]
-        where = ("sqlite", "postgresql") if spec.name in _WIDER_ON_POSTGRESQL else "sqlite"
-        text = f"{quoted} BETWEEN {int(low)} AND {int(high)}"
-        checks.append(sa.CheckConstraint(text, info=info).ddl_if(where))  # type: ignore[arg-type]
+        checks.append(range_check(column, spec.name, *INTEGER_RANGES[spec.name]))
     return checks
 
 

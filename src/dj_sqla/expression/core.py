@@ -354,10 +354,7 @@ class QueryExpression:
         offset: int | None = None,
     ) -> list[dict[str, Any]]:
         """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
-        names = self.heading_names
-        rows = self.fetch_rows(order_by, limit, offset)
-        # no strict=True: each row has one value per name, and this is the hot loop
-        return [dict(zip(names, row)) for row in rows]  # noqa: B905
+        return fetch.rows_to_dicts(self.heading_names, self.fetch_rows(order_by, limit, offset))
 
     def fetch_rows(
         self,
