@@ -57,8 +57,10 @@ class Connection:
             engine = url_or_engine
         else:
             url = sa.make_url(url_or_engine)
-            options = {**backend_class_for_url(url).engine_options(url), **engine_options}
+            backend_class = backend_class_for_url(url)
+            options = {**backend_class.engine_options(url), **engine_options}
             engine = sa.create_engine(url, **options)
+            event.listen(engine, "connect", backend_class.prepare_write_connection)
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()

@@ -172,3 +172,39 @@ def test_a_read_outside_a_transaction_is_one_round_trip(
         Mouse.insert1((3,))
         assert len(Mouse()) == 3
     assert len(Mouse()) == 3
+
+
+def _server_rollbacks(engine: sa.Engine) -> int:
+    """MySQL's count of ROLLBACK statements received, server-wide (tests run one at a time)."""
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SHOW GLOBAL STATUS LIKE 'Com_rollback'").one()[1])
+
+
+def test_a_committed_transaction_sends_no_rollback(
+    backend: str, connection: dj.Connection, new_schema: Any
+) -> None:
+    """PyMySQL would send the ROLLBACK that SQLAlchemy's pool issues after every COMMIT;
+    dj_sqla skips it when nothing ran since the commit, and only then. (sqlite3 and psycopg2
+    send nothing for a rollback with no transaction open.)"""
+    schema = new_schema()
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        """
+
+    count = _server_rollbacks if backend == "mysql" else lambda engine: 0
+    before = count(connection.read_engine)
+    with connection.transaction:
+        Mouse.insert1((1,))
+    Mouse.insert1((2,))  # a transaction of its own
+    assert count(connection.read_engine) == before
+    with pytest.raises(dj.DuplicateError):
+        Mouse.insert1((1,))  # the failed statement's transaction is rolled back
+    if backend == "mysql":
+        assert count(connection.read_engine) > before
+        with connection.engine.connect() as conn:  # the pooled connection holds no transaction
+            assert conn.exec_driver_sql("SELECT @@in_transaction").scalar() == 0
+    Mouse.insert1((3,))
+    assert [row["mouse_id"] for row in Mouse.to_dicts(order_by="KEY")] == [1, 2, 3]

@@ -95,6 +95,11 @@ class Backend:
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
         """Adjust a new DBAPI connection of the autocommit read pool (a ``connect`` event)."""
 
+    @staticmethod
+    def prepare_write_connection(dbapi_conn: Any, record: Any) -> None:
+        """Adjust a new DBAPI connection of the main pool (a ``connect`` event), when
+        dj_sqla built the engine."""
+
     def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
         """Insert many rows (all with the same attributes) by the backend's bulk path, inside
         ``conn``'s transaction; False when the rows should go through ``executemany``.

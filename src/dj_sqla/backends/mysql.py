@@ -51,6 +51,45 @@ class MySQLBackend(ServerBackend):
 
         dbapi_conn.rollback = rollback_if_needed
 
+    @staticmethod
+    def prepare_write_connection(dbapi_conn: Any, record: Any) -> None:
+        """Skip the ROLLBACK that follows every committed transaction.
+
+        When a connection goes back to the pool, SQLAlchemy calls the driver's
+        ``rollback()`` unless a transaction is still open on it, so ``engine.begin()`` ends
+        with COMMIT and then ROLLBACK, and PyMySQL sends both: a round trip per transaction
+        for nothing (one of the three a ``populate`` key costs). The rollback is skipped when
+        no statement ran since the last commit or rollback. That is tracked here, on the
+        connection's own calls, rather than read from the server's in-transaction flag as
+        for reads: an error reply does not update that flag, and a statement that failed
+        may have left a transaction open.
+        """
+        query, begin = dbapi_conn.query, dbapi_conn.begin
+        commit, rollback = dbapi_conn.commit, dbapi_conn.rollback
+        clean = [True]  # no statement since the connection opened, committed or rolled back
+
+        def query_tracked(*args: Any, **kwargs: Any) -> Any:
+            clean[0] = False
+            return query(*args, **kwargs)
+
+        def begin_tracked() -> None:
+            clean[0] = False
+            begin()
+
+        def commit_tracked() -> None:
+            commit()
+            clean[0] = True
+
+        def rollback_if_needed() -> None:
+            if not clean[0]:
+                rollback()
+                clean[0] = True
+
+        dbapi_conn.query = query_tracked
+        dbapi_conn.begin = begin_tracked
+        dbapi_conn.commit = commit_tracked
+        dbapi_conn.rollback = rollback_if_needed
+
     def create_schema(self, conn: Connection, name: str) -> None:
         """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
 
