@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
-from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import quoted_name
 
 from ._naming import NAMING_CONVENTION
@@ -51,6 +51,30 @@ if TYPE_CHECKING:
     from .backends import Backend
 
 _T = TypeVar("_T", bound=type)
+
+#: While ``Schema._create`` runs in a thread: the tables whose creation it has started.
+_creating = threading.local()
+
+
+@event.listens_for(sa.Table, "before_create")
+def _note_creating(table: sa.Table, connection: Any, **kw: Any) -> None:
+    """Record a table ``Schema._create`` is about to create (it may have to drop it again).
+
+    One listener for all tables' DDL, rather than one per connection for every statement
+    (on MySQL that cost a fifth of a CREATE TABLE). ``after_create`` would come too late:
+    it follows the table's indexes, which can fail after the table exists.
+    """
+    tables = getattr(_creating, "tables", None)
+    if tables is not None:
+        tables.append(table)
+
+
+def _created_before(err: sa.exc.DBAPIError, started: list[sa.Table]) -> list[sa.Table]:
+    """The tables that exist after ``err`` stopped creating ``started`` (in that order): all
+    of them, unless the failed statement was the last one's CREATE TABLE itself."""
+    statement = (err.statement or "").lstrip().upper()
+    return started[:-1] if statement.startswith("CREATE TABLE") else list(started)
+
 
 #: Schema names: a letter or underscore, then letters, digits, ``_`` or ``$``. The limit of 63
 #: characters is PostgreSQL's, so that one name works on every backend.
@@ -320,17 +344,13 @@ class Schema(sa.MetaData):
         """CREATE the tables in one transaction. Where DDL is not transactional (MySQL),
         drop the tables this call created before the failure: nothing is left half-declared,
         and a table someone else created meanwhile is left alone."""
-        created: list[sa.Table] = []
-
-        def track(sa_conn: Any, element: Any, *args: Any) -> None:
-            if isinstance(element, CreateTable):
-                created.append(element.element)
-
+        started: list[sa.Table] = []
+        _creating.tables = started  # filled by _note_creating
         try:
             with conn.engine.begin() as sa_conn:
-                event.listen(sa_conn, "after_execute", track)
                 self.create_all(sa_conn, tables=tables, checkfirst=False)
         except sa.exc.DBAPIError as err:
+            created = _created_before(err, started)
             if created and conn.backend.has_nontransactional_ddl:
                 with conn.engine.begin() as sa_conn:
                     for table in reversed(created):
@@ -340,6 +360,8 @@ class Schema(sa.MetaData):
                 f"{conn.backend.name} refused to create {names} in schema `{self.database}`; "
                 f"nothing was created. Change the definition. ({err.orig})"
             ) from err
+        finally:
+            _creating.tables = None
         self._existing.update(t.name for t in tables)
 
     # -- inspection ----------------------------------------------------------------------------

@@ -376,6 +376,36 @@ def test_backend_refusal_leaves_nothing_behind(
     assert "__table__" not in Memo.__dict__
 
 
+def test_a_table_someone_else_created_meanwhile_is_left_alone(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    """The schema was activated, then another process created a part's table: declaring the
+    master fails, drops the master table it created (MySQL cannot roll DDL back) and keeps
+    the other process's table."""
+    schema = new_schema("lab")
+    theirs = sa.Table("sample__note", sa.MetaData(), sa.Column("x", sa.Integer))
+    theirs.schema = schema.database
+    theirs.create(connection.engine)
+
+    class Sample(dj.Manual):
+        definition = """
+        sample_id : int32
+        """
+
+        class Note(dj.Part):
+            definition = """
+            -> master
+            note : int16
+            """
+
+    with pytest.raises(dj.DefinitionError, match="nothing was created"):
+        schema(Sample)
+    assert schema.list_tables() == ["sample__note"]
+    with connection.engine.connect() as conn:
+        columns = sa.inspect(conn).get_columns("sample__note", schema=schema.database)
+    assert [c["name"] for c in columns] == ["x"]
+
+
 def test_types_sqlite_cannot_store_exactly(
     backend: str, new_schema: Callable[..., dj.Schema]
 ) -> None:
