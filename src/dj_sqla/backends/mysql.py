@@ -58,11 +58,11 @@ class MySQLBackend(ServerBackend):
         When a connection goes back to the pool, SQLAlchemy calls the driver's
         ``rollback()`` unless a transaction is still open on it, so ``engine.begin()`` ends
         with COMMIT and then ROLLBACK, and PyMySQL sends both: a round trip per transaction
-        for nothing (one of the three a ``populate`` key costs). The rollback is skipped when
-        no statement ran since the last commit or rollback. That is tracked here, on the
-        connection's own calls, rather than read from the server's in-transaction flag as
-        for reads: an error reply does not update that flag, and a statement that failed
-        may have left a transaction open.
+        for nothing (a fourth for each ``populate`` key, which needs three). The rollback is
+        skipped when no statement ran since the last commit or rollback. That is tracked
+        here, on the connection's own calls, rather than read from the server's
+        in-transaction flag as for reads: an error reply does not update that flag, and a
+        statement that failed may have left a transaction open.
         """
         query, begin = dbapi_conn.query, dbapi_conn.begin
         commit, rollback = dbapi_conn.commit, dbapi_conn.rollback
