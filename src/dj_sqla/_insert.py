@@ -218,16 +218,18 @@ def insert_rows(
         except sa.exc.IntegrityError as err:
             raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
-            what = (
-                _too_long(table, prepared)
-                or _out_of_range(table, prepared)
-                or "a value does not fit its attribute"
-            )
+            what = _misfit(table, prepared) or "a value does not fit its attribute"
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
                 f"inserted. ({getattr(err, 'orig', err)})"
             ) from err
     return len(prepared)
+
+
+def _misfit(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
+    """The first value its attribute cannot hold (too long, or out of range), named; the
+    database's own message rarely names the row (error path only)."""
+    return _too_long(table, rows) or _out_of_range(table, rows)
 
 
 def _too_long(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
@@ -288,11 +290,7 @@ def _explain(
             f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
             f"first. ({err.orig})"
         )
-    what = (
-        _too_long(table, rows or [])
-        or _out_of_range(table, rows or [])
-        or "a value breaks a constraint of the table"
-    )
+    what = _misfit(table, rows or []) or "a value breaks a constraint of the table"
     return DataJointError(f"Cannot insert into {where}: {what}; nothing was inserted. ({err.orig})")
 
 

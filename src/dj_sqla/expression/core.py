@@ -409,8 +409,7 @@ class QueryExpression:
             result = conn.execute(self.select())
             fetched = result.fetchmany(2)
             result.close()
-        names = self.heading_names
-        rows = [dict(zip(names, row, strict=True)) for row in fetched]
+        rows = fetch.rows_to_dicts(self.heading_names, fetched)
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
             raise QueryError(
