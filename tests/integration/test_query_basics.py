@@ -352,3 +352,44 @@ def test_top(lab: Any) -> None:
     assert ids(Mouse & dj.Top(2, "KEY", offset=1)) == [2, 3]
     assert ids((Mouse & dj.Top(3, "KEY")) & 'sex="F"') == [1, 3]
     assert ids(Mouse & dj.Top()) == [1]
+
+
+def test_key_restrictions_reuse_one_statement(lab: Any) -> None:
+    """``Table & key`` runs a statement made once per table and set of names; the answers
+    are those of the general path, including the cases it hands over to it."""
+    Mouse, Session = lab.Mouse, lab.Session
+    first, second = Mouse & {"mouse_id": 1}, Mouse & {"mouse_id": 2}
+    assert first.fetch1("sex") == "F"
+    assert second.fetch1("sex") == "M"
+    assert first._executable()[0] is second._executable()[0]
+    assert first._executable()[1] != second._executable()[1]
+    # values of each type, and a value of another type than the attribute's
+    assert ids(Mouse & {"dob": dt.date(2025, 1, 1)}) == [1]
+    assert ids(Mouse & {"weight": 25.0}) == [2, 3]
+    assert ids(Mouse & {"weight": 25}) == [2, 3]
+    assert ids(Mouse & {"sex": "F"}) == [1, 3]
+    # None means IS NULL (the general path); unknown names are ignored
+    assert ids(Mouse & {"dob": None}) == [3]
+    assert Mouse & {"no_such_attribute": 1} is Mouse()
+    # two keys on one attribute must both hold
+    neither = (Mouse & {"mouse_id": 1}) & {"mouse_id": 2}
+    assert len(neither) == 0
+    assert not neither
+    assert neither.to_dicts() == []
+    both = (Mouse & {"sex": "F"}) & {"weight": 25.0}
+    assert both.fetch1("mouse_id") == 3
+    assert len(both) == 1
+    assert {"mouse_id": 3} in Mouse & {"sex": "F"}
+    assert {"mouse_id": 2} not in Mouse & {"sex": "F"}
+    # everything else sees the same restriction as SQL conditions
+    assert ids((Mouse & {"sex": "F"}) & "weight > 21") == [3]
+    heavy_first = (Mouse & {"sex": "F"}).to_dicts(order_by="weight DESC")
+    assert [r["mouse_id"] for r in heavy_first] == [3, 1]
+    assert len((Mouse & {"mouse_id": 1}) * Session) == 2
+    assert len(Session & (Mouse & {"sex": "F"})) == 3
+    assert len((Mouse & {"sex": "F"}).proj()) == 2
+    query = (Mouse & {"mouse_id": 4}).select()
+    assert isinstance(query, sa.Select)
+    assert query.compile().params == {"mouse_id_1": 4}
+    (Session & {"mouse_id": 1, "session": 2}).delete_quick()
+    assert len(Session & {"mouse_id": 1}) == 1

@@ -92,6 +92,8 @@ def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
 
 def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]:
     """The SQL condition that ``expr & restriction`` applies."""
+    if type(restriction) is dict:  # a key, the usual restriction: no type tests below
+        return _matching(expr, restriction)
     from ..table import UserTable
     from .core import QueryExpression
 
@@ -104,11 +106,7 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
     if isinstance(restriction, AndList):
         return _all(to_condition(expr, item) for item in restriction)
     if isinstance(restriction, Mapping):
-        return _all(
-            expr.column(name) == value
-            for name, value in restriction.items()
-            if name in expr.heading_names
-        )
+        return _matching(expr, restriction)
     if isinstance(restriction, QueryExpression):
         return _semijoin(expr, restriction)
     if isinstance(restriction, (list, tuple, set, frozenset)):
@@ -124,6 +122,12 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
         "condition."
     )
+
+
+def _matching(expr: QueryExpression, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
+    """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
+    columns = expr.columns
+    return _all([columns[k] == v for k, v in restriction.items() if k in columns])
 
 
 def _semijoin(expr: QueryExpression, other: QueryExpression) -> ColumnElement[bool]:

@@ -20,8 +20,12 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import inspect
 import types
+import uuid
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +52,12 @@ class QueryExpression:
 
     __slots__ = (
         "_columns",
+        "_conditions",
         "_connection",
         "_lineage",
         "_primary_key",
         "_source",
         "_tables",
-        "_where",
     )
 
     def __init__(
@@ -71,7 +75,7 @@ class QueryExpression:
         self._source = source
         self._columns = dict(columns)
         self._primary_key = tuple(primary_key)
-        self._where = tuple(where)
+        self._conditions = tuple(where)
         self._lineage = dict(lineage or {})
         self._tables = tables if tables is not None else frozenset({source})
 
@@ -91,12 +95,32 @@ class QueryExpression:
         )
         return QueryExpression(self._connection, source, columns, key, where, **parts)
 
+    @property
+    def _where(self) -> tuple[ColumnElement[bool], ...]:
+        """The restrictions, as SQL conditions (all must hold)."""
+        return self._conditions
+
+    def _executable(self, kind: str = "rows") -> tuple[sa.Executable, dict[str, Any]]:
+        """The statement that fetches the rows (``kind="rows"``), counts them (``"count"``)
+        or tells whether there is one (``"exists"``), and its parameters."""
+        query = self.select()
+        if kind == "count":
+            return sa.select(sa.func.count()).select_from(query.subquery()), {}
+        if kind == "exists":
+            return sa.select(sa.exists(query)), {}
+        return query, {}
+
     # -- structure -----------------------------------------------------------------------------
 
     @property
     def heading_names(self) -> list[str]:
         """The attribute names, in order."""
         return list(self._columns)
+
+    @property
+    def columns(self) -> Mapping[str, ColumnElement[Any]]:
+        """Attribute name → its SQL expression over the source (read-only)."""
+        return types.MappingProxyType(self._columns)
 
     @property
     def primary_key(self) -> list[str]:
@@ -363,9 +387,12 @@ class QueryExpression:
         offset: int | None = None,
     ) -> Sequence[Sequence[Any]]:
         """All rows (tuple-like), values in ``heading_names`` order (one query)."""
-        query = self._ordered(order_by, limit, offset)
+        if order_by is None and limit is None and offset is None:
+            query, params = self._executable()
+        else:
+            query, params = self._ordered(order_by, limit, offset), {}
         with self._connection.read() as conn:
-            return fetch.all_rows(conn.execute(query), query)
+            return fetch.all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
         """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
@@ -405,8 +432,9 @@ class QueryExpression:
         """
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
+        query, params = self._executable()
         with self._connection.read() as conn:
-            result = conn.execute(self.select())
+            result = conn.execute(query, params)
             fetched = result.fetchmany(2)
             result.close()
         rows = fetch.rows_to_dicts(self.heading_names, fetched)
@@ -423,13 +451,14 @@ class QueryExpression:
         return values[0] if len(values) == 1 else tuple(values)
 
     def __len__(self) -> int:
-        count = sa.select(sa.func.count()).select_from(self.select().subquery())
+        count, params = self._executable("count")
         with self._connection.read() as conn:
-            return int(conn.scalar(count) or 0)
+            return int(conn.scalar(count, params) or 0)
 
     def __bool__(self) -> bool:
+        exists, params = self._executable("exists")
         with self._connection.read() as conn:
-            return bool(conn.scalar(sa.select(sa.exists(self.select()))))
+            return bool(conn.scalar(exists, params))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.to_dicts())
@@ -444,11 +473,12 @@ class TableExpression(QueryExpression):
     Table methods of the class (``insert1``, ``heading``...) pass through.
     """
 
-    __slots__ = ("table_class",)
+    __slots__ = ("_key", "table_class")
 
     def __init__(
         self, table_class: type[UserTable], where: Sequence[ColumnElement[bool]] = ()
     ) -> None:
+        self._key: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
         table = table_class._declared()
         super().__init__(
             table_class._require_schema().connection,
@@ -460,15 +490,60 @@ class TableExpression(QueryExpression):
         )
         self.table_class = table_class
 
-    def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
+    def _derive(
+        self,
+        where: Sequence[ColumnElement[bool]],
+        key: tuple[tuple[str, ...], tuple[Any, ...]] | None = None,
+    ) -> TableExpression:
         # still one table, so it can delete; the heading is shared, not rebuilt (expressions
         # are immutable, and a populate loop restricts a table once per key)
         derived = TableExpression.__new__(TableExpression)
         for name in QueryExpression.__slots__:
             object.__setattr__(derived, name, getattr(self, name))
-        derived._where = tuple(where)
+        derived._conditions = tuple(where)
+        derived._key = key
         derived.table_class = self.table_class
         return derived
+
+    # -- restriction by key values ---------------------------------------------------------------
+    #
+    # ``Table & key`` with a dict of plain values is the restriction a ``make`` applies to
+    # every parent, once per key. It is kept as (names, values): the SQL conditions are built
+    # only when something asks for them, and fetching runs a statement made once per table
+    # and set of names, with the values as its parameters. SQLAlchemy then finds its compiled
+    # form without building and hashing a new statement, which is most of the cost of a small
+    # query.
+
+    def restrict(self, restriction: Any) -> QueryExpression:
+        """A new expression with only the rows that satisfy ``restriction``."""
+        if type(restriction) is dict:
+            key = _key_values(self._columns, restriction)
+            if key is not None:
+                if not key[0]:
+                    return self  # no attribute of the table named: no restriction
+                if self._key is not None:
+                    key = (self._key[0] + key[0], self._key[1] + key[1])
+                return self._derive(self._conditions, key)
+        return super().restrict(restriction)
+
+    @property
+    def _where(self) -> tuple[ColumnElement[bool], ...]:
+        if self._key is None:
+            return self._conditions
+        names, values = self._key
+        columns = self._columns
+        keyed = tuple(columns[n] == v for n, v in zip(names, values, strict=True))
+        return self._conditions + keyed
+
+    def _executable(self, kind: str = "rows") -> tuple[sa.Executable, dict[str, Any]]:
+        if self._key is None or self._conditions:
+            return super()._executable(kind)
+        names, values = self._key
+        found = _keyed_statement(self._table, names, values, kind)
+        if found is None:
+            return super()._executable(kind)
+        statement, parameters = found
+        return statement, dict(zip(parameters, values, strict=True))
 
     def __getattr__(self, name: str) -> Any:
         if name == "table_class":  # not set yet (during __init__)
@@ -542,6 +617,64 @@ class TableExpression(QueryExpression):
 
         self._require_unrestricted("update1()")
         update_row(self._connection, self._table, row)
+
+
+#: Value types a key restriction binds as they are; others (None, which means IS NULL,
+#: booleans, numpy scalars, SQL expressions) take the general path.
+_KEY_VALUE_TYPES = frozenset(
+    {int, float, str, bytes, decimal.Decimal, dt.date, dt.datetime, dt.time, uuid.UUID}
+)
+
+
+def _key_values(
+    columns: Mapping[str, ColumnElement[Any]], restriction: dict[str, Any]
+) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+    """The names and values of a dict restriction's attributes, or None when a value needs
+    the general path."""
+    items = [(k, v) for k, v in restriction.items() if k in columns]
+    if not _KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
+        return None
+    return tuple(k for k, _ in items), tuple(v for _, v in items)
+
+
+_Keyed = tuple[sa.Executable, tuple[str, ...]]
+#: Per table: (names, value types, kind) → the statement with one parameter per name and
+#: the parameter names, or None where ``column == value`` is not a plain comparison with a
+#: bound value. Value types are part of the key because SQLAlchemy types a compared value
+#: by its Python type.
+_keyed: weakref.WeakKeyDictionary[sa.Table, dict[tuple[Any, ...], _Keyed | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _keyed_statement(
+    table: sa.Table, names: tuple[str, ...], values: tuple[Any, ...], kind: str
+) -> _Keyed | None:
+    """The statement of ``kind`` (see ``_executable``) over ``table`` restricted to rows
+    whose ``names`` equal parameters, made once and reused."""
+    statements = _keyed.setdefault(table, {})
+    cache_key = (names, tuple(map(type, values)), kind)
+    if cache_key in statements:
+        return statements[cache_key]
+    parameters = tuple(f"dj_key_{i}" for i in range(len(names)))
+    conditions = []
+    found: _Keyed | None = None
+    for name, value, parameter in zip(names, values, parameters, strict=True):
+        column = table.c[name]
+        bound = getattr(column == value, "right", None)  # typed as ``column == value`` types it
+        if not isinstance(bound, sa.BindParameter):
+            break
+        conditions.append(column == sa.bindparam(parameter, type_=bound.type))
+    else:
+        query = sa.select(*table.columns).where(*conditions)
+        statement: sa.Executable = query
+        if kind == "count":
+            statement = sa.select(sa.func.count()).select_from(query.subquery())
+        elif kind == "exists":
+            statement = sa.select(sa.exists(query))
+        found = (statement, parameters)
+    statements[cache_key] = found
+    return found
 
 
 def as_expression(value: Any) -> QueryExpression:
