@@ -208,3 +208,33 @@ def test_a_committed_transaction_sends_no_rollback(
             assert conn.exec_driver_sql("SELECT @@in_transaction").scalar() == 0
     Mouse.insert1((3,))
     assert [row["mouse_id"] for row in Mouse.to_dicts(order_by="KEY")] == [1, 2, 3]
+
+
+def test_sqlite_schema_files_keep_their_journal(tmp_path: Path) -> None:
+    """A SQLite store commits by zeroing each schema file's journal instead of deleting it
+    (several times faster); dropping the schema removes the journal with the file."""
+    connection = dj.Connection(f"sqlite:///{tmp_path}/main.db")
+    schema = dj.Schema("lab", connection=connection)
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        """
+
+    Mouse.insert1((1,))
+    with connection.engine.connect() as conn:
+        assert conn.exec_driver_sql('PRAGMA "lab".journal_mode').scalar() == "persist"
+    assert (tmp_path / "lab.db-journal").exists()
+
+    def fail_after_insert() -> None:
+        with connection.transaction:
+            Mouse.insert1((2,))
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError, match="roll back"):
+        fail_after_insert()
+    assert Mouse.to_dicts() == [{"mouse_id": 1}]
+    schema.drop(prompt=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.db"]
+    connection.engine.dispose()

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 MAIN_FILE = "main.db"
 SUFFIX = ".db"
 _MEMORY = ":memory:"
+#: Bytes a schema's kept rollback journal may keep after a commit (it is cut back to this).
+JOURNAL_SIZE_LIMIT = 1 << 20
 
 
 class SQLiteBackend(Backend):
@@ -159,6 +161,8 @@ class SQLiteBackend(Backend):
                 if name not in attached:
                     # the file name is a bound parameter; only the alias is an identifier
                     cursor.execute(f"ATTACH DATABASE ? AS {self._quote(name)}", (path,))
+                    if self.directory is not None:
+                        self._keep_journal(cursor, self._quote(name))
                     attached[name] = generation
             for name, ddl in triggers.items():
                 try:
@@ -169,6 +173,20 @@ class SQLiteBackend(Backend):
         finally:
             cursor.close()
         info["dj_sqla_version"] = version
+
+    @staticmethod
+    def _keep_journal(cursor: sqlite3.Cursor, alias: str) -> None:
+        """Commit a schema file by zeroing its rollback journal's header, not deleting it.
+
+        SQLite's default creates and deletes ``alice.db-journal`` in every transaction;
+        those directory changes make a commit several times slower (about 2 ms against
+        0.5 ms on ext4) and keep nothing safer: a zeroed journal is ignored, and a crash
+        still leaves a journal SQLite rolls back. Commits that span several schema files
+        stay atomic (WAL would not). The kept journal is cut back to
+        :data:`JOURNAL_SIZE_LIMIT` after each commit.
+        """
+        cursor.execute(f"PRAGMA {alias}.journal_mode = PERSIST").fetchall()
+        cursor.execute(f"PRAGMA {alias}.journal_size_limit = {JOURNAL_SIZE_LIMIT}").fetchall()
 
     def _changed(self) -> None:
         self._version += 1
