@@ -4,8 +4,9 @@ Each key's ``make`` fetches its parent row and inserts one row. The Core side is
 2.3's per-key protocol written by hand in SQLAlchemy Core: list the missing keys, then per key
 one transaction that checks the key is still missing, fetches the parent and inserts. Printed
 per backend: medians, the ratio dj_sqla / Core (the budget, "1.3x faster", is a ratio of at
-most 0.77) and the statements each side sends; below the table, statements and commits per
-key. The ``reserve_jobs`` row compares populate with the job table against the same loop.
+most 0.77) and the statements each side sends; below the table, round trips per key
+(statements, COMMITs, and the BEGINs psycopg2 sends on its own). The ``reserve_jobs`` row
+compares populate with the job table against the same loop.
 
 Usage::
 
@@ -75,22 +76,37 @@ def protocol_loop(engine: sa.Engine, item: sa.Table, result: sa.Table) -> None:
             c.execute(result.insert().values(item_id=key, result=2 * value))
 
 
+def _driver_autocommit(conn: sa.Connection) -> bool:
+    """Whether the DBAPI connection is in autocommit mode (PyMySQL or psycopg2)."""
+    dbapi = conn.connection.dbapi_connection
+    get_autocommit = getattr(dbapi, "get_autocommit", None)
+    if get_autocommit is not None:
+        return bool(get_autocommit())
+    return getattr(dbapi, "autocommit", False) is True
+
+
 def bench(url: str, runs: int) -> list[Row]:
     conn = dj.Connection(url)
     engine = conn.engine
     engines = (engine, conn.read_engine)
     timings = Timings(engines)
-    commits = {"n": 0}
+    ends = {"n": 0}
 
-    def on_commit(*_: Any) -> None:
-        commits["n"] += 1
+    def on_commit(conn: sa.Connection) -> None:
+        if not _driver_autocommit(conn):  # in autocommit the driver's commit sends nothing
+            ends["n"] += 1
+
+    def on_begin(conn: sa.Connection) -> None:
+        if conn.dialect.name == "postgresql" and not _driver_autocommit(conn):
+            ends["n"] += 1  # psycopg2 sends BEGIN on its own before the first statement
 
     def counted(fn: Callable[[], object]) -> tuple[float, int, int]:
-        commits["n"] = 0
+        ends["n"] = 0
         seconds, statements = timed(fn, engines)
-        return seconds, statements, commits["n"]
+        return seconds, statements, ends["n"]
 
     event.listen(engine, "commit", on_commit)
+    event.listen(engine, "begin", on_begin)
     per_key: dict[str, float] = {}
 
     def once() -> None:
@@ -124,7 +140,7 @@ def bench(url: str, runs: int) -> list[Row]:
         once()
     engine.dispose()
     for name, value in per_key.items():
-        print(f"# {url.split(':')[0]:<22} {name:<34} {value:.2f} statements+commits per key")
+        print(f"# {url.split(':')[0]:<22} {name:<34} {value:.2f} round trips per key")
     return timings.rows()
 
 

@@ -152,11 +152,14 @@ class Statements:
     sql: list[str] = field(default_factory=list)
     commits: int = 0
     rollbacks: int = 0
+    #: BEGINs psycopg2 sends on its own before a transaction's first statement
+    driver_begins: int = 0
 
     @property
     def round_trips(self) -> int:
-        """Statements plus commits (a rollback of a read-only transaction is local)."""
-        return len(self.sql) + self.commits
+        """Statements, COMMITs and the driver's own BEGINs (a rollback of a read-only
+        transaction is not counted)."""
+        return len(self.sql) + self.commits + self.driver_begins
 
     def ddl(self) -> list[str]:
         return [s for s in self.sql if s.lstrip().upper().startswith(("CREATE", "ALTER", "DROP"))]
@@ -171,20 +174,38 @@ def count_statements(engine: sa.Engine) -> Iterator[Statements]:
         seen.sql.append(statement)
 
     def on_commit(conn: Any) -> None:
-        seen.commits += 1
+        if not _driver_autocommit(conn):  # in autocommit the driver's commit sends nothing
+            seen.commits += 1
 
     def on_rollback(conn: Any) -> None:
         seen.rollbacks += 1
 
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "rollback", on_rollback)
+    def on_begin(conn: Any) -> None:
+        if conn.dialect.name == "postgresql" and not _driver_autocommit(conn):
+            seen.driver_begins += 1
+
+    listeners = [
+        ("before_cursor_execute", on_execute),
+        ("commit", on_commit),
+        ("rollback", on_rollback),
+        ("begin", on_begin),
+    ]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
-        event.remove(engine, "rollback", on_rollback)
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+
+
+def _driver_autocommit(conn: Any) -> bool:
+    """Whether the DBAPI connection under a SQLAlchemy connection is in autocommit mode."""
+    dbapi = conn.connection.dbapi_connection
+    get_autocommit = getattr(dbapi, "get_autocommit", None)  # PyMySQL
+    if get_autocommit is not None:
+        return bool(get_autocommit())
+    return getattr(dbapi, "autocommit", False) is True  # psycopg2 (sqlite3 3.11: none)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -134,12 +135,34 @@ class Connection:
                 "A transaction is already open on this connection; nested transactions are "
                 "not supported. Do the work inside the outer `with connection.transaction`."
             )
-        with self.engine.begin() as conn:
+        held: sa.Connection | None = getattr(self._local, "held", None)
+        begin = self.engine.begin if held is None else partial(self.backend.transaction_on, held)
+        with begin() as conn:
             self._local.conn = conn
             try:
                 yield conn
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def hold_connection(self) -> Iterator[None]:
+        """Run this thread's transactions on one database connection until the block ends.
+
+        ``populate`` runs every key in its own transaction; holding one connection for the
+        whole loop saves a pool checkout and return per key, and on PostgreSQL each key's
+        ``BEGIN`` travels with its first statement (see
+        :meth:`~dj_sqla.backends.base.Backend.transaction_on`). Outside a transaction, reads
+        still use :attr:`read_engine`.
+        """
+        if self.in_transaction or getattr(self._local, "held", None) is not None:
+            yield  # already inside a transaction or a held connection: nothing to add
+            return
+        with self.backend.held_connection() as conn:
+            self._local.held = conn
+            try:
+                yield
+            finally:
+                self._local.held = None
 
     def connect(self) -> AbstractContextManager[sa.Connection]:
         """The open transaction's connection, or a new one whose work commits at the end."""

@@ -259,7 +259,11 @@ class _Worker:
         """Compute the keys here, one transaction each (with jobs: those this worker gets)."""
         tally = _Tally(self, max_calls)
         bar = _bar(display, self.cls.__name__, len(keys))
-        with _Statements(self.connection) as statements, _terminate_as_exit():
+        with (
+            _Statements(self.connection) as statements,
+            _terminate_as_exit(),
+            self.connection.hold_connection(),
+        ):
             claims = None if self.jobs is None else _Claims(self.jobs, statements)
             try:
                 for key in _each(keys, bar) if claims is None else claims.take(keys, bar):

@@ -210,6 +210,53 @@ def test_a_committed_transaction_sends_no_rollback(
     assert [row["mouse_id"] for row in Mouse.to_dicts(order_by="KEY")] == [1, 2, 3]
 
 
+def test_held_connection_runs_real_transactions(
+    backend: str, connection: dj.Connection, new_schema: Any, statements: Any
+) -> None:
+    """Transactions on a held connection (populate's loop) are atomic and isolated like
+    any other, also on PostgreSQL where dj_sqla sends BEGIN and COMMIT itself."""
+    schema = new_schema()
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        """
+
+    def visible_elsewhere() -> int:
+        with connection.read_engine.connect() as other:  # another pooled connection
+            query = sa.select(sa.func.count()).select_from(Mouse.__table__)
+            return int(other.scalar(query) or 0)
+
+    def fail_after_writes() -> None:
+        with connection.transaction:
+            Mouse.insert1((2,))
+            Mouse.insert([(k,) for k in range(10, 1510)])  # COPY on PostgreSQL
+            raise RuntimeError("after the writes")
+
+    with connection.hold_connection():
+        with connection.transaction as held:
+            Mouse.insert1((1,))
+            assert visible_elsewhere() == 0  # not committed yet
+        assert visible_elsewhere() == 1
+        with pytest.raises(RuntimeError, match="after the writes"):
+            fail_after_writes()
+        with connection.transaction as again:
+            assert again is held  # one connection for the whole block
+            assert len(Mouse()) == 1
+        with statements(connection.engine) as seen, connection.transaction:
+            pass
+        # an empty transaction: SQLite's BEGIN and COMMIT, MySQL's COMMIT, nothing on
+        # PostgreSQL (its BEGIN waits for a first statement)
+        assert seen.round_trips == {"sqlite": 2, "mysql": 1, "postgresql": 0}[backend], seen.sql
+        if backend == "postgresql":
+            dbapi = held.connection.dbapi_connection
+            assert dbapi is not None
+            assert dbapi.autocommit  # psycopg2 sends no BEGIN of its own
+    assert Mouse.to_dicts() == [{"mouse_id": 1}]
+    assert visible_elsewhere() == 1
+
+
 def test_sqlite_schema_files_keep_their_journal(tmp_path: Path) -> None:
     """A SQLite store commits by zeroing each schema file's journal instead of deleting it
     (several times faster); dropping the schema removes the journal with the file."""

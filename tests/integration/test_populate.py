@@ -138,3 +138,44 @@ def test_three_part_make_and_key_source(new_schema: Callable[..., dj.Schema]) ->
     assert sorted(r["session"] for r in Total.to_dicts()) == [2, 3, 4]
     assert calls[:4] == ["fetch", "compute", "fetch", "insert"]
     assert Total.progress() == (1, 4)
+
+
+def test_round_trips_per_key(
+    backend: str, connection: dj.Connection, new_schema: Callable[..., dj.Schema], statements: Any
+) -> None:
+    """Beyond what ``make`` sends (here one fetch and one insert), a key costs its COMMIT
+    on a server; on PostgreSQL the key's BEGIN travels with its first statement. SQLite adds
+    its BEGIN and the statement that takes the write lock (in-process calls, not trips)."""
+    schema = new_schema()
+
+    @schema
+    class Item(dj.Manual):
+        definition = """
+        item_id : int32
+        ---
+        value : float64
+        """
+
+    @schema
+    class Doubled(dj.Computed):
+        definition = """
+        -> Item
+        ---
+        doubled : float64
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            self.insert1(dict(key, doubled=2 * (Item & key).fetch1("value")))
+
+    n = 12
+    Item.insert([(i, i / 2) for i in range(n)])
+    with statements(connection.engine) as seen:
+        assert Doubled.populate()["success_count"] == n
+    assert Doubled.to_arrays("doubled").tolist() == [i * 1.0 for i in range(n)]
+    if backend == "sqlite":  # the list of keys (BEGIN, SELECT), then five per key
+        assert seen.round_trips == 2 + 5 * n, seen.sql
+        return
+    assert seen.round_trips == 3 * n, seen.sql  # the key list is read on the read pool
+    if backend == "postgresql":
+        assert sum(s.startswith("BEGIN; SELECT") for s in seen.sql) == n
+        assert seen.sql.count("COMMIT") == n

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -107,6 +109,19 @@ class Backend:
         Errors are raised as SQLAlchemy's exceptions, as ``execute`` would raise them.
         """
         return False
+
+    @contextmanager
+    def held_connection(self) -> Iterator[Connection]:
+        """One connection of the engine, for a run of transactions
+        (:meth:`dj_sqla.Connection.hold_connection`)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction_on(self, conn: Connection) -> Iterator[Connection]:
+        """One transaction on a held connection: committed at the end, rolled back on error."""
+        with conn.begin():
+            yield conn
 
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks

@@ -25,6 +25,9 @@ import os
 import re
 import sqlite3
 import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -72,6 +75,9 @@ class SQLiteBackend(Backend):
             self.directory = os.path.dirname(os.path.abspath(database))
             os.makedirs(self.directory, exist_ok=True)
         self._lock = threading.Lock()
+        self._lock_statements: weakref.WeakKeyDictionary[sa.Table, str] = (
+            weakref.WeakKeyDictionary()
+        )
         self._version = 0
         self._generation = 0
         # schema name -> (file path or ":memory:", generation); a re-created schema gets a new
@@ -126,6 +132,16 @@ class SQLiteBackend(Backend):
         """A file store is; an in-memory database lives in this process only."""
         return self.directory is not None
 
+    @contextmanager
+    def transaction_on(self, conn: Connection) -> Iterator[Connection]:
+        """One transaction on a held connection, which first attaches schemas that other
+        code activated since it was checked out."""
+        record = conn.connection
+        if record.info.get("dj_sqla_version") != self._version:
+            self._sync(record.dbapi_connection, record.info)
+        with conn.begin():
+            yield conn
+
     @staticmethod
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
@@ -138,7 +154,12 @@ class SQLiteBackend(Backend):
         for the busy timeout. ``BEGIN IMMEDIATE`` would lock every attached file and make
         each commit a multi-file commit, about twice as slow.
         """
-        conn.execute(sa.delete(table).where(sa.false()))
+        statement = self._lock_statements.get(table)
+        if statement is None:  # compiled once per table: a populate loop sends it per key
+            delete = sa.delete(table).where(sa.false())
+            statement = str(delete.compile(dialect=self.engine.dialect))
+            self._lock_statements[table] = statement
+        conn.exec_driver_sql(statement)
 
     def _sync(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
         """Bring one DBAPI connection's attachments and triggers up to date."""
