@@ -256,7 +256,13 @@ class Jobs(QueryExpression):
         return sa.and_(*(column == key[column.name] for column in self.table.primary_key))
 
     def _keys_condition(self, keys: Iterable[Mapping[str, Any]]) -> ColumnElement[bool]:
-        return sa.or_(*(self._key_condition(key) for key in keys))
+        """Jobs whose key is one of ``keys``: an IN with one expanding parameter, so the
+        statement compiles once whatever the number of keys."""
+        columns = list(self.table.primary_key)
+        if len(columns) == 1:
+            return columns[0].in_([key[columns[0].name] for key in keys])
+        values = [tuple(key[c.name] for c in columns) for key in keys]
+        return sa.tuple_(*columns).in_(values)
 
     def _worker(self) -> dict[str, Any]:
         return {"user": _user(), "host": socket.gethostname()[:255], "pid": os.getpid()}
@@ -447,9 +453,7 @@ class Jobs(QueryExpression):
         table = self.table
         conn.execute(
             sa.update(table)
-            .where(
-                sa.or_(*(self._key_condition(key) for key in keys)), table.c.status == "reserved"
-            )
+            .where(self._keys_condition(keys), table.c.status == "reserved")
             .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
         )
 

@@ -221,3 +221,42 @@ def test_interrupted_worker_stores_nothing(
             time.sleep(0.01)
             assert Square.populate(reserve_jobs=True)["success_count"] == 1
             assert Square.to_dicts() == [{"n": 7, "square": 49, "pid": os.getpid()}]
+
+
+def test_jobs_of_a_composite_key(new_schema: Callable[..., dj.Schema]) -> None:
+    """Reserving, releasing and closing jobs whose key has two attributes (one IN over
+    value tuples per batch)."""
+    schema = new_schema("jobs")
+
+    @schema
+    class Pair(dj.Manual):
+        definition = """
+        a : int32
+        b : int32
+        """
+
+    @schema
+    class Sum(dj.Computed):
+        definition = """
+        -> Pair
+        ---
+        total : int32
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            self.insert1(dict(key, total=key["a"] + key["b"]))
+
+    Pair.insert([(a, b) for a in range(3) for b in range(2)])
+    jobs = Sum.jobs
+    jobs.refresh()
+    with Sum._require_schema().connection.connect() as conn:
+        assert jobs.reserve(conn, [{"a": 1, "b": 0}]) == [{"a": 1, "b": 0}]
+        taken = jobs.reserve(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
+        assert taken == [{"a": 2, "b": 1}, {"a": 0, "b": 1}]
+        jobs.release(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
+    assert jobs.progress()["pending"] == 6
+    assert Sum.populate(reserve_jobs=True)["success_count"] == 6
+    assert sorted((r["a"], r["b"], r["total"]) for r in Sum.to_dicts()) == [
+        (a, b, a + b) for a in range(3) for b in range(2)
+    ]
+    assert len(jobs) == 0  # every job was closed
