@@ -124,8 +124,13 @@ class SQLiteBackend(Backend):
         cursor.close()
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
-        if record.info.get("dj_sqla_version") != self._version:
-            self._sync(dbapi_conn, record.info)
+        self._sync_if_stale(dbapi_conn, record.info)
+
+    def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
+        """:meth:`_sync` the connection if schemas changed since it was last brought up to
+        date (a version check: the usual case costs nothing)."""
+        if info.get("dj_sqla_version") != self._version:
+            self._sync(dbapi_conn, info)
 
     @property
     def shared_by_processes(self) -> bool:
@@ -136,9 +141,7 @@ class SQLiteBackend(Backend):
     def transaction_on(self, conn: Connection) -> Iterator[Connection]:
         """One transaction on a held connection, which first attaches schemas that other
         code activated since it was checked out."""
-        record = conn.connection
-        if record.info.get("dj_sqla_version") != self._version:
-            self._sync(record.dbapi_connection, record.info)
+        self._sync_if_stale(conn.connection.dbapi_connection, conn.connection.info)
         with conn.begin():
             yield conn
 
