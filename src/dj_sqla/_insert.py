@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ._mapping import own_attributes
 from .errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from .types import INTEGER_RANGES
 
@@ -180,7 +181,7 @@ def insert_rows(
 
     if skip_duplicates and replace:
         raise DataJointError("insert: choose skip_duplicates or replace, not both.")
-    if isinstance(rows, type) and "__table__" in rows.__dict__:
+    if isinstance(rows, type) and "__table__" in own_attributes(rows):
         rows = rows()  # a table class: insert from its rows
     if isinstance(rows, QueryExpression):
         return _insert_from_query(schema, table, rows, skip_duplicates, ignore_extra_fields)

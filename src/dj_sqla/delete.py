@@ -33,9 +33,8 @@ def known_tables(connection: Connection) -> dict[sa.Table, type[UserTable] | Non
     """Every table of the schemas activated on ``connection``, with its class (if any)."""
     found: dict[sa.Table, type[UserTable] | None] = {}
     for schema in connection.schemas():
-        classes = {m.local_table: m.class_ for m in schema.registry.mappers}
         for table in schema.tables.values():
-            found[table] = classes.get(table)
+            found[table] = schema._classes.get(table)
     return found
 
 

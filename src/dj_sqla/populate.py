@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
+from ._mapping import own_attributes
 from .errors import DataJointError, DuplicateError
 
 if TYPE_CHECKING:
@@ -532,7 +533,7 @@ def _same(a: Any, b: Any) -> bool:
 def _shape(cls: type) -> tuple[bool, list[type]]:
     """Whether ``cls`` splits its ``make`` in three, and the classes ``make`` inserts into
     (the table and its parts); worked out once per class, not once per key."""
-    shape = cls.__dict__.get("_populate_shape")
+    shape = own_attributes(cls).get("_populate_shape")
     if shape is None:
         from .table import parts_of
 

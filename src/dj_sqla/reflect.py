@@ -46,7 +46,7 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
     with connection.engine.connect() as conn:
         tables = connection.backend.table_names(conn, name)
         foreign = sa.inspect(conn).get_multi_foreign_keys(schema=name)
-    mapped = {m.local_table.name for m in schema.registry.mappers}  # type: ignore[attr-defined]
+    mapped = {table.name for table in schema._classes}
     wanted = sorted(
         t for t in tables if t not in mapped and t not in _SKIP and _DATAJOINT_NAME.fullmatch(t)
     )
@@ -60,8 +60,8 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
         sorter.add(table, *(p for p in parents if p in wanted))
     context = dict(into)
     for other in connection.schemas():
-        for mapper in other.registry.mappers:
-            context.setdefault(mapper.class_.__name__, mapper.class_)
+        for cls in other._classes.values():
+            context.setdefault(cls.__name__, cls)
     reflected = reflect(schema, wanted)  # every table at once, not query by query
     made: dict[str, type] = {}
     masters = [t for t in sorter.static_order() if len(tier_and_names(t)[1]) == 1]

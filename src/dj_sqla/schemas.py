@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 from sqlalchemy.sql.elements import quoted_name
 
+from ._mapping import Registry, own_attributes
 from ._naming import NAMING_CONVENTION
 from ._prompt import confirm as _confirm
 from .config import config
@@ -116,7 +117,7 @@ class Schema(sa.MetaData):
         add_objects: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(naming_convention=NAMING_CONVENTION)
-        self.registry = orm.registry(metadata=self)
+        self.registry: orm.registry = Registry(metadata=self)
         self.context: dict[str, Any] | None = dict(context) if context is not None else None
         self.add_objects: dict[str, Any] = dict(add_objects or {})
         self.create_schema = create_schema
@@ -126,6 +127,8 @@ class Schema(sa.MetaData):
         self._connection: Connection | None = None
         self._pending: list[tuple[type, dict[str, Any]]] = []
         self._existing: set[str] = set()
+        #: every declared table's class (tier classes may not be mapped yet: see ``_mapping``)
+        self._classes: dict[sa.Table, type] = {}
         if name is not None:
             self.activate(name)
 
@@ -265,7 +268,7 @@ class Schema(sa.MetaData):
                     if issubclass(cls, Part)
                     else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
                 )
-            if "__table__" in cls.__dict__:
+            if "__table__" in own_attributes(cls):
                 raise DataJointError(f"Class {cls.__name__} is already declared.")
         elif "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
             raise DataJointError(
@@ -309,6 +312,7 @@ class Schema(sa.MetaData):
                 else:
                     _resolve_foreign_keys(cls, names)
                     self.registry.mapped(cls)
+                    self._classes[own_attributes(cls)["__table__"]] = cls
         except Exception:
             for key in set(self.tables) - before:
                 self.remove(self.tables[key])
@@ -330,6 +334,7 @@ class Schema(sa.MetaData):
         # mapped last: SQLAlchemy cannot un-map a class if creating its table fails
         for cls, table in tiers:
             map_class(self, cls, table)
+            self._classes[table] = cls
         for cls, _ in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)
@@ -426,9 +431,9 @@ class Schema(sa.MetaData):
         owner = (
             self if schema_name == self.database else self.connection.schema_named(str(schema_name))
         )
-        for mapper in owner.registry.mappers if owner is not None else ():
-            if getattr(mapper.local_table, "name", None) == table_name:
-                return mapper.class_
+        for table, cls in owner._classes.items() if owner is not None else ():
+            if table.name == table_name:
+                return cls
         return None
 
     def forget_tables(self, tables: Iterable[sa.Table]) -> None:

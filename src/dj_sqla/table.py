@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from ._mapping import map_if_pending, own_attributes
 from .errors import DataJointError, UnknownAttributeError
 from .populate import AutoPopulate
 
@@ -168,19 +169,30 @@ class TableMeta(type):
     """
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if not args and not kwargs and "__table__" in cls.__dict__:
+        attributes = own_attributes(cls)
+        if not args and not kwargs and "__table__" in attributes:
             from .expression import TableExpression
 
             # expressions are immutable, so the whole table's can be made once per
             # declaration (a populate loop asks for it several times per key)
-            schema = cls.__dict__.get("_schema")
-            key = (cls.__dict__["__table__"], schema and schema.connection)
-            made = cls.__dict__.get("_table_expression")
+            schema = attributes.get("_schema")
+            key = (attributes["__table__"], schema and schema.connection)
+            made = attributes.get("_table_expression")
             if made is None or made[0] != key:
                 made = (key, TableExpression(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
+        map_if_pending(cls)  # an ORM row: its class must be mapped
         return super().__call__(*args, **kwargs)
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would then accept any class attribute
+
+        def __getattr__(cls, name):
+            # reached only when the attribute is missing: a mapped column attribute or
+            # ``__mapper__`` of a class still waiting for mapping
+            if map_if_pending(cls):
+                return getattr(cls, name)
+            raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
     def __and__(cls, restriction: Any) -> Any:
         return cls() & restriction
@@ -226,7 +238,7 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _declared(cls) -> sa.Table:
-        table = cls.__dict__.get("__table__")
+        table = own_attributes(cls).get("__table__")
         if table is None:
             raise DataJointError(
                 f"Class {cls.__name__} is not declared yet: decorate it with a schema "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import decimal
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import orm, select
 from sqlalchemy.orm import Session
 
 import dj_sqla as dj
@@ -201,6 +202,70 @@ def test_column_named_like_a_method(
         rows = orm.execute(select(Thing.key_, Thing.delete_).order_by(Thing.key_)).all()
     assert [tuple(r) for r in rows] == [(1, "x"), (2, "y")]
     assert Thing.heading.names == ["key", "delete", "heading"]
+
+
+def _mapped(cls: type) -> bool:
+    return "__mapper__" in vars(cls)
+
+
+def test_classes_are_mapped_on_first_orm_use(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    """Declaring does not build SQLAlchemy's mapper (a third of its cost); every way the ORM
+    reaches a class builds it first, and DataJoint's API never needs it."""
+    schema = new_schema("lab")
+    count = iter(range(100))
+
+    def fresh() -> Any:
+        i = next(count)
+        namespace = {"definition": f"n{i} : int32\n---\nvalue = null : float64\n"}
+        cls = schema(type(f"Node{i}", (dj.Manual,), namespace))
+        assert not _mapped(cls)
+        return cls
+
+    node = fresh()
+    node.insert1({"n0": 1, "value": 0.5})
+    assert (node & {"n0": 1}).fetch1("value") == 0.5
+    (node & {"n0": 1}).delete(prompt=False)
+    assert not _mapped(node)  # DataJoint's API works on the Table
+
+    # a relationship by class name: configuring maps the classes that wait for it
+    target = fresh()
+
+    @schema
+    class Note:
+        __tablename__ = "note"
+        note_id = orm.mapped_column(sa.Integer, primary_key=True)
+        n1 = orm.mapped_column(sa.ForeignKey(target.__table__.c.n1))
+        node = orm.relationship("Node1")
+
+    with Session(connection.engine) as session:
+        session.add(Note(note_id=1, node=target(n1=3)))
+        session.commit()
+        assert session.scalars(select(Note)).one().node.n1 == 3
+    assert _mapped(node)
+
+    cls = fresh()
+    assert orm.class_mapper(cls).local_table is cls.__table__
+    cls = fresh()
+    mapper = sa.inspect(cls)
+    assert isinstance(mapper, orm.Mapper)
+    assert mapper.class_ is cls
+    cls = fresh()
+    assert str(select(cls.value)).split()[1] == f"{schema.database}.{cls.__table__.name}.value"
+    cls = fresh()
+    with Session(connection.engine) as session:
+        session.add(cls(n5=7, value=1.5))
+        session.commit()
+    assert cls.to_dicts() == [{"n5": 7, "value": 1.5}]
+    cls = fresh()
+    assert cls in {m.class_ for m in schema.registry.mappers}
+
+    # threads racing for the first use of a class all get the one mapper
+    cls = fresh()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda _: orm.class_mapper(cls), range(16)))
+    assert all(m is found[0] for m in found)
 
 
 def test_renamed_nullable_unique_and_cross_schema_references(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from .._mapping import defer_mapping, own_attributes
 from ..errors import DefinitionError
 from ..table import (
     RESERVED_ATTRIBUTES,
@@ -81,7 +82,7 @@ def build_class_tables(
                     "dj_sqla table class; reference a class derived from dj.Manual, dj.Lookup, "
                     "dj.Imported, dj.Computed or dj.Part."
                 )
-            parent = target.__dict__.get("__table__")
+            parent = own_attributes(target).get("__table__")
             if parent is None:
                 raise DefinitionError(
                     f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not "
@@ -112,7 +113,8 @@ def build_class_tables(
 
 
 def map_class(schema: Schema, cls: type[UserTable], table: sa.Table) -> None:
-    """Map ``cls`` on ``table`` in the schema's registry and attach dj_sqla's class data."""
+    """Attach dj_sqla's class data to ``cls`` and register its mapping on ``table`` in the
+    schema's registry; SQLAlchemy maps it when it is first used as a mapped class."""
     renamed = {c.name: f"{c.name}_" for c in table.columns if c.name in RESERVED_ATTRIBUTES}
     properties = {attr: table.c[col] for col, attr in renamed.items()}
     type.__setattr__(cls, "__table__", table)
@@ -132,7 +134,7 @@ def map_class(schema: Schema, cls: type[UserTable], table: sa.Table) -> None:
             for c in table.columns
         ),
     )
-    schema.registry.map_imperatively(cls, table, properties=properties)
+    defer_mapping(cls, schema.registry, table, properties)
 
 
 def attach_parts(cls: type[UserTable]) -> None:

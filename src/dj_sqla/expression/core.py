@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from .._mapping import own_attributes
 from ..dependencies import lineage
 from ..errors import QueryError
 from . import fetch
@@ -681,6 +682,6 @@ def as_expression(value: Any) -> QueryExpression:
     """A query expression for a table class or an expression."""
     if isinstance(value, QueryExpression):
         return value
-    if isinstance(value, type) and "__table__" in value.__dict__:
+    if isinstance(value, type) and "__table__" in own_attributes(value):
         return TableExpression(value)
     raise QueryError(f"Cannot join with {value!r}; join with a table or a query.")

@@ -1,0 +1,156 @@
+"""Mapping table classes on first ORM use, not at declaration.
+
+SQLAlchemy's mapper costs about 1 ms per class (instrumented attributes, a generated
+``__init__``, events): more than a third of declaring a table, and most of activating a
+schema whose tables exist. DataJoint code never needs the mapper (dj_sqla queries the
+``Table``), so a declared class only *registers* its mapping, and SQLAlchemy's mapper is built
+the first time anything asks the class for it:
+
+- ``sqlalchemy.inspect(Mouse)``, ``orm.class_mapper(Mouse)``, ``select(Mouse)``,
+  ``session.get(Mouse, 1)``: SQLAlchemy looks a class's mapping up through its
+  ``_sa_class_manager`` attribute, where a pending class holds a stand-in that maps the class
+  when touched and then answers for SQLAlchemy's own manager;
+- ``Mouse.mouse_id``, ``Mouse.__mapper__``: attributes that exist only once mapped reach the
+  metaclass's ``__getattr__``, which maps and looks again;
+- ``Mouse(mouse_id=1)``: an ORM row, made by the metaclass's ``__call__``, which maps first;
+- ``orm.configure_mappers()`` (every ORM query configures first): all pending classes are
+  mapped before SQLAlchemy resolves relationships, so ``relationship("Mouse")`` finds its class;
+- ``schema.registry.mappers`` and ``schema.registry.configure()``.
+
+dj_sqla's own code reads class attributes with :func:`own_attributes` and never needs the
+mapper, so a pipeline that only uses DataJoint's API never builds one.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+
+#: ``type.__dict__["__dict__"]``: a class's own namespace without going through its metaclass.
+_CLASS_DICT: Any = type.__dict__["__dict__"]
+
+
+def own_attributes(cls: type) -> MappingProxyType[str, Any]:
+    """``cls.__dict__`` without mapping a pending class (for dj_sqla's own bookkeeping)."""
+    return _CLASS_DICT.__get__(cls, type(cls))  # type: ignore[no-any-return]
+
+
+class _Pending(NamedTuple):
+    registry: orm.registry
+    table: sa.Table
+    properties: Mapping[str, Any]
+
+
+#: Declared classes not mapped yet. Weak keys: a class nobody uses any more is not kept alive.
+_pending: weakref.WeakKeyDictionary[type, _Pending] = weakref.WeakKeyDictionary()
+#: Held while mapping; re-entrant because SQLAlchemy looks at the class while mapping it.
+_lock = threading.RLock()
+#: Classes being mapped by the thread that holds ``_lock``.
+_mapping: set[type] = set()
+
+
+#: The attribute where SQLAlchemy keeps a mapped class's manager (``orm.base``'s name for it).
+_MANAGER_ATTRIBUTE = "_sa_class_manager"
+
+
+class _MapOnFirstUse:
+    """Stands in a pending class's ``_sa_class_manager``: touching it maps the class, then
+    forwards to the manager SQLAlchemy made (``class_mapper`` asks ``is_mapped`` and
+    ``mapper``; a manager is also a mapping of attribute names)."""
+
+    __slots__ = ("_cls",)
+
+    def __init__(self, cls: type) -> None:
+        self._cls = weakref.ref(cls)
+
+    def _manager(self) -> Any:
+        cls = self._cls()
+        assert cls is not None  # the class holds this stand-in
+        map_if_pending(cls)
+        return own_attributes(cls)[_MANAGER_ATTRIBUTE]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager(), name)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._manager()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._manager()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._manager())
+
+    def __len__(self) -> int:
+        return len(self._manager())
+
+
+def defer_mapping(
+    cls: type, registry: orm.registry, table: sa.Table, properties: Mapping[str, Any]
+) -> None:
+    """Map ``cls`` on ``table`` in ``registry`` when it is first used as a mapped class."""
+    with _lock:
+        _pending[cls] = _Pending(registry, table, properties)
+        type.__setattr__(cls, _MANAGER_ATTRIBUTE, _MapOnFirstUse(cls))
+
+
+def is_pending(cls: type) -> bool:
+    """Whether ``cls`` is declared but SQLAlchemy has not mapped it yet."""
+    return cls in _pending
+
+
+def map_if_pending(cls: type) -> bool:
+    """Map ``cls`` now if it waits for mapping; True if this call mapped it."""
+    if cls not in _pending:
+        return False
+    with _lock:
+        entry = _pending.get(cls)
+        if entry is None or cls in _mapping:
+            # another thread mapped it meanwhile, or this thread is mapping it right now
+            return False
+        _mapping.add(cls)
+        try:
+            # SQLAlchemy takes a class with a manager for an instrumented one
+            type.__delattr__(cls, _MANAGER_ATTRIBUTE)
+            entry.registry.map_imperatively(cls, entry.table, properties=dict(entry.properties))
+        finally:
+            _mapping.discard(cls)
+            _pending.pop(cls, None)
+        return True
+
+
+def map_pending(registry: orm.registry | None = None) -> None:
+    """Map every pending class (of ``registry`` only, when given)."""
+    with _lock:
+        waiting = [
+            cls for cls, entry in _pending.items() if registry is None or entry.registry is registry
+        ]
+    for cls in waiting:
+        map_if_pending(cls)
+
+
+@event.listens_for(orm.Mapper, "before_configured")
+def _map_before_configuring() -> None:
+    """Configuring resolves relationships by class name: every class must be mapped by then."""
+    map_pending()
+
+
+class Registry(orm.registry):
+    """A schema's ``sqlalchemy.orm.registry``: lists and configures its pending classes too."""
+
+    @property
+    def mappers(self) -> frozenset[orm.Mapper[Any]]:
+        """All mappers of this registry (mapping the classes that wait for it)."""
+        map_pending(self)
+        return super().mappers
+
+    def configure(self, cascade: bool = False) -> None:
+        """Map the classes that wait for it, then configure as SQLAlchemy does."""
+        map_pending(self)
+        super().configure(cascade=cascade)
