@@ -353,7 +353,7 @@ class Schema(sa.MetaData):
         _creating.tables = started  # filled by _note_creating
         try:
             with conn.engine.begin() as sa_conn:
-                self.create_all(sa_conn, tables=tables, checkfirst=False)
+                conn.backend.create_tables(sa_conn, self, tables)
         except sa.exc.DBAPIError as err:
             created = _created_before(err, started)
             if created and conn.backend.has_nontransactional_ddl:

@@ -365,6 +365,43 @@ def test_describe_round_trips(
     assert session_copy.describe() == Session_.describe()
 
 
+def test_a_declaration_sends_one_statement_per_table_and_index(
+    connection: dj.Connection,
+    new_schema: Callable[..., dj.Schema],
+    statements: Callable[[sa.Engine], Any],
+) -> None:
+    """Comments travel with their CREATE TABLE (on PostgreSQL SQLAlchemy would send a
+    COMMENT ON per column), and any text survives that: quotes, percent signs, semicolons."""
+    schema = new_schema("lab")
+    with statements(connection.engine) as seen:
+
+        @schema
+        class Probe(dj.Manual):
+            definition = """
+            # 100% of 'probes'; one -- per rig
+            probe : int32            # it's 50%; or "more"
+            ---
+            label = '' : varchar(20) # a %s and a %(name)s
+            index(label)
+            """
+
+            class Site(dj.Part):
+                definition = """
+                -> master
+                site : int16         # site; 'x'
+                """
+
+    ddl = [" ".join(s.split()[:2]) for s in seen.ddl()]
+    assert ddl == ["CREATE TABLE", "CREATE INDEX", "CREATE TABLE"]
+    assert not [s for s in seen.sql if s.lstrip().upper().startswith("COMMENT")]
+    assert Probe.__table__.comment == "100% of 'probes'; one -- per rig"
+    described = Probe.describe()
+    assert "# 100% of 'probes'; one -- per rig" in described
+    assert """probe : int32  # it's 50%; or "more\"""" in described
+    assert "label = '' : varchar(20)  # a %s and a %(name)s" in described
+    assert "site : int16  # site; 'x'" in Probe.Site.describe()
+
+
 # -- errors: each names table, line and text, and creates nothing -----------------------------
 
 BAD = {

@@ -110,6 +110,12 @@ class Backend:
         """
         return False
 
+    def create_tables(
+        self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]
+    ) -> None:
+        """CREATE ``tables`` of ``metadata`` (parents first), inside ``conn``'s transaction."""
+        metadata.create_all(conn, tables=tables, checkfirst=False)
+
     @contextmanager
     def held_connection(self) -> Iterator[Connection]:
         """One connection of the engine, for a run of transactions
