@@ -223,7 +223,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if getattr(report, "when", "call") != "call" and outcome == "passed":
                 continue
             params = nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in nodeid else []
-            backend_id = next((b for b in ALL_BACKENDS if b in params), "no database")
+            # integration tests of SQLite stores alone name SQLite in their file or test name
+            name = nodeid.partition("[")[0]
+            alone = "sqlite" if "integration" in name and "sqlite" in name else "no database"
+            backend_id = next((b for b in ALL_BACKENDS if b in params), alone)
             per = counts.setdefault(backend_id, {})
             per[outcome] = per.get(outcome, 0) + 1
     if counts:

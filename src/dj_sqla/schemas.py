@@ -352,7 +352,7 @@ class Schema(sa.MetaData):
         started: list[sa.Table] = []
         _creating.tables = started  # filled by _note_creating
         try:
-            with conn.engine.begin() as sa_conn:
+            with conn.backend.declaring(lambda: self.forget_tables(tables)) as sa_conn:
                 conn.backend.create_tables(sa_conn, self, tables)
         except sa.exc.DBAPIError as err:
             created = _created_before(err, started)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -109,6 +109,20 @@ class Backend:
         Errors are raised as SQLAlchemy's exceptions, as ``execute`` would raise them.
         """
         return False
+
+    @contextmanager
+    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
+        """A transaction for one declaration's DDL: all of it is kept, or none of it.
+
+        By default a transaction of its own, committed when the block ends. A backend that
+        commits declarations later calls ``on_lost`` if that commit fails.
+        """
+        with self.engine.begin() as conn:
+            yield conn
+
+    def commit_declarations(self) -> None:
+        """Commit declarations that wait to be committed together (SQLite file stores do,
+        for at most a fraction of a second); by default each is committed at once."""
 
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]

@@ -26,7 +26,7 @@ import re
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 from ..errors import SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
+from ._sqlite_declarations import SharedDeclarations
 from .base import Annotations, Backend, on_conflict_update
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
+        # a file store's declarations share a transaction (committed before any other use)
+        self._declarations = SharedDeclarations(engine, self._is_stale)
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
@@ -124,13 +127,36 @@ class SQLiteBackend(Backend):
         cursor.close()
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        self._declarations.commit_before_use()
         self._sync_if_stale(dbapi_conn, record.info)
 
+    def _is_stale(self, conn: Connection) -> bool:
+        """Whether schemas changed since ``conn`` was last brought up to date (a version
+        check: the usual case costs nothing)."""
+        return bool(conn.connection.info.get("dj_sqla_version") != self._version)
+
     def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
-        """:meth:`_sync` the connection if schemas changed since it was last brought up to
-        date (a version check: the usual case costs nothing)."""
+        """:meth:`_sync` the connection if it is stale (see :meth:`_is_stale`)."""
         if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
+
+    # -- declarations, committed together ------------------------------------------------------
+
+    @contextmanager
+    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
+        """In a file store, one declaration's DDL in a savepoint of a transaction shared with
+        the declarations that follow it quickly, committed before any other use of the store
+        (see ``_sqlite_declarations``). In memory, a transaction of its own."""
+        if self.directory is None:
+            with super().declaring(on_lost) as conn:
+                yield conn
+        else:
+            with self._declarations.declaring(on_lost) as conn:
+                yield conn
+
+    def commit_declarations(self) -> None:
+        """Commit the declarations that wait for it, now."""
+        self._declarations.commit()
 
     @property
     def shared_by_processes(self) -> bool:
