@@ -45,6 +45,8 @@ class _Pending(NamedTuple):
     registry: orm.registry
     table: sa.Table
     properties: Mapping[str, Any]
+    #: the class attributes that mapping creates
+    attributes: frozenset[str]
 
 
 #: Declared classes not mapped yet. Weak keys: a class nobody uses any more is not kept alive.
@@ -53,8 +55,6 @@ _pending: weakref.WeakKeyDictionary[type, _Pending] = weakref.WeakKeyDictionary(
 _lock = threading.RLock()
 #: Classes being mapped by the thread that holds ``_lock``.
 _mapping: set[type] = set()
-
-
 #: The attribute where SQLAlchemy keeps a mapped class's manager (``orm.base``'s name for it).
 _MANAGER_ATTRIBUTE = "_sa_class_manager"
 
@@ -95,14 +95,22 @@ def defer_mapping(
     cls: type, registry: orm.registry, table: sa.Table, properties: Mapping[str, Any]
 ) -> None:
     """Map ``cls`` on ``table`` in ``registry`` when it is first used as a mapped class."""
+    renamed = {getattr(column, "key", None) for column in properties.values()}
+    attributes = {*properties, *(c.key for c in table.c if c.key not in renamed)}
     with _lock:
-        _pending[cls] = _Pending(registry, table, properties)
+        _pending[cls] = _Pending(registry, table, properties, frozenset(attributes))
         type.__setattr__(cls, _MANAGER_ATTRIBUTE, _MapOnFirstUse(cls))
 
 
-def is_pending(cls: type) -> bool:
-    """Whether ``cls`` is declared but SQLAlchemy has not mapped it yet."""
-    return cls in _pending
+def map_for_attribute(cls: type, name: str) -> bool:
+    """Map ``cls`` if it waits for mapping and ``name`` is an attribute that mapping creates
+    (a column, ``__mapper__``, SQLAlchemy's ``_sa_...``); True if it did."""
+    entry = _pending.get(cls)
+    if entry is None:
+        return False
+    if name in entry.attributes or name == "__mapper__" or name.startswith("_sa_"):
+        return map_if_pending(cls)
+    return False
 
 
 def map_if_pending(cls: type) -> bool:

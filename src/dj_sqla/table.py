@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
 
-from ._mapping import map_if_pending, own_attributes
+from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .errors import DataJointError, UnknownAttributeError
 from .populate import AutoPopulate
 
@@ -188,9 +188,9 @@ class TableMeta(type):
     if not TYPE_CHECKING:  # hidden from mypy, which would then accept any class attribute
 
         def __getattr__(cls, name):
-            # reached only when the attribute is missing: a mapped column attribute or
-            # ``__mapper__`` of a class still waiting for mapping
-            if map_if_pending(cls):
+            # reached only when the attribute is missing: a column attribute or
+            # ``__mapper__`` of a class still waiting for mapping is made by mapping it
+            if map_for_attribute(cls, name):
                 return getattr(cls, name)
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 

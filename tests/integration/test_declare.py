@@ -226,8 +226,21 @@ def test_classes_are_mapped_on_first_orm_use(
     node = fresh()
     node.insert1({"n0": 1, "value": 0.5})
     assert (node & {"n0": 1}).fetch1("value") == 0.5
+
+    def make(self: Any, key: dict[str, Any]) -> None:
+        self.insert1(dict(key, twice=2 * (node & key).fetch1("value")))
+
+    twice = schema(
+        type(
+            "Twice", (dj.Computed,), {"definition": "-> Node0\n---\ntwice : float64", "make": make}
+        ),
+        context={"Node0": node},
+    )
+    assert twice.populate()["success_count"] == 1
+    assert twice.fetch1("twice") == 1.0
     (node & {"n0": 1}).delete(prompt=False)
     assert not _mapped(node)  # DataJoint's API works on the Table
+    assert not _mapped(twice)
 
     # a relationship by class name: configuring maps the classes that wait for it
     target = fresh()
