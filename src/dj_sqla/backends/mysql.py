@@ -7,6 +7,8 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -85,10 +87,32 @@ class MySQLBackend(ServerBackend):
                 rollback()
                 clean[0] = True
 
+        def committed_by_server() -> None:
+            clean[0] = True
+
         dbapi_conn.query = query_tracked
         dbapi_conn.begin = begin_tracked
         dbapi_conn.commit = commit_tracked
         dbapi_conn.rollback = rollback_if_needed
+        dbapi_conn.dj_sqla_committed_by_server = committed_by_server
+
+    @contextmanager
+    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
+        """A declaration's DDL, without a COMMIT of its own.
+
+        MySQL commits each DDL statement by itself, so after a declaration whose statements
+        all succeeded, and whose last reply says no transaction is open, there is nothing
+        to commit (or roll back): the connection goes back to the pool without a round
+        trip. (After a failure, ``Schema`` drops what was created.)
+        """
+        with self.engine.connect() as conn:
+            yield conn
+            dbapi_conn: Any = conn.connection.dbapi_connection
+            mark = getattr(dbapi_conn, "dj_sqla_committed_by_server", None)
+            if mark is not None and not dbapi_conn.server_status & _IN_TRANSACTION:
+                mark()  # the pool's rollback is skipped
+            else:
+                conn.commit()
 
     def create_schema(self, conn: Connection, name: str) -> None:
         """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
