@@ -243,7 +243,8 @@ class Schema(sa.MetaData):
     # -- the decorator -------------------------------------------------------------------------
 
     def __call__(self, cls: _T, *, context: Mapping[str, Any] | None = None) -> _T:
-        """Decorate a class: add its table to this MetaData, map it, create it if missing.
+        """Decorate a class: add its table to this MetaData and create it if missing; the
+        class is mapped in the schema's registry (tier classes on their first ORM use).
 
         The class is written in SQLAlchemy's declarative style (``__tablename__`` and
         ``Mapped[...]`` annotations) without a declarative base: the schema's registry maps it.
@@ -297,9 +298,9 @@ class Schema(sa.MetaData):
         """Build the classes' Tables, create the missing ones, then map the classes.
 
         Nothing is created when any definition fails: every Table is built (and checked)
-        first, the DDL runs next, and tier classes are mapped last, because SQLAlchemy cannot
-        un-map a class. (Plain declarative classes are mapped while building: that is how
-        their Table comes to exist.)
+        first, the DDL runs next, and tier classes are registered for mapping last, because
+        SQLAlchemy cannot un-map a class. (Plain declarative classes are mapped while
+        building: that is how their Table comes to exist.)
         """
         conn = self._require_active()
         before = set(self.tables)
@@ -346,9 +347,10 @@ class Schema(sa.MetaData):
                 cls.insert(list(cls.contents), skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
-        """CREATE the tables in one transaction. Where DDL is not transactional (MySQL),
-        drop the tables this call created before the failure: nothing is left half-declared,
-        and a table someone else created meanwhile is left alone."""
+        """CREATE the tables atomically, in the backend's declaration transaction (one of
+        their own; a savepoint of a shared one in a SQLite file store). Where DDL is not
+        transactional (MySQL), drop the tables this call created before the failure: nothing
+        is left half-declared, and a table someone else created meanwhile is left alone."""
         started: list[sa.Table] = []
         _creating.tables = started  # filled by _note_creating
         try:
