@@ -66,12 +66,13 @@ class _Batch:
 class SharedDeclarations:
     """The transaction that the declarations on one engine share (see the module)."""
 
-    def __init__(self, engine: Engine, stale: Callable[[Connection], bool]) -> None:
+    def __init__(self, engine: Engine, stale: Callable[[dict[str, Any]], bool]) -> None:
         """
         Args:
             engine: the store's engine.
-            stale: whether a connection lacks schemas attached since it was checked out
-                (SQLite cannot attach them inside the shared transaction).
+            stale: whether the connection with this pool ``info`` lacks schemas attached
+                since it was checked out (SQLite cannot attach them inside the shared
+                transaction).
         """
         self._engine = engine
         self._stale = stale
@@ -100,7 +101,7 @@ class SharedDeclarations:
         with self._lock:
             self._declaring = threading.get_ident()
             try:
-                if self._batch is not None and self._stale(self._batch.conn):
+                if self._batch is not None and self._stale(self._batch.conn.connection.info):
                     self._end(self._batch, lost=False)  # then a connection with every schema
                 batch = self._batch or self._open_batch()
                 dbapi_conn: Any = batch.conn.connection.dbapi_connection

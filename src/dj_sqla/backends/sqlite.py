@@ -130,14 +130,14 @@ class SQLiteBackend(Backend):
         self._declarations.commit_before_use()
         self._sync_if_stale(dbapi_conn, record.info)
 
-    def _is_stale(self, conn: Connection) -> bool:
-        """Whether schemas changed since ``conn`` was last brought up to date (a version
-        check: the usual case costs nothing)."""
-        return bool(conn.connection.info.get("dj_sqla_version") != self._version)
+    def _is_stale(self, info: dict[str, Any]) -> bool:
+        """Whether schemas changed since the connection with this pool ``info`` was last
+        brought up to date (a version check: the usual case costs nothing)."""
+        return bool(info.get("dj_sqla_version") != self._version)
 
     def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
-        """:meth:`_sync` the connection if it is stale (see :meth:`_is_stale`)."""
-        if info.get("dj_sqla_version") != self._version:
+        """:meth:`_sync` the connection if it is stale."""
+        if self._is_stale(info):
             self._sync(dbapi_conn, info)
 
     # -- declarations, committed together ------------------------------------------------------

@@ -104,12 +104,7 @@ class QueryExpression:
     def _executable(self, kind: str = "rows") -> tuple[sa.Executable, dict[str, Any]]:
         """The statement that fetches the rows (``kind="rows"``), counts them (``"count"``)
         or tells whether there is one (``"exists"``), and its parameters."""
-        query = self.select()
-        if kind == "count":
-            return sa.select(sa.func.count()).select_from(query.subquery()), {}
-        if kind == "exists":
-            return sa.select(sa.exists(query)), {}
-        return query, {}
+        return _of_kind(self.select(), kind), {}
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -667,15 +662,19 @@ def _keyed_statement(
             break
         conditions.append(column == sa.bindparam(parameter, type_=bound.type))
     else:
-        query = sa.select(*table.columns).where(*conditions)
-        statement: sa.Executable = query
-        if kind == "count":
-            statement = sa.select(sa.func.count()).select_from(query.subquery())
-        elif kind == "exists":
-            statement = sa.select(sa.exists(query))
-        found = (statement, parameters)
+        found = (_of_kind(sa.select(*table.columns).where(*conditions), kind), parameters)
     statements[cache_key] = found
     return found
+
+
+def _of_kind(query: sa.Select[Any], kind: str) -> sa.Executable:
+    """``query`` itself (``"rows"``), the count of its rows (``"count"``) or whether it has
+    one (``"exists"``)."""
+    if kind == "count":
+        return sa.select(sa.func.count()).select_from(query.subquery())
+    if kind == "exists":
+        return sa.select(sa.exists(query))
+    return query
 
 
 def as_expression(value: Any) -> QueryExpression:
