@@ -81,3 +81,40 @@ def test_check_names_come_from_the_column_not_the_sql_text() -> None:
     sa.Table("counter", sa.MetaData(naming_convention=NAMING_CONVENTION), as_text)
     assert as_text.name == as_expression.name
     assert str(as_text.name).startswith("ck_counter_")
+
+
+def test_declared_tables_name_constraints_as_the_convention_does() -> None:
+    """``build_table`` names its constraints itself (cheaper than the MetaData's convention,
+    which renames a primary key per column added); the names must be the convention's, so
+    that tables declared before keep theirs and Alembic sees no difference."""
+    from dj_sqla._naming import _hash_token, _table_token
+    from dj_sqla.declare.build import build_table
+    from dj_sqla.declare.parser import parse_definition
+
+    md = sa.MetaData(schema="lab", naming_convention=NAMING_CONVENTION)
+    parent = build_table(
+        md,
+        "#subject",
+        parse_definition("subject : int8\n---\nname : varchar(8)"),
+        resolve=lambda ref, line: None,
+    )
+    child = build_table(
+        md,
+        "_session__part",
+        parse_definition(
+            "-> Subject\nsession : int32\n---\n-> [unique] Subject.proj(buddy='subject')\n"
+            "note : varchar(20)\nindex(note)\nunique index(session, note)"
+        ),
+        resolve=lambda ref, line: (parent, {c.name: c.info["dj"] for c in parent.columns}),
+    )
+    prefixes = {"PrimaryKeyConstraint": "pk", "ForeignKeyConstraint": "fk", "Index": "ix"}
+    prefixes |= {"UniqueConstraint": "uq", "CheckConstraint": "ck"}
+    kinds = set()
+    for table in (parent, child):
+        for const in [*table.constraints, *table.indexes]:
+            kind = type(const).__name__
+            kinds.add(kind)
+            expected = f"{prefixes[kind]}_{_table_token(const, table)}_{_hash_token(const, table)}"
+            assert const.name == expected, (table.name, kind)
+    assert kinds == set(prefixes)
+    assert [c.name for c in child.primary_key] == ["subject", "session"]

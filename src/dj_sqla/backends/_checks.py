@@ -36,7 +36,9 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def length_check(column: sa.Column[Any], length: int) -> sa.CheckConstraint:
+def length_check(
+    column: sa.Column[Any], length: int, *, name: str | None = None
+) -> sa.CheckConstraint:
     """``column`` holds at most ``length`` characters (rendered on SQLite only).
 
     Example:
@@ -44,10 +46,13 @@ def length_check(column: sa.Column[Any], length: int) -> sa.CheckConstraint:
         'length("tag") <= 10'
     """
     text = f"length({_quoted(column.name)}) <= {int(length)}"
-    return sa.CheckConstraint(text, info={"dj_columns": [column.name]}).ddl_if("sqlite")
+    check = sa.CheckConstraint(text, name=name, info={"dj_columns": [column.name]})
+    return check.ddl_if("sqlite")
 
 
-def range_check(column: sa.Column[Any], type_name: str, low: int, high: int) -> sa.CheckConstraint:
+def range_check(
+    column: sa.Column[Any], type_name: str, low: int, high: int, *, name: str | None = None
+) -> sa.CheckConstraint:
     """``column`` lies within ``low..high``, the range of the declared ``type_name``.
 
     Rendered on SQLite, and on PostgreSQL for the types it stores in a wider column.
@@ -58,5 +63,5 @@ def range_check(column: sa.Column[Any], type_name: str, low: int, high: int) -> 
     """
     where = ("sqlite", "postgresql") if type_name in _WIDER_ON_POSTGRESQL else "sqlite"
     text = f"{_quoted(column.name)} BETWEEN {int(low)} AND {int(high)}"
-    check = sa.CheckConstraint(text, info={"dj_columns": [column.name]})
+    check = sa.CheckConstraint(text, name=name, info={"dj_columns": [column.name]})
     return check.ddl_if(where)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .._naming import constraint_name
 from ..backends._checks import length_check, range_check
 from ..errors import DefinitionError
 from ..types import INTEGER_RANGES, TypeSpec, resolve_type
@@ -103,15 +104,18 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
     )
 
 
-def _range_checks(column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
+def _range_checks(table: str, column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
     """The CHECKs that make every backend refuse what MySQL refuses: text longer than
     varchar(n) and integers outside their declared type's range."""
-    checks = []
+    checks: list[sa.CheckConstraint] = []
     length = getattr(spec.sa_type, "length", None)
+    if length is None and spec.name not in INTEGER_RANGES:
+        return checks
+    name = constraint_name("CheckConstraint", table, [column.name])
     if isinstance(length, int) and spec.python_type is str:
-        checks.append(length_check(column, length))
+        checks.append(length_check(column, length, name=name))
     if spec.name in INTEGER_RANGES:
-        checks.append(range_check(column, spec.name, *INTEGER_RANGES[spec.name]))
+        checks.append(range_check(column, spec.name, *INTEGER_RANGES[spec.name], name=name))
     return checks
 
 
@@ -142,9 +146,12 @@ def build_table(
     """
     columns: dict[str, sa.Column[Any]] = {}
     infos: dict[str, ColumnInfo] = {}
+    key: list[str] = []
     constraints: list[Any] = []
 
-    def add_column(column: sa.Column[Any], info: ColumnInfo, line: int, text: str) -> None:
+    def add_column(
+        column: sa.Column[Any], info: ColumnInfo, in_key: bool, line: int, text: str
+    ) -> None:
         if column.name in columns:
             raise _fail(
                 name,
@@ -156,6 +163,8 @@ def build_table(
         column.info["dj"] = info
         columns[column.name] = column
         infos[column.name] = info
+        if in_key:
+            key.append(column.name)
 
     for item in definition.items:
         if isinstance(item, Attribute):
@@ -184,7 +193,6 @@ def build_table(
             column = sa.Column(
                 item.name,
                 sa_type,
-                primary_key=item.in_key,
                 nullable=item.nullable,
                 server_default=_server_default(item, spec, name),
                 autoincrement=item.auto_increment,
@@ -193,8 +201,8 @@ def build_table(
                     spec.name + (" auto_increment" if item.auto_increment else ""), item.comment
                 ),
             )
-            add_column(column, ColumnInfo(spec, item.comment), item.line, item.text)
-            constraints.extend(_range_checks(column, spec))
+            add_column(column, ColumnInfo(spec, item.comment), item.in_key, item.line, item.text)
+            constraints.extend(_range_checks(name, column, spec))
             continue
         found = resolve(item, item.line)
         if found is None:
@@ -221,25 +229,32 @@ def build_table(
             column = sa.Column(
                 new_name,
                 info.spec.sa_type,
-                primary_key=item.in_key,
                 nullable=item.nullable,
                 autoincrement=False,
                 comment=comment_marker(info.spec.name, info.comment),
             )
-            add_column(column, info, item.line, item.text)
+            add_column(column, info, item.in_key, item.line, item.text)
             local.append(new_name)
+        targets = [f"{parent.name}.{c.name}" for c in parent.primary_key]
         constraints.append(
             sa.ForeignKeyConstraint(
                 local,
                 list(parent.primary_key),
+                name=constraint_name(
+                    "ForeignKeyConstraint",
+                    name,
+                    [f"{c}->{t}" for c, t in zip(local, targets, strict=True)],
+                ),
                 onupdate="CASCADE",
                 ondelete="RESTRICT",
             )
         )
         if item.unique:
-            constraints.append(sa.UniqueConstraint(*local))
+            constraints.append(
+                sa.UniqueConstraint(*local, name=constraint_name("UniqueConstraint", name, local))
+            )
 
-    if not any(c.primary_key for c in columns.values()):
+    if not key:
         raise DefinitionError(
             f"Table `{name}` has no primary key: declare at least one attribute or `->` "
             "above `---`."
@@ -254,11 +269,17 @@ def build_table(
                 f"{', '.join(missing)} is not an attribute of the table; index declared "
                 "attributes only.",
             )
-        constraints.append(sa.Index(None, *index.attributes, unique=index.unique))
+        index_name = constraint_name("Index", name, index.attributes)
+        constraints.append(sa.Index(index_name, *index.attributes, unique=index.unique))
+    # constraints are named here, as the MetaData's convention would name them (``_naming``)
+    primary_key = sa.PrimaryKeyConstraint(
+        *key, name=constraint_name("PrimaryKeyConstraint", name, key)
+    )
     return sa.Table(
         name,
         metadata,
         *columns.values(),
+        primary_key,
         *constraints,
         comment=definition.comment or None,
     )
