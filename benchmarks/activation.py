@@ -176,7 +176,7 @@ def bench_backend(url: str, runs: int) -> list[tuple[str, float, float, int, int
             schema = dj.Schema(name, connection=conn)
             for cls in dj_classes():
                 schema(cls)
-            conn.backend.commit_declarations()  # timed, as Core's commit is (SQLite defers it)
+            conn.backend.commit_declarations()  # timed, as Core's commit is (SQLite queues it)
 
         def core_declare(name: str = core_name) -> None:
             core_create(conn, core_metadata(name), name)

@@ -11,10 +11,11 @@ needs SQLAlchemy's mapper); the third row pays for mapping every class right awa
 SQLAlchemy mapping the same Tables.
 
 Each decorated class is declared atomically (a failed definition leaves nothing behind, and
-the classes above it stay declared): in a transaction of its own on the servers, in a savepoint
-on SQLite, whose file store commits the declarations of a fraction of a second together (the
-timing includes that commit). A schema activated after its classes are decorated
-(``dj.Schema()`` ... ``schema.activate(name)``) declares them all in one, like Core.
+the classes above it stay declared): at once in a transaction of its own on the servers; on a
+SQLite file store queued, and created with the declarations of the same moment in one
+transaction, each in a savepoint, before the store's next use (the timing includes that). A
+schema activated after its classes are decorated (``dj.Schema()`` ... ``schema.activate(name)``)
+declares them all in one, like Core.
 
 Usage::
 
@@ -59,8 +60,8 @@ def declare(schema: dj.Schema) -> None:
 
 
 def committed(schema: dj.Schema) -> None:
-    """Wait for the declarations' commit (a SQLite file store commits the declarations made
-    within a fraction of a second together, a moment later): timed, as Core's commit is."""
+    """Create the queued declarations (a SQLite file store creates the declarations made within
+    a fraction of a second together, before its next use): timed, as Core's commit is."""
     schema.connection.backend.commit_declarations()
 
 

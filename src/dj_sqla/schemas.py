@@ -127,6 +127,8 @@ class Schema(sa.MetaData):
         self._connection: Connection | None = None
         self._pending: list[tuple[type, dict[str, Any]]] = []
         self._existing: set[str] = set()
+        #: why a queued declaration of these tables was refused (SQLite file stores)
+        self._refused: dict[str, str] = {}
         #: every declared table's class (tier classes may not be mapped yet: see ``_mapping``)
         self._classes: dict[sa.Table, type] = {}
         if name is not None:
@@ -243,7 +245,8 @@ class Schema(sa.MetaData):
     # -- the decorator -------------------------------------------------------------------------
 
     def __call__(self, cls: _T, *, context: Mapping[str, Any] | None = None) -> _T:
-        """Decorate a class: add its table to this MetaData and create it if missing; the
+        """Decorate a class: add its table to this MetaData and create it if missing (a
+        SQLite file store queues the DDL and creates it before the store's next use); the
         class is mapped in the schema's registry (tier classes on their first ORM use).
 
         The class is written in SQLAlchemy's declarative style (``__tablename__`` and
@@ -303,7 +306,7 @@ class Schema(sa.MetaData):
         building: that is how their Table comes to exist.)
         """
         conn = self._require_active()
-        before = set(self.tables)
+        before = set(self.tables.values())  # (a refused declaration's Table is replaced)
         tiers: list[tuple[type[UserTable], sa.Table]] = []
         batch: dict[type, sa.Table] = {}  # classes may reference ones earlier in the batch
         try:
@@ -315,10 +318,10 @@ class Schema(sa.MetaData):
                     self.registry.mapped(cls)
                     self._classes[own_attributes(cls)["__table__"]] = cls
         except Exception:
-            for key in set(self.tables) - before:
-                self.remove(self.tables[key])
+            for table in [t for t in self.tables.values() if t not in before]:
+                self.remove(table)
             raise
-        tables = [self.tables[key] for key in self.tables if key not in before]
+        tables = [t for t in self.tables.values() if t not in before]
         missing = [t for t in tables if t.name not in self._existing]
         if missing and self.create_tables:
             try:
@@ -347,28 +350,41 @@ class Schema(sa.MetaData):
                 cls.insert(list(cls.contents), skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
-        """CREATE the tables atomically, in the backend's declaration transaction (one of
-        their own; a savepoint of a shared one in a SQLite file store). Where DDL is not
-        transactional (MySQL), drop the tables this call created before the failure: nothing
-        is left half-declared, and a table someone else created meanwhile is left alone."""
+        """CREATE the tables atomically, as the backend declares (at once, in a transaction
+        of their own; on a SQLite file store queued, and created with the declarations of the
+        same moment before the store is next used). Where DDL is not transactional (MySQL),
+        drop the tables this call created before the failure: nothing is left half-declared,
+        and a table someone else created meanwhile is left alone."""
+        backend = conn.backend
         started: list[sa.Table] = []
-        _creating.tables = started  # filled by _note_creating
+
+        def create(sa_conn: sa.Connection) -> None:
+            _creating.tables = started  # filled by _note_creating
+            try:
+                backend.create_tables(sa_conn, self, tables)
+            except sa.exc.DBAPIError as err:
+                names = ", ".join(f"`{t.name}`" for t in tables)
+                raise DefinitionError(
+                    f"{backend.name} refused to create {names} in schema `{self.database}`; "
+                    f"nothing was created. Change the definition. ({err.orig})"
+                ) from err
+            finally:
+                _creating.tables = None
+
+        def lost(err: BaseException) -> None:
+            self.forget_tables(tables, reason=err)
+
         try:
-            with conn.backend.declaring(lambda: self.forget_tables(tables)) as sa_conn:
-                conn.backend.create_tables(sa_conn, self, tables)
-        except sa.exc.DBAPIError as err:
-            created = _created_before(err, started)
-            if created and conn.backend.has_nontransactional_ddl:
-                with conn.engine.begin() as sa_conn:
-                    for table in reversed(created):
-                        table.drop(sa_conn)
-            names = ", ".join(f"`{t.name}`" for t in tables)
-            raise DefinitionError(
-                f"{conn.backend.name} refused to create {names} in schema `{self.database}`; "
-                f"nothing was created. Change the definition. ({err.orig})"
-            ) from err
-        finally:
-            _creating.tables = None
+            backend.declare(create, lost)
+        except DefinitionError as err:
+            cause = err.__cause__
+            if isinstance(cause, sa.exc.DBAPIError) and backend.has_nontransactional_ddl:
+                created = _created_before(cause, started)
+                if created:
+                    with conn.engine.begin() as sa_conn:
+                        for table in reversed(created):
+                            table.drop(sa_conn)
+            raise
         self._existing.update(t.name for t in tables)
 
     # -- inspection ----------------------------------------------------------------------------
@@ -397,6 +413,12 @@ class Schema(sa.MetaData):
         """The explanation given when ``table_name`` of this schema does not exist."""
         where = f"`{self.database}`.`{table_name}`"
         server = self.connection.backend.describe_server()
+        refused = self._refused.get(table_name)
+        if refused is not None:
+            return (
+                f"Table {where} was not created on {server}: {refused.rstrip('.')}. Once "
+                "that is mended, declare the class again (run its class statement again)."
+            )
         if not self.create_tables:
             return (
                 f"Table {where} does not exist on {server}. Schema `{self.database}` was "
@@ -438,15 +460,33 @@ class Schema(sa.MetaData):
                 return cls
         return None
 
-    def forget_tables(self, tables: Iterable[sa.Table]) -> None:
-        """Note that ``tables`` were dropped (their classes stay mapped; using them raises
-        :class:`TableNotDeclaredError`)."""
+    def forget_tables(
+        self, tables: Iterable[sa.Table], *, reason: BaseException | None = None
+    ) -> None:
+        """Note that ``tables`` were dropped, or (with the ``reason``) that their queued
+        declaration was refused. Their classes stay; using them raises
+        :class:`TableNotDeclaredError`."""
         for table in tables:
             self._existing.discard(table.name)
+            if reason is not None:
+                self._refused[table.name] = str(reason)
 
     def require_table(self, table: sa.Table) -> None:
         """Raise :class:`TableNotDeclaredError` if ``table`` is known to be missing."""
         if table.name not in self._existing:
+            raise TableNotDeclaredError(self.missing_table_message(table.name))
+
+    def discard_refused(self, name: str) -> None:
+        """Forget the Table of a refused declaration of ``name``: it is being declared again."""
+        if self._refused.pop(name, None) is not None:
+            for table in [t for t in self.tables.values() if t.name == name]:
+                self._classes.pop(table, None)
+                self.remove(table)
+
+    def require_not_refused(self, table: sa.Table) -> None:
+        """Raise :class:`TableNotDeclaredError` if the database refused ``table``'s queued
+        declaration (a table of that name may exist, but it is not this declaration's)."""
+        if self._refused and table.name in self._refused:
             raise TableNotDeclaredError(self.missing_table_message(table.name))
 
     # -- dropping ------------------------------------------------------------------------------

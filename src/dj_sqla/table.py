@@ -248,9 +248,11 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _require_schema(cls) -> Schema:
-        cls._declared()
-        assert cls._schema is not None  # set together with __table__
-        return cls._schema
+        table = cls._declared()
+        schema = cls._schema
+        assert schema is not None  # set together with __table__
+        schema.require_not_refused(table)
+        return schema
 
     @classproperty
     def table_name(cls) -> str:

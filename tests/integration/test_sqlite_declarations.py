@@ -1,4 +1,4 @@
-"""A SQLite file store commits the declarations of a moment together, before any other use."""
+"""A SQLite file store creates the declarations of a moment together, before any other use."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def store(tmp_path: Path) -> Any:
     connection.engine.dispose()
 
 
-def test_declarations_share_one_commit_made_before_any_use(
+def test_declarations_are_created_together_before_any_use(
     store: dj.Connection,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -50,28 +51,55 @@ def test_declarations_share_one_commit_made_before_any_use(
     with statements(store.engine) as seen:
         schema(manual("First"))
         schema(manual("Second"))
-        with pytest.raises(dj.DefinitionError, match="`third`"):
-            schema(manual("Third"))
+        Third = schema(manual("Third"))
         schema(manual("Fourth"))
-        assert committed_tables(tmp_path / "lab.db") == ["third"]  # nothing committed yet
-        assert schema.list_tables() == ["first", "fourth", "second", "third"]  # a use commits
+        assert seen.sql == []  # queued
+        # a use creates them first; SQLite refuses one, which leaves nothing of its own
+        with pytest.raises(dj.DefinitionError, match="refused to create `third`"):
+            schema.list_tables()
+        assert schema.list_tables() == ["first", "fourth", "second", "third"]
     assert committed_tables(tmp_path / "lab.db") == ["first", "fourth", "second", "third"]
-    assert seen.commits == 1  # the declarations' shared transaction
+    assert seen.commits == 1  # the four declarations' transaction
     assert not [s for s in seen.sql if "SAVEPOINT" in s.upper()]  # the driver's own
+    with pytest.raises(dj.TableNotDeclaredError, match=r"was not created.*already exists"):
+        Third.insert1({"id": 1})
+    with sqlite3.connect(tmp_path / "lab.db") as other:
+        other.execute("DROP TABLE third")
+    Third = schema(manual("Third"))  # declared again, once that is mended
+    Third.insert1({"id": 1})
+    assert len(Third()) == 1
 
 
-def test_declarations_are_committed_soon_without_any_use(
+def test_declarations_are_created_soon_without_any_use(
     store: dj.Connection, tmp_path: Path
 ) -> None:
     schema = dj.Schema("lab", connection=store)
     schema(manual("Mouse"))
     deadline = time.monotonic() + 10
     while committed_tables(tmp_path / "lab.db") != ["mouse"]:
-        assert time.monotonic() < deadline, "the declaration was not committed"
+        assert time.monotonic() < deadline, "the declaration was not created"
         time.sleep(0.02)
 
 
-def test_declarations_are_committed_at_exit(tmp_path: Path) -> None:
+def test_a_declaration_the_timer_cannot_create_is_warned_about(
+    store: dj.Connection, tmp_path: Path
+) -> None:
+    schema = dj.Schema("lab", connection=store)
+    with sqlite3.connect(tmp_path / "lab.db") as other:
+        other.execute("CREATE TABLE mouse (id INTEGER)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Mouse = schema(manual("Mouse"))
+        deadline = time.monotonic() + 10
+        while not caught:  # nothing uses the store: the timer creates the queue
+            assert time.monotonic() < deadline, "the declaration was not attempted"
+            time.sleep(0.02)
+    assert "refused to create `mouse`" in str(caught[0].message)
+    with pytest.raises(dj.TableNotDeclaredError, match=r"`mouse`.*already exists"):
+        Mouse.insert1({"id": 1})
+
+
+def test_declarations_are_created_at_exit(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import dj_sqla as dj
@@ -92,14 +120,17 @@ def test_a_lost_commit_forgets_the_declared_tables(
     monkeypatch.setattr(_sqlite_declarations, "QUIET", 60.0)
     schema = dj.Schema("lab", connection=store)
     Mouse = schema(manual("Mouse"))
-    batch = store.backend._declarations._batch  # type: ignore[attr-defined]
-    batch.conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+
+    @sa.event.listens_for(store.engine, "checkout")
+    def impatient(dbapi_conn: Any, *_: Any) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout = 50")
+
     with sqlite3.connect(tmp_path / "lab.db") as other:
         other.execute("BEGIN")
         other.execute("SELECT count(*) FROM sqlite_master").fetchall()  # a reader's lock
         with pytest.raises(sa.exc.OperationalError, match="locked"):
             schema.list_tables()  # the commit cannot wait that long for the reader
         other.rollback()
-    with pytest.raises(dj.TableNotDeclaredError, match="`mouse`"):
+    with pytest.raises(dj.TableNotDeclaredError, match=r"`mouse`.*locked"):
         Mouse.insert1({"id": 1})
     assert committed_tables(tmp_path / "lab.db") == []

@@ -1,21 +1,26 @@
-"""Declarations on a SQLite file store, committed together.
+"""Declarations on a SQLite file store, created together.
 
-A commit makes SQLite sync its rollback journal and the schema file to disk, which costs more
-than creating a table: a module that declares 30 classes one by one, each in a transaction of
-its own, took twice as long as one ``create_all`` of the same tables. So declarations made in
-a quick succession share one transaction, each in a savepoint of its own: a failing
-definition still leaves the tables declared before it, and nothing of its own.
+A module that decorates 30 classes one by one, each declared at once in a transaction of its
+own, took twice as long as one ``create_all`` of the same tables: each commit makes SQLite
+sync the disk, and building one class's Table between another's ``CREATE TABLE`` statements
+costs more than building them all first (the processor's caches hold one kind of work at a
+time). So on a file store a declaration checks and builds its Tables at once (every error
+in a definition is raised by the decorator) and queues its DDL; the queued declarations are
+created together in one transaction, each in a savepoint of its own:
 
-The shared transaction is committed
-
-- before any other use of the store: the backend commits it when any connection is checked
+- before any other use of the store: the backend creates them when any connection is checked
   out of the pool, so nothing (dj_sqla, SQLAlchemy, Alembic) can read or write the store
-  without seeing the tables (a thread that checks out while another thread is in the middle
-  of a declaration leaves the commit to the timer rather than wait for that declaration);
+  without seeing the tables (a thread that checks out while another thread is creating them
+  carries on rather than wait, as it may hold a lock the creation needs);
 - when no declaration followed for :data:`QUIET` seconds, and at the latest :data:`LONGEST`
-  seconds after the first one, from a timer: other processes see the tables, and the schema
-  file's write lock is not held, after a fraction of a second;
+  seconds after the first one, from a timer, so that other processes see the tables soon;
 - at interpreter exit.
+
+SQLite refuses few definitions that dj_sqla accepts (a table another process created
+meanwhile, a store locked for longer than the busy timeout). A refused declaration leaves
+nothing of its own and the others are kept; its error is raised by the use that created the
+queue (or, from the timer, warned about), and its classes raise
+:class:`~dj_sqla.errors.TableNotDeclaredError` saying why.
 """
 
 from __future__ import annotations
@@ -25,157 +30,172 @@ import os
 import sqlite3
 import threading
 import time
+import warnings
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-#: Seconds without a new declaration after which the shared transaction is committed.
+#: Seconds without a new declaration after which the queue is created.
 QUIET = 0.02
-#: Seconds after its first declaration by which the shared transaction is committed anyway.
+#: Seconds after its first declaration by which the queue is created anyway.
 LONGEST = 0.2
 #: The savepoint of one declaration.
 _SAVEPOINT = "dj_sqla_declaration"
 
-#: Every open batch, committed at exit.
+#: Runs one declaration's DDL on the connection it is given.
+Create = Callable[["Connection"], None]
+#: Told why a queued declaration was not created (its tables must be forgotten).
+Lost = Callable[[BaseException], None]
+
+#: Every store with queued declarations, created at exit.
 _open: weakref.WeakSet[SharedDeclarations] = weakref.WeakSet()
 
 
 @atexit.register
-def _commit_all() -> None:
+def _create_all_queued() -> None:
     for declarations in list(_open):
-        declarations.commit()
+        declarations.create_quietly()
 
 
 @dataclass
-class _Batch:
-    """The declarations of one shared transaction."""
+class _Queue:
+    """The declarations waiting to be created together."""
 
-    conn: Connection
     pid: int
     started: float
     last: float
-    #: what each declaration undoes in the schema's bookkeeping if the transaction is lost
-    on_lost: list[Callable[[], None]] = field(default_factory=list)
+    declarations: list[tuple[Create, Lost]] = field(default_factory=list)
 
 
 class SharedDeclarations:
-    """The transaction that the declarations on one engine share (see the module)."""
+    """The declarations queued on one engine (see the module)."""
 
-    def __init__(self, engine: Engine, stale: Callable[[dict[str, Any]], bool]) -> None:
+    def __init__(self, engine: Engine, created: Callable[[], None]) -> None:
         """
         Args:
             engine: the store's engine.
-            stale: whether the connection with this pool ``info`` lacks schemas attached
-                since it was checked out (SQLite cannot attach them inside the shared
-                transaction).
+            created: called after queued declarations were created (the backend brings
+                connections up to date: triggers on the new tables).
         """
         self._engine = engine
-        self._stale = stale
+        self._created = created
         self._lock = threading.RLock()
-        self._batch: _Batch | None = None
-        #: the thread running a declaration, if any
-        self._declaring: int | None = None
+        self._queue: _Queue | None = None
+        #: the thread creating the queue, if any
+        self._creating: int | None = None
 
-    def commit_before_use(self) -> None:
-        """Commit the declarations that wait for it before a connection is used (a pool
-        checkout), unless a declaration is running: in this thread it is that declaration's
-        own checkout; in another thread, it may be waiting for a write lock that this one
-        holds on another connection, so the timer commits instead of waiting for it."""
-        if self._batch is not None and self._declaring is None:
-            self.commit()
+    def create_before_use(self) -> None:
+        """Create the queued declarations before a connection is used (a pool checkout),
+        unless they are being created: by this thread, it is that creation's own checkout;
+        by another thread, that one may wait for a lock that this thread holds on another
+        connection, so this one carries on rather than wait for it."""
+        if self._queue is not None and self._creating is None:
+            self.create()
 
-    @contextmanager
-    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
-        """One declaration, in a savepoint of the shared transaction.
+    def declare(self, create: Create, on_lost: Lost) -> None:
+        """Queue one declaration.
 
         Args:
-            on_lost: called if the shared transaction is lost after this declaration
-                succeeded (its commit failed, or a later statement made SQLite roll it all
-                back): it should forget the tables this declaration created.
+            create: runs the declaration's DDL; raises to refuse it.
+            on_lost: called with the error if the declaration is not created.
         """
         with self._lock:
-            self._declaring = threading.get_ident()
+            now = time.monotonic()
+            queue = self._queue
+            if queue is None or queue.pid != os.getpid():
+                queue = self._queue = _Queue(os.getpid(), now, now)
+                _open.add(self)
+                self._create_later(QUIET)
+            queue.declarations.append((create, on_lost))
+            queue.last = now
+
+    def create(self) -> None:
+        """Create the queued declarations now.
+
+        Raises:
+            DefinitionError: SQLite refused a declaration (the first one refused; the others
+                were created).
+            sqlalchemy.exc.DBAPIError: the transaction could not be committed; none of them
+                was created.
+        """
+        with self._lock:
+            queue, self._queue = self._queue, None
+            _open.discard(self)
+            if queue is None or queue.pid != os.getpid():
+                return  # (a forked child: the queue is its parent's to create)
+            self._creating = threading.get_ident()
             try:
-                if self._batch is not None and self._stale(self._batch.conn.connection.info):
-                    self._end(self._batch, lost=False)  # then a connection with every schema
-                batch = self._batch or self._open_batch()
-                dbapi_conn: Any = batch.conn.connection.dbapi_connection
+                refused = self._create(queue.declarations)
+            finally:
+                self._creating = None
+            self._created()
+        if refused:
+            raise refused[0]
+
+    def create_quietly(self) -> None:
+        """:meth:`create`, warning instead of raising (from the timer and at exit, where
+        no caller would see the error; the classes say why when used)."""
+        try:
+            self.create()
+        except Exception as err:
+            warnings.warn(f"dj_sqla could not declare tables: {err}", RuntimeWarning, stacklevel=1)
+
+    def _create(self, declarations: list[tuple[Create, Lost]]) -> list[BaseException]:
+        """Run each declaration in a savepoint of one transaction, then commit it."""
+        refused: list[BaseException] = []
+        pending = list(declarations)
+        with self._engine.connect() as conn:
+            dbapi_conn: Any = conn.connection.dbapi_connection
+            try:
+                conn.begin()
                 # the driver's own SAVEPOINT: SQLAlchemy's nested transaction costs 60
-                # times as much, and only the shared transaction matters to it
+                # times as much, and only the enclosing transaction matters to it
                 cursor = dbapi_conn.cursor()
                 try:
-                    cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
-                    try:
-                        yield batch.conn
-                    except BaseException:
-                        if dbapi_conn.in_transaction:
+                    for create, on_lost in declarations:
+                        cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+                        try:
+                            create(conn)
+                        except Exception as err:
+                            if not dbapi_conn.in_transaction:
+                                raise  # SQLite rolled it all back (full disk, I/O error)
                             cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
                             cursor.execute(f"RELEASE {_SAVEPOINT}")
-                        else:  # SQLite rolled the whole transaction back (full disk, I/O)
-                            self._end(batch, lost=True)
-                        raise
-                    cursor.execute(f"RELEASE {_SAVEPOINT}")
+                            pending.remove((create, on_lost))
+                            on_lost(err)
+                            refused.append(err)
+                            continue
+                        cursor.execute(f"RELEASE {_SAVEPOINT}")
                 finally:
                     cursor.close()
-                batch.last = time.monotonic()
-                batch.on_lost.append(on_lost)
-            finally:
-                self._declaring = None
-
-    def commit(self) -> None:
-        """Commit the declarations that wait for it, now."""
-        with self._lock:
-            if self._batch is not None:
-                self._end(self._batch, lost=False)
-
-    def _open_batch(self) -> _Batch:
-        conn = self._engine.connect()
-        conn.begin()
-        now = time.monotonic()
-        self._batch = _Batch(conn, os.getpid(), now, now)
-        _open.add(self)
-        self._commit_later(QUIET)
-        return self._batch
-
-    def _commit_later(self, delay: float) -> None:
-        timer = threading.Timer(delay, self._commit_if_quiet)
-        timer.daemon = True  # interpreter exit commits through atexit instead of waiting
-        timer.start()
-
-    def _commit_if_quiet(self) -> None:
-        with self._lock:
-            batch = self._batch
-            if batch is None:
-                return
-            due = min(batch.last + QUIET, batch.started + LONGEST) - time.monotonic()
-            if due > 0:
-                self._commit_later(due)
-            else:
-                self._end(batch, lost=False)
-
-    def _end(self, batch: _Batch, *, lost: bool) -> None:
-        self._batch = None
-        _open.discard(self)
-        if batch.pid != os.getpid():
-            return  # a forked child: the connection and its transaction are the parent's
-        try:
-            if not lost:
-                batch.conn.commit()
-        except BaseException:
-            lost = True
-            raise
-        finally:
-            if lost:
+                conn.commit()
+            except BaseException as err:
                 # SQLite keeps a transaction whose COMMIT failed open, and the pool takes the
                 # connection back without a rollback after SQLAlchemy's commit was called
                 with suppress(sqlite3.Error):
-                    batch.conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
-            batch.conn.close()
-            if lost:
-                for forget in batch.on_lost:
-                    forget()
+                    dbapi_conn.rollback()
+                for _, on_lost in pending:
+                    on_lost(err)
+                raise
+        return refused
+
+    def _create_later(self, delay: float) -> None:
+        timer = threading.Timer(delay, self._create_if_quiet)
+        timer.daemon = True  # interpreter exit creates them through atexit instead
+        timer.start()
+
+    def _create_if_quiet(self) -> None:
+        with self._lock:
+            queue = self._queue
+            if queue is None:
+                return
+            due = min(queue.last + QUIET, queue.started + LONGEST) - time.monotonic()
+            if due > 0:
+                self._create_later(due)
+                return
+        self.create_quietly()

@@ -110,19 +110,28 @@ class Backend:
         """
         return False
 
-    @contextmanager
-    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
-        """A transaction for one declaration's DDL: all of it is kept, or none of it.
+    def declare(
+        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
+    ) -> None:
+        """Run one declaration's DDL (``create``) atomically: all of it is kept, or none.
 
-        By default a transaction of its own, committed when the block ends. A backend that
-        commits declarations later calls ``on_lost`` if that commit fails.
+        By default at once, in :meth:`declaring`; errors propagate. A SQLite file store
+        queues it and creates it before the next use of the store, calling ``on_lost`` with
+        the error if it is refused then (see ``_sqlite_declarations``).
         """
+        with self.declaring() as conn:
+            create(conn)
+
+    @contextmanager
+    def declaring(self) -> Iterator[Connection]:
+        """The transaction of one declaration: by default one of its own, committed when the
+        block ends."""
         with self.engine.begin() as conn:
             yield conn
 
     def commit_declarations(self) -> None:
-        """Commit declarations that wait to be committed together (SQLite file stores do,
-        for at most a fraction of a second); by default each is committed at once."""
+        """Create the declarations that wait to be created together (SQLite file stores
+        queue them for at most a fraction of a second); by default there are none."""
 
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]

@@ -7,7 +7,7 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +97,7 @@ class MySQLBackend(ServerBackend):
         dbapi_conn.dj_sqla_committed_by_server = committed_by_server
 
     @contextmanager
-    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
+    def declaring(self) -> Iterator[Connection]:
         """A declaration's DDL, without a COMMIT of its own.
 
         MySQL commits each DDL statement by itself, so after a declaration whose statements

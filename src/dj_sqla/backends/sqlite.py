@@ -87,8 +87,8 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
-        # a file store's declarations share a transaction (committed before any other use)
-        self._declarations = SharedDeclarations(engine, self._is_stale)
+        # a file store's declarations are queued, and created before any other use
+        self._declarations = SharedDeclarations(engine, self._declarations_created)
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
@@ -127,36 +127,37 @@ class SQLiteBackend(Backend):
         cursor.close()
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
-        self._declarations.commit_before_use()
+        self._declarations.create_before_use()
         self._sync_if_stale(dbapi_conn, record.info)
 
-    def _is_stale(self, info: dict[str, Any]) -> bool:
-        """Whether schemas changed since the connection with this pool ``info`` was last
-        brought up to date (a version check: the usual case costs nothing)."""
-        return bool(info.get("dj_sqla_version") != self._version)
-
     def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
-        """:meth:`_sync` the connection if it is stale."""
-        if self._is_stale(info):
+        """:meth:`_sync` the connection if schemas changed since it was last brought up to date
+        (a version check: the usual case costs nothing)."""
+        if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
 
-    # -- declarations, committed together ------------------------------------------------------
+    # -- declarations, created together --------------------------------------------------------
 
-    @contextmanager
-    def declaring(self, on_lost: Callable[[], None]) -> Iterator[Connection]:
-        """In a file store, one declaration's DDL in a savepoint of a transaction shared with
-        the declarations that follow it quickly, committed before any other use of the store
-        (see ``_sqlite_declarations``). In memory, a transaction of its own."""
+    def declare(
+        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
+    ) -> None:
+        """In a file store, queue the declaration: the declarations of a moment are created
+        together before any other use of the store (see ``_sqlite_declarations``). In
+        memory, at once."""
         if self.directory is None:
-            with super().declaring(on_lost) as conn:
-                yield conn
+            super().declare(create, on_lost)
         else:
-            with self._declarations.declaring(on_lost) as conn:
-                yield conn
+            self._declarations.declare(create, on_lost)
 
     def commit_declarations(self) -> None:
-        """Commit the declarations that wait for it, now."""
-        self._declarations.commit()
+        """Create the queued declarations now."""
+        self._declarations.create()
+
+    def _declarations_created(self) -> None:
+        """Connections install the triggers of the new tables (they could not before)."""
+        with self._lock:
+            if self._triggers:
+                self._changed()
 
     @property
     def shared_by_processes(self) -> bool:

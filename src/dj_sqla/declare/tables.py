@@ -62,6 +62,7 @@ def build_class_tables(
     def build(table_cls: type[UserTable], name: str, context: dict[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
         definition = parse_definition(table_cls.definition, table=name)
+        schema.discard_refused(name)  # declared again after the database refused it
 
         def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
             target_text = ".".join(ref.target)
