@@ -49,8 +49,12 @@ class _Pending(NamedTuple):
     attributes: frozenset[str]
 
 
-#: Declared classes not mapped yet. Weak keys: a class nobody uses any more is not kept alive.
-_pending: weakref.WeakKeyDictionary[type, _Pending] = weakref.WeakKeyDictionary()
+#: The class attribute that holds a pending class's ``_Pending`` (in the class's own namespace:
+#: the entry leads back to the class through its registry, so a global map from class to entry,
+#: even with weak keys, would keep every declared class and its schema alive).
+_ENTRY = "_dj_sqla_pending"
+#: Declared classes not mapped yet (weakly: a class nobody uses any more is collected).
+_pending: weakref.WeakSet[type] = weakref.WeakSet()
 #: Held while mapping; re-entrant because SQLAlchemy looks at the class while mapping it.
 _lock = threading.RLock()
 #: Classes being mapped by the thread that holds ``_lock``.
@@ -98,14 +102,19 @@ def defer_mapping(
     renamed = {getattr(column, "key", None) for column in properties.values()}
     attributes = {*properties, *(c.key for c in table.c if c.key not in renamed)}
     with _lock:
-        _pending[cls] = _Pending(registry, table, properties, frozenset(attributes))
+        type.__setattr__(cls, _ENTRY, _Pending(registry, table, properties, frozenset(attributes)))
         type.__setattr__(cls, _MANAGER_ATTRIBUTE, _MapOnFirstUse(cls))
+        _pending.add(cls)
+
+
+def _entry(cls: type) -> _Pending | None:
+    return own_attributes(cls).get(_ENTRY)
 
 
 def map_for_attribute(cls: type, name: str) -> bool:
     """Map ``cls`` if it waits for mapping and ``name`` is an attribute that mapping creates
     (a column, ``__mapper__``, SQLAlchemy's ``_sa_...``); True if it did."""
-    entry = _pending.get(cls)
+    entry = _entry(cls)
     if entry is None:
         return False
     if name in entry.attributes or name == "__mapper__" or name.startswith("_sa_"):
@@ -115,10 +124,10 @@ def map_for_attribute(cls: type, name: str) -> bool:
 
 def map_if_pending(cls: type) -> bool:
     """Map ``cls`` now if it waits for mapping; True if this call mapped it."""
-    if cls not in _pending:
+    if _ENTRY not in own_attributes(cls):
         return False
     with _lock:
-        entry = _pending.get(cls)
+        entry = _entry(cls)
         if entry is None or cls in _mapping:
             # another thread mapped it meanwhile, or this thread is mapping it right now
             return False
@@ -129,7 +138,8 @@ def map_if_pending(cls: type) -> bool:
             entry.registry.map_imperatively(cls, entry.table, properties=dict(entry.properties))
         finally:
             _mapping.discard(cls)
-            _pending.pop(cls, None)
+            type.__delattr__(cls, _ENTRY)
+            _pending.discard(cls)
         return True
 
 
@@ -137,7 +147,9 @@ def map_pending(registry: orm.registry | None = None) -> None:
     """Map every pending class (of ``registry`` only, when given)."""
     with _lock:
         waiting = [
-            cls for cls, entry in _pending.items() if registry is None or entry.registry is registry
+            cls
+            for cls in list(_pending)
+            if registry is None or getattr(_entry(cls), "registry", None) is registry
         ]
     for cls in waiting:
         map_if_pending(cls)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import decimal
+import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -279,6 +281,32 @@ def test_classes_are_mapped_on_first_orm_use(
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         found = list(pool.map(lambda _: orm.class_mapper(cls), range(16)))
     assert all(m is found[0] for m in found)
+
+
+def test_a_schema_nobody_uses_any_more_is_collected(
+    connection: dj.Connection, schema_name: Callable[[str], str]
+) -> None:
+    """Classes waiting to be mapped keep nothing alive: a process that declares many schemas
+    (a test suite, a notebook re-run) does not pile them up. (Tables in the statements of
+    SQLAlchemy's compiled cache stay until the cache drops them.)"""
+
+    def declare() -> weakref.ref[dj.Schema]:
+        schema = dj.Schema(schema_name("gone"), connection=connection)
+
+        @schema
+        class Subject(dj.Manual):
+            definition = "subject_id : int32"
+
+        @schema
+        class Visit(dj.Manual):
+            definition = "-> Subject\nvisit : int16"
+
+        assert "visit" in schema.list_tables()  # (a query would stay in SQLAlchemy's cache)
+        return weakref.ref(schema)
+
+    gone = declare()
+    gc.collect()
+    assert gone() is None
 
 
 def test_renamed_nullable_unique_and_cross_schema_references(
