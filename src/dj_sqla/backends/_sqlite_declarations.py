@@ -148,41 +148,57 @@ class SharedDeclarations:
     def _create(self, declarations: list[tuple[Create, Lost]]) -> list[BaseException]:
         """Run each declaration in a savepoint of one transaction, then commit it."""
         refused: list[BaseException] = []
-        pending = list(declarations)
-        with self._engine.connect() as conn:
-            dbapi_conn: Any = conn.connection.dbapi_connection
-            try:
-                conn.begin()
-                # the driver's own SAVEPOINT: SQLAlchemy's nested transaction costs 60
-                # times as much, and only the enclosing transaction matters to it
-                cursor = dbapi_conn.cursor()
+        pending = list(declarations)  # not refused yet, nor committed
+        try:
+            with self._engine.connect() as conn:
+                dbapi_conn: Any = conn.connection.dbapi_connection
                 try:
-                    for create, on_lost in declarations:
-                        cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
-                        try:
-                            create(conn)
-                        except Exception as err:
-                            if not dbapi_conn.in_transaction:
-                                raise  # SQLite rolled it all back (full disk, I/O error)
-                            cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
-                            cursor.execute(f"RELEASE {_SAVEPOINT}")
-                            pending.remove((create, on_lost))
-                            on_lost(err)
-                            refused.append(err)
-                            continue
-                        cursor.execute(f"RELEASE {_SAVEPOINT}")
-                finally:
-                    cursor.close()
-                conn.commit()
-            except BaseException as err:
-                # SQLite keeps a transaction whose COMMIT failed open, and the pool takes the
-                # connection back without a rollback after SQLAlchemy's commit was called
-                with suppress(sqlite3.Error):
-                    dbapi_conn.rollback()
-                for _, on_lost in pending:
-                    on_lost(err)
-                raise
+                    conn.begin()
+                    self._run(conn, declarations, pending, refused)
+                    conn.commit()
+                except BaseException:
+                    # SQLite keeps a transaction whose COMMIT failed open, and the pool takes
+                    # the connection back without a rollback after SQLAlchemy's commit was
+                    # called
+                    with suppress(sqlite3.Error):
+                        dbapi_conn.rollback()
+                    raise
+        except BaseException as err:
+            for _, on_lost in pending:
+                on_lost(err)
+            raise
         return refused
+
+    @staticmethod
+    def _run(
+        conn: Connection,
+        declarations: list[tuple[Create, Lost]],
+        pending: list[tuple[Create, Lost]],
+        refused: list[BaseException],
+    ) -> None:
+        """Each declaration in a savepoint; a refused one is rolled back, told, and taken
+        off ``pending``."""
+        dbapi_conn: Any = conn.connection.dbapi_connection
+        # the driver's own SAVEPOINT: SQLAlchemy's nested transaction costs 60 times as
+        # much, and only the enclosing transaction matters to it
+        cursor = dbapi_conn.cursor()
+        try:
+            for create, on_lost in declarations:
+                cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+                try:
+                    create(conn)
+                except Exception as err:
+                    if not dbapi_conn.in_transaction:
+                        raise  # SQLite rolled it all back (full disk, I/O error)
+                    cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
+                    cursor.execute(f"RELEASE {_SAVEPOINT}")
+                    pending.remove((create, on_lost))
+                    on_lost(err)
+                    refused.append(err)
+                    continue
+                cursor.execute(f"RELEASE {_SAVEPOINT}")
+        finally:
+            cursor.close()
 
     def _create_later(self, delay: float) -> None:
         timer = threading.Timer(delay, self._create_if_quiet)
