@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ._mapping import own_attributes
+from ._memo import memo
 from .errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from .types import INTEGER_RANGES
 
@@ -150,15 +150,9 @@ def _existing_keys(
     return _existing(conn, key, [tuple(row.get(c.name) for c in key) for row in rows])
 
 
-_inserts: weakref.WeakKeyDictionary[sa.Table, sa.Insert] = weakref.WeakKeyDictionary()
-
-
 def _insert_of(table: sa.Table) -> sa.Insert:
     """``table.insert()``, made once per table (statements are immutable)."""
-    statement = _inserts.get(table)
-    if statement is None:
-        statement = _inserts[table] = table.insert()
-    return statement
+    return memo(table, "_dj_sqla_insert", table.insert)
 
 
 def insert_rows(

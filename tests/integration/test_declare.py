@@ -6,6 +6,7 @@ import concurrent.futures
 import datetime as dt
 import decimal
 import gc
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -307,6 +308,35 @@ def test_a_schema_nobody_uses_any_more_is_collected(
     gone = declare()
     gc.collect()
     assert gone() is None
+
+
+def test_a_used_connection_and_its_schemas_are_collected(
+    db_url: str, schema_name: Callable[[str], str]
+) -> None:
+    """What dj_sqla makes once per table or per engine (insert and key statements, the
+    backend) keeps neither alive: a connection that was used, disposed of and dropped goes,
+    and its schemas with it."""
+
+    def use() -> tuple[weakref.ref[dj.Schema], weakref.ref[sa.Engine]]:
+        connection = dj.Connection(db_url)
+        schema = dj.Schema(schema_name("used"), connection=connection)
+
+        @schema
+        class Subject(dj.Manual):
+            definition = "subject_id : int32"
+
+        Subject.insert1({"subject_id": 1})
+        assert len(Subject & {"subject_id": 1}) == 1
+        connection.engine.dispose()
+        return weakref.ref(schema), weakref.ref(connection.engine)
+
+    schema, engine = use()
+    deadline = time.monotonic() + 5  # a SQLite store's declaration timer may hold it briefly
+    while (schema() is not None or engine() is not None) and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.05)
+    assert schema() is None
+    assert engine() is None
 
 
 def test_renamed_nullable_unique_and_cross_schema_references(

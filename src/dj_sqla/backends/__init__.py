@@ -13,9 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
+from .._memo import memo
 from ..errors import ConfigError
 from .base import Backend
 from .mysql import MySQLBackend
@@ -45,19 +45,13 @@ def backend_class_for_url(url: URL) -> type[Backend]:
     return _class_for_dialect(url.get_backend_name())
 
 
-_bound: weakref.WeakKeyDictionary[Engine, Backend] = weakref.WeakKeyDictionary()
-
-
 def backend_for(engine: Engine) -> Backend:
     """The :class:`Backend` bound to ``engine``, made (with its event listeners) on first use.
 
     One backend per engine, so two ``dj.Connection`` objects over one engine share its state
     (SQLite attachments) and never install listeners twice.
     """
-    backend = _bound.get(engine)
-    if backend is None:
-        backend = _bound[engine] = _class_for_dialect(engine.dialect.name)(engine)
-    return backend
+    return memo(engine, "_dj_sqla_backend", lambda: _class_for_dialect(engine.dialect.name)(engine))
 
 
 def url_from_settings(

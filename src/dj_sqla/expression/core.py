@@ -25,7 +25,6 @@ import decimal
 import inspect
 import types
 import uuid
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._mapping import own_attributes
+from .._memo import memo
 from ..dependencies import lineage
 from ..errors import QueryError
 from . import fetch
@@ -634,21 +634,20 @@ def _key_values(
 
 
 _Keyed = tuple[sa.Executable, tuple[str, ...]]
-#: Per table: (names, value types, kind) → the statement with one parameter per name and
-#: the parameter names, or None where ``column == value`` is not a plain comparison with a
-#: bound value. Value types are part of the key because SQLAlchemy types a compared value
-#: by its Python type.
-_keyed: weakref.WeakKeyDictionary[sa.Table, dict[tuple[Any, ...], _Keyed | None]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _keyed_statement(
     table: sa.Table, names: tuple[str, ...], values: tuple[Any, ...], kind: str
 ) -> _Keyed | None:
     """The statement of ``kind`` (see ``_executable``) over ``table`` restricted to rows
-    whose ``names`` equal parameters, made once and reused."""
-    statements = _keyed.setdefault(table, {})
+    whose ``names`` equal parameters, made once and reused.
+
+    Kept on the table (see ``_memo``): (names, value types, kind) → the statement with one
+    parameter per name and the parameter names, or None where ``column == value`` is not a
+    plain comparison with a bound value. Value types are part of the key because SQLAlchemy
+    types a compared value by its Python type.
+    """
+    statements: dict[tuple[Any, ...], _Keyed | None] = memo(table, "_dj_sqla_keyed", dict)
     cache_key = (names, tuple(map(type, values)), kind)
     if cache_key in statements:
         return statements[cache_key]
