@@ -25,7 +25,6 @@ import os
 import re
 import sqlite3
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
+from .._memo import memo
 from ..errors import SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
@@ -76,9 +76,6 @@ class SQLiteBackend(Backend):
             self.directory = os.path.dirname(os.path.abspath(database))
             os.makedirs(self.directory, exist_ok=True)
         self._lock = threading.Lock()
-        self._lock_statements: weakref.WeakKeyDictionary[sa.Table, str] = (
-            weakref.WeakKeyDictionary()
-        )
         self._version = 0
         self._generation = 0
         # schema name -> (file path or ":memory:", generation); a re-created schema gets a new
@@ -184,12 +181,13 @@ class SQLiteBackend(Backend):
         for the busy timeout. ``BEGIN IMMEDIATE`` would lock every attached file and make
         each commit a multi-file commit, about twice as slow.
         """
-        statement = self._lock_statements.get(table)
-        if statement is None:  # compiled once per table: a populate loop sends it per key
-            delete = sa.delete(table).where(sa.false())
-            statement = str(delete.compile(dialect=self.engine.dialect))
-            self._lock_statements[table] = statement
-        conn.exec_driver_sql(statement)
+
+        # compiled once per table (SQLite's SQL is the same for every engine): a populate
+        # loop sends it per key
+        def compiled() -> str:
+            return str(sa.delete(table).where(sa.false()).compile(dialect=conn.dialect))
+
+        conn.exec_driver_sql(memo(table, "_dj_sqla_lock", compiled))
 
     def _sync(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
         """Bring one DBAPI connection's attachments and triggers up to date."""
