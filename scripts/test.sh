@@ -58,7 +58,7 @@ if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
 fi
 # pytest is named explicitly: `pip install --group test` needs pip >= 25.1, newer than many venvs have.
-.venv/bin/pip install -q -e '.[pandas]' pytest 'datajoint>=2.3,<2.4'
+.venv/bin/pip install -q -e '.[pandas]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4'
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
