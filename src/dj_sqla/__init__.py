@@ -28,9 +28,10 @@ from .errors import (
     UnknownAttributeError,
 )
 from .expression import AndList, Not, Top, U
-from .reflect import VirtualModule, create_virtual_module, virtual_schema
+from .populate import Computed, Imported
 from .schemas import Schema, list_schemas, schema
-from .table import Computed, Heading, Imported, Lookup, Manual, Part
+from .table import Heading, Lookup, Manual, Part
+from .virtual import VirtualModule, create_virtual_module, virtual_schema
 
 __version__ = "0.1.0.dev0"
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,7 +34,42 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import ExceptionContext
 
     from .backends import Backend
-    from .schemas import Schema
+
+
+_T = TypeVar("_T", bound=type)
+
+
+class Schema(Protocol):
+    """What the layers below the schema layer use of an activated ``dj.Schema``.
+
+    :class:`dj_sqla.schemas.Schema` satisfies it; the connection keeps its activated schemas
+    under this interface, so that the code that runs statements (insert, delete, describe)
+    needs nothing from the layer above it.
+    """
+
+    @property
+    def database(self) -> str | None: ...
+
+    @property
+    def connection(self) -> Connection: ...
+
+    @property
+    def tables(self) -> Mapping[str, sa.Table]: ...
+
+    @property
+    def _classes(self) -> Mapping[sa.Table, type]: ...
+
+    def class_for(self, schema_name: str | None, table_name: str) -> type | None: ...
+
+    def forget_tables(
+        self, tables: Iterable[sa.Table], *, reason: BaseException | None = None
+    ) -> None: ...
+
+    def missing_table_message(self, table_name: str) -> str: ...
+
+    def require_not_refused(self, table: sa.Table) -> None: ...
+
+    def __call__(self, cls: _T, *, context: Mapping[str, Any] | None = None) -> _T: ...
 
 
 class Connection:

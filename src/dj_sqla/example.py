@@ -30,8 +30,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from .connection import Connection
+from .populate import Computed
 from .schemas import Schema
-from .table import Computed, Lookup, Manual, Part
+from .table import Lookup, Manual, Part
 
 #: Schema names without prefix.
 LAB = "lab"

@@ -26,15 +26,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy
 import sqlalchemy as sa
+from tqdm import tqdm
 
 from ._mapping import own_attributes
 from .errors import DataJointError, DuplicateError
+from .execution.jobs import Jobs
+from .execution.query import Query, TableQuery
+from .expression.core import as_expression
+from .table import UserTable, parts_of
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .expression import QueryExpression
-    from .jobs import Jobs
 
 
 class AutoPopulate:
@@ -43,13 +47,11 @@ class AutoPopulate:
     _allow_insert: ClassVar[bool]
 
     @classmethod
-    def _default_key_source(cls) -> QueryExpression:
+    def _default_key_source(cls) -> Query:
         """The join of the parents whose foreign keys are in the primary key, as keys."""
-        from .expression import TableExpression
-
         table = cls._declared()  # type: ignore[attr-defined]
         schema = cls._require_schema()  # type: ignore[attr-defined]
-        source: QueryExpression | None = None
+        source: Query | None = None
         for fk in table.foreign_key_constraints:
             local = [el.parent for el in fk.elements]
             if not all(c.primary_key for c in local):
@@ -60,7 +62,7 @@ class AutoPopulate:
                     f"The parent table `{fk.referred_table.schema}`.`{fk.referred_table.name}` "
                     "has no class in this process; activate its schema first."
                 )
-            parent = TableExpression(parent_class).proj(
+            parent = TableQuery(parent_class).proj(
                 **{
                     el.parent.name: el.column.name
                     for el in fk.elements
@@ -76,10 +78,8 @@ class AutoPopulate:
         return source.proj()
 
     @classmethod
-    def _key_source(cls) -> QueryExpression:
+    def _key_source(cls) -> Query:
         """``key_source`` as the class defines it (attribute, property or classmethod)."""
-        from .expression.core import as_expression
-
         override = inspect.getattr_static(cls, "key_source", None)
         if override is None:
             return cls._default_key_source()
@@ -89,10 +89,10 @@ class AutoPopulate:
             value = override.__get__(None, cls)()
         else:
             value = override
-        return as_expression(value)
+        return as_expression(value)  # type: ignore[return-value]  # a table's: a Query
 
     @classmethod
-    def _todo(cls, restrictions: tuple[Any, ...]) -> QueryExpression:
+    def _todo(cls, restrictions: tuple[Any, ...]) -> Query:
         source = cls._key_source()
         for restriction in restrictions:
             source = source & restriction
@@ -225,15 +225,27 @@ class AutoPopulate:
 
 class _JobsOf:
     """``Table.jobs``: the job table of the table (created on first use); see
-    :mod:`dj_sqla.jobs`."""
+    :mod:`dj_sqla.execution.jobs`."""
 
     def __get__(self, instance: object, owner: type) -> Jobs:
-        from .jobs import Jobs
-
-        return Jobs(owner)
+        return Jobs(owner)  # type: ignore[arg-type]
 
 
 AutoPopulate.jobs = _JobsOf()
+
+
+class Imported(UserTable, AutoPopulate):
+    """Rows computed from data outside the database by ``make``, filled by ``populate()``."""
+
+    tier_prefix = "_"
+    _populated_by_make = True
+
+
+class Computed(UserTable, AutoPopulate):
+    """Rows computed from other tables by ``make``, filled by ``populate()``."""
+
+    tier_prefix = "__"
+    _populated_by_make = True
 
 
 class _Worker:
@@ -522,8 +534,6 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if hasattr(a, "__array__") or hasattr(b, "__array__"):
-        import numpy
-
         x, y = numpy.asarray(a), numpy.asarray(b)
         floats = x.dtype.kind == "f" and y.dtype.kind == "f"
         return bool(numpy.array_equal(x, y, equal_nan=floats))
@@ -535,8 +545,6 @@ def _shape(cls: type) -> tuple[bool, list[type]]:
     (the table and its parts); worked out once per class, not once per key."""
     shape = own_attributes(cls).get("_populate_shape")
     if shape is None:
-        from .table import parts_of
-
         tripartite = all(hasattr(cls, n) for n in ("make_fetch", "make_compute", "make_insert"))
         shape = (tripartite, [cls, *parts_of(cls)])
         type.__setattr__(cls, "_populate_shape", shape)
@@ -567,8 +575,6 @@ def _bar(display: bool, name: str, total: int) -> Any:
     """A progress bar (tqdm) over ``total`` keys, or one that shows nothing."""
     if not display:
         return _NoBar()
-    from tqdm import tqdm
-
     return tqdm(total=total, desc=name, unit="key")
 
 

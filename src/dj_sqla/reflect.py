@@ -1,4 +1,4 @@
-"""Classes for tables that exist in the database: ``make_classes`` and virtual schemas.
+"""Classes for tables that exist in the database: what ``Schema.make_classes`` builds.
 
 Each table becomes a class of the tier its name says (``#`` Lookup, ``_`` Imported, ``__``
 Computed, ``master__part`` a Part nested in its master), declared from the definition that
@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import graphlib
 import re
-import types
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
+from .connection import Schema
 from .declare.describe import reflect, render
-from .table import Computed, Imported, Lookup, Manual, Part, tier_and_names
-
-if TYPE_CHECKING:
-    from .connection import Connection
-    from .schemas import Schema
+from .declare.names import tier_and_names
+from .populate import Computed, Imported
+from .table import Lookup, Manual, Part
 
 _TIERS: dict[str, type] = {
     "Manual": Manual,
@@ -86,68 +83,3 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
         context[class_name] = made[class_name] = cls
     into.update(made)
     return made
-
-
-class VirtualModule(types.ModuleType):
-    """A module whose attributes are the table classes of an existing schema.
-
-    Args:
-        module_name: the module's name.
-        schema_name: the schema to read.
-        create_schema: create the schema if missing (default: a missing schema is an error).
-        create_tables: passed to the schema (tables are never created by reflection).
-        connection: as for ``dj.Schema``.
-        add_objects: extra names for resolving foreign keys.
-
-    Example:
-        ``lab = dj.VirtualModule("lab", "alice_lab"); lab.Mouse.to_dicts()``
-    """
-
-    def __init__(
-        self,
-        module_name: str,
-        schema_name: str,
-        *,
-        create_schema: bool = False,
-        create_tables: bool = False,
-        connection: Connection | sa.Engine | str | None = None,
-        add_objects: Mapping[str, Any] | None = None,
-    ) -> None:
-        from .schemas import Schema
-
-        super().__init__(module_name)
-        self.schema = Schema(
-            schema_name,
-            connection=connection,
-            create_schema=create_schema,
-            create_tables=create_tables,
-            add_objects=add_objects,
-        )
-        make_classes(self.schema, into=self.__dict__)
-
-    def __repr__(self) -> str:
-        return f"<virtual module {self.__name__!r} for schema `{self.schema.database}`>"
-
-
-def virtual_schema(
-    schema_name: str,
-    *,
-    connection: Connection | sa.Engine | str | None = None,
-    create_schema: bool = False,
-    create_tables: bool = False,
-    add_objects: Mapping[str, Any] | None = None,
-) -> VirtualModule:
-    """The table classes of an existing schema, as a module (``dj.virtual_schema``)."""
-    return VirtualModule(
-        schema_name,
-        schema_name,
-        connection=connection,
-        create_schema=create_schema,
-        create_tables=create_tables,
-        add_objects=add_objects,
-    )
-
-
-def create_virtual_module(module_name: str, schema_name: str, **kwargs: Any) -> VirtualModule:
-    """DataJoint's classic name for :class:`VirtualModule`."""
-    return VirtualModule(module_name, schema_name, **kwargs)

@@ -37,7 +37,7 @@ from ._naming import NAMING_CONVENTION
 from ._prompt import confirm as _confirm
 from .config import config
 from .connection import Connection, as_connection
-from .declare.tables import attach_parts, build_class_tables, map_class
+from .declaration import attach_parts, build_class_tables, map_class
 from .errors import (
     DataJointError,
     DefinitionError,
@@ -46,7 +46,9 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
-from .table import TIERS, Lookup, Part, UserTable
+from .populate import Computed, Imported
+from .reflect import make_classes
+from .table import Lookup, Manual, Part, UserTable
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -80,6 +82,10 @@ def _created_before(err: sa.exc.DBAPIError, started: list[sa.Table]) -> list[sa.
 #: Schema names: a letter or underscore, then letters, digits, ``_`` or ``$``. The limit of 63
 #: characters is PostgreSQL's, so that one name works on every backend.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+
+
+#: The tier classes themselves (decorating one of them, not a subclass, is an error).
+_TIERS = (Manual, Lookup, Imported, Computed, Part)
 
 
 class Schema(sa.MetaData):
@@ -265,7 +271,7 @@ class Schema(sa.MetaData):
             ['SELECT', 'shop.item.item_id', 'FROM', 'shop.item']
         """
         if isinstance(cls, type) and issubclass(cls, UserTable):
-            if cls in TIERS or issubclass(cls, Part):
+            if cls in _TIERS or issubclass(cls, Part):
                 raise DataJointError(
                     f"Cannot decorate {cls.__name__}: Part tables are declared with their "
                     "master (nest the Part class inside it and decorate the master)."
@@ -312,7 +318,16 @@ class Schema(sa.MetaData):
         try:
             for cls, names in items:
                 if issubclass(cls, UserTable):
-                    tiers.extend(build_class_tables(self, cls, names, conn.backend, batch))
+                    tiers.extend(
+                        build_class_tables(
+                            self,
+                            cls,
+                            names,
+                            conn.backend,
+                            batch,
+                            discard_refused=self.discard_refused,
+                        )
+                    )
                 else:
                     _resolve_foreign_keys(cls, names)
                     self.registry.mapped(cls)
@@ -439,8 +454,6 @@ class Schema(sa.MetaData):
         Returns:
             The new classes by name.
         """
-        from .reflect import make_classes
-
         target = into if into is not None else sys._getframe(1).f_globals
         return make_classes(self, target)
 

@@ -39,11 +39,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import sqlalchemy as sa
 
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
+from .declare.describe import describe_table
+from .declare.names import snake_case
 from .errors import DataJointError, UnknownAttributeError
-from .populate import AutoPopulate
+from .execution.insert import insert_rows
+from .execution.query import TableQuery
 
 if TYPE_CHECKING:
-    from .schemas import Schema
+    from .connection import Schema
 
 _R = TypeVar("_R")
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -58,41 +61,6 @@ class classproperty(Generic[_R]):
 
     def __get__(self, instance: object, owner: type) -> _R:
         return self.fget(owner)
-
-
-def snake_case(class_name: str) -> str:
-    """DataJoint's table name for a class name: ``MouseCage`` → ``mouse_cage``.
-
-    Every capital letter after the first starts a new word, as DataJoint does (``EEGData``
-    becomes ``e_e_g_data``), so tables declared by either tool get the same names.
-    """
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
-
-
-def camel_case(table_name: str) -> str:
-    """The class name for a table name without tier prefix: ``mouse_cage`` → ``MouseCage``."""
-    return "".join(word.capitalize() for word in table_name.split("_"))
-
-
-#: Tier prefixes, longest first (``__`` before ``_``).
-_PREFIXES = (("__", "Computed"), ("_", "Imported"), ("#", "Lookup"))
-
-
-def tier_and_names(table_name: str) -> tuple[str, list[str]]:
-    """The tier and class-name path of a DataJoint table name.
-
-    Example:
-        >>> tier_and_names("__session_stats__unit")
-        ('Computed', ['SessionStats', 'Unit'])
-        >>> tier_and_names("mouse")
-        ('Manual', ['Mouse'])
-    """
-    tier, rest = "Manual", table_name
-    for prefix, name in _PREFIXES:
-        if table_name.startswith(prefix):
-            tier, rest = name, table_name[len(prefix) :]
-            break
-    return tier, [camel_case(part) for part in rest.split("__")]
 
 
 @dataclass(frozen=True)
@@ -171,15 +139,13 @@ class TableMeta(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         attributes = own_attributes(cls)
         if not args and not kwargs and "__table__" in attributes:
-            from .expression import TableExpression
-
             # expressions are immutable, so the whole table's can be made once per
             # declaration (a populate loop asks for it several times per key)
             schema = attributes.get("_schema")
             key = (attributes["__table__"], schema and schema.connection)
             made = attributes.get("_table_expression")
             if made is None or made[0] != key:
-                made = (key, TableExpression(cls))  # type: ignore[arg-type]
+                made = (key, TableQuery(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
         map_if_pending(cls)  # an ORM row: its class must be mapped
@@ -283,8 +249,6 @@ class UserTable(metaclass=TableMeta):
         Args:
             printout: also print it.
         """
-        from .declare.describe import describe_table
-
         text = describe_table(cls._require_schema(), cls._declared())
         if printout:
             print(text)
@@ -294,6 +258,8 @@ class UserTable(metaclass=TableMeta):
 
     #: Set while ``make`` runs (populate); Imported/Computed tables refuse other inserts.
     _allow_insert: ClassVar[bool] = False
+    #: True for the tiers whose rows ``make`` inserts (Imported, Computed: see populate).
+    _populated_by_make: ClassVar[bool] = False
 
     @classmethod
     def insert(
@@ -317,15 +283,9 @@ class UserTable(metaclass=TableMeta):
             allow_direct_insert: allow inserting into an Imported or Computed table outside
                 its ``make``.
         """
-        from ._insert import insert_rows
-
-        if (
-            issubclass(cls, (Imported, Computed))
-            and not cls._allow_insert
-            and not allow_direct_insert
-        ):
+        if cls._populated_by_make and not cls._allow_insert and not allow_direct_insert:
             raise DataJointError(
-                f"{cls.__name__} is {'an Imported' if issubclass(cls, Imported) else 'a Computed'}"
+                f"{cls.__name__} is {'a Computed' if cls.tier_prefix == '__' else 'an Imported'}"
                 " table: its rows are inserted by its make() during populate(). Pass "
                 "allow_direct_insert=True to insert directly."
             )
@@ -347,9 +307,7 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _expression(cls) -> Any:
-        from .expression import TableExpression
-
-        return TableExpression(cls)
+        return TableQuery(cls)  # type: ignore[arg-type]
 
     @classmethod
     def restrict(cls, restriction: Any) -> Any:
@@ -454,26 +412,11 @@ class Lookup(UserTable):
     contents: ClassVar[Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]] = ()
 
 
-class Imported(UserTable, AutoPopulate):
-    """Rows computed from data outside the database by ``make``, filled by ``populate()``."""
-
-    tier_prefix = "_"
-
-
-class Computed(UserTable, AutoPopulate):
-    """Rows computed from other tables by ``make``, filled by ``populate()``."""
-
-    tier_prefix = "__"
-
-
 class Part(UserTable):
     """A part of its master: nested in the master class, declared with it, ``-> master``."""
 
     #: The master class, set when the master is declared.
     master: ClassVar[type[UserTable]]
-
-
-TIERS: tuple[type[UserTable], ...] = (Manual, Lookup, Imported, Computed, Part)
 
 
 def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:

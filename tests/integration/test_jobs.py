@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from test_populate import declare
 
 import dj_sqla as dj
-from dj_sqla.jobs import STATUSES
+from dj_sqla.execution.jobs import STATUSES
 from jobs_worker import declare as declare_numbers
 
 WORKER = Path(__file__).parents[1] / "jobs_worker.py"

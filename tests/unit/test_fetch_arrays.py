@@ -8,7 +8,7 @@ import decimal
 import numpy as np
 import pytest
 
-from dj_sqla.expression.fetch import column_array, record_array, rows_to_arrays, rows_to_dicts
+from dj_sqla.execution.fetch import column_array, record_array, rows_to_arrays, rows_to_dicts
 
 NAMES = ["n", "x", "flag", "name", "when"]
 ROWS = [

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..table import tier_and_names
 from .build import parse_marker
+from .names import tier_and_names
 
 if TYPE_CHECKING:
     from ..backends.base import Annotations, ForeignKeyInfo
-    from ..schemas import Schema
+    from ..connection import Schema
 
 # server defaults as the backends report them: 'U'::character varying, ('U'), b'1', ...
 _CAST = re.compile(r"::[\w\s.\"]+(\[\])?$")

@@ -22,7 +22,7 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -30,8 +30,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import QueryError
 from .strings import parse_expression
 
-if TYPE_CHECKING:
-    from .core import QueryExpression
+
+class Restrictable(Protocol):
+    """What a restriction needs of the query it restricts (a ``QueryExpression``)."""
+
+    @property
+    def columns(self) -> Mapping[str, ColumnElement[Any]]: ...
+
+    def column(self, name: str) -> ColumnElement[Any]: ...
+
+    def shared_attributes(self, other: Any, *, operation: str) -> list[str]: ...
+
+    def select(self) -> sa.Select[Any]: ...
+
+    def _query_of(self, value: Any) -> Restrictable | None: ...
 
 
 class AndList(list[Any]):
@@ -90,15 +102,13 @@ def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
     return sa.and_(sa.true(), *conditions)
 
 
-def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]:
+def to_condition(expr: Restrictable, restriction: Any) -> ColumnElement[bool]:
     """The SQL condition that ``expr & restriction`` applies."""
     if type(restriction) is dict:  # a key, the usual restriction: no type tests below
         return _matching(expr, restriction)
-    from ..table import UserTable
-    from .core import QueryExpression
-
-    if isinstance(restriction, type) and issubclass(restriction, UserTable):
-        restriction = restriction()  # a table class stands for its table
+    other = expr._query_of(restriction)  # another query, or a table class for its table
+    if other is not None:
+        return _semijoin(expr, other)
     if isinstance(restriction, bool):
         return sa.true() if restriction else sa.false()
     if isinstance(restriction, Not):
@@ -107,8 +117,6 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
         return _all(to_condition(expr, item) for item in restriction)
     if isinstance(restriction, Mapping):
         return _matching(expr, restriction)
-    if isinstance(restriction, QueryExpression):
-        return _semijoin(expr, restriction)
     if isinstance(restriction, (list, tuple, set, frozenset)):
         return sa.or_(sa.false(), *(to_condition(expr, item) for item in restriction))
     clause = getattr(restriction, "__clause_element__", None)
@@ -124,13 +132,13 @@ def to_condition(expr: QueryExpression, restriction: Any) -> ColumnElement[bool]
     )
 
 
-def _matching(expr: QueryExpression, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
+def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
     return _all([columns[k] == v for k, v in restriction.items() if k in columns])
 
 
-def _semijoin(expr: QueryExpression, other: QueryExpression) -> ColumnElement[bool]:
+def _semijoin(expr: Restrictable, other: Restrictable) -> ColumnElement[bool]:
     """Rows of ``expr`` matching a row of ``other`` on their shared attributes (EXISTS)."""
     shared = expr.shared_attributes(other, operation="restrict")
     inner = other.select().subquery()

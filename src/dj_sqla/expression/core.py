@@ -25,8 +25,8 @@ import decimal
 import inspect
 import types
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -35,13 +35,21 @@ from .._mapping import own_attributes
 from .._memo import memo
 from ..dependencies import lineage
 from ..errors import QueryError
-from . import fetch
 from .conditions import Not, Top, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
     from ..connection import Connection
-    from ..table import UserTable
+
+
+class TableClass(Protocol):
+    """What a query over a table needs of the table's class (the tables layer supplies it)."""
+
+    __name__: str
+
+    def _declared(self) -> sa.Table: ...
+
+    def _require_schema(self) -> Any: ...
 
 
 class QueryExpression:
@@ -49,7 +57,15 @@ class QueryExpression:
 
     Attributes map names to SQL expressions over the source (a table, a join, or a subquery);
     restrictions use those expressions directly, so restricting a projection needs no subquery.
+
+    This class builds queries only. The execution layer subclasses it with fetching
+    (:class:`dj_sqla.execution.query.Query`) and sets ``_derived_class``, the class of the
+    expressions derived from one (a projection, a join, a subquery), so that what a fetchable
+    query derives can fetch too.
     """
+
+    #: The class of the expressions that operators derive from this one.
+    _derived_class: ClassVar[type[QueryExpression]]
 
     __slots__ = (
         "_columns",
@@ -94,7 +110,7 @@ class QueryExpression:
         source, columns, key, where = (
             parts.pop(k) for k in ("source", "columns", "primary_key", "where")
         )
-        return QueryExpression(self._connection, source, columns, key, where, **parts)
+        return self._derived_class(self._connection, source, columns, key, where, **parts)
 
     @property
     def _where(self) -> tuple[ColumnElement[bool], ...]:
@@ -151,6 +167,15 @@ class QueryExpression:
 
     def _derive(self, where: Sequence[ColumnElement[bool]]) -> QueryExpression:
         return self._replace(where=where)
+
+    def _query_of(self, value: Any) -> QueryExpression | None:
+        """The query that ``value`` stands for in a restriction (an expression, or a table
+        class for its table), or None when it is no query."""
+        if isinstance(value, QueryExpression):
+            return value
+        if isinstance(value, type) and "__table__" in own_attributes(value):
+            return as_expression(value)
+        return None
 
     # -- restriction ---------------------------------------------------------------------------
 
@@ -272,7 +297,7 @@ class QueryExpression:
         """The same rows, as an expression over the subquery of ``query`` (default: own)."""
         sub = (query if query is not None else self.select()).subquery()
         names = list(sub.c.keys())  # (iterating sub.c yields columns, not names)
-        return QueryExpression(
+        return self._derived_class(
             self._connection,
             sub,
             {name: sub.c[name] for name in names},
@@ -291,13 +316,9 @@ class QueryExpression:
         Example:
             ``Mouse.aggr(Session, n="count(*)", last="max(session_date)")``
         """
-        from .grouping import aggregate
-
         return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
 
     def __add__(self, other: Any) -> QueryExpression:
-        from .grouping import union
-
         return union(self, as_expression(other))
 
     def __mul__(self, other: Any) -> QueryExpression:
@@ -318,33 +339,7 @@ class QueryExpression:
         """The SQL text for ``dialect`` (default: the connection's), with bound parameters."""
         return str(self.select().compile(dialect=dialect or self._connection.engine.dialect))
 
-    def __repr__(self) -> str:
-        """A preview: the first rows by key and the row count, as DataJoint prints it."""
-        shown = 12
-        rows = self.fetch_rows(order_by="KEY", limit=shown + 1)
-        names = self.heading_names
-        cells = [[("*" if n in self._primary_key else "") + n for n in names]]
-        cells += [[str(v) for v in row] for row in rows[:shown]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-        if len(rows) > shown:
-            lines.append("...")
-        lines.append(f" ({len(self)} rows)")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        """The preview as an HTML table, for notebooks."""
-        import html
-
-        rows = self.fetch_rows(order_by="KEY", limit=12)
-        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.heading_names)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-            for row in rows
-        )
-        return f"<table><tr>{head}</tr>{body}</table><p>{len(self)} rows</p>"
-
-    # -- fetching ------------------------------------------------------------------------------
+    # -- ordering ------------------------------------------------------------------------------
 
     def _ordered(
         self, order_by: str | Sequence[str] | None, limit: int | None, offset: int | None
@@ -367,100 +362,8 @@ class QueryExpression:
         clauses.extend(self.column(k).asc() for k in self._primary_key if k not in used)
         return query.order_by(*clauses).limit(limit).offset(offset)
 
-    def to_dicts(
-        self,
-        order_by: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
-        return fetch.rows_to_dicts(self.heading_names, self.fetch_rows(order_by, limit, offset))
 
-    def fetch_rows(
-        self,
-        order_by: str | Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> Sequence[Sequence[Any]]:
-        """All rows (tuple-like), values in ``heading_names`` order (one query)."""
-        if order_by is None and limit is None and offset is None:
-            query, params = self._executable()
-        else:
-            query, params = self._ordered(order_by, limit, offset), {}
-        with self._connection.read() as conn:
-            return fetch.all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
-
-    def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
-        """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
-        return fetch.to_arrays(self, attrs, include_key=include_key, **kwargs)
-
-    def to_pandas(self, **kwargs: Any) -> Any:
-        """A pandas DataFrame of the rows, indexed by the primary key."""
-        return fetch.to_pandas(self, **kwargs)
-
-    def fetch(
-        self,
-        *attrs: str,
-        as_dict: bool | None = None,
-        format: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """DataJoint's classic fetch (arrays; ``as_dict=True``: dicts; ``format="frame"``)."""
-        return fetch.fetch(self, attrs, as_dict=as_dict, format=format, **kwargs)
-
-    def head(self, limit: int = 25) -> list[dict[str, Any]]:
-        """The first ``limit`` rows by primary key."""
-        return self.to_dicts(order_by="KEY", limit=limit)
-
-    def tail(self, limit: int = 25) -> list[dict[str, Any]]:
-        """The last ``limit`` rows by primary key, in key order."""
-        return self.to_dicts(order_by="KEY DESC", limit=limit)[::-1]
-
-    def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
-        """The primary keys of the rows, as dicts."""
-        return self.proj().to_dicts(**kwargs)
-
-    def fetch1(self, *attrs: str) -> Any:
-        """The one row of the expression: a dict, or the values of ``attrs``.
-
-        Raises:
-            QueryError: the expression has no row or more than one.
-        """
-        # no LIMIT (it costs more than it saves when the query is right): two rows are read
-        # from the result, which tells "more than one"
-        query, params = self._executable()
-        with self._connection.read() as conn:
-            result = conn.execute(query, params)
-            fetched = result.fetchmany(2)
-            result.close()
-        rows = fetch.rows_to_dicts(self.heading_names, fetched)
-        if len(rows) != 1:
-            found = "no rows" if not rows else "more than one row"
-            raise QueryError(
-                f"fetch1 needs exactly one row and this query has {found}; restrict it to "
-                "one key first."
-            )
-        row = rows[0]
-        if not attrs:
-            return row
-        values = [{k: row[k] for k in self._primary_key} if a == "KEY" else row[a] for a in attrs]
-        return values[0] if len(values) == 1 else tuple(values)
-
-    def __len__(self) -> int:
-        count, params = self._executable("count")
-        with self._connection.read() as conn:
-            return int(conn.scalar(count, params) or 0)
-
-    def __bool__(self) -> bool:
-        exists, params = self._executable("exists")
-        with self._connection.read() as conn:
-            return bool(conn.scalar(exists, params))
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.to_dicts())
-
-    def __contains__(self, restriction: Any) -> bool:
-        return bool(self & restriction)
+QueryExpression._derived_class = QueryExpression
 
 
 class TableExpression(QueryExpression):
@@ -471,9 +374,7 @@ class TableExpression(QueryExpression):
 
     __slots__ = ("_key", "table_class")
 
-    def __init__(
-        self, table_class: type[UserTable], where: Sequence[ColumnElement[bool]] = ()
-    ) -> None:
+    def __init__(self, table_class: TableClass, where: Sequence[ColumnElement[bool]] = ()) -> None:
         self._key: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
         table = table_class._declared()
         super().__init__(
@@ -493,7 +394,8 @@ class TableExpression(QueryExpression):
     ) -> TableExpression:
         # still one table, so it can delete; the heading is shared, not rebuilt (expressions
         # are immutable, and a populate loop restricts a table once per key)
-        derived = TableExpression.__new__(TableExpression)
+        cls = type(self)
+        derived = cls.__new__(cls)
         for name in QueryExpression.__slots__:
             object.__setattr__(derived, name, getattr(self, name))
         derived._conditions = tuple(where)
@@ -565,55 +467,6 @@ class TableExpression(QueryExpression):
         if self._where:
             raise QueryError(f"{operation} applies to a whole table, not a restriction of it.")
 
-    def delete(self, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
-        """Delete these rows and every row that depends on them, in one transaction.
-
-        Args:
-            prompt: show the counts and ask before committing; default ``dj.config['safemode']``.
-            part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
-                :mod:`dj_sqla.delete`).
-
-        Returns:
-            The number of rows deleted from this table.
-        """
-        from ..delete import cascade_delete
-
-        return cascade_delete(
-            self._connection,
-            self._table,
-            self._condition(),
-            prompt=prompt,
-            part_integrity=part_integrity,
-        )
-
-    def delete_quick(self, get_count: bool = False) -> int | None:
-        """Delete these rows only (no cascade, no prompt); dependent rows make it fail."""
-        from ..delete import delete_rows
-
-        count = delete_rows(self._connection, self._table, self._condition())
-        return count if get_count else None
-
-    def drop_quick(self) -> None:
-        """Drop this table (dependent tables make it fail)."""
-        from ..delete import drop_tables
-
-        self._require_unrestricted("drop_quick()")
-        drop_tables(self._connection, self._table, cascade=False, prompt=False)
-
-    def drop(self, prompt: bool | None = None) -> None:
-        """Drop this table and every table that depends on it, after confirmation."""
-        from ..delete import drop_tables
-
-        self._require_unrestricted("drop()")
-        drop_tables(self._connection, self._table, cascade=True, prompt=prompt)
-
-    def update1(self, row: Mapping[str, Any]) -> None:
-        """Change secondary attributes of one existing row, found by its full primary key."""
-        from .._insert import update_row
-
-        self._require_unrestricted("update1()")
-        update_row(self._connection, self._table, row)
-
 
 #: Value types a key restriction binds as they are; others (None, which means IS NULL,
 #: booleans, numpy scalars, SQL expressions) take the general path.
@@ -681,5 +534,66 @@ def as_expression(value: Any) -> QueryExpression:
     if isinstance(value, QueryExpression):
         return value
     if isinstance(value, type) and "__table__" in own_attributes(value):
-        return TableExpression(value)
+        return value._expression()  # type: ignore[attr-defined,no-any-return]  # a table class
     raise QueryError(f"Cannot join with {value!r}; join with a table or a query.")
+
+
+def _kept(expr: QueryExpression, attributes: Sequence[Any]) -> list[str]:
+    names = list(expr.primary_key)
+    for item in attributes:
+        extra = expr.heading_names if item is Ellipsis else [item]
+        names.extend(n for n in extra if n not in names and expr.column(n) is not None)
+    return names
+
+
+def aggregate(
+    expr: QueryExpression,
+    other: QueryExpression,
+    attributes: Sequence[Any],
+    named: Mapping[str, str],
+    exclude_nonmatching: bool,
+) -> QueryExpression:
+    """``expr.aggr(other, *attributes, **named)``."""
+    missing = [k for k in expr.primary_key if k not in other.heading_names]
+    if missing:
+        raise QueryError(
+            f"aggr: the aggregated query must contain the primary key of the left operand; "
+            f"it lacks {', '.join(missing)}."
+        )
+    joined = expr.joined(other, left=not exclude_nonmatching)
+    # over a left join, count(*) counts the right side's rows: 0 where nothing matched
+    marker = next(
+        (k for k in other.primary_key if k not in expr.heading_names), other.primary_key[0]
+    )
+    count_star = sa.func.count(joined.column(marker)) if not exclude_nonmatching else None
+    keep = _kept(expr, attributes)
+    columns = [expr.column(n).label(n) for n in keep]
+    values = [
+        parse_value(text, joined.column, count_star=count_star).label(name)
+        for name, text in named.items()
+    ]
+    query = (
+        sa.select(*columns, *values)
+        .select_from(joined._source)
+        .where(*joined._where)
+        .group_by(*(expr.column(n) for n in keep))
+    )
+    return expr.as_subquery(query)
+
+
+def union(left: QueryExpression, right: QueryExpression) -> QueryExpression:
+    """``left + right``: the rows of either (same primary key and attributes).
+
+    Unlike DataJoint, two restrictions of one table with secondary attributes can be united
+    (``(A & c1) + (A & c2)``); only the primary keys must share their lineage.
+    """
+    if left.primary_key != right.primary_key or set(left.heading_names) != set(right.heading_names):
+        raise QueryError(
+            "A union needs operands with the same primary key and attributes "
+            f"({', '.join(left.heading_names)} vs {', '.join(right.heading_names)}); "
+            "project both with .proj() first."
+        )
+    # the keys must mean the same thing; secondary values are just values to unite
+    left.proj().shared_attributes(right.proj(), operation="unite")
+    ordered = right.proj(*left.heading_names).select()
+    return left.as_subquery(sa.union(left.select(), ordered).subquery().select())

@@ -1,13 +1,13 @@
-"""Aggregation (``A.aggr(B, ...)``), ``dj.U`` and union (``A + B``).
+"""``dj.U``, DataJoint's universal set: distinct values and aggregation by any attributes.
 
-Each result is a query over a grouped (or united) subquery, so it can be restricted, joined
-and aggregated again like any other expression; a restriction on an aggregated value becomes
-a WHERE on the subquery, the same SQL on every backend.
+``dj.U("a") & expr`` and ``dj.U("a").aggr(expr, ...)`` are queries over a grouped subquery, so
+they can be restricted, joined and aggregated again like any other expression. (``A.aggr(B)``
+and ``A + B`` themselves are methods of :class:`~dj_sqla.expression.core.QueryExpression`.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,49 +15,6 @@ import sqlalchemy as sa
 from ..errors import QueryError
 from .core import QueryExpression, as_expression
 from .strings import parse_value
-
-
-def _kept(expr: QueryExpression, attributes: Sequence[Any]) -> list[str]:
-    names = list(expr.primary_key)
-    for item in attributes:
-        extra = expr.heading_names if item is Ellipsis else [item]
-        names.extend(n for n in extra if n not in names and expr.column(n) is not None)
-    return names
-
-
-def aggregate(
-    expr: QueryExpression,
-    other: QueryExpression,
-    attributes: Sequence[Any],
-    named: Mapping[str, str],
-    exclude_nonmatching: bool,
-) -> QueryExpression:
-    """``expr.aggr(other, *attributes, **named)``."""
-    missing = [k for k in expr.primary_key if k not in other.heading_names]
-    if missing:
-        raise QueryError(
-            f"aggr: the aggregated query must contain the primary key of the left operand; "
-            f"it lacks {', '.join(missing)}."
-        )
-    joined = expr.joined(other, left=not exclude_nonmatching)
-    # over a left join, count(*) counts the right side's rows: 0 where nothing matched
-    marker = next(
-        (k for k in other.primary_key if k not in expr.heading_names), other.primary_key[0]
-    )
-    count_star = sa.func.count(joined.column(marker)) if not exclude_nonmatching else None
-    keep = _kept(expr, attributes)
-    columns = [expr.column(n).label(n) for n in keep]
-    values = [
-        parse_value(text, joined.column, count_star=count_star).label(name)
-        for name, text in named.items()
-    ]
-    query = (
-        sa.select(*columns, *values)
-        .select_from(joined._source)
-        .where(*joined._where)
-        .group_by(*(expr.column(n) for n in keep))
-    )
-    return expr.as_subquery(query)
 
 
 class U:
@@ -111,21 +68,3 @@ class U:
 
 def _keyed(expr: QueryExpression, key: Sequence[str]) -> QueryExpression:
     return expr._replace(primary_key=tuple(key))
-
-
-def union(left: QueryExpression, right: QueryExpression) -> QueryExpression:
-    """``left + right``: the rows of either (same primary key and attributes).
-
-    Unlike DataJoint, two restrictions of one table with secondary attributes can be united
-    (``(A & c1) + (A & c2)``); only the primary keys must share their lineage.
-    """
-    if left.primary_key != right.primary_key or set(left.heading_names) != set(right.heading_names):
-        raise QueryError(
-            "A union needs operands with the same primary key and attributes "
-            f"({', '.join(left.heading_names)} vs {', '.join(right.heading_names)}); "
-            "project both with .proj() first."
-        )
-    # the keys must mean the same thing; secondary values are just values to unite
-    left.proj().shared_attributes(right.proj(), operation="unite")
-    ordered = right.proj(*left.heading_names).select()
-    return left.as_subquery(sa.union(left.select(), ordered).subquery().select())

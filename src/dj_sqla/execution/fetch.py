@@ -1,7 +1,7 @@
-"""Fetch formats beyond dicts: numpy arrays, pandas DataFrames, the classic ``fetch()``.
+"""Rows as the driver returns them → tuples, dicts and numpy arrays.
 
-numpy is a dependency; pandas is optional (``pip install dj_sqla[pandas]``). Both are imported
-only when a format needs them, so importing dj_sqla stays quick.
+The conversions behind every fetch method of :class:`dj_sqla.execution.query.Query`: plain
+functions over rows, with no knowledge of queries.
 """
 
 from __future__ import annotations
@@ -9,14 +9,10 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
-
-from ..errors import DataJointError
-
-if TYPE_CHECKING:
-    from .core import QueryExpression
 
 
 def all_rows(result: sa.CursorResult[Any], query: sa.Select[Any]) -> Sequence[Sequence[Any]]:
@@ -92,22 +88,11 @@ def _needs_processing(query: sa.Select[Any], description: Any, dialect: sa.Diale
     return False
 
 
-def _numpy() -> Any:
-    try:
-        import numpy
-    except ImportError:  # pragma: no cover - exercised only without the extra
-        raise DataJointError(
-            "Arrays need numpy: pip install 'dj_sqla[pandas]' (or numpy)."
-        ) from None
-    return numpy
-
-
 _NUMBERS = frozenset({int, float, bool})
 
 
 def column_array(values: list[Any]) -> Any:
     """One attribute's values as a numpy array: numbers typed, everything else objects."""
-    np = _numpy()
     if values and type(values[0]) in _NUMBERS:
         array = np.array(values)
         if array.dtype.kind in "biuf":
@@ -126,7 +111,6 @@ def rows_to_arrays(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[
 
 def record_array(names: Sequence[str], arrays: Sequence[Any]) -> Any:
     """A numpy record array of the named column arrays (all of one length)."""
-    np = _numpy()
     dtype = np.dtype([(name, array.dtype) for name, array in zip(names, arrays, strict=True)])
     # zeros, not empty nor rec.fromarrays: those set every object field to None one element
     # at a time, which costs more than the fetch for a text column
@@ -134,70 +118,3 @@ def record_array(names: Sequence[str], arrays: Sequence[Any]) -> Any:
     for name, array in zip(names, arrays, strict=True):
         record[name] = array
     return record.view(np.recarray)
-
-
-def to_arrays(
-    expr: QueryExpression,
-    attrs: Sequence[str],
-    *,
-    include_key: bool = False,
-    **kwargs: Any,
-) -> Any:
-    """A structured array of all attributes, or one array per named attribute.
-
-    ``"KEY"`` among ``attrs`` gives the list of primary-key dicts in its place;
-    ``include_key=True`` puts that list first.
-    """
-    _numpy()  # the error for a missing numpy comes before the fetch, not after it
-    wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
-    query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
-    rows = query.fetch_rows(**kwargs)
-    by_name = rows_to_arrays(query.heading_names, rows)
-    key_dicts: list[dict[str, Any]] = []
-    if include_key or "KEY" in attrs:
-        positions = [query.heading_names.index(k) for k in expr.primary_key]
-        key_dicts = [
-            {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
-        ]
-    if not attrs:
-        record = record_array(wanted, [by_name[n] for n in wanted])
-        return (key_dicts, record) if include_key else record
-    arrays: list[Any] = [key_dicts if n == "KEY" else by_name[n] for n in attrs]
-    if include_key:
-        arrays.insert(0, key_dicts)
-    return arrays[0] if len(arrays) == 1 else tuple(arrays)
-
-
-def to_pandas(expr: QueryExpression, **kwargs: Any) -> Any:
-    """A DataFrame of the rows, indexed by the primary key."""
-    try:
-        import pandas
-    except ImportError:  # pragma: no cover - exercised only without the extra
-        raise DataJointError("DataFrames need pandas: pip install 'dj_sqla[pandas]'.") from None
-    rows = expr.fetch_rows(**kwargs)
-    frame = pandas.DataFrame.from_records(rows, columns=expr.heading_names)
-    return frame.set_index(expr.primary_key) if expr.primary_key else frame
-
-
-def fetch(
-    expr: QueryExpression,
-    attrs: Sequence[str],
-    *,
-    as_dict: bool | None = None,
-    format: str | None = None,
-    **kwargs: Any,
-) -> Any:
-    """DataJoint's classic ``fetch``: arrays by default, dicts with ``as_dict=True``, a
-    DataFrame with ``format="frame"``."""
-    if format not in (None, "array", "frame"):
-        raise DataJointError(f"fetch(format={format!r}): use 'array' or 'frame'.")
-    if format == "frame":
-        return to_pandas(expr, **kwargs)
-    if as_dict:
-        if not attrs:
-            return expr.to_dicts(**kwargs)
-        names = [n for n in attrs if n != "KEY"]
-        if "KEY" in attrs:
-            names = [*expr.primary_key, *(n for n in names if n not in expr.primary_key)]
-        return expr.proj(*names).to_dicts(**kwargs)
-    return to_arrays(expr, attrs, **kwargs)

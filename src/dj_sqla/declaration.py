@@ -1,18 +1,26 @@
 """Tier classes → Tables in a schema's MetaData → mapped classes.
 
+The schema layer's declaration machinery: the definition of a class (and of its parts) is parsed
+and built by :mod:`dj_sqla.declare` into a Table of the schema's MetaData, and the class is
+registered for mapping on that Table.
+
 Building is separate from mapping: a class (and its parts) is mapped only after every Table of
 the batch was built, because SQLAlchemy cannot un-map a class when a later definition fails.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
-from .._mapping import defer_mapping, own_attributes
-from ..errors import DefinitionError
-from ..table import (
+from ._mapping import defer_mapping, own_attributes
+from .declare.build import ColumnInfo, build_table
+from .declare.parser import ForeignKeyRef, parse_definition
+from .errors import DefinitionError
+from .table import (
     RESERVED_ATTRIBUTES,
     Attribute,
     Heading,
@@ -20,12 +28,17 @@ from ..table import (
     parts_of,
     table_name_for,
 )
-from .build import ColumnInfo, build_table
-from .parser import ForeignKeyRef, parse_definition
 
 if TYPE_CHECKING:
-    from ..backends import Backend
-    from ..schemas import Schema
+    from .backends import Backend
+
+
+class Registered(Protocol):
+    """The schema a class is mapped in: it holds the ORM registry (a ``dj.Schema``)."""
+
+    @property
+    def registry(self) -> orm.registry: ...
+
 
 Built = list[tuple[type[UserTable], sa.Table]]
 
@@ -44,13 +57,18 @@ def _check_name(name: str, cls: type, backend: Backend) -> None:
 
 
 def build_class_tables(
-    schema: Schema,
+    schema: sa.MetaData,
     cls: type[UserTable],
     names: dict[str, Any],
     backend: Backend,
     batch: dict[type, sa.Table] | None = None,
+    *,
+    discard_refused: Callable[[str], None],
 ) -> Built:
     """Build the Table of ``cls`` and of its parts into ``schema`` (nothing is mapped yet).
+
+    ``discard_refused(name)`` is called before a table is built, to forget an earlier
+    declaration of that name that the database refused.
 
     ``batch`` holds the Tables built earlier in the same declaration, which are not mapped
     yet either (a deferred schema's classes, declared together when it is activated); the
@@ -62,7 +80,7 @@ def build_class_tables(
     def build(table_cls: type[UserTable], name: str, context: dict[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
         definition = parse_definition(table_cls.definition, table=name)
-        schema.discard_refused(name)  # declared again after the database refused it
+        discard_refused(name)  # declared again after the database refused it
 
         def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
             target_text = ".".join(ref.target)
@@ -113,7 +131,7 @@ def build_class_tables(
     return built
 
 
-def map_class(schema: Schema, cls: type[UserTable], table: sa.Table) -> None:
+def map_class(schema: Registered, cls: type[UserTable], table: sa.Table) -> None:
     """Attach dj_sqla's class data to ``cls`` and register its mapping on ``table`` in the
     schema's registry; SQLAlchemy maps it when it is first used as a mapped class."""
     renamed = {c.name: f"{c.name}_" for c in table.columns if c.name in RESERVED_ATTRIBUTES}

@@ -58,19 +58,18 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.sql.elements import ColumnElement
 
-from .config import config
-from .dependencies import lineage
-from .expression.core import QueryExpression
-
-if TYPE_CHECKING:
-    from .schemas import Schema
-    from .table import UserTable
+from .._naming import NAMING_CONVENTION
+from ..config import config
+from ..connection import Schema
+from ..dependencies import lineage
+from ..expression.core import QueryExpression, TableClass
+from .query import Query
 
 STATUSES = ("pending", "reserved", "success", "error", "ignore")
 #: Longest stored error message (DataJoint's limit too); the traceback is kept whole.
@@ -115,8 +114,6 @@ def job_table(schema: Schema, target: sa.Table) -> sa.Table:
     Job tables live in a MetaData of their own, so Alembic migrations of the schema and
     ``create_all`` never see them.
     """
-    from ._naming import NAMING_CONVENTION
-
     metadata = _metadata.get(schema)
     if metadata is None:
         metadata = _metadata[schema] = sa.MetaData(
@@ -153,7 +150,7 @@ def job_table(schema: Schema, target: sa.Table) -> sa.Table:
     )
 
 
-class Jobs(QueryExpression):
+class Jobs(Query):
     """The job table of an Imported or Computed table, as a query (``Table.jobs``).
 
     Restricting it (``&``, ``-``) or taking a view (``pending``, ``reserved``, ``errors``,
@@ -167,7 +164,7 @@ class Jobs(QueryExpression):
 
     __slots__ = ("_target",)
 
-    def __init__(self, target: type[UserTable], where: Sequence[ColumnElement[bool]] = ()) -> None:
+    def __init__(self, target: TableClass, where: Sequence[ColumnElement[bool]] = ()) -> None:
         schema = target._require_schema()
         table = job_table(schema, target._declared())
         connection = schema.connection

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ._mapping import own_attributes
-from ._memo import memo
-from .errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
-from .types import INTEGER_RANGES
+from .._mapping import own_attributes
+from .._memo import memo
+from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
+from ..expression.core import QueryExpression
+from ..types import INTEGER_RANGES
 
 if TYPE_CHECKING:
-    from .connection import Connection
-    from .schemas import Schema
+    from ..connection import Connection, Schema
 
 
 #: Types drivers take as they are; anything else is checked for numpy scalars.
@@ -171,8 +171,6 @@ def insert_rows(
         DuplicateError: a row repeats a stored primary key (or unique index).
         MissingParentError: a row references a parent row that does not exist.
     """
-    from .expression import QueryExpression
-
     if skip_duplicates and replace:
         raise DataJointError("insert: choose skip_duplicates or replace, not both.")
     if isinstance(rows, type) and "__table__" in own_attributes(rows):

@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement, True_
 
-from ._prompt import confirm as _confirm
-from .config import config
-from .errors import DataJointError
+from .._mapping import own_attributes
+from .._prompt import confirm as _confirm
+from ..config import config
+from ..errors import DataJointError
 
 if TYPE_CHECKING:
-    from .connection import Connection
-    from .table import UserTable
+    from ..connection import Connection
 
 PART_INTEGRITY = ("enforce", "ignore", "cascade")
 
 
-def known_tables(connection: Connection) -> dict[sa.Table, type[UserTable] | None]:
+def known_tables(connection: Connection) -> dict[sa.Table, type | None]:
     """Every table of the schemas activated on ``connection``, with its class (if any)."""
-    found: dict[sa.Table, type[UserTable] | None] = {}
+    found: dict[sa.Table, type | None] = {}
     for schema in connection.schemas():
         for table in schema.tables.values():
             found[table] = schema._classes.get(table)
@@ -78,7 +78,7 @@ def plan(
     conn: sa.Connection,
     start: sa.Table,
     condition: ColumnElement[bool],
-    tables: dict[sa.Table, type[UserTable] | None],
+    tables: dict[sa.Table, type | None],
     part_integrity: str,
 ) -> dict[sa.Table, list[ColumnElement[bool]]]:
     """Per table, the conditions (OR-ed) of the rows the cascade deletes.
@@ -111,19 +111,18 @@ def plan(
 def _masters(
     conn: sa.Connection,
     selected: dict[sa.Table, list[ColumnElement[bool]]],
-    tables: dict[sa.Table, type[UserTable] | None],
+    tables: dict[sa.Table, type | None],
     part_integrity: str,
     start: sa.Table,
 ) -> bool:
     """Apply master-part integrity; True when masters were added (cascade again)."""
-    from .table import Part
-
     added = False
     for table in list(selected):
         cls = tables.get(table)
-        if cls is None or not issubclass(cls, Part) or part_integrity == "ignore":
-            continue
-        master = cls.master.__table__
+        master_class = own_attributes(cls).get("master") if cls is not None else None
+        if not isinstance(master_class, type) or part_integrity == "ignore":
+            continue  # not a Part (a Part's own namespace holds its master class)
+        master = own_attributes(master_class)["__table__"]
         fk = next(fk for fk in table.foreign_key_constraints if fk.referred_table is master)
         if master in selected:
             continue

@@ -1,0 +1,293 @@
+"""Queries that run: fetching rows, and changing the rows of one table.
+
+:class:`Query` adds the fetch methods (``to_dicts``, ``to_arrays``, ``fetch``, ``fetch1``,
+``len``, iteration, previews) to the pure :class:`~dj_sqla.expression.QueryExpression`;
+:class:`TableQuery` adds what changes a table's rows (``delete``, ``update1``, ``drop``) to a
+:class:`~dj_sqla.expression.TableExpression`. Every expression derived from a ``Query`` (a
+projection, a join, an aggregation) is a ``Query`` again.
+
+Example:
+    >>> import dj_sqla as dj
+    >>> schema = dj.Schema("zoo3", connection=dj.Connection("sqlite://"))
+    >>> @schema
+    ... class Animal(dj.Manual):
+    ...     definition = "animal_id : int32\\n---\\nname : varchar(20)"
+    >>> Animal.insert([{"animal_id": 1, "name": "Ada"}, {"animal_id": 2, "name": "Bo"}])
+    >>> isinstance(Animal & {"name": "Bo"}, Query)
+    True
+    >>> (Animal & {"name": "Bo"}).fetch1("animal_id")
+    2
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataJointError, QueryError
+from ..expression.core import QueryExpression, TableExpression
+from .delete import cascade_delete, delete_rows, drop_tables
+from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
+from .insert import update_row
+
+
+class Query(QueryExpression):
+    """A query expression that fetches its rows (see the module docstring)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what the operators derive from a Query is a Query (``_derived_class``)
+
+        def restrict(self, restriction: Any) -> Query: ...
+        def __and__(self, restriction: Any) -> Query: ...
+        def __sub__(self, restriction: Any) -> Query: ...
+        def proj(self, *attributes: Any, **named: str) -> Query: ...
+        def join(self, other: Any, *, left: bool = False) -> Query: ...
+        def __mul__(self, other: Any) -> Query: ...
+        def __add__(self, other: Any) -> Query: ...
+        def aggr(
+            self, other: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+        ) -> Query: ...
+
+    def __repr__(self) -> str:
+        """A preview: the first rows by key and the row count, as DataJoint prints it."""
+        shown = 12
+        rows = self.fetch_rows(order_by="KEY", limit=shown + 1)
+        names = self.heading_names
+        cells = [[("*" if n in self._primary_key else "") + n for n in names]]
+        cells += [[str(v) for v in row] for row in rows[:shown]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        if len(rows) > shown:
+            lines.append("...")
+        lines.append(f" ({len(self)} rows)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The preview as an HTML table, for notebooks."""
+        rows = self.fetch_rows(order_by="KEY", limit=12)
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.heading_names)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in rows
+        )
+        return f"<table><tr>{head}</tr>{body}</table><p>{len(self)} rows</p>"
+
+    # -- fetching ------------------------------------------------------------------------------
+
+    def to_dicts(
+        self,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
+        return rows_to_dicts(self.heading_names, self.fetch_rows(order_by, limit, offset))
+
+    def fetch_rows(
+        self,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> Sequence[Sequence[Any]]:
+        """All rows (tuple-like), values in ``heading_names`` order (one query)."""
+        if order_by is None and limit is None and offset is None:
+            query, params = self._executable()
+        else:
+            query, params = self._ordered(order_by, limit, offset), {}
+        with self._connection.read() as conn:
+            return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
+
+    def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
+        """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
+        return _to_arrays(self, attrs, include_key=include_key, **kwargs)
+
+    def to_pandas(self, **kwargs: Any) -> Any:
+        """A pandas DataFrame of the rows, indexed by the primary key."""
+        return _to_pandas(self, **kwargs)
+
+    def fetch(
+        self,
+        *attrs: str,
+        as_dict: bool | None = None,
+        format: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """DataJoint's classic fetch (arrays; ``as_dict=True``: dicts; ``format="frame"``)."""
+        return _fetch(self, attrs, as_dict=as_dict, format=format, **kwargs)
+
+    def head(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The first ``limit`` rows by primary key."""
+        return self.to_dicts(order_by="KEY", limit=limit)
+
+    def tail(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The last ``limit`` rows by primary key, in key order."""
+        return self.to_dicts(order_by="KEY DESC", limit=limit)[::-1]
+
+    def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
+        """The primary keys of the rows, as dicts."""
+        return self.proj().to_dicts(**kwargs)
+
+    def fetch1(self, *attrs: str) -> Any:
+        """The one row of the expression: a dict, or the values of ``attrs``.
+
+        Raises:
+            QueryError: the expression has no row or more than one.
+        """
+        # no LIMIT (it costs more than it saves when the query is right): two rows are read
+        # from the result, which tells "more than one"
+        query, params = self._executable()
+        with self._connection.read() as conn:
+            result = conn.execute(query, params)
+            fetched = result.fetchmany(2)
+            result.close()
+        rows = rows_to_dicts(self.heading_names, fetched)
+        if len(rows) != 1:
+            found = "no rows" if not rows else "more than one row"
+            raise QueryError(
+                f"fetch1 needs exactly one row and this query has {found}; restrict it to "
+                "one key first."
+            )
+        row = rows[0]
+        if not attrs:
+            return row
+        values = [{k: row[k] for k in self._primary_key} if a == "KEY" else row[a] for a in attrs]
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def __len__(self) -> int:
+        count, params = self._executable("count")
+        with self._connection.read() as conn:
+            return int(conn.scalar(count, params) or 0)
+
+    def __bool__(self) -> bool:
+        exists, params = self._executable("exists")
+        with self._connection.read() as conn:
+            return bool(conn.scalar(exists, params))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.to_dicts())
+
+    def __contains__(self, restriction: Any) -> bool:
+        return bool(self & restriction)
+
+
+Query._derived_class = Query
+
+
+class TableQuery(TableExpression, Query):
+    """A table, possibly restricted, as a query that can also change the table's rows.
+
+    Table methods of the class (``insert1``, ``heading``...) pass through.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def restrict(self, restriction: Any) -> Query: ...
+
+    def delete(self, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
+        """Delete these rows and every row that depends on them, in one transaction.
+
+        Args:
+            prompt: show the counts and ask before committing; default ``dj.config['safemode']``.
+            part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
+                :mod:`dj_sqla.execution.delete`).
+
+        Returns:
+            The number of rows deleted from this table.
+        """
+        return cascade_delete(
+            self._connection,
+            self._table,
+            self._condition(),
+            prompt=prompt,
+            part_integrity=part_integrity,
+        )
+
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete these rows only (no cascade, no prompt); dependent rows make it fail."""
+        count = delete_rows(self._connection, self._table, self._condition())
+        return count if get_count else None
+
+    def drop_quick(self) -> None:
+        """Drop this table (dependent tables make it fail)."""
+        self._require_unrestricted("drop_quick()")
+        drop_tables(self._connection, self._table, cascade=False, prompt=False)
+
+    def drop(self, prompt: bool | None = None) -> None:
+        """Drop this table and every table that depends on it, after confirmation."""
+        self._require_unrestricted("drop()")
+        drop_tables(self._connection, self._table, cascade=True, prompt=prompt)
+
+    def update1(self, row: Mapping[str, Any]) -> None:
+        """Change secondary attributes of one existing row, found by its full primary key."""
+        self._require_unrestricted("update1()")
+        update_row(self._connection, self._table, row)
+
+
+def _to_arrays(
+    expr: Query,
+    attrs: Sequence[str],
+    *,
+    include_key: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """A structured array of all attributes, or one array per named attribute.
+
+    ``"KEY"`` among ``attrs`` gives the list of primary-key dicts in its place;
+    ``include_key=True`` puts that list first.
+    """
+    wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
+    query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
+    rows = query.fetch_rows(**kwargs)
+    by_name = rows_to_arrays(query.heading_names, rows)
+    key_dicts: list[dict[str, Any]] = []
+    if include_key or "KEY" in attrs:
+        positions = [query.heading_names.index(k) for k in expr.primary_key]
+        key_dicts = [
+            {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
+        ]
+    if not attrs:
+        record = record_array(wanted, [by_name[n] for n in wanted])
+        return (key_dicts, record) if include_key else record
+    arrays: list[Any] = [key_dicts if n == "KEY" else by_name[n] for n in attrs]
+    if include_key:
+        arrays.insert(0, key_dicts)
+    return arrays[0] if len(arrays) == 1 else tuple(arrays)
+
+
+def _to_pandas(expr: Query, **kwargs: Any) -> Any:
+    """A DataFrame of the rows, indexed by the primary key."""
+    try:
+        import pandas  # an optional extra (dj_sqla[pandas]): imported when a DataFrame is asked for
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise DataJointError("DataFrames need pandas: pip install 'dj_sqla[pandas]'.") from None
+    rows = expr.fetch_rows(**kwargs)
+    frame = pandas.DataFrame.from_records(rows, columns=expr.heading_names)
+    return frame.set_index(expr.primary_key) if expr.primary_key else frame
+
+
+def _fetch(
+    expr: Query,
+    attrs: Sequence[str],
+    *,
+    as_dict: bool | None = None,
+    format: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """DataJoint's classic ``fetch``: arrays by default, dicts with ``as_dict=True``, a
+    DataFrame with ``format="frame"``."""
+    if format not in (None, "array", "frame"):
+        raise DataJointError(f"fetch(format={format!r}): use 'array' or 'frame'.")
+    if format == "frame":
+        return _to_pandas(expr, **kwargs)
+    if as_dict:
+        if not attrs:
+            return expr.to_dicts(**kwargs)
+        names = [n for n in attrs if n != "KEY"]
+        if "KEY" in attrs:
+            names = [*expr.primary_key, *(n for n in names if n not in expr.primary_key)]
+        return expr.proj(*names).to_dicts(**kwargs)
+    return _to_arrays(expr, attrs, **kwargs)

@@ -1,0 +1,80 @@
+"""Virtual schemas: an existing schema's tables as a module of classes.
+
+``dj.virtual_schema("alice_lab")`` activates the schema without creating anything and gives
+a module whose attributes are classes made by :func:`dj_sqla.reflect.make_classes`.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from .connection import Connection
+from .reflect import make_classes
+from .schemas import Schema
+
+
+class VirtualModule(types.ModuleType):
+    """A module whose attributes are the table classes of an existing schema.
+
+    Args:
+        module_name: the module's name.
+        schema_name: the schema to read.
+        create_schema: create the schema if missing (default: a missing schema is an error).
+        create_tables: passed to the schema (tables are never created by reflection).
+        connection: as for ``dj.Schema``.
+        add_objects: extra names for resolving foreign keys.
+
+    Example:
+        ``lab = dj.VirtualModule("lab", "alice_lab"); lab.Mouse.to_dicts()``
+    """
+
+    def __init__(
+        self,
+        module_name: str,
+        schema_name: str,
+        *,
+        create_schema: bool = False,
+        create_tables: bool = False,
+        connection: Connection | sa.Engine | str | None = None,
+        add_objects: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(module_name)
+        self.schema = Schema(
+            schema_name,
+            connection=connection,
+            create_schema=create_schema,
+            create_tables=create_tables,
+            add_objects=add_objects,
+        )
+        make_classes(self.schema, into=self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"<virtual module {self.__name__!r} for schema `{self.schema.database}`>"
+
+
+def virtual_schema(
+    schema_name: str,
+    *,
+    connection: Connection | sa.Engine | str | None = None,
+    create_schema: bool = False,
+    create_tables: bool = False,
+    add_objects: Mapping[str, Any] | None = None,
+) -> VirtualModule:
+    """The table classes of an existing schema, as a module (``dj.virtual_schema``)."""
+    return VirtualModule(
+        schema_name,
+        schema_name,
+        connection=connection,
+        create_schema=create_schema,
+        create_tables=create_tables,
+        add_objects=add_objects,
+    )
+
+
+def create_virtual_module(module_name: str, schema_name: str, **kwargs: Any) -> VirtualModule:
+    """DataJoint's classic name for :class:`VirtualModule`."""
+    return VirtualModule(module_name, schema_name, **kwargs)
