@@ -10,7 +10,8 @@ the batch was built, because SQLAlchemy cannot un-map a class when a later defin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ def _check_name(name: str, cls: type, backend: Backend) -> None:
 def build_class_tables(
     schema: sa.MetaData,
     cls: type[UserTable],
-    names: dict[str, Any],
+    names: Mapping[str, Any],
     backend: Backend,
     batch: dict[type, sa.Table] | None = None,
     *,
@@ -77,7 +78,7 @@ def build_class_tables(
     built: Built = []
     tables: dict[type, sa.Table] = {} if batch is None else batch
 
-    def build(table_cls: type[UserTable], name: str, context: dict[str, Any]) -> sa.Table:
+    def build(table_cls: type[UserTable], name: str, context: Mapping[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
         definition = parse_definition(table_cls.definition, table=name)
         discard_refused(name)  # declared again after the database refused it
@@ -123,10 +124,13 @@ def build_class_tables(
         built.append((table_cls, table))
         return table
 
-    context = {**names, cls.__name__: cls}
+    own: dict[str, Any] = {cls.__name__: cls, "self": cls}
+    context: Mapping[str, Any] = ChainMap(own, names)  # type: ignore[arg-type]  # read only
     master_table = build(cls, table_name_for(cls), context)
     for part in parts_of(cls):
-        part_context = {**context, "master": cls, "self": part, part.__name__: part}
+        # as in DataJoint: a part's own name is not in its context, so `-> Organization`
+        # in a part named Organization is the module's Organization, not the part itself
+        part_context = ChainMap({"master": cls, "self": part}, context)  # type: ignore[arg-type]
         build(part, table_name_for(part, master_name=master_table.name), part_context)
     return built
 

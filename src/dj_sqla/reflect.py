@@ -32,12 +32,16 @@ _TIERS: dict[str, type] = {
 }
 #: Table names DataJoint (and dj_sqla) declare; others (``~lineage``, ``alembic_version``'s
 #: kin) are left alone.
-_DATAJOINT_NAME = re.compile(r"(#|__|_)?[a-z][a-z0-9]*(_[a-z0-9]+)*(__[a-z][a-z0-9_]*)?")
+DATAJOINT_TABLE_NAME = re.compile(r"(#|__|_)?[a-z][a-z0-9]*(_[a-z0-9]+)*(__[a-z][a-z0-9_]*)?")
 _SKIP = {"alembic_version"}
 
 
 def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
-    """Create (and declare on ``schema``) classes for its tables that have none yet."""
+    """Create (and declare on ``schema``) classes for its tables that have none yet.
+
+    A name already in ``into`` is kept as it is, as DataJoint's ``spawn_missing_classes``
+    keeps it: only the missing classes are added (with the parts of their masters).
+    """
     connection = schema.connection
     name = str(schema.database)
     with connection.engine.connect() as conn:
@@ -45,7 +49,9 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
         foreign = sa.inspect(conn).get_multi_foreign_keys(schema=name)
     mapped = {table.name for table in schema._classes}
     wanted = sorted(
-        t for t in tables if t not in mapped and t not in _SKIP and _DATAJOINT_NAME.fullmatch(t)
+        t
+        for t in tables
+        if t not in mapped and t not in _SKIP and DATAJOINT_TABLE_NAME.fullmatch(t)
     )
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for table in wanted:
@@ -61,7 +67,11 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
             context.setdefault(cls.__name__, cls)
     reflected = reflect(schema, wanted)  # every table at once, not query by query
     made: dict[str, type] = {}
-    masters = [t for t in sorter.static_order() if len(tier_and_names(t)[1]) == 1]
+    masters = [
+        t
+        for t in sorter.static_order()
+        if len(tier_and_names(t)[1]) == 1 and tier_and_names(t)[1][0] not in into
+    ]
     for table in masters:
         tier, (class_name,) = tier_and_names(table)
         namespace: dict[str, Any] = {

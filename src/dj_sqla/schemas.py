@@ -22,10 +22,13 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+import types
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
@@ -38,6 +41,7 @@ from ._prompt import confirm as _confirm
 from .config import config
 from .connection import Connection, as_connection
 from .declaration import attach_parts, build_class_tables, map_class
+from .declare.names import snake_case
 from .errors import (
     DataJointError,
     DefinitionError,
@@ -46,8 +50,9 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
-from .populate import Computed, Imported
-from .reflect import make_classes
+from .execution.jobs import Jobs, job_table_name
+from .populate import AutoPopulate, Computed, Imported
+from .reflect import DATAJOINT_TABLE_NAME, make_classes
 from .table import Lookup, Manual, Part, UserTable
 
 if TYPE_CHECKING:
@@ -95,7 +100,8 @@ class Schema(sa.MetaData):
         name: the schema's name on the server. Without it, call :meth:`activate` later;
             classes decorated before that are declared on activation.
         context: names for resolving foreign-key references; by default the namespace of the
-            code that decorates each class.
+            code that decorates each class. The mapping is kept, not copied (as in DataJoint:
+            ``dj.schema(name, locals())`` also finds classes defined after the schema).
         connection: a :class:`dj.Connection`, a ``sqlalchemy.Engine`` or a URL; default
             ``dj.conn()``.
         create_schema: create the schema when it does not exist (PostgreSQL ``CREATE SCHEMA``,
@@ -124,14 +130,16 @@ class Schema(sa.MetaData):
     ) -> None:
         super().__init__(naming_convention=NAMING_CONVENTION)
         self.registry: orm.registry = Registry(metadata=self)
-        self.context: dict[str, Any] | None = dict(context) if context is not None else None
+        self.context: Mapping[str, Any] | None = context
         self.add_objects: dict[str, Any] = dict(add_objects or {})
+        #: namespaces of the linking modules given to activate(), searched after add_objects
+        self._linked: list[Mapping[str, Any]] = []
         self.create_schema = create_schema
         self.create_tables = create_tables
         self.database: str | None = None
         self._connection_arg = connection
         self._connection: Connection | None = None
-        self._pending: list[tuple[type, dict[str, Any]]] = []
+        self._pending: list[tuple[type, Mapping[str, Any]]] = []
         self._existing: set[str] = set()
         #: why a queued declaration of these tables was refused (SQLite file stores)
         self._refused: dict[str, str] = {}
@@ -174,11 +182,19 @@ class Schema(sa.MetaData):
         create_schema: bool | None = None,
         create_tables: bool | None = None,
         add_objects: Mapping[str, Any] | None = None,
+        linking_module: types.ModuleType | str | None = None,
     ) -> None:
         """Bind the schema to its name on the server and declare the classes decorated so far.
 
         Costs two queries when the schema exists (does it exist, which tables does it have),
         however many tables it holds.
+
+        Foreign keys of the classes decorated before activation resolve, in this order, in
+        ``add_objects``, in the namespace of ``linking_module`` (a module or its name: how
+        DataJoint's Elements are activated) and in the namespace each class was decorated in.
+
+        Example:
+            ``lab.schema.activate("myproj_lab", linking_module="myproj.pipeline")``
 
         Raises:
             SchemaNameError: the name is invalid, or is the connection's default schema.
@@ -200,6 +216,8 @@ class Schema(sa.MetaData):
             self.create_tables = create_tables
         if add_objects:
             self.add_objects.update(add_objects)
+        if linking_module is not None:
+            self._linked.append(vars(_module(linking_module)))
         if not _NAME.fullmatch(name):
             raise SchemaNameError(
                 f"`{name}` cannot be a schema name: use 1 to 63 letters, digits, `_` or `$`, "
@@ -293,17 +311,18 @@ class Schema(sa.MetaData):
             self._declare([(cls, names)])
         return cls
 
-    def _context_for(self, given: Mapping[str, Any] | None, frame: Any) -> dict[str, Any]:
+    def _context_for(self, given: Mapping[str, Any] | None, frame: Any) -> Mapping[str, Any]:
+        """The names a class's foreign keys resolve in: live views, read when the class is
+        declared (at once, or at activation for a schema activated later)."""
         if given is not None:
-            names = dict(given)
+            names: Mapping[str, Any] = given
         elif self.context is not None:
-            names = dict(self.context)
+            names = self.context
         else:
-            names = {**frame.f_globals, **frame.f_locals}
-        names.update(self.add_objects)
-        return names
+            names = ChainMap(frame.f_locals, frame.f_globals)
+        return _Linked(self, names)
 
-    def _declare(self, items: list[tuple[type, dict[str, Any]]]) -> None:
+    def _declare(self, items: list[tuple[type, Mapping[str, Any]]]) -> None:
         """Build the classes' Tables, create the missing ones, then map the classes.
 
         Nothing is created when any definition fails: every Table is built (and checked)
@@ -403,6 +422,77 @@ class Schema(sa.MetaData):
         self._existing.update(t.name for t in tables)
 
     # -- inspection ----------------------------------------------------------------------------
+
+    def is_activated(self) -> bool:
+        """Whether the schema is bound to its name on a server (see :meth:`activate`)."""
+        return self.database is not None
+
+    @property
+    def jobs(self) -> list[Jobs]:
+        """The job tables of this schema's Imported and Computed tables that have one (job
+        tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``)."""
+        conn = self._require_active()
+        with conn.engine.connect() as sa_conn:
+            present = conn.backend.table_names(sa_conn, str(self.database))
+        return [
+            Jobs(cls)  # type: ignore[arg-type]
+            for table, cls in self._classes.items()
+            if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
+        ]
+
+    def get_table(self, name: str) -> Any:
+        """The table ``name`` of this schema as a query (``schema["session"]``).
+
+        ``name`` is the SQL name (``session__trial``) or the class name (``Session``, or
+        ``Session.Trial`` for a part); the tier prefix may be left out. A table without a
+        class in this process gets one, as :meth:`make_classes` makes it.
+
+        Raises:
+            DataJointError: the schema has no such table.
+        """
+        table_name = self._find_table_name(name)
+        if table_name is None:
+            raise DataJointError(
+                f"Schema `{self.database}` has no table `{name}`; schema.list_tables() lists "
+                "its tables."
+            )
+        cls = self.class_for(self.database, table_name)
+        if cls is None:
+            make_classes(self, {})
+            cls = self.class_for(self.database, table_name)
+        if cls is None:
+            raise DataJointError(
+                f"Table `{self.database}`.`{table_name}` is not a DataJoint table (its name "
+                "says no tier); query it with SQLAlchemy (schema.tables)."
+            )
+        return cls()
+
+    def __getitem__(self, name: str) -> Any:
+        """``schema["Session"]``: see :meth:`get_table`."""
+        return self.get_table(name)
+
+    def __iter__(self) -> Iterator[Any]:
+        """The schema's tables as queries, parents before children (see :meth:`list_tables`)."""
+        for table_name in self.list_tables():
+            if DATAJOINT_TABLE_NAME.fullmatch(table_name):
+                yield self.get_table(table_name)
+
+    def __contains__(self, name: object) -> bool:
+        """``"Session" in schema``: whether the schema has that table (by SQL or class name).
+        A ``sqlalchemy.Table`` or a MetaData key (``"schema.table"``) is looked up as
+        ``sqlalchemy.MetaData`` does."""
+        if isinstance(name, sa.Table) or (isinstance(name, str) and name in self.tables):
+            return super().__contains__(name)
+        return isinstance(name, str) and self._find_table_name(name) is not None
+
+    def _find_table_name(self, name: str) -> str | None:
+        """The SQL name of table ``name`` (SQL or class name, tier prefix optional)."""
+        present = self.list_tables()
+        plain = "__".join(snake_case(p) for p in name.split(".")) if name[:1].isupper() else name
+        for candidate in (plain, *(prefix + plain for prefix in ("#", "_", "__"))):
+            if candidate in present:
+                return candidate
+        return None
 
     @property
     def exists(self) -> bool:
@@ -538,6 +628,47 @@ class Schema(sa.MetaData):
 
 #: Lower-case alias used by DataJoint's classic documentation (``dj.schema('name')``).
 schema = Schema
+
+
+class _Linked(Mapping[str, Any]):
+    """A class's declaration context: the schema's ``add_objects``, then the namespaces of
+    its linking modules, then the names the class was decorated among; all read when a
+    foreign key is resolved, so names added later (at activation) are found."""
+
+    def __init__(self, schema: Schema, names: Mapping[str, Any]) -> None:
+        self._schema = schema
+        self._names = names
+
+    def _maps(self) -> list[Mapping[str, Any]]:
+        return [self._schema.add_objects, *self._schema._linked, self._names]
+
+    def __getitem__(self, key: str) -> Any:
+        for names in self._maps():
+            if key in names:
+                return names[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in names for names in self._maps())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for names in self._maps() for k in names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _module(value: types.ModuleType | str) -> types.ModuleType:
+    """A linking module given as a module or as its importable name."""
+    if isinstance(value, types.ModuleType):
+        return value
+    try:
+        return importlib.import_module(value)
+    except ImportError as err:
+        raise DataJointError(
+            f"linking_module={value!r} cannot be imported ({err}); pass the module itself or "
+            "its full dotted name."
+        ) from err
 
 
 def list_schemas(connection: Connection | sa.Engine | str | sa.URL | None = None) -> list[str]:
