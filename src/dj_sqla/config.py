@@ -93,7 +93,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -464,7 +464,15 @@ class Config(MutableMapping[str, Any]):
             self._values.update(saved)
             self._apply_loglevel()
 
-    __call__ = override
+    def __call__(self, **values: Any) -> AbstractContextManager[Config]:
+        """``with dj.config(safemode=False):``, DataJoint 0.14's spelling of :meth:`override`.
+
+        Example:
+            >>> with Config()(display__limit=3) as cfg:
+            ...     cfg.display.limit
+            3
+        """
+        return self.override(**values)
 
     # -- settings files ----------------------------------------------------------------------
 
