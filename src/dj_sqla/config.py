@@ -3,7 +3,8 @@
 A value is looked up in this order, first found wins (DataJoint 2.x's order; 0.14's gives the
 same result):
 
-1. a value set at run time: ``dj.config["safemode"] = False`` or ``dj.config.safemode = False``;
+1. a value set at run time: ``dj.config["safemode"] = False`` or ``dj.config.safemode = False``
+   (a later :meth:`Config.load` of a file replaces it, as in DataJoint);
 2. the environment variable named for the key (table below);
 3. the settings files, read once when the package is imported (:meth:`Config.load_default_files`)
    or later with :meth:`Config.load`: ``dj_local_conf.json`` in the working folder, else
@@ -479,9 +480,10 @@ class Config(MutableMapping[str, Any]):
     def load(self, filename: str | os.PathLike[str] | None = None) -> None:
         """Read settings from a JSON file (``dj_local_conf.json`` without a name).
 
-        The file's values rank below run-time values and environment variables (see the
-        module documentation). Keys may be dotted (DataJoint 0.14's files) or nested
-        (``datajoint.json``); ``stores`` entries are merged store by store.
+        As in DataJoint, the file's values replace values set earlier at run time, but an
+        environment variable still wins over the file (DataJoint 2.x). Keys may be dotted
+        (DataJoint 0.14's files) or nested (``datajoint.json``); ``stores`` entries are merged
+        store by store.
 
         Raises:
             ConfigFileMissingError: the file does not exist (also a ``FileNotFoundError``).
@@ -496,7 +498,9 @@ class Config(MutableMapping[str, Any]):
             >>> cfg.safemode
             False
         """
-        path = Path(LOCAL_CONFIG if filename is None else filename)
+        self._load(Path(LOCAL_CONFIG if filename is None else filename), replace_runtime=True)
+
+    def _load(self, path: Path, *, replace_runtime: bool) -> None:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -519,13 +523,13 @@ class Config(MutableMapping[str, Any]):
                 f"not {type(data).__name__}."
             )
         try:
-            self._merge(data, str(path))
+            self._merge(data, str(path), replace_runtime=replace_runtime)
         except ConfigError as err:
             raise ConfigFileError(f"Settings file {str(path)!r}: {err}") from None
         self.sources.append(path)
         _log.logger.debug("Read settings from %s", path)
 
-    def _merge(self, data: dict[str, Any], source: str) -> None:
+    def _merge(self, data: dict[str, Any], source: str, *, replace_runtime: bool) -> None:
         flat: dict[str, Any] = {}
         for key, value in data.items():
             if key in _GROUPS and isinstance(value, dict):
@@ -535,6 +539,11 @@ class Config(MutableMapping[str, Any]):
         for key, value in flat.items():
             parts = key.split(".")
             if parts[0] == "stores" and (len(parts) == 3 or key == "stores"):
+                if replace_runtime and "stores" in self._values:  # file stores merge into it
+                    self._files["stores"] = {
+                        **self._files.get("stores", {}),
+                        **self._values.pop("stores"),
+                    }
                 stores = self._files.setdefault("stores", {})
                 if len(parts) == 3:
                     stores.setdefault(parts[1], {})[parts[2]] = value
@@ -559,6 +568,8 @@ class Config(MutableMapping[str, Any]):
                     stacklevel=3,
                 )
             self._files[key] = _check_value(key, value)
+            if replace_runtime:
+                self._values.pop(key, None)
         self._apply_loglevel()
 
     def load_default_files(
@@ -604,7 +615,7 @@ class Config(MutableMapping[str, Any]):
         project = find_project_config(folder)
         for path in (None if local.is_file() else home_file, project, local):
             if path is not None and path.is_file():
-                self.load(path)
+                self._load(path, replace_runtime=False)
         secrets = None
         if project is not None and (project.parent / SECRETS_DIRNAME).is_dir():
             secrets = project.parent / SECRETS_DIRNAME

@@ -328,6 +328,28 @@ def test_a_real_labs_014_file_loads_with_one_warning_per_unused_key(
     assert cfg.custom["spyglass_dirs"] == {"base": "/data"}
 
 
+def test_load_replaces_runtime_values_but_not_the_environment(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg["database.host"] = "runtime"
+    cfg["safemode"] = False
+    cfg["stores"] = {"a": {"protocol": "file", "location": "/a"}}
+    monkeypatch.setenv("DJ_USER", "env-user")
+    path = write(
+        tmp_path / "c.json",
+        {
+            "database.host": "file",
+            "database.user": "file-user",
+            "stores": {"b": {"protocol": "file", "location": "/b"}},
+        },
+    )
+    cfg.load(path)
+    assert (cfg.database.host, cfg.database.user, cfg.safemode) == ("file", "env-user", False)
+    assert sorted(cfg.stores) == ["a", "b"]  # stores are merged store by store
+    cfg["database.host"] = "later"
+    assert cfg.database.host == "later"
+
+
 def test_load_errors_name_the_file(cfg: Config, tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", '{"safemode": true,,}')
     with pytest.raises(ConfigFileError, match=r"bad\.json' is not valid JSON.*line 1"):
