@@ -1,148 +1,451 @@
-"""``dj.config``: settings with dotted keys, environment variables and defaults.
+"""``dj.config``: settings with dotted keys or attributes, from files, environment and defaults.
 
-A value is looked up in this order: a value set at run time (``dj.config['safemode'] = False``),
-then the environment variable named for the key, then the default. Nothing is read from files.
+A value is looked up in this order, first found wins (DataJoint 2.x's order; 0.14's gives the
+same result):
 
-Keys and their environment variables:
+1. a value set at run time: ``dj.config["safemode"] = False`` or ``dj.config.safemode = False``
+   (a later :meth:`Config.load` of a file replaces it, as in DataJoint);
+2. the environment variable named for the key (table below);
+3. the settings files, read once when the package is imported (:meth:`Config.load_default_files`)
+   or later with :meth:`Config.load`: ``dj_local_conf.json`` in the working folder, else
+   ``~/.datajoint_config.json`` (DataJoint 0.14), under ``datajoint.json`` (DataJoint 2.x,
+   searched from the working folder upward to the first folder holding ``.git`` or ``.hg``);
+   where both kinds exist, ``dj_local_conf.json`` wins over ``datajoint.json`` and that over
+   the home-folder file;
+4. the secrets folder: ``.secrets/`` beside ``datajoint.json``, else ``/run/secrets/datajoint/``,
+   one file per value (``database.user``, ``database.password``, ``stores.<store>.<attr>``);
+5. the default.
 
-=========================  ============================  ==========================================
-key                        environment                   meaning
-=========================  ============================  ==========================================
-``database.url``           ``DJ_SQLA_URL``               a SQLAlchemy URL; wins over the keys below
-``database.backend``       ``DJ_BACKEND``                ``sqlite``, ``mysql`` or ``postgresql``
-``database.host``          ``DJ_HOST``                   server host (``host:port`` accepted)
-``database.port``          ``DJ_PORT``                   server port
-``database.user``          ``DJ_USER``                   user name
-``database.password``      ``DJ_PASS``                   password
-``database.name``          ``DJ_DATABASE_NAME``          PostgreSQL database (default ``postgres``)
-``database.sqlite_dir``    ``DJ_SQLITE_DIR``             folder of the embedded SQLite store
-``safemode``               ``DJ_SAFEMODE``               ask before dropping or deleting
-``jobs.keep_completed``    ``DJ_JOBS_KEEP_COMPLETED``    keep finished jobs as ``success`` rows
-``jobs.orphan_timeout``    ``DJ_JOBS_ORPHAN_TIMEOUT``    seconds before a stalled job is retried
-``jobs.default_priority``  ``DJ_JOBS_DEFAULT_PRIORITY``  priority of new jobs (lower runs first)
-=========================  ============================  ==========================================
+``DJ_IGNORE_CONFIG_FILE=true`` skips steps 3 and 4 at import. Keys are read as
+``dj.config["display.limit"]`` or ``dj.config.display.limit``; files may nest them
+(``{"display": {"limit": 5}}``) or spell them dotted (``{"display.limit": 5}``).
+
+Keys, their environment variables and defaults. *honoured* keys change what dj_sqla does;
+the others are DataJoint settings that dj_sqla stores so that code reading them runs.
+A settings file that gives one of those a value other than DataJoint's default, or a key no
+DataJoint version knows, gets one :class:`ConfigWarning` per key; the value is kept anyway.
+
+===============================================  ===========================  ========  ========
+key                                              environment                  default   honoured
+===============================================  ===========================  ========  ========
+``database.url`` (a SQLAlchemy URL, wins)        ``DJ_SQLA_URL``              None      yes
+``database.backend`` (sqlite/mysql/postgresql)   ``DJ_BACKEND``               None      yes
+``database.host`` (``host:port`` accepted)       ``DJ_HOST``                  None      yes
+``database.port``                                ``DJ_PORT``                  None      yes
+``database.user``                                ``DJ_USER``                  None      yes
+``database.password``                            ``DJ_PASS``                  None      yes
+``database.name`` (PostgreSQL database)          ``DJ_DATABASE_NAME``         None      yes
+``database.sqlite_dir`` (embedded store folder)  ``DJ_SQLITE_DIR``            see [1]   yes
+``database.reconnect``                           --                           True      no [2]
+``database.use_tls``                             ``DJ_USE_TLS``               None      no
+``database.database_prefix``                     ``DJ_DATABASE_PREFIX``       ""        no
+``database.create_tables``                       ``DJ_CREATE_TABLES``         True      no
+``connection.init_function``                     --                           None      no
+``connection.charset``                           --                           ""        no
+``display.limit``                                --                           12        no
+``display.width``                                --                           14        no
+``display.show_tuple_count``                     --                           True      no
+``display.diagram_direction``                    ``DJ_DIAGRAM_DIRECTION``     "LR"      no
+``display.diagram_theme``                        ``DJ_DIAGRAM_THEME``         "auto"    no
+``loglevel`` (level of ``dj.logger``)            ``DJ_LOG_LEVEL``             "INFO"    yes
+``safemode`` (ask before drop and delete)        ``DJ_SAFEMODE``              True      yes
+``fetch_format``                                 --                           "array"   no
+``enable_python_native_blobs``                   --                           True      no
+``add_hidden_timestamp``                         --                           False     no
+``filepath_checksum_size_limit``                 --                           None      no
+``download_path``                                ``DJ_DOWNLOAD_PATH``         "."       no
+``query_cache``                                  ``DJ_QUERY_CACHE``           None      no
+``cache``                                        --                           None      no
+``stores`` (object stores, a dict)               ``DJ_STORES`` (JSON)         {}        no
+``custom`` (the user's own settings, a dict)     --                           {}        yes
+``ignore_config_file``                           ``DJ_IGNORE_CONFIG_FILE``    False     yes
+``external.aws_access_key_id``                   ``DJ_AWS_ACCESS_KEY_ID``     None      no
+``external.aws_secret_access_key``               ``DJ_AWS_SECRET_ACCESS_KEY`` None      no
+``jobs.auto_refresh``                            ``DJ_JOBS_AUTO_REFRESH``     True      no
+``jobs.keep_completed`` (keep finished jobs)     ``DJ_JOBS_KEEP_COMPLETED``   False     yes
+``jobs.stale_timeout``                           ``DJ_JOBS_STALE_TIMEOUT``    3600      no
+``jobs.orphan_timeout`` (s before a retry)       ``DJ_JOBS_ORPHAN_TIMEOUT``   3600      yes
+``jobs.default_priority`` (lower runs first)     ``DJ_JOBS_DEFAULT_PRIORITY`` 5         yes
+``jobs.version_method``                          ``DJ_JOBS_VERSION_METHOD``   None      no
+``jobs.allow_new_pk_fields_in_computed_tables``  ``DJ_JOBS_ALLOW_NEW_PK_...`` False     no
+``jobs.add_job_metadata``                        ``DJ_JOBS_ADD_JOB_METADATA`` False     no
+``provenance.capture``                           ``DJ_PROVENANCE_CAPTURE``    False     no
+``provenance.source`` (a dict)                   ``DJ_PROVENANCE_SOURCE``     {}        no
+===============================================  ===========================  ========  ========
+
+[1] ``dj_sqla_data``, relative to the working folder of the first connection.
+[2] dj_sqla always detects dropped connections and retries reads once.
+The allow-new-pk variable is ``DJ_JOBS_ALLOW_NEW_PK_FIELDS_IN_COMPUTED_TABLES``.
 
 Example:
     >>> from dj_sqla.config import Config
     >>> cfg = Config()
     >>> with cfg.override(safemode=False):
-    ...     cfg["safemode"]
-    False
+    ...     cfg["safemode"], cfg.safemode
+    (False, False)
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
+import json
 import os
+import tempfile
+import warnings
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from . import _log
+from .errors import ConfigError, ConfigFileError, ConfigFileMissingError, UnknownSettingError
 
 #: Folder of the embedded SQLite store when nothing else is configured, relative to the
 #: working directory at the time of the first connection.
 DEFAULT_SQLITE_DIR = "dj_sqla_data"
 
-_DEFAULTS: dict[str, Any] = {
-    "database.url": None,
-    "database.backend": None,
-    "database.host": None,
-    "database.port": None,
-    "database.user": None,
-    "database.password": None,
-    "database.name": None,
-    "database.sqlite_dir": DEFAULT_SQLITE_DIR,
-    "safemode": True,
-    "jobs.keep_completed": False,
-    "jobs.orphan_timeout": 3600,
-    "jobs.default_priority": 5,
-}
+#: DataJoint 0.14's settings file in the working folder, and its file in the home folder.
+LOCAL_CONFIG = "dj_local_conf.json"
+GLOBAL_CONFIG = ".datajoint_config.json"
+#: DataJoint 2.x's project settings file and the secrets folder beside it.
+PROJECT_CONFIG = "datajoint.json"
+SECRETS_DIRNAME = ".secrets"
+SYSTEM_SECRETS_DIR = Path("/run/secrets/datajoint")
 
-_ENV: dict[str, str] = {
-    "database.url": "DJ_SQLA_URL",
-    "database.backend": "DJ_BACKEND",
-    "database.host": "DJ_HOST",
-    "database.port": "DJ_PORT",
-    "database.user": "DJ_USER",
-    "database.password": "DJ_PASS",
-    "database.name": "DJ_DATABASE_NAME",
-    "database.sqlite_dir": "DJ_SQLITE_DIR",
-    "safemode": "DJ_SAFEMODE",
-    "jobs.keep_completed": "DJ_JOBS_KEEP_COMPLETED",
-    "jobs.orphan_timeout": "DJ_JOBS_ORPHAN_TIMEOUT",
-    "jobs.default_priority": "DJ_JOBS_DEFAULT_PRIORITY",
-}
+#: Store attributes that are credentials: never written to a file unless asked.
+_STORE_SECRETS = frozenset(
+    {"access_key", "secret_key", "account_key", "connection_string", "token"}
+)
+
+
+class ConfigWarning(UserWarning):
+    """A setting was accepted but has no effect in dj_sqla, or a credential was not saved.
+
+    Example:
+        >>> import warnings
+        >>> issubclass(ConfigWarning, UserWarning)
+        True
+    """
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One known key: its default, environment variable, value kind and whether it is used.
+
+    ``kind`` says how an environment string is read: ``str``, ``bool``, ``int``, ``tls``
+    (a boolean that may be unset), ``level`` (a log level) or ``json`` (a JSON object).
+    """
+
+    key: str
+    default: Any
+    env: str | None = None
+    kind: str = "str"
+    honoured: bool = False
+
+
+def _s(
+    key: str, default: Any, env: str | None = None, kind: str = "str", h: bool = False
+) -> Setting:
+    return Setting(key, default, env, kind, h)
+
+
+#: Every key dj.config knows (the table of the module documentation).
+SETTINGS: tuple[Setting, ...] = (
+    _s("database.url", None, "DJ_SQLA_URL", h=True),
+    _s("database.backend", None, "DJ_BACKEND", h=True),
+    _s("database.host", None, "DJ_HOST", h=True),
+    _s("database.port", None, "DJ_PORT", "int", h=True),
+    _s("database.user", None, "DJ_USER", h=True),
+    _s("database.password", None, "DJ_PASS", h=True),
+    _s("database.name", None, "DJ_DATABASE_NAME", h=True),
+    _s("database.sqlite_dir", DEFAULT_SQLITE_DIR, "DJ_SQLITE_DIR", h=True),
+    _s("database.reconnect", True, kind="bool"),
+    _s("database.use_tls", None, "DJ_USE_TLS", "tls"),
+    _s("database.database_prefix", "", "DJ_DATABASE_PREFIX"),
+    _s("database.create_tables", True, "DJ_CREATE_TABLES", "bool"),
+    _s("connection.init_function", None),
+    _s("connection.charset", ""),
+    _s("display.limit", 12, kind="int"),
+    _s("display.width", 14, kind="int"),
+    _s("display.show_tuple_count", True, kind="bool"),
+    _s("display.diagram_direction", "LR", "DJ_DIAGRAM_DIRECTION"),
+    _s("display.diagram_theme", "auto", "DJ_DIAGRAM_THEME"),
+    _s("loglevel", "INFO", "DJ_LOG_LEVEL", "level", h=True),
+    _s("safemode", True, "DJ_SAFEMODE", "bool", h=True),
+    _s("fetch_format", "array"),
+    _s("enable_python_native_blobs", True, kind="bool"),
+    _s("add_hidden_timestamp", False, kind="bool"),
+    _s("filepath_checksum_size_limit", None, kind="int"),
+    _s("download_path", ".", "DJ_DOWNLOAD_PATH"),
+    _s("query_cache", None, "DJ_QUERY_CACHE"),
+    _s("cache", None),
+    _s("stores", {}, "DJ_STORES", "json"),
+    _s("custom", {}, kind="json", h=True),
+    _s("ignore_config_file", False, "DJ_IGNORE_CONFIG_FILE", "bool", h=True),
+    _s("external.aws_access_key_id", None, "DJ_AWS_ACCESS_KEY_ID"),
+    _s("external.aws_secret_access_key", None, "DJ_AWS_SECRET_ACCESS_KEY"),
+    _s("jobs.auto_refresh", True, "DJ_JOBS_AUTO_REFRESH", "bool"),
+    _s("jobs.keep_completed", False, "DJ_JOBS_KEEP_COMPLETED", "bool", h=True),
+    _s("jobs.stale_timeout", 3600, "DJ_JOBS_STALE_TIMEOUT", "int"),
+    _s("jobs.orphan_timeout", 3600, "DJ_JOBS_ORPHAN_TIMEOUT", "int", h=True),
+    _s("jobs.default_priority", 5, "DJ_JOBS_DEFAULT_PRIORITY", "int", h=True),
+    _s("jobs.version_method", None, "DJ_JOBS_VERSION_METHOD"),
+    _s(
+        "jobs.allow_new_pk_fields_in_computed_tables",
+        False,
+        "DJ_JOBS_ALLOW_NEW_PK_FIELDS_IN_COMPUTED_TABLES",
+        "bool",
+    ),
+    _s("jobs.add_job_metadata", False, "DJ_JOBS_ADD_JOB_METADATA", "bool"),
+    _s("provenance.capture", False, "DJ_PROVENANCE_CAPTURE", "bool"),
+    _s("provenance.source", {}, "DJ_PROVENANCE_SOURCE", "json"),
+)
+_SPECS: dict[str, Setting] = {s.key: s for s in SETTINGS}
+#: Groups of dotted keys (``database``, ``display``, ...): attribute access returns a view.
+_GROUPS = frozenset(key.split(".")[0] for key in _SPECS if "." in key)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def _parse_env(key: str, raw: str) -> Any:
-    """Convert an environment string to the type of the key's default."""
-    if isinstance(_DEFAULTS[key], bool):
+def _parse_env(spec: Setting, raw: str) -> Any:
+    """Convert an environment string to the kind of value the key holds."""
+    var = spec.env
+    if spec.kind in ("bool", "tls"):
         lowered = raw.strip().lower()
         if lowered in _TRUE:
             return True
         if lowered in _FALSE:
             return False
         raise ConfigError(
-            f"Environment variable {_ENV[key]}={raw!r} is not a boolean; use true or false."
+            f"Environment variable {var}={raw!r} is not a boolean; use true or false."
         )
-    if isinstance(_DEFAULTS[key], int):
+    if spec.kind == "int":
         try:
             return int(raw)
         except ValueError:
             raise ConfigError(
-                f"Environment variable {_ENV[key]}={raw!r} is not a whole number."
+                f"Environment variable {var}={raw!r} is not a whole number."
             ) from None
+    if spec.kind == "level":
+        try:
+            return _log.level_name(raw)
+        except ConfigError as err:
+            raise ConfigError(f"Environment variable {var}: {err}") from None
+    if spec.kind == "json":
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"Environment variable {var} is not valid JSON ({err}).") from None
+        if not isinstance(value, dict):
+            raise ConfigError(f"Environment variable {var} must hold a JSON object {{...}}.")
+        return value
     return raw
 
 
-class Config(MutableMapping[str, Any]):
-    """Dict-like settings with dotted keys (``dj.config``).
+def _check_value(key: str, value: Any) -> Any:
+    """Validate the values DataJoint validates too; returns the value to store."""
+    if key == "loglevel":
+        return _log.level_name(value)
+    if key == "database.port" and value is not None:
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"database.port={value!r} is not a port number; use e.g. 3306.")
+    return value
 
-    Only the keys listed in the module documentation exist; an unknown key is an error, so a
-    typo does not silently do nothing.
+
+class Group:
+    """A view of the keys under one prefix: ``dj.config.database.host``.
+
+    Example:
+        >>> from dj_sqla.config import Config
+        >>> cfg = Config()
+        >>> cfg.display.limit = 5
+        >>> cfg["display.limit"], sorted(cfg.display)[:2]
+        (5, ['diagram_direction', 'diagram_theme'])
+    """
+
+    def __init__(self, config: Config, prefix: str) -> None:
+        object.__setattr__(self, "_config", config)
+        object.__setattr__(self, "_prefix", prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._config._node(f"{self._prefix}.{name}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._config[f"{self._prefix}.{name}"] = value
+
+    def __getitem__(self, name: str) -> Any:
+        return self._config[f"{self._prefix}.{name}"]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._config[f"{self._prefix}.{name}"] = value
+
+    def __iter__(self) -> Iterator[str]:
+        start = f"{self._prefix}."
+        return iter([key[len(start) :] for key in self._config if key.startswith(start)])
+
+    def __dir__(self) -> list[str]:
+        return sorted({name.split(".")[0] for name in self})
+
+    def __repr__(self) -> str:
+        return f"<dj.config.{self._prefix}: {', '.join(sorted(self))}>"
+
+
+class Config(MutableMapping[str, Any]):
+    """DataJoint's settings object (``dj.config``): dict-like with dotted keys, and attributes.
+
+    The known keys are in the module documentation. Reading a key that is neither known nor
+    set raises :class:`~dj_sqla.errors.UnknownSettingError` (a ``KeyError`` and an
+    ``AttributeError``). Setting an unknown key keeps it, with one :class:`ConfigWarning`
+    (DataJoint 0.14 accepted any key and pipelines keep their own there), unless its name is
+    a near miss of a known key (``database.hots``): that is refused as the typo it is.
+
+    Example:
+        >>> cfg = Config()
+        >>> cfg.database.sqlite_dir == cfg["database.sqlite_dir"] == "dj_sqla_data"
+        True
+        >>> cfg.get("no.such.key", "fallback")
+        'fallback'
     """
 
     def __init__(self) -> None:
-        self._values: dict[str, Any] = {}
+        self._values: dict[str, Any] = {}  # set at run time
+        self._files: dict[str, Any] = {}  # read from settings files
+        self._secrets: dict[str, Any] = {}  # read from the secrets folder
+        self._defaults: dict[str, Any] = {s.key: copy.deepcopy(s.default) for s in SETTINGS}
+        self._env_cache: dict[tuple[str, str], Any] = {}
+        self._warned: set[str] = set()
+        self._store_secrets: dict[str, dict[str, str]] = {}
+        #: The settings files read so far, in the order they were read.
+        self.sources: list[Path] = []
 
-    def _check(self, key: str) -> None:
-        if key not in _DEFAULTS:
-            known = ", ".join(sorted(_DEFAULTS))
-            raise ConfigError(f"Unknown setting {key!r}; the settings are: {known}.")
+    # -- lookup ------------------------------------------------------------------------------
 
-    def __getitem__(self, key: str) -> Any:
-        self._check(key)
+    def _unknown(self, key: str) -> UnknownSettingError:
+        near = difflib.get_close_matches(key, list(_SPECS), n=1, cutoff=0.8)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        group = key.split(".")[0]
+        if group in _GROUPS:  # the keys of the group the name points into
+            known = ", ".join(sorted(k for k in _SPECS if k.startswith(f"{group}.")))
+        else:
+            tops = {k if "." not in k else f"{k.split('.')[0]}.*" for k in _SPECS}
+            known = ", ".join(sorted(tops))
+        return UnknownSettingError(
+            f"Unknown setting {key!r}.{hint} Keep settings of your own under 'custom' "
+            f"(dj.config['custom']['{key}'] = ...). The settings are: {known}."
+        )
+
+    def _from_env(self, key: str) -> tuple[bool, Any]:
+        spec = _SPECS.get(key)
+        if spec is None or spec.env is None:
+            return False, None
+        raw = os.environ.get(spec.env)
+        if raw is None or raw == "":
+            return False, None
+        if (key, raw) not in self._env_cache:  # so a dict read from DJ_STORES can be edited
+            self._env_cache[(key, raw)] = _parse_env(spec, raw)
+        return True, self._env_cache[(key, raw)]
+
+    def _lookup(self, key: str) -> Any:
         if key in self._values:
             return self._values[key]
-        raw = os.environ.get(_ENV[key])
-        if raw is not None and raw != "":
-            return _parse_env(key, raw)
-        return _DEFAULTS[key]
+        found, value = self._from_env(key)
+        if found:
+            return value
+        for layer in (self._files, self._secrets, self._defaults):
+            if key in layer:
+                return layer[key]
+        raise self._unknown(key)
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._lookup(key)
+        if key == "stores" and self._store_secrets and isinstance(value, dict):
+            for store, attrs in self._store_secrets.items():  # secrets fill what is unset
+                spec = value.setdefault(store, {})
+                if isinstance(spec, dict):
+                    for attr, secret in attrs.items():
+                        spec.setdefault(attr, secret)
+        return value
+
+    def _node(self, key: str) -> Any:
+        """The value of ``key``, or a :class:`Group` view if ``key`` is a group prefix."""
+        if key in _SPECS or key in self._values or key in self._files:
+            return self[key]
+        if any(name.startswith(f"{key}.") for name in self):
+            return Group(self, key)
+        raise self._unknown(key)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._node(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_") or name == "sources":
+            object.__setattr__(self, name, value)
+        elif name in _GROUPS:
+            raise ConfigError(
+                f"dj.config.{name} is a group of settings; set one of them, "
+                f"e.g. dj.config.{name}.{sorted(Group(self, name))[0]} = ..."
+            )
+        else:
+            self[name] = value
+
+    # -- changing values ---------------------------------------------------------------------
+
+    def _warn_once(self, key: str, message: str, stacklevel: int) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, ConfigWarning, stacklevel=stacklevel + 1)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._check(key)
+        if key not in _SPECS and key not in self._values and key not in self._files:
+            if difflib.get_close_matches(key, list(_SPECS), n=1, cutoff=0.85):
+                raise self._unknown(key)
+            self._warn_once(
+                key,
+                f"dj.config[{key!r}] is not a DataJoint setting; dj_sqla keeps it unused.",
+                stacklevel=2,
+            )
+        value = _check_value(key, value)
         self._values[key] = value
+        if key == "loglevel":
+            _log.set_level(value)
 
     def __delitem__(self, key: str) -> None:
-        self._check(key)
+        """Forget the value set at run time; the key falls back to environment, files, default."""
+        if key not in _SPECS and key not in self._values and key not in self._files:
+            raise self._unknown(key)
         self._values.pop(key, None)
+        if key not in _SPECS:
+            self._files.pop(key, None)
+        self._apply_loglevel()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_DEFAULTS)
+        extra = [k for layer in (self._files, self._values) for k in layer if k not in _SPECS]
+        return iter(list(_SPECS) + list(dict.fromkeys(extra)))
 
     def __len__(self) -> int:
-        return len(_DEFAULTS)
+        return sum(1 for _ in self)
 
     def __repr__(self) -> str:
         shown = {k: ("***" if k == "database.password" and v else v) for k, v in self.items()}
         return f"Config({shown})"
 
+    def _apply_loglevel(self) -> None:
+        _log.set_level(self["loglevel"])
+
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:
         """Set values for the duration of a ``with`` block; dots in keys are written ``__``.
+
+        Also callable as ``with dj.config(safemode=False):`` (DataJoint 0.14's spelling).
 
         Example:
             >>> import dj_sqla as dj
@@ -151,16 +454,350 @@ class Config(MutableMapping[str, Any]):
             '/tmp/lab'
         """
         keys = {name.replace("__", "."): value for name, value in values.items()}
-        for key in keys:
-            self._check(key)
         saved = {key: self._values[key] for key in keys if key in self._values}
-        self._values.update(keys)
         try:
+            for key, value in keys.items():
+                self[key] = value
             yield self
         finally:
             for key in keys:
                 self._values.pop(key, None)
             self._values.update(saved)
+            self._apply_loglevel()
+
+    def __call__(self, **values: Any) -> AbstractContextManager[Config]:
+        """``with dj.config(safemode=False):``, DataJoint 0.14's spelling of :meth:`override`.
+
+        Example:
+            >>> with Config()(display__limit=3) as cfg:
+            ...     cfg.display.limit
+            3
+        """
+        return self.override(**values)
+
+    # -- settings files ----------------------------------------------------------------------
+
+    def load(self, filename: str | os.PathLike[str] | None = None) -> None:
+        """Read settings from a JSON file (``dj_local_conf.json`` without a name).
+
+        As in DataJoint, the file's values replace values set earlier at run time, but an
+        environment variable still wins over the file (DataJoint 2.x). Keys may be dotted
+        (DataJoint 0.14's files) or nested (``datajoint.json``); ``stores`` entries are merged
+        store by store.
+
+        Raises:
+            ConfigFileMissingError: the file does not exist (also a ``FileNotFoundError``).
+            ConfigFileError: the file is not a JSON object, or a value in it is unusable.
+
+        Example:
+            >>> import json, tempfile, pathlib
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "dj_local_conf.json"
+            >>> _ = path.write_text(json.dumps({"display": {"limit": 12}, "safemode": False}))
+            >>> cfg = Config()
+            >>> cfg.load(path)
+            >>> cfg.safemode
+            False
+        """
+        self._load(Path(LOCAL_CONFIG if filename is None else filename), replace_runtime=True)
+
+    def _load(self, path: Path, *, replace_runtime: bool) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigFileMissingError(
+                f"Settings file {str(path)!r} does not exist; check the path, or create it "
+                f"with dj.config.save({str(path)!r})."
+            ) from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigFileError(f"Settings file {str(path)!r} cannot be read: {err}.") from err
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigFileError(
+                f"Settings file {str(path)!r} is not valid JSON: {err.msg} at line {err.lineno},"
+                f" column {err.colno}. Fix the file or remove it."
+            ) from None
+        if not isinstance(data, dict):
+            raise ConfigFileError(
+                f"Settings file {str(path)!r} must hold a JSON object {{...}}, "
+                f"not {type(data).__name__}."
+            )
+        try:
+            self._merge(data, str(path), replace_runtime=replace_runtime)
+        except ConfigError as err:
+            raise ConfigFileError(f"Settings file {str(path)!r}: {err}") from None
+        self.sources.append(path)
+        _log.logger.debug("Read settings from %s", path)
+
+    def _merge(self, data: dict[str, Any], source: str, *, replace_runtime: bool) -> None:
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in _GROUPS and isinstance(value, dict):
+                flat.update({f"{key}.{name}": item for name, item in value.items()})
+            else:
+                flat[key] = value
+        for key, value in flat.items():
+            parts = key.split(".")
+            if parts[0] == "stores" and (len(parts) == 3 or key == "stores"):
+                if replace_runtime and "stores" in self._values:  # file stores merge into it
+                    self._files["stores"] = {
+                        **self._files.get("stores", {}),
+                        **self._values.pop("stores"),
+                    }
+                stores = self._files.setdefault("stores", {})
+                if len(parts) == 3:
+                    stores.setdefault(parts[1], {})[parts[2]] = value
+                elif isinstance(value, dict):
+                    stores.update(value)
+                else:
+                    raise ConfigError("'stores' must be an object of store names.")
+                continue
+            spec = _SPECS.get(key)
+            if spec is None:
+                self._warn_once(
+                    key,
+                    f"Setting {key!r} in {source} is not a DataJoint setting; "
+                    f"dj_sqla keeps it (dj.config[{key!r}]) but does nothing with it.",
+                    stacklevel=3,
+                )
+            elif not spec.honoured and value != spec.default:
+                self._warn_once(
+                    key,
+                    f"Setting {key}={value!r} in {source} has no effect in dj_sqla, "
+                    f"which behaves as for {spec.default!r}; the value is kept.",
+                    stacklevel=3,
+                )
+            self._files[key] = _check_value(key, value)
+            if replace_runtime:
+                self._values.pop(key, None)
+        self._apply_loglevel()
+
+    def load_default_files(
+        self,
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        home: str | os.PathLike[str] | None = None,
+        system_secrets: str | os.PathLike[str] | None = SYSTEM_SECRETS_DIR,
+    ) -> list[Path]:
+        """Read the settings files DataJoint reads at import; the package calls this once.
+
+        Forgets what earlier calls read from files (values set at run time stay). See the
+        module documentation for which files, in which order.
+
+        Args:
+            cwd: the working folder (default: the current one).
+            home: the home folder (default: ``~``).
+            system_secrets: the container secrets folder, used when no ``.secrets/`` is
+                beside ``datajoint.json`` (``None``: none).
+
+        Returns:
+            The files read, lowest precedence first (secrets files not included).
+
+        Raises:
+            ConfigFileError: a file found is not valid JSON (the message names it).
+
+        Example:
+            >>> import tempfile
+            >>> Config().load_default_files(cwd=tempfile.mkdtemp(), home=tempfile.mkdtemp(),
+            ...                             system_secrets=None)
+            []
+        """
+        self._files.clear()
+        self._secrets.clear()
+        self._store_secrets.clear()
+        self.sources = []
+        if self["ignore_config_file"]:
+            self._apply_loglevel()
+            return []
+        folder = Path.cwd() if cwd is None else Path(cwd)
+        local = folder / LOCAL_CONFIG
+        home_file = (Path.home() if home is None else Path(home)) / GLOBAL_CONFIG
+        project = find_project_config(folder)
+        for path in (None if local.is_file() else home_file, project, local):
+            if path is not None and path.is_file():
+                self._load(path, replace_runtime=False)
+        secrets = None
+        if project is not None and (project.parent / SECRETS_DIRNAME).is_dir():
+            secrets = project.parent / SECRETS_DIRNAME
+        elif system_secrets is not None and Path(system_secrets).is_dir():
+            secrets = Path(system_secrets)
+        if secrets is not None:
+            self._read_secrets(secrets)
+        self._apply_loglevel()
+        return list(self.sources)
+
+    def _read_secrets(self, folder: Path) -> None:
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            parts = path.name.split(".")
+            if path.name in ("database.user", "database.password"):
+                self._secrets[path.name] = path.read_text(encoding="utf-8").strip()
+            elif len(parts) == 3 and parts[0] == "stores":
+                value = path.read_text(encoding="utf-8").strip()
+                self._store_secrets.setdefault(parts[1], {})[parts[2]] = value
+        _log.logger.debug("Read secrets from %s", folder)
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def _to_save(self, include_password: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key in self:
+            value = self[key]
+            spec = _SPECS.get(key)
+            if spec is not None and value == spec.default:
+                continue
+            if key == "database.password" and not include_password:
+                warnings.warn(
+                    "database.password was not written to the settings file; keep it in "
+                    "DJ_PASS or .secrets/database.password, or save with include_password=True.",
+                    ConfigWarning,
+                    stacklevel=3,
+                )
+                continue
+            if key == "stores" and not include_password:
+                value = {
+                    name: (
+                        {a: v for a, v in spec_.items() if a not in _STORE_SECRETS}
+                        if isinstance(spec_, dict)
+                        else spec_
+                    )
+                    for name, spec_ in value.items()
+                }
+            data[key] = value
+        return data
+
+    def save(
+        self,
+        filename: str | os.PathLike[str],
+        verbose: bool = False,
+        *,
+        include_password: bool = False,
+    ) -> Path:
+        """Write the settings that differ from their defaults to a JSON file, dotted keys.
+
+        The file is readable by :meth:`load`, DataJoint 0.14 and DataJoint 2.x. Credentials
+        (``database.password``, store access and secret keys) are left out unless
+        ``include_password=True``; a password left out gives a :class:`ConfigWarning`. A file
+        holding credentials is made readable by its owner only.
+
+        Returns:
+            The path written.
+
+        Example:
+            >>> import json, tempfile, pathlib
+            >>> cfg = Config()
+            >>> cfg["display.limit"] = 5
+            >>> path = cfg.save(pathlib.Path(tempfile.mkdtemp()) / "dj_local_conf.json")
+            >>> json.loads(path.read_text())
+            {'display.limit': 5}
+        """
+        path = Path(filename)
+        data = self._to_save(include_password)
+        secret = include_password and (bool(data.get("database.password")) or "stores" in data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=4, default=str)
+                out.write("\n")
+            if not secret:
+                os.chmod(temp, 0o644)  # mkstemp creates 0600; an ordinary settings file
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        if verbose:
+            _log.logger.info("Saved settings in %s", path)
+        return path
+
+    def save_local(self, verbose: bool = False, *, include_password: bool = False) -> Path:
+        """Save to ``dj_local_conf.json`` in the working folder (DataJoint 0.14).
+
+        Example:
+            >>> Config.save_local.__name__
+            'save_local'
+        """
+        return self.save(Path.cwd() / LOCAL_CONFIG, verbose, include_password=include_password)
+
+    def save_global(self, verbose: bool = False, *, include_password: bool = False) -> Path:
+        """Save to ``~/.datajoint_config.json`` (DataJoint 0.14).
+
+        Example:
+            >>> Config.save_global.__name__
+            'save_global'
+        """
+        return self.save(Path.home() / GLOBAL_CONFIG, verbose, include_password=include_password)
+
+    def save_template(
+        self,
+        path: str | os.PathLike[str] = PROJECT_CONFIG,
+        minimal: bool = True,
+        create_secrets_dir: bool = True,
+    ) -> Path:
+        """Create a ``datajoint.json`` to edit, and a ``.secrets/`` folder beside it (2.x).
+
+        The template holds the current connection settings (no credentials); ``minimal=False``
+        adds the display, safety, logging and store settings. The secrets folder gets a
+        ``.gitignore`` and placeholder ``database.user`` and ``database.password`` files.
+
+        Raises:
+            ConfigError: the file exists already (it is never overwritten).
+
+        Example:
+            >>> import json, tempfile, pathlib
+            >>> path = Config().save_template(pathlib.Path(tempfile.mkdtemp()) / "datajoint.json")
+            >>> json.loads(path.read_text())
+            {'database': {'sqlite_dir': 'dj_sqla_data'}}
+        """
+        target = Path(path)
+        if target.exists():
+            raise ConfigError(f"{str(target)!r} exists already; remove it or choose another path.")
+        wanted = ("url", "backend", "host", "port", "name", "sqlite_dir")
+        database = {k: self[f"database.{k}"] for k in wanted if self[f"database.{k}"] is not None}
+        template: dict[str, Any] = {"database": database}
+        if not minimal:
+            template["display"] = {k: self[f"display.{k}"] for k in ("limit", "width")}
+            keys = ("safemode", "loglevel", "download_path")
+            template.update({k: self[k] for k in keys})
+            template["stores"] = self._to_save(include_password=False).get("stores", {})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+        if create_secrets_dir:
+            secrets = target.parent / SECRETS_DIRNAME
+            secrets.mkdir(exist_ok=True)
+            for name, text in (
+                (".gitignore", "# never commit secrets\n*\n!.gitignore\n"),
+                ("database.user", "your_username\n"),
+                ("database.password", "your_password\n"),
+            ):
+                if not (secrets / name).exists():
+                    (secrets / name).write_text(text, encoding="utf-8")
+        return target.resolve()
+
+
+def find_project_config(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The ``datajoint.json`` that DataJoint 2.x would read, searching upward from ``start``.
+
+    The search stops at the first folder holding ``.git`` or ``.hg`` (after looking in it)
+    and at the file-system root.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> (root / ".git").mkdir(); _ = (root / "datajoint.json").write_text("{}")
+        >>> (root / "src").mkdir()
+        >>> find_project_config(root / "src") == root / "datajoint.json"
+        True
+    """
+    folder = (Path.cwd() if start is None else Path(start)).resolve()
+    while True:
+        candidate = folder / PROJECT_CONFIG
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists() or (folder / ".hg").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
 
 
 #: The process-wide settings object, exported as ``dj.config``.
