@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -28,7 +28,7 @@ from sqlalchemy import event
 
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
-from .errors import DataJointError, TableNotDeclaredError
+from .errors import ConfigError, DataJointError, LostConnectionError, TableNotDeclaredError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import ExceptionContext
@@ -87,8 +87,20 @@ class Connection:
         'sqlite'
     """
 
-    def __init__(self, url_or_engine: str | sa.URL | sa.Engine, **engine_options: Any) -> None:
+    def __init__(
+        self,
+        url_or_engine: str | sa.URL | sa.Engine,
+        user: str | None = None,
+        password: str | None = None,
+        port: int | str | None = None,
+        init_fun: str | None = None,
+        use_tls: bool | dict[str, Any] | None = None,
+        **engine_options: Any,
+    ) -> None:
         self._read_engine: sa.Engine | None = None
+        url_or_engine = _target(url_or_engine, user, password, port, use_tls)
+        init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
+        self._init_fun: str | None = init_fun
         if isinstance(url_or_engine, sa.Engine):
             engine = url_or_engine
         else:
@@ -97,6 +109,8 @@ class Connection:
             options = {**backend_class.engine_options(url), **engine_options}
             engine = sa.create_engine(url, **options)
             event.listen(engine, "connect", backend_class.prepare_write_connection)
+        if init_fun:
+            event.listen(engine, "connect", partial(_run_init, init_fun))
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
@@ -112,6 +126,8 @@ class Connection:
             url, **options, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
         )
         event.listen(reader, "connect", self.backend.prepare_read_connection)
+        if self._init_fun:
+            event.listen(reader, "connect", partial(_run_init, self._init_fun))
         event.listen(reader, "handle_error", self._translate_error)
         creator = os.getpid()
 
@@ -134,6 +150,20 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"dj.Connection({self.backend.describe_server()!r})"
+
+    @property
+    def conn_info(self) -> dict[str, Any]:
+        """Where this connection goes, as DataJoint's ``conn.conn_info`` says it: ``host``,
+        ``port``, ``user``, ``backend`` and ``database``. The password is left out on purpose:
+        it would end up in logs and error reports."""
+        url = self.engine.url
+        return {
+            "host": url.host,
+            "port": url.port,
+            "user": url.username,
+            "backend": self.backend.name,
+            "database": url.database,
+        }
 
     @property
     def dialect_name(self) -> str:
@@ -199,7 +229,7 @@ class Connection:
             finally:
                 self._local.held = None
 
-    def connect(self) -> AbstractContextManager[sa.Connection]:
+    def write(self) -> AbstractContextManager[sa.Connection]:
         """The open transaction's connection, or a new one whose work commits at the end."""
         return self._current_or(self.engine.begin)
 
@@ -217,6 +247,98 @@ class Connection:
             return
         with new() as conn:
             yield conn
+
+    # -- DataJoint's connection API ------------------------------------------------------------
+
+    def query(
+        self, sql: str, args: Sequence[Any] | Mapping[str, Any] = (), *, as_dict: bool = False
+    ) -> QueryResult:
+        """Run one SQL statement written for this backend, with DataJoint's ``%s`` placeholders
+        for ``args`` (bound by the driver, never pasted into the text; ``%%`` is a literal
+        ``%``). Inside :meth:`start_transaction` (or ``with connection.transaction``) it runs
+        in that transaction; otherwise it commits on its own.
+
+        Returns:
+            A cursor-like :class:`QueryResult` (``fetchall()``, ``fetchone()``, iteration,
+            ``rowcount``); rows are tuples, or dicts with ``as_dict=True``.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> c = dj.Connection("sqlite://")
+            >>> c.query("SELECT %s + 1 AS n, '100%%' AS p", (41,), as_dict=True).fetchall()
+            [{'n': 42, 'p': '100%'}]
+        """
+        statement = self.backend.driver_sql(sql)
+        parameters: Any = dict(args) if isinstance(args, Mapping) else tuple(args)
+        current: sa.Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            return QueryResult(current.exec_driver_sql(statement, parameters), as_dict)
+        with self.engine.begin() as conn:
+            return QueryResult(conn.exec_driver_sql(statement, parameters), as_dict)
+
+    def start_transaction(self) -> None:
+        """Open a transaction on this thread (DataJoint's API; ``with connection.transaction``
+        is the same thing as a block). End it with :meth:`commit_transaction` or
+        :meth:`cancel_transaction`."""
+        manager = self._transaction()
+        manager.__enter__()
+        self._local.manual = manager
+
+    def commit_transaction(self) -> None:
+        """Commit the transaction opened by :meth:`start_transaction`."""
+        self._manual_transaction("commit_transaction").__exit__(None, None, None)
+
+    def cancel_transaction(self) -> None:
+        """Roll back the transaction opened by :meth:`start_transaction`."""
+        cancelled = _Cancelled()
+        self._manual_transaction("cancel_transaction").__exit__(_Cancelled, cancelled, None)
+
+    def _manual_transaction(self, operation: str) -> AbstractContextManager[Any]:
+        manager: AbstractContextManager[Any] | None = getattr(self._local, "manual", None)
+        if manager is None:
+            raise DataJointError(
+                f"{operation}(): no transaction was started with start_transaction() on this "
+                "thread."
+            )
+        self._local.manual = None
+        return manager
+
+    def ping(self) -> None:
+        """Check that the server answers (one round trip).
+
+        Raises:
+            LostConnectionError: the server cannot be reached.
+        """
+        try:
+            with self.read_engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except sa.exc.DBAPIError as err:
+            raise LostConnectionError(
+                f"{self.backend.describe_server()} does not answer: {err.orig}"
+            ) from err
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the server answers now (see :meth:`ping`)."""
+        try:
+            self.ping()
+        except LostConnectionError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close every pooled database connection; the next use opens new ones."""
+        self.engine.dispose()
+
+    def connect(self) -> None:
+        """(Re)connect: pooled connections are replaced and the server is pinged."""
+        self.engine.dispose()
+        self.ping()
+
+    def get_user(self) -> str:
+        """The database user this connection runs as (SQLite: the operating-system user)."""
+        with self.read_engine.connect() as conn:
+            return self.backend.current_user(conn)
 
     # -- schemas and errors --------------------------------------------------------------------
 
@@ -248,14 +370,28 @@ _default: Connection | None = None
 _default_lock = threading.Lock()
 
 
-def conn(url: str | sa.URL | None = None, *, reset: bool = False) -> Connection:
+def conn(
+    host: str | sa.URL | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    *,
+    reset: bool = False,
+    init_fun: str | None = None,
+    use_tls: bool | dict[str, Any] | None = None,
+) -> Connection:
     """The process-wide default connection (``dj.conn()``).
 
     Args:
-        url: a SQLAlchemy URL to connect to. Without it, the URL comes from ``dj.config``
-            (``database.url``, else ``database.backend/host/port/user/password/name``), and
-            with nothing configured it is the embedded SQLite store in ``dj_sqla_data``.
+        host: a SQLAlchemy URL, or (DataJoint's way) a server host (``host`` or
+            ``host:port``) used with ``dj.config``'s backend, port and credentials. Without
+            it, the URL comes from ``dj.config`` (``database.url``, else
+            ``database.backend/host/port/user/password/name``), and with nothing configured
+            it is the embedded SQLite store in ``dj_sqla_data``.
+        user, password: credentials for ``host`` (default: ``dj.config``).
         reset: build a new connection even if one exists (after changing ``dj.config``).
+        init_fun: SQL run on every new database connection (default
+            ``dj.config["connection.init_function"]``).
+        use_tls: see :class:`Connection`.
 
     Returns:
         The default :class:`Connection`.
@@ -267,14 +403,14 @@ def conn(url: str | sa.URL | None = None, *, reset: bool = False) -> Connection:
     """
     global _default
     with _default_lock:
-        if url is not None:
-            target = sa.make_url(url)
+        if host is not None or user is not None or password is not None:
+            target = _target(host or config["database.host"], user, password, None, use_tls)
         elif _default is not None and not reset:
             return _default
         else:
             target = url_from_config()
         if _default is None or reset or _default.engine.url != target:
-            _default = Connection(target)
+            _default = Connection(target, init_fun=init_fun)
         return _default
 
 
@@ -312,3 +448,93 @@ def as_connection(value: Connection | sa.Engine | str | sa.URL | None) -> Connec
         if found is None:
             found = _by_key[key] = Connection(value)
         return found
+
+
+class QueryResult:
+    """The rows of :meth:`Connection.query`, read from the server before it returns (so the
+    database connection is free again), with the cursor methods DataJoint code calls."""
+
+    def __init__(self, result: sa.CursorResult[Any], as_dict: bool) -> None:
+        self.rowcount: int = result.rowcount
+        self.description: Any = result.cursor.description if result.returns_rows else None
+        if not result.returns_rows:
+            self._rows: list[Any] = []
+        elif as_dict:
+            self._rows = [dict(row) for row in result.mappings()]
+        else:
+            self._rows = [tuple(row) for row in result]
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        """The next row, or None after the last."""
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        """The next ``size`` rows."""
+        rows = self._rows[self._next : self._next + size]
+        self._next += len(rows)
+        return rows
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        rows = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+    def close(self) -> None:
+        """Nothing to release (the rows are read already); here for cursor-style code."""
+
+
+class _Cancelled(Exception):
+    """Thrown into a transaction to roll it back (``cancel_transaction``); never escapes."""
+
+
+def _target(
+    value: str | sa.URL | sa.Engine,
+    user: str | None,
+    password: str | None,
+    port: int | str | None,
+    use_tls: bool | dict[str, Any] | None,
+) -> str | sa.URL | sa.Engine:
+    """A URL or Engine as it is; DataJoint's host (with credentials) as a URL built from it
+    and ``dj.config``."""
+    if use_tls:
+        raise ConfigError(
+            "use_tls: TLS connections are not supported by dj_sqla yet; put the driver's TLS "
+            "options in a SQLAlchemy URL (e.g. ?ssl_ca=... for MySQL, ?sslmode=require for "
+            "PostgreSQL) and pass the URL instead."
+        )
+    if isinstance(value, (sa.Engine, sa.URL)) or "://" in value:
+        return value
+    backend = config["database.backend"] or "mysql"
+    if backend == "sqlite":
+        raise ConfigError(
+            f"Connection({value!r}): a host needs a server backend, and database.backend is "
+            "sqlite. Set dj.config['database.backend'] to 'mysql' or 'postgresql', or pass a "
+            "SQLAlchemy URL (sqlite:///path/to/store/main.db)."
+        )
+    return url_from_settings(
+        backend=backend,
+        host=value,
+        port=port if port is not None else config["database.port"],
+        user=user if user is not None else config["database.user"],
+        password=password if password is not None else config["database.password"],
+        name=config["database.name"],
+        sqlite_dir=config["database.sqlite_dir"],
+    )
+
+
+def _run_init(sql: str, dbapi_conn: Any, record: Any) -> None:
+    """DataJoint's ``init_fun``: SQL run on every new database connection."""
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+    dbapi_conn.commit()  # a session setting made in a transaction would end with it

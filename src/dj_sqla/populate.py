@@ -497,7 +497,7 @@ class _Statements:
 
     def execute(self, statement: Any) -> Any:
         if not self.connection.backend.has_autocommit:
-            with self.connection.connect() as conn:
+            with self.connection.write() as conn:
                 return conn.execute(statement)
         if self._conn is None:
             self._conn = self.connection.engine.connect().execution_options(

@@ -94,7 +94,7 @@ def test_transaction_commits_or_rolls_back(connection: dj.Connection, new_schema
     with connection.transaction as conn:
         assert connection.in_transaction
         conn.execute(table.insert(), [{"item_id": 1}])
-        with connection.connect() as same:
+        with connection.write() as same:
             assert same is conn
     assert not connection.in_transaction
 

@@ -100,14 +100,14 @@ def test_abandoned_reservation_is_reset_after_the_timeout(
     Number.insert([(1,), (2,), (3,)])
     jobs = Square.jobs
     jobs.refresh()
-    with Square._require_schema().connection.connect() as conn:
+    with Square._require_schema().connection.write() as conn:
         assert jobs.reserve(conn, [{"n": 1}]) == [{"n": 1}]  # a worker that then vanished
         assert jobs.reserve(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]  # n=1 is taken
         jobs.release(conn, [{"n": 2}])
     assert Square.populate(reserve_jobs=True)["success_count"] == 2
     assert len(jobs.reserved) == 1
     long_ago = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(hours=2)
-    with Square._require_schema().connection.connect() as conn:
+    with Square._require_schema().connection.write() as conn:
         conn.execute(sa.update(jobs.table).values(reserved_time=long_ago))
     assert Square.populate(reserve_jobs=True)["success_count"] == 1
     assert Square.progress() == (0, 3)
@@ -249,7 +249,7 @@ def test_jobs_of_a_composite_key(new_schema: Callable[..., dj.Schema]) -> None:
     Pair.insert([(a, b) for a in range(3) for b in range(2)])
     jobs = Sum.jobs
     jobs.refresh()
-    with Sum._require_schema().connection.connect() as conn:
+    with Sum._require_schema().connection.write() as conn:
         assert jobs.reserve(conn, [{"a": 1, "b": 0}]) == [{"a": 1, "b": 0}]
         taken = jobs.reserve(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
         assert taken == [{"a": 2, "b": 1}, {"a": 0, "b": 1}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,6 +174,15 @@ class Backend:
         """The server, for error messages: the URL without password (and without database)."""
         return self.engine.url.render_as_string(hide_password=True)
 
+    def current_user(self, conn: Connection) -> str:
+        """The user ``conn`` runs as; SQLite has none, so the operating-system user."""
+        return getpass.getuser()
+
+    def driver_sql(self, sql: str) -> str:
+        """DataJoint-style raw SQL (``%s`` placeholders, ``%%`` for ``%``) in the driver's
+        parameter style; pymysql and psycopg2 take it as it is."""
+        return sql
+
     # -- schemas -------------------------------------------------------------------------------
 
     def schema_exists(self, conn: Connection, name: str) -> bool:
@@ -286,6 +296,10 @@ class ServerBackend(Backend):
     """Shared parts of MySQL/MariaDB and PostgreSQL."""
 
     reads_in_autocommit = True
+
+    def current_user(self, conn: Connection) -> str:
+        """The database user ``conn`` runs as."""
+        return str(conn.scalar(sa.select(sa.func.current_user())))
 
     #: Driver used when dj_sqla builds a URL from ``database.*`` settings.
     default_driver: ClassVar[str]

@@ -35,7 +35,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
 from .._memo import memo
-from ..errors import SchemaLimitError
+from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
 from ._sqlite_declarations import SharedDeclarations
@@ -52,6 +52,16 @@ SUFFIX = ".db"
 _MEMORY = ":memory:"
 #: Bytes a schema's kept rollback journal may keep after a commit (it is cut back to this).
 JOURNAL_SIZE_LIMIT = 1 << 20
+
+
+#: DataJoint's (pyformat) placeholders and escaped percent signs.
+_PLACEHOLDER = re.compile(r"%(?:(%)|s|\((\w+)\)s)")
+
+
+def _sqlite_placeholder(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "%"
+    return f":{match.group(2)}" if match.group(2) else "?"
 
 
 class SQLiteBackend(Backend):
@@ -74,7 +84,14 @@ class SQLiteBackend(Backend):
         self.directory: str | None = None
         if database and database != _MEMORY and not database.startswith("file:"):
             self.directory = os.path.dirname(os.path.abspath(database))
-            os.makedirs(self.directory, exist_ok=True)
+            try:
+                os.makedirs(self.directory, exist_ok=True)
+            except OSError as err:
+                raise ConfigError(
+                    f"The SQLite store folder {self.directory} cannot be created "
+                    f"({err.strerror}); point database.sqlite_dir (or the sqlite:/// URL) at a "
+                    "folder you can write."
+                ) from err
         self._lock = threading.Lock()
         self._version = 0
         self._generation = 0
@@ -106,6 +123,17 @@ class SQLiteBackend(Backend):
     def describe_server(self) -> str:
         """The store's folder (or ``in-memory SQLite``)."""
         return f"SQLite store {self.directory}" if self.directory else "in-memory SQLite"
+
+    def driver_sql(self, sql: str) -> str:
+        """DataJoint's ``%s`` / ``%(name)s`` placeholders in sqlite3's style (``?``,
+        ``:name``), and ``%%`` as ``%``: the same text works as on the servers' drivers.
+
+        Example:
+            >>> backend = SQLiteBackend.__new__(SQLiteBackend)
+            >>> backend.driver_sql("SELECT %s, %(n)s WHERE a LIKE 'x%%'")
+            "SELECT ?, :n WHERE a LIKE 'x%'"
+        """
+        return _PLACEHOLDER.sub(_sqlite_placeholder, sql)
 
     def _path(self, name: str) -> str:
         return os.path.join(self.directory, name + SUFFIX) if self.directory else _MEMORY

@@ -183,7 +183,7 @@ def cascade_delete(
         return order, _delete(conn, order, selected)
 
     if connection.in_transaction:
-        with connection.connect() as conn:
+        with connection.write() as conn:
             return run(conn)[1][start]
     with connection.engine.connect() as conn, conn.begin() as transaction:
         order, deleted = run(conn)
@@ -219,7 +219,7 @@ def _delete(
 
 def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElement[bool]) -> int:
     """A plain DELETE (``delete_quick``): no cascade, no prompt."""
-    with connection.connect() as conn:
+    with connection.write() as conn:
         try:
             return int(conn.execute(sa.delete(table).where(condition)).rowcount)
         except sa.exc.IntegrityError as err:

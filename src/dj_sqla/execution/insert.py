@@ -181,7 +181,7 @@ def insert_rows(
     if not prepared:
         return 0
     connection = schema.connection
-    with connection.connect() as conn:
+    with connection.write() as conn:
         if skip_duplicates:
             existing = _existing_keys(conn, table, prepared)
             key = [c.name for c in table.primary_key.columns]
@@ -342,7 +342,7 @@ def _insert_from_query(
         )
         select = sa.select(*(inner.c[n] for n in names)).where(~present)
     connection = schema.connection
-    with connection.connect() as conn:
+    with connection.write() as conn:
         try:
             result = conn.execute(table.insert().from_select(names, select))
         except sa.exc.IntegrityError as err:
@@ -375,7 +375,7 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
     if not values:
         return
     where = [table.c[k] == row[k] for k in key]
-    with connection.connect() as conn:
+    with connection.write() as conn:
         try:
             count = conn.execute(sa.update(table).where(*where).values(values)).rowcount
         except sa.exc.IntegrityError as err:

@@ -232,7 +232,7 @@ class Jobs(Query):
 
             SessionStats.jobs.errors.delete()   # the next populate retries them
         """
-        with self._connection.connect() as conn:
+        with self._connection.write() as conn:
             return int(conn.execute(sa.delete(self.table).where(self._condition())).rowcount)
 
     def progress(self) -> dict[str, int]:
@@ -279,7 +279,7 @@ class Jobs(Query):
         values: dict[str, Any] = {"status": status, "scheduled_time": now}
         if priority is not None:
             values["priority"] = priority
-        with self._connection.connect() as conn:
+        with self._connection.write() as conn:
             changed = conn.execute(
                 sa.update(table).where(self._key_condition(key)).values(values)
             ).rowcount
@@ -489,7 +489,7 @@ class Jobs(Query):
 def _create(connection: Any, table: sa.Table) -> None:
     """Create a job table unless it exists; workers that start together may race to it."""
     try:
-        with connection.connect() as conn:
+        with connection.write() as conn:
             table.create(conn, checkfirst=True)
     except sa.exc.DBAPIError:
         with connection.read() as conn:  # another worker may have just created it
@@ -498,7 +498,7 @@ def _create(connection: Any, table: sa.Table) -> None:
 
 
 def _in_transaction(connection: Any, work: Callable[[sa.Connection], None]) -> None:
-    with connection.connect() as conn:
+    with connection.write() as conn:
         work(conn)
 
 
