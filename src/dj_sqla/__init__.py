@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import errors, utils
 from ._log import logger
+from ._version import __version__
+from .compat import install_as_datajoint
 from .config import ConfigWarning, config
 from .connection import Connection, conn
 from .errors import (
@@ -42,20 +44,27 @@ from .errors import (
     UnknownAttributeError,
     UnknownSettingError,
 )
+from .execution.jobs import Jobs
 from .expression import AndList, Not, Top, U
-from .populate import Computed, Imported
+from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas, schema
-from .table import Heading, Lookup, Manual, Part
-from .virtual import VirtualModule, create_virtual_module, virtual_schema
+from .table import Heading, Lookup, Manual, Part, Table
+from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
-__version__ = "0.1.0.dev0"
+#: DataJoint 2.3's names for the tiers and the job table.
+Entry = Manual
+Ingest = Imported
+Compute = Computed
+Job = Jobs
 
 config.load_default_files()  # datajoint.json, dj_local_conf.json, ~/.datajoint_config.json
 
 __all__ = [
     "AccessError",
     "AndList",
+    "AutoPopulate",
     "BucketInaccessible",
+    "Compute",
     "Computed",
     "ConfigError",
     "ConfigFileError",
@@ -65,9 +74,13 @@ __all__ = [
     "DataJointError",
     "DefinitionError",
     "DuplicateError",
+    "Entry",
+    "FreeTable",
     "Heading",
     "Imported",
+    "Ingest",
     "IntegrityError",
+    "Job",
     "Lookup",
     "LostConnectionError",
     "Manual",
@@ -85,6 +98,7 @@ __all__ = [
     "SchemaLimitError",
     "SchemaMissingError",
     "SchemaNameError",
+    "Table",
     "TableNotDeclaredError",
     "ThreadSafetyError",
     "Top",
@@ -97,6 +111,7 @@ __all__ = [
     "conn",
     "create_virtual_module",
     "errors",
+    "install_as_datajoint",
     "list_schemas",
     "logger",
     "schema",

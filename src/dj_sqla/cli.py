@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import __version__, example
+from . import example
+from ._version import __version__
 from .connection import conn
 
 

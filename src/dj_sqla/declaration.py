@@ -19,6 +19,7 @@ from sqlalchemy import orm
 
 from ._mapping import defer_mapping, own_attributes
 from .declare.build import ColumnInfo, build_table
+from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
 from .errors import DefinitionError
 from .table import (
@@ -155,6 +156,7 @@ def map_class(schema: Registered, cls: type[UserTable], table: sa.Table) -> None
                 c.info["dj"].comment,
             )
             for c in table.columns
+            if not is_hidden(c.name)
         ),
     )
     defer_mapping(cls, schema.registry, table, properties)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import inspect
 import multiprocessing
 import pickle
+import random
 import signal
 import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy
@@ -127,6 +128,8 @@ class AutoPopulate:
         make_kwargs: Mapping[str, Any] | None = None,
         priority: int | None = None,
         refresh: bool = True,
+        order: str = "original",
+        limit: int | None = None,
     ) -> dict[str, Any]:
         """Compute and insert the rows of every key of ``key_source`` not yet in the table.
 
@@ -149,6 +152,9 @@ class AutoPopulate:
                 only jobs of this priority or more urgent (lower numbers run first).
             refresh: with ``reserve_jobs``, first add jobs for new keys, retry failed ones and
                 reset abandoned reservations (``Table.jobs.refresh``).
+            order: DataJoint 0.14's order of the keys: ``"original"`` (by key), ``"reverse"``
+                or ``"random"`` (workers started together then rarely reach for one key).
+            limit: DataJoint 0.14's cap on the keys considered (``max_calls`` caps the calls).
 
         Returns:
             ``{"success_count": n, "error_list": [(key, error), ...]}``.
@@ -174,6 +180,10 @@ class AutoPopulate:
             )
         if priority is not None and not reserve_jobs:
             raise DataJointError("priority applies to jobs: pass reserve_jobs=True with it.")
+        if order not in _ORDERS:
+            raise DataJointError(
+                f"populate(order={order!r}): use one of {', '.join(map(repr, _ORDERS))}."
+            )
         todo = cls._todo(restrictions)
         jobs = cls.jobs if reserve_jobs else None
         if jobs is None:
@@ -185,6 +195,7 @@ class AutoPopulate:
         worker = _Worker(
             cls, jobs, suppress_errors, return_exception_objects, dict(make_kwargs or {})
         )
+        keys = _ORDERS[order](keys)[:limit]
         if max_calls is not None and jobs is None:
             keys = keys[:max_calls]
         if processes > 1 and len(keys) > 1:
@@ -201,6 +212,11 @@ class AutoPopulate:
         """
         table: Any = cls()  # the table as a query: make(self, key) gets it as self
         tripartite, own = _shape(cls)
+        make: Any = None
+        if not tripartite:
+            make = table._make_tuples if hasattr(cls, "_make_tuples") else table.make
+            if inspect.isgeneratorfunction(make):
+                return cls._make_generator(connection, table, make, key, make_kwargs, own)
         if tripartite:
             fetched = table.make_fetch(key, **make_kwargs)
             computed = table.make_compute(key, *_tuple(fetched))
@@ -208,7 +224,7 @@ class AutoPopulate:
             with connection.transaction as conn, _inserting(own):
                 connection.backend.lock_for_write(conn, table._table)
                 if not tripartite:
-                    table.make(key, **make_kwargs)
+                    _check_returned(cls, make(key, **make_kwargs))
                     return True
                 if not _same(_tuple(table.make_fetch(key, **make_kwargs)), _tuple(fetched)):
                     raise DataJointError(
@@ -216,6 +232,41 @@ class AutoPopulate:
                         "make_compute ran; nothing was inserted. Populate again."
                     )
                 table.make_insert(key, *_tuple(computed))
+                return True
+        except DuplicateError:
+            if key in table:  # another worker stored this key meanwhile
+                return False
+            raise
+
+    @classmethod
+    def _make_generator(
+        cls,
+        connection: Any,
+        table: Any,
+        make: Any,
+        key: dict[str, Any],
+        make_kwargs: dict[str, Any],
+        own: list[type],
+    ) -> bool:
+        """DataJoint's generator ``make``: it yields what it fetched, then (sent None) what it
+        computed; run again inside the transaction, it must fetch the same data, and, sent
+        the computed result, inserts it. The computation holds no transaction."""
+        first = make(dict(key), **make_kwargs)
+        fetched = _step(cls, first, "the fetched data")
+        computed = _step(cls, first, "the computed result")
+        first.close()
+        try:
+            with connection.transaction as conn, _inserting(own):
+                connection.backend.lock_for_write(conn, table._table)
+                again = make(dict(key), **make_kwargs)
+                if not _same(_step(cls, again, "the fetched data"), fetched):
+                    raise DataJointError(
+                        f"{cls.__name__}: the data make read for {key} changed while it "
+                        "computed; nothing was inserted. Populate again."
+                    )
+                with suppress(StopIteration):  # the insert stage may end without a yield
+                    again.send(computed)
+                again.close()
                 return True
         except DuplicateError:
             if key in table:  # another worker stored this key meanwhile
@@ -521,6 +572,43 @@ def _terminate_as_exit() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+_ORDERS: dict[str, Any] = {
+    "original": lambda keys: keys,
+    "reverse": lambda keys: keys[::-1],
+    "random": lambda keys: random.sample(keys, len(keys)),
+}
+
+
+def _step(cls: type, generator: Any, what: str) -> Any:
+    """The next value of a generator ``make`` (``what`` it should yield now)."""
+    try:
+        return next(generator)
+    except StopIteration:
+        raise DataJointError(
+            f"{cls.__name__}.make is a generator that stopped before yielding {what}; a "
+            "generator make yields the fetched data, then (sent None) the computed result, "
+            "and inserts when it is sent that result. Nothing was inserted."
+        ) from None
+
+
+def _check_returned(cls: type, returned: Any) -> None:
+    """A plain ``make`` inserts its rows and returns None; anything else is a mistake that
+    must not count as success (a generator object would mean nothing was run)."""
+    if returned is None:
+        return
+    if inspect.isgenerator(returned):
+        returned.close()
+        raise DataJointError(
+            f"{cls.__name__}.make returned a generator without running it; define make "
+            "itself as a generator function (DataJoint's protocol), or make it insert its rows "
+            "and return None. Nothing was inserted."
+        )
+    raise DataJointError(
+        f"{cls.__name__}.make returned {type(returned).__name__} {returned!r:.80}; make must "
+        "insert its rows itself (self.insert1(...)) and return None. Nothing was inserted."
+    )
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:

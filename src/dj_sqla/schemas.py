@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import sys
 import threading
@@ -380,8 +381,10 @@ class Schema(sa.MetaData):
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)
         for cls, table in tiers:
-            if issubclass(cls, Lookup) and cls.contents and table.name in self._existing:
-                cls.insert(list(cls.contents), skip_duplicates=True)
+            if issubclass(cls, Lookup) and table.name in self._existing:
+                contents = _contents(cls)
+                if contents:
+                    cls.insert(list(contents), skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
         """CREATE the tables atomically, as the backend declares (at once, in a transaction
@@ -628,6 +631,14 @@ class Schema(sa.MetaData):
 
 #: Lower-case alias used by DataJoint's classic documentation (``dj.schema('name')``).
 schema = Schema
+
+
+def _contents(cls: type[Lookup]) -> Any:
+    """A Lookup's ``contents``, also when written as a ``@property`` (as DataJoint allows)."""
+    declared = inspect.getattr_static(cls, "contents", ())
+    if isinstance(declared, property) and declared.fget is not None:
+        return declared.fget(cls())
+    return cls.contents
 
 
 class _Linked(Mapping[str, Any]):

@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ import sqlalchemy as sa
 
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
-from .declare.names import snake_case
+from .declare.names import is_hidden, snake_case
 from .errors import DataJointError, UnknownAttributeError
 from .execution.insert import insert_rows
 from .execution.query import TableQuery
@@ -240,7 +241,7 @@ class UserTable(metaclass=TableMeta):
     @classproperty
     def primary_key(cls) -> list[str]:
         """Names of the primary-key attributes."""
-        return [c.name for c in cls._declared().primary_key]
+        return [c.name for c in cls._declared().primary_key if not is_hidden(c.name)]
 
     @classmethod
     def describe(cls, printout: bool = False) -> str:
@@ -494,3 +495,19 @@ DATAJOINT_API = frozenset(
 
 #: Column names whose Python attribute gets a trailing underscore on the mapped class.
 RESERVED_ATTRIBUTES = DATAJOINT_API | {n for n in dir(UserTable) if not n.startswith("_")}
+
+
+class Table(abc.ABC):  # noqa: B024  # a name for isinstance checks, not a base with methods
+    """DataJoint's name for "a table": every table class, the table as a query
+    (``Mouse()``) and its restrictions (``Mouse & key``) are ``dj.Table``; joins and
+    projections are queries, not tables.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> issubclass(dj.Manual, dj.Table), isinstance(dj.U("a"), dj.Table)
+        (True, False)
+    """
+
+
+Table.register(UserTable)
+Table.register(TableQuery)

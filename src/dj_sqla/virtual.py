@@ -1,7 +1,8 @@
-"""Virtual schemas: an existing schema's tables as a module of classes.
+"""Virtual schemas and free tables: existing tables as classes, without their code.
 
 ``dj.virtual_schema("alice_lab")`` activates the schema without creating anything and gives
-a module whose attributes are classes made by :func:`dj_sqla.reflect.make_classes`.
+a module whose attributes are classes made by :func:`dj_sqla.reflect.make_classes`;
+``dj.FreeTable(connection, "alice_lab.mouse")`` is one such table as a query.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .connection import Connection
+from .connection import Connection, as_connection
+from .errors import DataJointError
 from .reflect import make_classes
 from .schemas import Schema
 
@@ -78,3 +80,34 @@ def virtual_schema(
 def create_virtual_module(module_name: str, schema_name: str, **kwargs: Any) -> VirtualModule:
     """DataJoint's classic name for :class:`VirtualModule`."""
     return VirtualModule(module_name, schema_name, **kwargs)
+
+
+def FreeTable(  # DataJoint's name: it reads as a class
+    connection: Connection | sa.Engine | str | None, full_table_name: str
+) -> Any:
+    """A table of the database as a query, by its full name, without a class of one's own
+    (DataJoint's ``dj.FreeTable``): ``FreeTable(dj.conn(), "alice_lab.session")``.
+
+    ``full_table_name`` is ``schema.table``, quoted (```alice_lab`.`session```) or not. The
+    table's class is the one its schema has in this process, else one made from the database
+    (the schema is activated without creating anything).
+
+    Raises:
+        DataJointError: the name is not ``schema.table``, or there is no such table.
+    """
+    schema_name, table_name = _split_full_name(full_table_name)
+    conn = as_connection(connection)
+    schema = conn.schema_named(schema_name)
+    if schema is None:
+        schema = Schema(schema_name, connection=conn, create_schema=False, create_tables=False)
+    return schema.get_table(table_name)  # type: ignore[attr-defined]
+
+
+def _split_full_name(full_table_name: str) -> tuple[str, str]:
+    parts = [p.strip('`"') for p in full_table_name.split(".")]
+    if len(parts) != 2 or not all(parts):
+        raise DataJointError(
+            f"FreeTable: `{full_table_name}` is not a full table name; write it as "
+            "schema.table (for example `alice_lab`.`session`)."
+        )
+    return parts[0], parts[1]

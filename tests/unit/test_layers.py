@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "dj_sqla"
@@ -94,3 +95,16 @@ def test_every_module_says_what_it_owns() -> None:
         if path.name != "__main__.py" and not ast.get_docstring(ast.parse(path.read_text()))
     ]
     assert missing == []
+
+
+def test_every_module_is_in_a_layer() -> None:
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = contract["contracts"][0]["layers"]
+    listed = {name.strip() for layer in layers for name in layer.split("|")}
+    modules = {
+        f"dj_sqla.{path.stem}"
+        for path in SOURCE.iterdir()
+        if (path.suffix == ".py" and path.name != "__init__.py")
+        or (path.is_dir() and (path / "__init__.py").exists())
+    }
+    assert modules - listed == set()

@@ -93,6 +93,8 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
         return raw[1:-1].replace(raw[0] * 2, raw[0])  # SQLAlchemy quotes it for the backend
     if lowered in _BOOLEANS:
         return sa.true() if _BOOLEANS[lowered] else sa.false()
+    if spec.python_type is bool and raw in ("0", "1"):
+        return sa.true() if raw == "1" else sa.false()  # PostgreSQL's boolean takes no 0/1
     if _NUMBER.fullmatch(raw):
         return sa.literal_column(raw)  # validated number literal
     raise _fail(
@@ -117,6 +119,21 @@ def _range_checks(table: str, column: sa.Column[Any], spec: TypeSpec) -> list[sa
     if spec.name in INTEGER_RANGES:
         checks.append(range_check(column, spec.name, *INTEGER_RANGES[spec.name], name=name))
     return checks
+
+
+#: The hidden primary key DataJoint 2 gives a table that declares none (a singleton table:
+#: it holds at most one row). Attributes whose names start with ``_`` are hidden from queries.
+SINGLETON_KEY = Attribute(
+    name="_singleton",
+    type="bool",
+    in_key=True,
+    nullable=False,
+    default="1",
+    comment="singleton primary key",
+    auto_increment=False,
+    line=0,
+    text="_singleton = 1 : bool # singleton primary key",
+)
 
 
 #: ``resolve(ref, line)`` returns the parent Table and the ColumnInfo of its columns, or raises.
@@ -166,7 +183,10 @@ def build_table(
         if in_key:
             key.append(column.name)
 
-    for item in definition.items:
+    items = list(definition.items)
+    if not any(item.in_key for item in items):
+        items.insert(0, SINGLETON_KEY)  # DataJoint 2: at most one row, keyed by a hidden flag
+    for item in items:
         if isinstance(item, Attribute):
             spec = resolve_type(
                 item.type, table=name, line=item.line, attribute=item.name, raw_codecs=raw_codecs
@@ -254,11 +274,6 @@ def build_table(
                 sa.UniqueConstraint(*local, name=constraint_name("UniqueConstraint", name, local))
             )
 
-    if not key:
-        raise DefinitionError(
-            f"Table `{name}` has no primary key: declare at least one attribute or `->` "
-            "above `---`."
-        )
     for index in definition.indexes:
         missing = [a for a in index.attributes if a not in columns]
         if missing:

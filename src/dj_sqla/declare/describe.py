@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from .build import parse_marker
-from .names import tier_and_names
+from .names import is_hidden, tier_and_names
 
 if TYPE_CHECKING:
     from ..backends.base import Annotations, ForeignKeyInfo
@@ -131,7 +131,7 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
     pending = list(notes.foreign_keys)
     for column in columns:
         name = column["name"]
-        if name in done:
+        if name in done or is_hidden(name):
             continue
         in_key = name in key
         target = key_lines if in_key else other_lines

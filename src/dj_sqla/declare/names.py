@@ -42,3 +42,15 @@ def tier_and_names(table_name: str) -> tuple[str, list[str]]:
             tier, rest = name, table_name[len(prefix) :]
             break
     return tier, [camel_case(part) for part in rest.split("__")]
+
+
+def is_hidden(attribute: str) -> bool:
+    """Whether an attribute is hidden from queries, headings and definitions: DataJoint 2
+    keeps its own columns (``_singleton``, ``_job_start_time``...) under names starting with
+    ``_``, which definitions cannot declare.
+
+    Example:
+        >>> is_hidden("_singleton"), is_hidden("mouse_id")
+        (True, False)
+    """
+    return attribute.startswith("_")

@@ -68,6 +68,7 @@ from .._naming import NAMING_CONVENTION
 from ..config import config
 from ..connection import Schema
 from ..dependencies import lineage
+from ..errors import DataJointError
 from ..expression.core import QueryExpression, TableClass
 from .query import Query
 
@@ -274,6 +275,12 @@ class Jobs(Query):
 
     def _set(self, key: Mapping[str, Any], status: str, priority: int | None = None) -> None:
         table = self.table
+        missing = [c.name for c in table.primary_key if c.name not in key]
+        if missing:
+            raise DataJointError(
+                f"A job of {self._target.__name__} is one whole key; {dict(key)} lacks "
+                f"{', '.join(missing)}. Give the full primary key (e.g. from .keys())."
+            )
         key = {column.name: key[column.name] for column in table.primary_key}
         now = _now()
         values: dict[str, Any] = {"status": status, "scheduled_time": now}

@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .._mapping import own_attributes
 from .._memo import memo
+from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
 from .conditions import Not, Top, to_condition
@@ -380,8 +381,8 @@ class TableExpression(QueryExpression):
         super().__init__(
             table_class._require_schema().connection,
             table,
-            {column.name: column for column in table.columns},
-            [column.name for column in table.primary_key],
+            {column.name: column for column in table.columns if not is_hidden(column.name)},
+            [column.name for column in table.primary_key if not is_hidden(column.name)],
             where,
             lineage=lineage(table),
         )

@@ -1,0 +1,172 @@
+"""``dj_sqla.install_as_datajoint()``: installed DataJoint packages import dj_sqla as ``datajoint``.
+
+Like ``pymysql.install_as_MySQLdb()``: one explicit call, before the DataJoint code is imported,
+makes ``import datajoint`` (and ``from datajoint.schemas import Schema``...) give dj_sqla. The
+published DataJoint Elements then run unmodified::
+
+    import dj_sqla
+    dj_sqla.install_as_datajoint()
+    from element_lab import lab          # a published package, from PyPI
+    lab.activate("myproj_lab", linking_module="myproj.pipeline")
+
+``datajoint`` becomes a module holding dj_sqla's public names (``datajoint.Manual`` is
+``dj_sqla.Manual``, ``datajoint.config`` is ``dj_sqla.config``...), and each of DataJoint's
+submodules that pipelines import (``datajoint.errors``, ``datajoint.utils``,
+``datajoint.schemas``, ``datajoint.user_tables``...) a module holding the dj_sqla objects of
+DataJoint's names there. A name dj_sqla does not provide is an ``AttributeError`` that says so.
+
+Example:
+    >>> import sys, dj_sqla
+    >>> saved = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "datajoint"}
+    >>> for name in saved:
+    ...     del sys.modules[name]
+    >>> dj_sqla.install_as_datajoint()
+    >>> import datajoint
+    >>> datajoint.Manual is dj_sqla.Manual
+    True
+    >>> from datajoint.user_tables import Computed
+    >>> Computed is dj_sqla.Computed
+    True
+    >>> for name in [k for k in sys.modules if k.split(".")[0] == "datajoint"]:
+    ...     del sys.modules[name]
+    >>> sys.modules.update(saved)
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Mapping
+from typing import Any
+
+from . import _log, errors, utils
+from .config import Config
+from .connection import Connection, conn
+from .errors import DataJointError
+from .execution.jobs import Jobs
+from .execution.query import Query
+from .expression import AndList, Not, Top, U
+from .populate import AutoPopulate, Computed, Imported
+from .schemas import Schema, list_schemas
+from .table import Attribute, Heading, Lookup, Manual, Part, Table, UserTable
+from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
+
+#: The marker ``install_as_datajoint`` leaves on the ``datajoint`` module it installs.
+MARKER = "__dj_sqla__"
+
+_TIERS: dict[str, Any] = {
+    "Manual": Manual,
+    "Lookup": Lookup,
+    "Imported": Imported,
+    "Computed": Computed,
+    "Part": Part,
+    "UserTable": UserTable,
+    "AutoPopulate": AutoPopulate,
+    # DataJoint 2.3's aliases of the tiers
+    "Entry": Manual,
+    "Ingest": Imported,
+    "Compute": Computed,
+}
+
+#: DataJoint's submodules and the dj_sqla objects they hold under DataJoint's names.
+_SUBMODULES: dict[str, Mapping[str, Any]] = {
+    "connection": {"Connection": Connection, "conn": conn},
+    "schemas": {
+        "Schema": Schema,
+        "VirtualModule": VirtualModule,
+        "virtual_schema": virtual_schema,
+        "create_virtual_module": create_virtual_module,
+        "list_schemas": list_schemas,
+        "FreeTable": FreeTable,
+        "Heading": Heading,
+        "Job": Jobs,
+        **_TIERS,
+    },
+    "table": {
+        "Table": Table,
+        "FreeTable": FreeTable,
+        "Heading": Heading,
+        "QueryExpression": Query,
+    },
+    "user_tables": {**_TIERS, "Table": Table},
+    "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
+    "condition": {"AndList": AndList, "Not": Not, "Top": Top},
+    "autopopulate": {"AutoPopulate": AutoPopulate},
+    "jobs": {"Job": Jobs, "JobTable": Jobs},
+    "heading": {"Heading": Heading, "Attribute": Attribute},
+    "version": {"__version__": None},  # filled from the package at install time
+}
+
+#: DataJoint's submodules that are dj_sqla modules as they are.
+_SAME_MODULES: dict[str, types.ModuleType] = {
+    "errors": errors,
+    "utils": utils,
+    "settings": sys.modules[Config.__module__],  # (the package attribute is the object)
+    "logging": _log,
+}
+
+
+def install_as_datajoint(package: types.ModuleType | None = None) -> None:
+    """Make ``import datajoint`` import dj_sqla, with DataJoint's submodule names.
+
+    Call it once, before the DataJoint code (a pipeline module, a DataJoint Element) is
+    imported. Calling it again does nothing.
+
+    Args:
+        package: the dj_sqla package module (default: ``dj_sqla`` itself).
+
+    Raises:
+        DataJointError: the real ``datajoint`` package is imported already; its classes would
+            mix with dj_sqla's.
+    """
+    installed = sys.modules.get("datajoint")
+    if installed is not None:
+        if getattr(installed, MARKER, False):
+            return
+        raise DataJointError(
+            "install_as_datajoint(): the real `datajoint` package is imported already "
+            f"({getattr(installed, '__file__', 'datajoint')}), so code that imported it would "
+            "mix its tables with dj_sqla's. Call dj_sqla.install_as_datajoint() first, before "
+            "anything imports datajoint."
+        )
+    package = package if package is not None else sys.modules[__name__.rpartition(".")[0]]
+    root = _module("datajoint", {name: getattr(package, name) for name in package.__all__})
+    setattr(root, MARKER, True)
+    version = package.__version__
+    root.__dict__["__version__"] = version
+    root.__dict__["__getattr__"] = _missing("datajoint", fallback=package)
+    modules = {"datajoint": root}
+    for name, names in _SUBMODULES.items():
+        values = {"__version__": version} if name == "version" else names
+        modules[f"datajoint.{name}"] = _module(f"datajoint.{name}", values)
+    for name, module in _SAME_MODULES.items():
+        modules[f"datajoint.{name}"] = module
+    for full_name, module in modules.items():
+        if full_name != "datajoint":
+            setattr(root, full_name.partition(".")[2], module)
+    # the settings object, not the module, is what `datajoint.config` names
+    root.__dict__["config"] = package.config
+    sys.modules.update(modules)
+
+
+def _module(name: str, values: Mapping[str, Any]) -> types.ModuleType:
+    module = types.ModuleType(name, f"dj_sqla's stand-in for DataJoint's `{name}`.")
+    module.__dict__.update(values)
+    setattr(module, MARKER, True)
+    if name != "datajoint":
+        module.__dict__["__getattr__"] = _missing(name)
+    return module
+
+
+def _missing(module_name: str, fallback: types.ModuleType | None = None) -> Any:
+    """A module ``__getattr__``: a name dj_sqla has elsewhere, or a clear AttributeError."""
+
+    def __getattr__(name: str) -> Any:
+        if fallback is not None and not name.startswith("__") and hasattr(fallback, name):
+            return getattr(fallback, name)
+        raise AttributeError(
+            f"module {module_name!r} (provided by dj_sqla) has no attribute {name!r}: dj_sqla "
+            "does not offer that part of DataJoint's API yet."
+        )
+
+    return __getattr__
