@@ -1,6 +1,7 @@
 """The workflow's own reference schema, written as DataJoint code (the runner has installed
 dj_sqla as ``datajoint``): ``SkullReference`` for element-array-ephys, ``Equipment`` for
-element-calcium-imaging, as the published workflows declare them."""
+element-calcium-imaging, ``AnatomicalLocation`` for element-miniscope, as the published
+workflows declare them."""
 
 from __future__ import annotations
 
@@ -22,4 +23,13 @@ class SkullReference(dj.Lookup):
 class Equipment(dj.Manual):
     definition = """
     scanner: varchar(32)
+    """
+
+
+@schema
+class AnatomicalLocation(dj.Manual):
+    definition = """
+    recording_location_id : varchar(16)
+    ---
+    anatomical_description: varchar(256)
     """

@@ -39,6 +39,13 @@ def stage(name: str) -> None:
     _stage = name
 
 
+def dj_U() -> Any:
+    """``dj.U()`` of the installed ``datajoint`` module (dj_sqla once the runner installed it)."""
+    import datajoint
+
+    return datajoint.U()
+
+
 def check(condition: bool, message: str) -> None:
     """Fail the scenario with ``message`` unless ``condition`` holds."""
     if not condition:
@@ -276,6 +283,19 @@ def scenario_event() -> None:
     stage("querying element-event (trial.get_trialized_alignment_event_times)")
     times = trial.get_trialized_alignment_event_times({"alignment_name": "reward"}, SUBJECT)
     facts["alignment"] = _plain(times.to_dict("records"))
+    stage("ingesting trials from CSV with element_interface.utils.ingest_csv_to_table")
+    from element_interface.utils import ingest_csv_to_table
+
+    csv_path = Path("trials.csv")
+    csv_path.write_text(
+        "subject,session_datetime,trial_id,trial_type,trial_start_time,trial_stop_time,notes\n"
+        "sub1,2026-03-04 12:30:15,3,go,20.0,30.0,from a CSV file\n"
+    )
+    ingest_csv_to_table([csv_path], [trial.Trial()], skip_duplicates=True, allow_direct_insert=True)
+    facts["trials"] = len(trial.Trial())
+    facts["csv_trial"] = _plain(
+        (trial.Trial & {"trial_id": 3}).fetch1("trial_type", "trial_start_time")
+    )
     stage("populating element-event (makes that raise NotImplementedError)")
     result = trial.Block.populate(suppress_errors=True)
     errors = result["error_list"] if isinstance(result, dict) else result
@@ -356,6 +376,20 @@ def scenario_array_ephys() -> None:
     )
     facts["config_electrodes"] = len(probe.ElectrodeConfig.Electrode * ephys.EphysRecording)
     facts["ephys_files"] = _plain(ephys.EphysRecording.EphysFile.fetch("file_path").tolist())
+    stage("populating ephys.Clustering (its make updates the task, then finds no results)")
+    task = {**insertion, "paramset_idx": 0}
+    ephys.ClusteringTask.insert1(task)
+    result = ephys.Clustering.populate(suppress_errors=True)
+    errors = result["error_list"] if isinstance(result, dict) else result
+    facts["clustering_errors"] = [str(error).split(":")[0] for _, error in errors]
+    stage("updating ephys.ClusteringTask with update1")
+    ephys.ClusteringTask.update1({**task, "clustering_output_dir": "sub1/kilosort"})
+    facts["task_output_dir"] = _plain((ephys.ClusteringTask & task).fetch1("clustering_output_dir"))
+    stage("querying the next curation id as ephys_acute.Curation does")
+    # element_array_ephys/ephys_acute.py:963, in Curation.create1_from_clustering_task
+    facts["next_curation_id"] = _plain(
+        dj_U().aggr(ephys.Curation & task, n="ifnull(max(curation_id)+1,1)").fetch1("n")
+    )
 
 
 def scenario_optogenetics() -> None:
@@ -426,6 +460,34 @@ def scenario_calcium_imaging() -> None:
         paramset_desc="default",
         params={"fs": 30, "nchannels": 1},
     )
+    stage("inserting element-calcium-imaging scan metadata and a processing task")
+    scan.ScanInfo.insert1(
+        {
+            **scan_key,
+            "nfields": 1,
+            "nchannels": 1,
+            "ndepths": 1,
+            "nframes": 100,
+            "nrois": 0,
+            "fps": 30.0,
+            "bidirectional": False,
+        },
+        allow_direct_insert=True,
+    )
+    scan.ScanInfo.Field.insert1(
+        {**scan_key, "field_idx": 0, "px_height": 512, "px_width": 512},
+        allow_direct_insert=True,
+    )
+    task = {**scan_key, "paramset_idx": 0}
+    imaging.ProcessingTask.insert1({**task, "processing_output_dir": "sub1/suite2p"})
+    stage("querying element-calcium-imaging key_source properties")
+    facts["processing_keys"] = len(imaging.Processing().key_source)
+    # double-quoted literals and LIKE patterns in the Element's restriction strings
+    facts["activity_keys"] = len(imaging.Activity().key_source)
+    stage("populating imaging.Processing (its make finds no suite2p results)")
+    result = imaging.Processing.populate(suppress_errors=True)
+    errors = result["error_list"] if isinstance(result, dict) else result
+    facts["processing_errors"] = [str(error).split(":")[0] for _, error in errors]
     stage("querying element-calcium-imaging")
     facts["acq_software"] = sorted(_plain(scan.AcquisitionSoftware.fetch("acq_software").tolist()))
     facts["scans"] = len(scan.Scan * scan.ScanLocation)
@@ -438,31 +500,145 @@ def scenario_electrode_localization() -> None:
     stage("importing and activating element_electrode_localization (ccf, eloc)")
     from link_localization import coordinate_framework
 
-    stage("inserting element-electrode-localization rows")
-    ccf = {"ccf_id": 0}
-    coordinate_framework.CCF.insert1(
-        {**ccf, "ccf_version": "CCFv3", "ccf_resolution": 100.0, "ccf_description": "test"}
+    stage("loading a CCF atlas with coordinate_framework.load_ccf_annotation")
+    import nrrd  # optional: only element-electrode-localization reads atlas volumes
+
+    # two regions: the ontology's row index is the label in the volume (as the Element reads it)
+    Path("ontology.csv").write_text(
+        "id,acronym,safe_name,color_hex_triplet\n"
+        "997,root,root,FFFFFF\n"
+        "385,VISp,visual cortex,08858C\n"
     )
-    coordinate_framework.CCF.Voxel.insert(
-        [{**ccf, "x": x, "y": y, "z": 0} for x in (0, 100) for y in (0, 100)]
+    stack = np.zeros((2, 2, 2), dtype=np.uint16)
+    stack[1] = 1  # the second AP plane is VISp
+    nrrd.write("annotation.nrrd", stack)
+    coordinate_framework.load_ccf_annotation(
+        ccf_id=0,
+        version_name="CCFv3",
+        voxel_resolution=100,
+        nrrd_filepath="annotation.nrrd",
+        ontology_csv_filepath="ontology.csv",
     )
-    coordinate_framework.BrainRegionAnnotation.insert1(ccf)
-    regions = coordinate_framework.BrainRegionAnnotation.BrainRegion
-    regions.insert(
-        [
-            {**ccf, "acronym": "root", "region_name": "root", "region_id": 997},
-            {**ccf, "acronym": "VISp", "region_name": "visual cortex", "color_code": "08858C"},
-        ]
+    regions = coordinate_framework.BrainRegionAnnotation
+    coordinate_framework.ParentBrainRegion.insert1(
+        {"ccf_id": 0, "acronym": "v_i_sp", "parent": "root"}
     )
-    coordinate_framework.BrainRegionAnnotation.Voxel.insert(
-        [{**ccf, "acronym": "VISp", "x": 0, "y": y, "z": 0} for y in (0, 100)]
-    )
-    coordinate_framework.ParentBrainRegion.insert1({**ccf, "acronym": "VISp", "parent": "root"})
     stage("querying element-electrode-localization")
-    facts["visp_voxels"] = len(
-        coordinate_framework.BrainRegionAnnotation.Voxel & {"acronym": "VISp"}
+    facts["ccf_voxels"] = len(coordinate_framework.CCF.Voxel())
+    facts["visp_voxels"] = _plain(
+        sorted((regions.Voxel & {"acronym": "v_i_sp"}).fetch("x").tolist())
     )
+    facts["regions"] = sorted(_plain(regions.BrainRegion.fetch("acronym").tolist()))
     facts["parent"] = _plain(coordinate_framework.ParentBrainRegion.fetch1("parent"))
+
+
+def _write_video(path: Path, frames: int) -> None:
+    """A small MJPG video of ``frames`` 24x32 frames at 10 fps."""
+    import cv2  # optional: only the video Elements need OpenCV
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 24))
+    for i in range(frames):
+        writer.write(np.full((24, 32, 3), i * 10, np.uint8))
+    writer.release()
+
+
+def scenario_miniscope() -> None:
+    stage("importing and activating element_miniscope (miniscope, miniscope_report)")
+    from link_miniscope import AnatomicalLocation, miniscope
+
+    fill_session()
+    stage("inserting element-miniscope rows")
+    AnatomicalLocation.insert1(
+        {"recording_location_id": "loc1", "anatomical_description": "hippocampus CA1"}
+    )
+    recording = {**SESSION, "recording_id": 0}
+    miniscope.Recording.insert1({**recording, "device": "rig1", "acq_software": "Miniscope-DAQ-V4"})
+    miniscope.RecordingLocation.insert1({**recording, "recording_location_id": "loc1"})
+    miniscope.ProcessingParamSet.insert_new_params(
+        processing_method="caiman",
+        paramset_id=0,
+        paramset_desc="default",
+        params={"fr": 30, "decay_time": 0.4},
+    )
+    stage("querying element-miniscope")
+    facts["acq_software"] = sorted(
+        _plain(miniscope.AcquisitionSoftware.fetch("acq_software").tolist())
+    )
+    facts["recordings"] = len(miniscope.Recording * miniscope.RecordingLocation)
+    facts["params"] = _plain(miniscope.ProcessingParamSet.fetch1("params"))
+
+
+def scenario_facemap() -> None:
+    stage("importing and activating element_facemap")
+    from link_facemap import DATA_ROOT, facemap
+
+    fill_session()
+    stage("inserting element-facemap rows")
+    video = {**SESSION, "recording_id": 0}
+    facemap.VideoRecording.insert1({**video, "device": "rig1"})
+    facemap.VideoRecording.File.insert1({**video, "file_id": 0, "file_path": "sub1/face.avi"})
+    _write_video(DATA_ROOT / "sub1" / "face.avi", frames=15)
+    stage("populating facemap.RecordingInfo (reads a small video)")
+    facts["populate_result"] = _plain(facemap.RecordingInfo.populate())
+    facts["info"] = _plain(
+        (facemap.RecordingInfo & video).fetch1("px_height", "px_width", "nframes", "fps")
+    )
+
+
+def scenario_deeplabcut() -> None:
+    stage("importing and activating element_deeplabcut (train, model)")
+    from link_deeplabcut import DATA_ROOT, model, train
+
+    fill_session()
+    stage("inserting element-deeplabcut rows")
+    train.TrainingParamSet.insert_new_params(
+        paramset_desc="default", params={"shuffle": 1, "trainingsetindex": 0, "maxiters": 5}
+    )
+    train.VideoSet.insert1({"video_set_id": 0})
+    train.VideoSet.File.insert1({"video_set_id": 0, "file_id": 0, "file_path": "sub1/a.avi"})
+    train.TrainingTask.insert1({"video_set_id": 0, "paramset_idx": 1, "training_id": 0})
+    model.BodyPart.insert_from_config({"bodyparts": ["nose", "tail"]}, prompt=False)
+    recording = {**SESSION, "recording_id": 0}
+    model.VideoRecording.insert1({**recording, "device": "rig1"})
+    model.VideoRecording.File.insert1({**recording, "file_id": 0, "file_path": "sub1/a.avi"})
+    _write_video(DATA_ROOT / "sub1" / "a.avi", frames=20)
+    stage("populating model.RecordingInfo (reads a small video)")
+    facts["populate_result"] = _plain(model.RecordingInfo.populate())
+    facts["info"] = _plain(
+        (model.RecordingInfo & recording).fetch1(
+            "px_height", "px_width", "nframes", "fps", "recording_duration"
+        )
+    )
+    facts["body_parts"] = sorted(_plain(model.BodyPart.fetch("body_part").tolist()))
+    facts["paramset"] = _plain(train.TrainingParamSet.fetch1("paramset_idx", "params"))
+
+
+def scenario_zstack() -> None:
+    stage("importing and activating element_zstack (volume, with calcium-imaging scan)")
+    from link_zstack import DATA_ROOT, Equipment, scan, volume
+
+    fill_session()
+    stage("inserting element-zstack rows")
+    Equipment.insert1({"scanner": "2p-1"})
+    scan_key = {**SESSION, "scan_id": 0}
+    scan.Scan.insert1({**scan_key, "scanner": "2p-1", "acq_software": "ScanImage"})
+    import tifffile  # optional: only element-zstack reads TIFF stacks
+
+    stack = np.arange(3 * 4 * 5, dtype=np.uint16).reshape(3, 4, 5)  # depth, height, width
+    (DATA_ROOT / "sub1").mkdir(parents=True)
+    tifffile.imwrite(DATA_ROOT / "sub1" / "volume.tif", stack)
+    volume.SegmentationParamSet.insert_new_params(
+        segmentation_method="cellpose", params={"diameter": 8}, paramset_desc="default"
+    )
+    stage("populating volume.Volume (reads a small TIFF stack)")
+    facts["populate_result"] = _plain(volume.Volume.populate())
+    row = (volume.Volume & scan_key).fetch1()
+    facts["volume"] = _plain(
+        [row["px_width"], row["px_height"], row["px_depth"], row["volume_file_path"]]
+    )
+    facts["brightness"] = _plain(row["depth_mean_brightness"])
+    facts["paramsets"] = _plain(volume.SegmentationParamSet.fetch("paramset_idx").tolist())
 
 
 SCENARIOS: dict[str, Callable[[], None]] = {

@@ -54,6 +54,26 @@ SCENARIOS: dict[str, list[tuple[str, str | None]]] = {
         ("imaging", "element_calcium_imaging.imaging"),
         ("imaging_report", "element_calcium_imaging.imaging_report"),
     ],
+    "miniscope": [
+        *_SESSION,
+        ("reference", None),
+        ("miniscope", "element_miniscope.miniscope"),
+        ("miniscope_report", "element_miniscope.miniscope_report"),
+    ],
+    "facemap": [*_SESSION, ("facemap", "element_facemap.facial_behavior_estimation")],
+    "deeplabcut": [
+        *_SESSION,
+        ("train", "element_deeplabcut.train"),
+        ("model", "element_deeplabcut.model"),
+    ],
+    "zstack": [
+        *_SESSION,
+        ("reference", None),
+        ("scan", "element_calcium_imaging.scan"),
+        ("imaging", "element_calcium_imaging.imaging"),
+        ("imaging_report", "element_calcium_imaging.imaging_report"),
+        ("volume", "element_zstack.volume"),
+    ],
     "electrode_localization": [
         *_EPHYS,
         ("ccf", "element_electrode_localization.coordinate_framework"),

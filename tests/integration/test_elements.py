@@ -61,7 +61,7 @@ schema_names = _load(ELEMENTS / "schema_names.py")
 _TIER_PREFIX = {"Manual": "", "Lookup": "#", "Imported": "_", "Computed": "__"}
 
 #: The tables of the test's own reference schema (``tests/elements/link_reference.py``).
-_REFERENCE_TABLES = {"#skull_reference", "equipment"}
+_REFERENCE_TABLES = {"#skull_reference", "equipment", "anatomical_location"}
 
 
 def _snake(name: str) -> str:
@@ -211,6 +211,8 @@ def test_element_event(element: Callable[[str], dict[str, Any]]) -> None:
         {"trial_key": {**session, "trial_id": n}, "start": None, "event": None, "end": None}
         for n in (1, 2)
     ]
+    assert facts["trials"] == 3
+    assert facts["csv_trial"] == ["go", 20.0]  # every CSV value arrives as a string
     assert facts["block_populate_errors"] == 1  # the Element's make raises
     assert "NotImplementedError" in facts["block_populate_message"]
 
@@ -232,6 +234,9 @@ def test_element_array_ephys(element: Callable[[str], dict[str, Any]]) -> None:
     assert facts["recording"] == ["SpikeGLX", 30000.0, "2026-03-04 12:30:15", 12.5]
     assert facts["config_electrodes"] == 4
     assert facts["ephys_files"] == ["sub1/probe_imec0/rec_g0_t0.imec0.ap.meta"]
+    assert facts["clustering_errors"] == ["FileNotFoundError"]  # no kilosort output: the end
+    assert facts["task_output_dir"] == "sub1/kilosort"  # update1
+    assert facts["next_curation_id"] == 1  # dj.U().aggr(..., n="ifnull(max(...)+1,1)")
 
 
 def test_element_optogenetics(element: Callable[[str], dict[str, Any]]) -> None:
@@ -242,6 +247,9 @@ def test_element_optogenetics(element: Callable[[str], dict[str, Any]]) -> None:
 
 def test_element_calcium_imaging(element: Callable[[str], dict[str, Any]]) -> None:
     facts = element("calcium_imaging")
+    assert facts["processing_keys"] == 1  # the Element's `key_source` property
+    assert facts["activity_keys"] == 0
+    assert facts["processing_errors"] == ["FileNotFoundError"]  # no suite2p output
     assert facts["acq_software"] == ["NIS", "PrairieView", "ScanImage", "Scanbox"]
     assert facts["scans"] == 1
     assert facts["paramset"] == "suite2p"
@@ -249,5 +257,36 @@ def test_element_calcium_imaging(element: Callable[[str], dict[str, Any]]) -> No
 
 def test_element_electrode_localization(element: Callable[[str], dict[str, Any]]) -> None:
     facts = element("electrode_localization")
-    assert facts["visp_voxels"] == 2  # `-> master.BrainRegion` and `-> CCF.Voxel`
+    assert facts["ccf_voxels"] == 8  # a DataFrame insert, float coordinates into int
+    assert facts["visp_voxels"] == [100, 100, 100, 100]  # `-> master.BrainRegion`
+    assert facts["regions"] == ["root", "v_i_sp"]
     assert facts["parent"] == "root"
+
+
+def test_element_miniscope(element: Callable[[str], dict[str, Any]]) -> None:
+    facts = element("miniscope")
+    assert facts["acq_software"] == ["Miniscope-DAQ-V3", "Miniscope-DAQ-V4"]
+    assert facts["recordings"] == 1
+    assert facts["params"] == {"fr": 30, "decay_time": 0.4}
+
+
+def test_element_facemap(element: Callable[[str], dict[str, Any]]) -> None:
+    facts = element("facemap")
+    assert facts["populate_result"] == {"success_count": 1, "error_list": []}
+    assert facts["info"] == [24, 32, 15, 10]
+
+
+def test_element_deeplabcut(element: Callable[[str], dict[str, Any]]) -> None:
+    facts = element("deeplabcut")
+    assert facts["populate_result"] == {"success_count": 1, "error_list": []}
+    assert facts["info"] == [24, 32, 20, 10, 2.0]  # RecordingInfo's `key_source` property
+    assert facts["body_parts"] == ["nose", "tail"]
+    assert facts["paramset"] == [1, {"shuffle": 1, "trainingsetindex": 0, "maxiters": 5}]
+
+
+def test_element_zstack(element: Callable[[str], dict[str, Any]]) -> None:
+    facts = element("zstack")
+    assert facts["populate_result"] == {"success_count": 1, "error_list": []}
+    assert facts["volume"] == [5, 4, 3, "sub1/volume.tif"]
+    assert facts["brightness"] == [9.5, 29.5, 49.5]  # a numpy array in a longblob
+    assert facts["paramsets"] == [1]
