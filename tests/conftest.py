@@ -31,7 +31,9 @@ import servers
 
 #: Run by the interoperability test in a subprocess, never imported here (it needs DataJoint's
 #: process-wide configuration).
-collect_ignore = ["interop/datajoint_pipeline.py", "jobs_worker.py"]
+#: The Element linking modules and their runner import the Elements (and so ``datajoint``): they
+#: run only in the Element tests' subprocesses.
+collect_ignore = ["interop/datajoint_pipeline.py", "jobs_worker.py", "elements"]
 
 ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
 BACKENDS = tuple(
