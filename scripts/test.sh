@@ -59,6 +59,9 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 # pytest is named explicitly: `pip install --group test` needs pip >= 25.1, newer than many venvs have.
 .venv/bin/pip install -q -e '.[pandas]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4'
+# The published DataJoint Elements the integration tests run, without their heavy optional stacks
+# (and without letting pip touch the datajoint release above): see tests/elements/requirements.txt.
+.venv/bin/pip install -q --no-deps -r tests/elements/requirements.txt
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

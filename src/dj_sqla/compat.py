@@ -48,7 +48,7 @@ from .execution.query import Query
 from .expression import AndList, Not, Top, U
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
-from .table import Attribute, Heading, Lookup, Manual, Part, Table, UserTable
+from .table import Attribute, Heading, Lookup, Manual, Part, Table, TableMeta, UserTable
 from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
 #: The marker ``install_as_datajoint`` leaves on the ``datajoint`` module it installs.
@@ -88,7 +88,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "Heading": Heading,
         "QueryExpression": Query,
     },
-    "user_tables": {**_TIERS, "Table": Table},
+    "user_tables": {**_TIERS, "Table": Table, "TableMeta": TableMeta, "PartMeta": TableMeta},
     "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},
     "autopopulate": {"AutoPopulate": AutoPopulate},

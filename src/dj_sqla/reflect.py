@@ -67,10 +67,9 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
             context.setdefault(cls.__name__, cls)
     reflected = reflect(schema, wanted)  # every table at once, not query by query
     made: dict[str, type] = {}
+    order = list(sorter.static_order())  # parents first, parts among themselves too
     masters = [
-        t
-        for t in sorter.static_order()
-        if len(tier_and_names(t)[1]) == 1 and tier_and_names(t)[1][0] not in into
+        t for t in order if len(tier_and_names(t)[1]) == 1 and tier_and_names(t)[1][0] not in into
     ]
     for table in masters:
         tier, (class_name,) = tier_and_names(table)
@@ -78,7 +77,7 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
             "definition": render(schema, table, reflected[table]),
             "_reflected": True,
         }
-        for part in sorted(t for t in wanted if t.startswith(table + "__")):
+        for part in (t for t in order if t.startswith(table + "__")):
             part_name = tier_and_names(part)[1][1]
             namespace[part_name] = type(
                 part_name,

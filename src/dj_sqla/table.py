@@ -47,7 +47,7 @@ from .execution.insert import insert_rows
 from .execution.query import TableQuery
 
 if TYPE_CHECKING:
-    from .connection import Schema
+    from .connection import Connection, Schema
 
 _R = TypeVar("_R")
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -167,6 +167,9 @@ class TableMeta(type):
     def __sub__(cls, restriction: Any) -> Any:
         return cls() - restriction
 
+    def __xor__(cls, restriction: Any) -> Any:
+        return cls() ^ restriction
+
     def __mul__(cls, other: Any) -> Any:
         return cls() * other
 
@@ -225,6 +228,11 @@ class UserTable(metaclass=TableMeta):
     def table_name(cls) -> str:
         """The SQL table name, with the tier prefix."""
         return str(cls._declared().name)
+
+    @classproperty
+    def connection(cls) -> Connection:
+        """The :class:`dj.Connection` of the table's schema (``Table.connection.transaction``)."""
+        return cls._require_schema().connection
 
     @classproperty
     def full_table_name(cls) -> str:

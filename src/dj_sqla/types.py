@@ -216,10 +216,13 @@ def _fractional(make: _MakeSized, python_type: type, *, core: bool) -> _Factory:
     return factory
 
 
-def _decimal(*, core: bool) -> _Factory:
-    """``decimal(p,s)`` / ``numeric(p,s)`` (``(p)`` means scale 0): exact decimals."""
+def _decimal(*, core: bool, unsigned: bool = False) -> _Factory:
+    """``decimal(p,s)`` / ``numeric(p,s)`` (``(p)`` means scale 0): exact decimals;
+    ``decimal(p,s) unsigned`` (MySQL's spelling, in DataJoint 0.14 pipelines) also refuses
+    negative values: natively on MySQL, by a CHECK elsewhere (see ``declare.build``)."""
 
     def factory(name: str, args: str | None) -> TypeSpec:
+        name = name.removesuffix(" unsigned")
         example = f"{name}(10,2)"
         parts = [] if args is None else args.split(",")
         if len(parts) not in (1, 2):
@@ -230,8 +233,12 @@ def _decimal(*, core: bool) -> _Factory:
             raise _Problem(f"the precision must be from 1 to 65 (MySQL's limit), e.g. `{example}`")
         if scale > min(precision, 30):
             raise _Problem(f"the scale must be at most the precision and 30, e.g. `{example}`")
-        sa_type = sa.Numeric(precision, scale, asdecimal=True)
+        sa_type: TypeEngine[Any] = sa.Numeric(precision, scale, asdecimal=True)
         spelled = f"{name}({precision},{scale})"
+        if unsigned:
+            native = mysql.DECIMAL(precision, scale, unsigned=True, asdecimal=True)
+            sa_type = sa_type.with_variant(native, *_MYSQL)
+            spelled += " unsigned"
         return TypeSpec(spelled, core, sa_type, False, False, False, decimal.Decimal)
 
     return factory
@@ -399,6 +406,7 @@ _TYPES: dict[str, _Factory] = {
     "varchar": _length(sa.String, str, core=True, most=65535),
     "enum": _enum,
     "decimal": _decimal(core=True),
+    "decimal unsigned": _decimal(core=False, unsigned=True),
     # native spellings
     **{name: _integer(name, unsigned=False) for name in _INTEGERS},
     **{f"{name} unsigned": _integer(name, unsigned=True) for name in _INTEGERS},
@@ -406,6 +414,7 @@ _TYPES: dict[str, _Factory] = {
     "double": _fixed(_float64_type, float),
     "real": _fixed(_float64_type, float),
     "numeric": _decimal(core=False),
+    "numeric unsigned": _decimal(core=False, unsigned=True),
     "text": _fixed(_mysql_variant(sa.Text, mysql.LONGTEXT), str),
     "tinytext": _fixed(_mysql_variant(sa.Text, mysql.TINYTEXT), str),
     "mediumtext": _fixed(_mysql_variant(sa.Text, mysql.MEDIUMTEXT), str),

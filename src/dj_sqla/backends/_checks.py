@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 #: Integer types that PostgreSQL stores in a wider column.
+#: Backends whose types do not refuse what MySQL's unsigned types refuse.
+_NOT_MYSQL = ("sqlite", "postgresql")
 _WIDER_ON_POSTGRESQL = frozenset(
     {
         "int8",
@@ -48,6 +50,19 @@ def length_check(
     text = f"length({_quoted(column.name)}) <= {int(length)}"
     check = sa.CheckConstraint(text, name=name, info={"dj_columns": [column.name]})
     return check.ddl_if("sqlite")
+
+
+def nonnegative_check(column: sa.Column[Any], *, name: str | None = None) -> sa.CheckConstraint:
+    """``column`` is not negative (an ``unsigned`` decimal), rendered where the type does not
+    say so itself: MySQL's DECIMAL UNSIGNED does.
+
+    Example:
+        >>> nonnegative_check(sa.Column("share", sa.Numeric(2, 2))).sqltext.text
+        '"share" >= 0'
+    """
+    text = f"{_quoted(column.name)} >= 0"
+    check = sa.CheckConstraint(text, name=name, info={"dj_columns": [column.name]})
+    return check.ddl_if(_NOT_MYSQL)  # type: ignore[arg-type]
 
 
 def range_check(

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .._naming import constraint_name
-from ..backends._checks import length_check, range_check
+from ..backends._checks import length_check, nonnegative_check, range_check
 from ..errors import DefinitionError
 from ..types import INTEGER_RANGES, TypeSpec, resolve_type
 from .parser import Attribute, Definition, ForeignKeyRef
@@ -111,13 +112,16 @@ def _range_checks(table: str, column: sa.Column[Any], spec: TypeSpec) -> list[sa
     varchar(n) and integers outside their declared type's range."""
     checks: list[sa.CheckConstraint] = []
     length = getattr(spec.sa_type, "length", None)
-    if length is None and spec.name not in INTEGER_RANGES:
+    unsigned = spec.name.endswith(" unsigned")
+    if length is None and spec.name not in INTEGER_RANGES and not unsigned:
         return checks
     name = constraint_name("CheckConstraint", table, [column.name])
     if isinstance(length, int) and spec.python_type is str:
         checks.append(length_check(column, length, name=name))
     if spec.name in INTEGER_RANGES:
         checks.append(range_check(column, spec.name, *INTEGER_RANGES[spec.name], name=name))
+    if spec.python_type is decimal.Decimal and spec.name.endswith(" unsigned"):
+        checks.append(nonnegative_check(column, name=name))
     return checks
 
 

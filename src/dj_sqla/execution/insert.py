@@ -129,17 +129,23 @@ def _as_dicts(
     return result, len(checked) <= 1 and not ignore_extra
 
 
+#: Value tuples looked up per query (SQLite binds at most 32,766 parameters per statement).
+_LOOKUP_CHUNK = 2000
+
+
 def _existing(
     conn: sa.Connection, columns: Sequence[sa.Column[Any]], wanted: list[tuple[Any, ...]]
 ) -> set[tuple[Any, ...]]:
-    """Which of the ``wanted`` value tuples of ``columns`` their table holds (one query)."""
-    if len(columns) == 1:
-        condition: Any = columns[0].in_([w[0] for w in wanted])
-    else:
-        condition = sa.or_(
-            *(sa.and_(*(c == v for c, v in zip(columns, w, strict=True))) for w in wanted)
-        )
-    return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
+    """Which of the ``wanted`` value tuples of ``columns`` their table holds: one query per
+    ``_LOOKUP_CHUNK`` tuples, a composite key as a row-value ``IN`` (every backend has it)."""
+    target: Any = columns[0] if len(columns) == 1 else sa.tuple_(*columns)
+    found: set[tuple[Any, ...]] = set()
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start : start + _LOOKUP_CHUNK]
+        values = [w[0] for w in chunk] if len(columns) == 1 else chunk
+        query = sa.select(*columns).where(target.in_(values))
+        found.update(tuple(r) for r in conn.execute(query))
+    return found
 
 
 def _existing_keys(

@@ -102,23 +102,27 @@ def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
     return sa.and_(sa.true(), *conditions)
 
 
-def to_condition(expr: Restrictable, restriction: Any) -> ColumnElement[bool]:
+def to_condition(
+    expr: Restrictable, restriction: Any, semantic_check: bool = True
+) -> ColumnElement[bool]:
     """The SQL condition that ``expr & restriction`` applies."""
     if type(restriction) is dict:  # a key, the usual restriction: no type tests below
         return _matching(expr, restriction)
     other = expr._query_of(restriction)  # another query, or a table class for its table
     if other is not None:
-        return _semijoin(expr, other)
+        return _semijoin(expr, other, semantic_check)
     if isinstance(restriction, bool):
         return sa.true() if restriction else sa.false()
     if isinstance(restriction, Not):
-        return sa.not_(to_condition(expr, restriction.restriction))
+        return sa.not_(to_condition(expr, restriction.restriction, semantic_check))
     if isinstance(restriction, AndList):
-        return _all(to_condition(expr, item) for item in restriction)
+        return _all(to_condition(expr, item, semantic_check) for item in restriction)
     if isinstance(restriction, Mapping):
         return _matching(expr, restriction)
     if isinstance(restriction, (list, tuple, set, frozenset)):
-        return sa.or_(sa.false(), *(to_condition(expr, item) for item in restriction))
+        return sa.or_(
+            sa.false(), *(to_condition(expr, item, semantic_check) for item in restriction)
+        )
     clause = getattr(restriction, "__clause_element__", None)
     element = clause() if clause is not None else restriction
     if isinstance(element, ColumnElement):
@@ -138,9 +142,15 @@ def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnEleme
     return _all([columns[k] == v for k, v in restriction.items() if k in columns])
 
 
-def _semijoin(expr: Restrictable, other: Restrictable) -> ColumnElement[bool]:
-    """Rows of ``expr`` matching a row of ``other`` on their shared attributes (EXISTS)."""
-    shared = expr.shared_attributes(other, operation="restrict")
+def _semijoin(
+    expr: Restrictable, other: Restrictable, semantic_check: bool = True
+) -> ColumnElement[bool]:
+    """Rows of ``expr`` matching a row of ``other`` on their shared attributes (EXISTS);
+    without ``semantic_check``, namesakes match whatever their lineage (DataJoint's ``^``)."""
+    if semantic_check:
+        shared = expr.shared_attributes(other, operation="restrict")
+    else:
+        shared = [name for name in expr.columns if name in other.columns]
     inner = other.select().subquery()
     match = [inner.c[name] == expr.column(name) for name in shared]
     return sa.exists(sa.select(sa.literal(1)).select_from(inner).where(*match))

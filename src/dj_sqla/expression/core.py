@@ -180,15 +180,24 @@ class QueryExpression:
 
     # -- restriction ---------------------------------------------------------------------------
 
-    def restrict(self, restriction: Any) -> QueryExpression:
-        """A new expression with only the rows that satisfy ``restriction``."""
+    def restrict(self, restriction: Any, *, semantic_check: bool = True) -> QueryExpression:
+        """A new expression with only the rows that satisfy ``restriction``.
+
+        With ``semantic_check=False`` (DataJoint's ``A ^ B``), a query restriction matches
+        namesake attributes even when their lineages differ.
+        """
         if isinstance(restriction, Top):
             ordered = self._ordered(restriction.order_by, restriction.limit, restriction.offset)
             return self.as_subquery(ordered)
-        return self._derive((*self._where, to_condition(self, restriction)))
+        condition = to_condition(self, restriction, semantic_check)
+        return self._derive((*self._where, condition))
 
     def __and__(self, restriction: Any) -> QueryExpression:
         return self.restrict(restriction)
+
+    def __xor__(self, restriction: Any) -> QueryExpression:
+        """``A ^ B``: DataJoint 0.14's restriction without the lineage check."""
+        return self.restrict(restriction, semantic_check=False)
 
     def __sub__(self, restriction: Any) -> QueryExpression:
         return self.restrict(Not(restriction))
@@ -413,7 +422,7 @@ class TableExpression(QueryExpression):
     # form without building and hashing a new statement, which is most of the cost of a small
     # query.
 
-    def restrict(self, restriction: Any) -> QueryExpression:
+    def restrict(self, restriction: Any, *, semantic_check: bool = True) -> QueryExpression:
         """A new expression with only the rows that satisfy ``restriction``."""
         if type(restriction) is dict:
             key = _key_values(self._columns, restriction)
@@ -423,7 +432,7 @@ class TableExpression(QueryExpression):
                 if self._key is not None:
                     key = (self._key[0] + key[0], self._key[1] + key[1])
                 return self._derive(self._conditions, key)
-        return super().restrict(restriction)
+        return super().restrict(restriction, semantic_check=semantic_check)
 
     @property
     def _where(self) -> tuple[ColumnElement[bool], ...]:
@@ -447,6 +456,9 @@ class TableExpression(QueryExpression):
     def __getattr__(self, name: str) -> Any:
         if name == "table_class":  # not set yet (during __init__)
             raise AttributeError(name)
+        declared = inspect.getattr_static(self.table_class, name, None)
+        if isinstance(declared, property) and declared.fget is not None:
+            return declared.fget(self)  # an instance property (DataJoint's key_source...)
         value = getattr(self.table_class, name)
         if inspect.isfunction(value):  # a plain method such as make(self, key): bind it here
             return types.MethodType(value, self)
