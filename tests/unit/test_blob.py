@@ -450,6 +450,7 @@ class Opaque:
         (np.zeros(2, dtype=np.clongdouble), "complex256"),
         (lambda: 1, "function"),
         (object(), "object"),
+        (np.ma.masked_array([1, 2], mask=[0, 1]), "MaskedArray"),
     ],
 )
 def test_unserializable_values_name_their_type(value: Any, type_name: str) -> None:

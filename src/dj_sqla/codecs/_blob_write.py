@@ -344,6 +344,16 @@ def _pack_ndarray(w: Writer, arr: np.ndarray[Any, Any]) -> int:
     return _pack_recarray(w, arr)
 
 
+def _refuse_masked(w: Writer, arr: np.ma.MaskedArray[Any, Any]) -> int:
+    # DataJoint stores the data and drops the mask silently.
+    raise BlobEncodeError(
+        "DataJoint's blob format has no mask, so a numpy.ma.MaskedArray would lose it",
+        hint="Store arr.filled(fill_value) and the mask (np.ma.getmaskarray(arr)) separately, "
+        "e.g. as a dict of both.",
+        type_name="numpy.ma.MaskedArray",
+    )
+
+
 def _pack_numpy_scalar(w: Writer, obj: np.generic) -> int:
     w.dj0 = True
     return _pack_ndarray(w, np.asarray(obj))
@@ -388,6 +398,7 @@ _PACKERS: dict[type, Packer] = {
 _BY_CLASS: tuple[tuple[type | tuple[type, ...], Packer], ...] = (
     (MatCell, _pack_cell),
     (MatStruct, _pack_struct),
+    (np.ma.MaskedArray, _refuse_masked),
     (np.ndarray, _pack_ndarray),
     ((np.number, np.datetime64, np.bool_), _pack_numpy_scalar),
     (bool, _pack_bool),

@@ -7,8 +7,8 @@ The format itself is described in ``_blob_format``; the writer and reader live i
 ``_blob_write`` and ``_blob_read``. Differences from DataJoint, all where DataJoint loses or
 mangles a value: big-endian arrays are stored (little-endian) instead of refused; arrays of
 bytes wider than one byte are stored as object arrays instead of refused; time-zone-aware
-date/times are refused instead of silently losing their zone; bytes that are not a blob raise
-:class:`BlobDecodeError` instead of returning ``None``.
+date/times and masked arrays are refused instead of silently losing their zone or mask; bytes
+that are not a blob raise :class:`BlobDecodeError` instead of returning ``None``.
 
 ``dj.config["enable_python_native_blobs"]`` (DataJoint 0.12 to 0.14): when the setting exists
 in ``dj.config`` and is false, values that need the Python-native ``dj0`` protocol are refused,
