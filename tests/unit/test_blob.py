@@ -529,3 +529,20 @@ def test_isnan_helper_is_exact() -> None:
     with pytest.raises(AssertionError):
         same(-0.0, 0.0)
     assert math.isnan(blob.unpack(blob.pack(float("nan"))))
+
+
+def test_matlab_structs_and_cells_as_datajoint_reads_them() -> None:
+    """Numeric struct fields and empty cells come back as DataJoint returns them."""
+    cases = [
+        np.array([(1, 2.0), (3, 4.0)], dtype=[("a", "i4"), ("b", "f8")]).view(MatStruct),
+        np.empty((0, 2), dtype=object).view(MatCell),  # DataJoint returns shape (0,)
+        np.empty((2, 0), dtype=[("a", object)]).view(MatStruct),
+    ]
+    for value in cases:
+        data = blob.pack(value)
+        assert data == dj_blob.pack(to_datajoint(value))
+        got, want = blob.unpack(data), dj_blob.unpack(data)
+        assert type(got).__name__ == type(want).__name__
+        assert got.shape == want.shape
+        assert got.dtype == want.dtype
+        assert repr(got.tolist()) == repr(want.tolist())
