@@ -8,6 +8,7 @@ back a set, a str array an object array, a 0-d array a numpy scalar, ...).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import struct
@@ -546,3 +547,35 @@ def test_matlab_structs_and_cells_as_datajoint_reads_them() -> None:
         assert got.shape == want.shape
         assert got.dtype == want.dtype
         assert repr(got.tolist()) == repr(want.tolist())
+
+
+SAMPLES = [
+    blob.pack(v, compress=c)
+    for v in (
+        {"a": [1, 2.5, "x", None], "b": np.arange(6.0).reshape(2, 3)},
+        np.array([1, "a", b"b"], dtype=object),
+        np.array([(1, 2.0)], dtype=[("x", "i4"), ("y", "f8")]),
+        np.array([(1, "x")], dtype=[("a", object), ("b", object)]).view(MatStruct),
+        np.array([b"a", b"b"]),
+        (datetime.datetime(2020, 1, 1), uuid.UUID(int=1), Decimal("1.5"), 2**70, 1j),
+        np.zeros(500),
+    )
+    for c in (False, True)
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=4),
+    st.integers(0, 10_000),
+)
+def test_corrupt_blobs_raise_decode_errors_only(
+    data: bytes, flips: list[tuple[int, int]], cut: int
+) -> None:
+    corrupt = bytearray(data)
+    for pos, byte in flips:
+        corrupt[pos % len(corrupt)] = byte
+    corrupt = corrupt[: max(1, len(corrupt) - cut % len(corrupt))] if cut % 3 == 0 else corrupt
+    with contextlib.suppress(BlobDecodeError):  # anything else fails the test
+        blob.unpack(bytes(corrupt))

@@ -72,6 +72,18 @@ class Reader:
             )
         return value
 
+    def check_count(self, n: int) -> None:
+        """Refuse an element count the rest of the blob cannot hold (at least 9 bytes each).
+
+        A corrupt count would otherwise allocate an object array of that size first.
+        """
+        if n * 9 > len(self.buf) - self.pos:
+            raise BlobDecodeError(
+                f"The blob announces {n} elements but has only {len(self.buf) - self.pos} "
+                "bytes left",
+                hint="The blob is truncated or corrupt.",
+            )
+
     def u64(self) -> int:
         (n,) = _U64(self.buf, self.pos)
         self.pos += 8
@@ -116,6 +128,7 @@ def _read_array(r: Reader) -> Any:
     n = math.prod(shape)
     data: np.ndarray[Any, Any]
     if type_id == fmt.VOID_ID:
+        r.check_count(n)
         data = np.empty(n, dtype=object)
         sized = r.sized_value
         for i in range(n):
@@ -184,6 +197,7 @@ def _read_struct(r: Reader) -> Any:
     if not n_fields:
         return np.array(None)
     names = [r.cstring() for _ in range(n_fields)]
+    r.check_count(math.prod(shape) * n_fields)
     sized = r.sized_value
     records = [tuple(sized() for _ in range(n_fields)) for _ in range(math.prod(shape))]
     data = np.array(records, dtype=list(zip(names, repeat(object))))
@@ -193,6 +207,7 @@ def _read_struct(r: Reader) -> Any:
 def _read_cell(r: Reader) -> Any:
     shape = r.dims(r.u64())
     n = math.prod(shape)
+    r.check_count(n)
     cells = np.empty(n, dtype=object)
     sized = r.sized_value
     for i in range(n):

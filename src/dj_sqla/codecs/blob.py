@@ -55,6 +55,9 @@ def _setting_exists() -> bool:
 
 _NATIVE_SETTING = _setting_exists()
 
+#: deflate's largest expansion is about 1032:1 (RFC 1951 run lengths); a little margin.
+_MAX_DEFLATE_RATIO = 1100
+
 
 def pack(obj: Any, compress: bool = True) -> bytes:
     """Serialize ``obj`` into DataJoint's blob format.
@@ -128,6 +131,15 @@ def unpack(blob: Buffer | None, squeeze: bool = False) -> Any:
     try:
         if buf[:6] == fmt.COMPRESSED:
             (size,) = fmt.U64.unpack_from(buf, 6)
+            if size > _MAX_DEFLATE_RATIO * len(buf) + 1024:
+                # deflate cannot expand more than that; a corrupt header must not make
+                # zlib allocate the size it claims.
+                raise BlobDecodeError(
+                    f"The compressed blob claims {size} bytes, more than {len(buf)} bytes "
+                    "of zlib data can hold",
+                    hint="The blob is corrupt.",
+                )
+            # Telling zlib the final size up front saves it growing the output step by step.
             buf = zlib.decompress(memoryview(buf)[14:], zlib.MAX_WBITS, max(int(size), 1))
             if len(buf) != size:
                 raise BlobDecodeError(
@@ -144,8 +156,19 @@ def unpack(blob: Buffer | None, squeeze: bool = False) -> Any:
         value = reader.value()
     except BlobDecodeError:
         raise
-    except (IndexError, ValueError, TypeError, OverflowError, struct.error, zlib.error) as exc:
-        # UnicodeDecodeError and numpy's size errors are ValueErrors.
+    except (
+        IndexError,
+        AttributeError,
+        ValueError,
+        TypeError,
+        ArithmeticError,
+        RecursionError,
+        struct.error,
+        zlib.error,
+    ) as exc:
+        # UnicodeDecodeError and numpy's size errors are ValueErrors; decimal's are
+        # ArithmeticErrors; a corrupt unhashable dict key is a TypeError, a record field
+        # that is no array an AttributeError.
         raise BlobDecodeError(
             f"The blob cannot be decoded ({type(exc).__name__}: {exc})",
             hint="It is truncated or corrupt.",
