@@ -579,3 +579,17 @@ def test_corrupt_blobs_raise_decode_errors_only(
     corrupt = corrupt[: max(1, len(corrupt) - cut % len(corrupt))] if cut % 3 == 0 else corrupt
     with contextlib.suppress(BlobDecodeError):  # anything else fails the test
         blob.unpack(bytes(corrupt))
+
+
+def test_squeezing_record_arrays() -> None:
+    two = np.array([[(1, 2.0)], [(3, 4.0)]], dtype=[("x", "i4"), ("y", "f8")])
+    data = blob.pack(two)
+    got, want = blob.unpack(data, squeeze=True), dj_blob.unpack(data, squeeze=True)
+    assert got.shape == want.shape == (2,)
+    assert got.tolist() == want.tolist()
+    # A single record: DataJoint fails (each column squeezes to a scalar); here it is a 0-d
+    # record array.
+    one = blob.unpack(blob.pack(two[:1, 0]), squeeze=True)
+    assert isinstance(one, np.recarray)
+    assert one.shape == ()
+    assert one.tolist() == (1, 2.0)

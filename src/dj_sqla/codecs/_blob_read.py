@@ -180,14 +180,20 @@ def _read_recarray(r: Reader) -> Any:
     if not n_fields:
         return np.array(None)
     names = [r.cstring() for _ in range(n_fields)]
-    columns = [r.value() for _ in range(n_fields)]
+    # Columns are read unsqueezed and the record array squeezed as a whole: DataJoint
+    # squeezes each column, which fails for a single record (a column becomes a scalar).
+    squeeze, r.squeeze = r.squeeze, False
+    try:
+        columns = [r.value() for _ in range(n_fields)]
+    finally:
+        r.squeeze = squeeze
     rec = np.empty(
         columns[0].shape,
         np.dtype([(name, c.dtype) for name, c in zip(names, columns, strict=True)]),
     )
     for name, column in zip(names, columns, strict=True):
         rec[name] = column
-    return rec.view(np.recarray)
+    return r.shaped(rec, to_scalar=False).view(np.recarray)
 
 
 def _read_struct(r: Reader) -> Any:
