@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import errors, utils
 from ._log import logger
 from ._version import __version__
+from .codecs import Codec, MatCell, MatStruct, get_codec, list_codecs
 from .compat import install_as_datajoint
 from .config import ConfigWarning, config
 from .connection import Connection, conn
@@ -64,6 +65,7 @@ __all__ = [
     "AndList",
     "AutoPopulate",
     "BucketInaccessible",
+    "Codec",
     "Compute",
     "Computed",
     "ConfigError",
@@ -84,6 +86,8 @@ __all__ = [
     "Lookup",
     "LostConnectionError",
     "Manual",
+    "MatCell",
+    "MatStruct",
     "MissingAttributeError",
     "MissingExternalFile",
     "MissingParentError",
@@ -111,7 +115,9 @@ __all__ = [
     "conn",
     "create_virtual_module",
     "errors",
+    "get_codec",
     "install_as_datajoint",
+    "list_codecs",
     "list_schemas",
     "logger",
     "schema",

@@ -24,6 +24,7 @@ mapper, so a pipeline that only uses DataJoint's API never builds one.
 from __future__ import annotations
 
 import threading
+import warnings
 import weakref
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -122,6 +123,10 @@ def map_for_attribute(cls: type, name: str) -> bool:
     return False
 
 
+#: SQLAlchemy's warning for a second mapped class of the same name and module.
+_SAME_NAME = "This declarative base already contains a class with the same class name"
+
+
 def map_if_pending(cls: type) -> bool:
     """Map ``cls`` now if it waits for mapping; True if this call mapped it."""
     if _ENTRY not in own_attributes(cls):
@@ -135,7 +140,15 @@ def map_if_pending(cls: type) -> bool:
         try:
             # SQLAlchemy takes a class with a manager for an instrumented one
             type.__delattr__(cls, _MANAGER_ATTRIBUTE)
-            entry.registry.map_imperatively(cls, entry.table, properties=dict(entry.properties))
+            with warnings.catch_warnings():
+                # A part named like a table of its module (DataJoint's Elements have
+                # Lab.Organization beside Organization) shares a class name in the registry;
+                # SQLAlchemy warns, and a string lookup of that name is then ambiguous, as it
+                # should be. The classes themselves are mapped correctly.
+                warnings.filterwarnings("ignore", _SAME_NAME, sa.exc.SAWarning)
+                entry.registry.map_imperatively(
+                    cls, entry.table, properties=dict(entry.properties)
+                )
         finally:
             _mapping.discard(cls)
             type.__delattr__(cls, _ENTRY)

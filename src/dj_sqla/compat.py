@@ -39,7 +39,7 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from . import _log, errors, utils
+from . import _log, codecs, errors, utils
 from .config import Config
 from .connection import Connection, conn
 from .errors import DataJointError
@@ -99,6 +99,8 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
 
 #: DataJoint's submodules that are dj_sqla modules as they are.
 _SAME_MODULES: dict[str, types.ModuleType] = {
+    "blob": codecs.blob,
+    "codecs": codecs,
     "errors": errors,
     "utils": utils,
     "settings": sys.modules[Config.__module__],  # (the package attribute is the object)

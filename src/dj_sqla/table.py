@@ -374,9 +374,9 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().keys(**kwargs)  # type: ignore[no-any-return]
 
     @classmethod
-    def fetch1(cls, *attrs: str) -> Any:
+    def fetch1(cls, *attrs: str, **kwargs: Any) -> Any:
         """The table's only row (an error unless it has exactly one)."""
-        return cls._expression().fetch1(*attrs)
+        return cls._expression().fetch1(*attrs, **kwargs)
 
     @classmethod
     def delete(cls, prompt: bool | None = None, part_integrity: str = "enforce") -> int:

@@ -39,7 +39,9 @@ import datetime
 import decimal
 import difflib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from .codecs import CodecError, decode_value, encode_value, is_codec_registered, resolve_dtype
 from .errors import DefinitionError
 
 __all__ = [
@@ -156,6 +159,102 @@ class _Problem(Exception):
 _Factory = Callable[[str, "str | None"], TypeSpec]  # (canonical name, text inside parentheses)
 _Make = Callable[[], TypeEngine[Any]]
 _MakeSized = Callable[[int], TypeEngine[Any]]
+
+
+#: What a fetch passes to the codecs that decode its values (``download_path`` for
+#: attachments); set around a fetch by :func:`decoding_with`.
+_DECODE_CONTEXT: ContextVar[Mapping[str, Any] | None] = ContextVar(
+    "dj_decode_context", default=None
+)
+
+
+@contextmanager
+def decoding_with(**context: Any) -> Iterator[None]:
+    """Decode the values fetched inside the block with ``context`` (e.g. ``download_path``)."""
+    token = _DECODE_CONTEXT.set({k: v for k, v in context.items() if v is not None})
+    try:
+        yield
+    finally:
+        _DECODE_CONTEXT.reset(token)
+
+
+class CodecColumn(TypeDecorator[Any]):
+    """A column of a DataJoint codec type (``<blob>``, ``<attach>``, a plugin's ``<name>``).
+
+    Values are encoded by the codec chain when bound and decoded when fetched, in every
+    statement SQLAlchemy runs (dj_sqla's inserts and fetches, ORM sessions, plain
+    ``select()``s). The column is stored as the chain's core type (``bytes``: LONGBLOB,
+    BYTEA, BLOB), which is what the database and Alembic see.
+
+    Example:
+        >>> import numpy as np
+        >>> column = CodecColumn("<blob>", resolve_type("bytes").sa_type)
+        >>> stored = column.process_bind_param(np.arange(3), None)
+        >>> column.process_result_value(stored, None)
+        array([0, 1, 2])
+    """
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def __init__(self, spec: str, storage: TypeEngine[Any]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.storage = storage
+        #: ``schema.table`` and attribute, for error messages (set when the column is built)
+        self.where: tuple[str, str] | None = None
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """The storage type for ``dialect`` (its per-backend variant)."""
+        return self.storage.dialect_impl(dialect)
+
+    def process_bind_param(self, value: Any, dialect: Dialect | None) -> Any:
+        """Encode ``value`` through the codec chain; None is NULL."""
+        if value is None:
+            return None
+        try:
+            return encode_value(self.spec, value)
+        except CodecError as err:
+            raise self._located(err) from None
+
+    def process_result_value(self, value: Any, dialect: Dialect | None) -> Any:
+        """Decode a stored value; NULL is None."""
+        if value is None:
+            return None
+        try:
+            return decode_value(self.spec, value, context=_DECODE_CONTEXT.get())
+        except CodecError as err:
+            raise self._located(err) from None
+
+    def _located(self, err: CodecError) -> CodecError:
+        if self.where is None:
+            return err
+        return err.add_context(table=self.where[0], attribute=self.where[1])
+
+
+def _codec(spec_name: str) -> _Factory:
+    """A codec type: ``<blob>`` (also 0.14's ``longblob``, ``blob``...), ``<attach>`` (also
+    ``attach``), or a registered plugin's ``<name>``."""
+
+    def factory(name: str, args: str | None) -> TypeSpec:
+        if args is not None:
+            raise _Problem(f"`{name}` takes no arguments; write `{name}`")
+        return _codec_spec(spec_name)
+
+    return factory
+
+
+def _codec_spec(spec_name: str) -> TypeSpec:
+    core, _, store = resolve_dtype(spec_name)
+    if store is not None:
+        raise _Problem(
+            f"`{spec_name}` keeps its values in an object store, which dj_sqla does not support "
+            "yet; store them in the row with the codec's in-table form (e.g. `<blob>`)"
+        )
+    storage = _resolve(core)
+    python_type = object
+    column = CodecColumn(spec_name, storage.sa_type)
+    return TypeSpec(spec_name, True, column, True, False, False, python_type)
 
 
 def _on_mysql(base: TypeEngine[Any], variant: TypeEngine[Any]) -> TypeEngine[Any]:
@@ -317,6 +416,92 @@ def _fsp(generic: _Make, on_mysql: Callable[..., Any], on_pg: Callable[..., Any]
     )
 
 
+class _ISOText(TypeDecorator[Any]):
+    """A date/time type that also takes ISO 8601 text, as the servers do (SQLite's own
+    types take only Python objects): ``"2024-05-01"`` for a date, ``"2024-05-01 12:30:00"``
+    for a datetime. Text that is not ISO 8601 is refused, never stored as text."""
+
+    cache_ok = True
+    parse: Callable[[str], Any]
+    kind: str
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        """Python values as they are; ISO text parsed."""
+        if isinstance(value, str):
+            try:
+                return type(self).parse(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an ISO 8601 {self.kind}; write it like "
+                    f"{self.example!r} or pass a Python {self.kind}"
+                ) from None
+        return value
+
+    @property
+    def example(self) -> str:
+        """An example of the accepted text."""
+        return {"date": "2024-05-01", "time": "12:30:00"}.get(self.kind, "2024-05-01 12:30:00")
+
+
+class SQLiteDate(_ISOText):
+    """``date`` on SQLite, also from ISO text."""
+
+    impl = sa.Date
+    kind = "date"
+    parse = datetime.date.fromisoformat
+
+
+class SQLiteDateTime(_ISOText):
+    """``datetime`` on SQLite, also from ISO text."""
+
+    impl = sa.DateTime
+    kind = "datetime"
+    parse = datetime.datetime.fromisoformat
+
+
+class SQLiteTime(_ISOText):
+    """``time`` on SQLite, also from ISO text."""
+
+    impl = sa.Time
+    kind = "time"
+    parse = datetime.time.fromisoformat
+
+
+class UuidBytes(TypeDecorator[uuid.UUID]):
+    """``uuid`` on MySQL/MariaDB: ``BINARY(16)``, as DataJoint stores it (so each library
+    reads the other's), taking UUID objects and their text; fetched as ``uuid.UUID``.
+
+    Example:
+        >>> value = uuid.UUID("12345678-1234-5678-1234-567812345678")
+        >>> UuidBytes().process_result_value(UuidBytes().process_bind_param(value, None), None)
+        UUID('12345678-1234-5678-1234-567812345678')
+    """
+
+    impl = mysql.BINARY(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect | None) -> bytes | None:
+        """A UUID (or its text, or its 16 bytes) as 16 bytes."""
+        if value is None or (isinstance(value, bytes) and len(value) == 16):
+            return value
+        return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).bytes
+
+    def process_result_value(self, value: Any, dialect: Dialect | None) -> uuid.UUID | None:
+        """16 bytes as a UUID."""
+        return None if value is None else uuid.UUID(bytes=bytes(value))
+
+
+class SQLiteUuid(TypeDecorator[uuid.UUID]):
+    """``uuid`` on SQLite, also from its text (as the servers take it)."""
+
+    impl = sa.Uuid
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect | None) -> Any:
+        """Text as a UUID (malformed text is refused)."""
+        return uuid.UUID(value) if isinstance(value, str) else value
+
+
 class SQLiteFloat(sa.types.TypeDecorator[float]):
     """A float on SQLite, which stores NaN as NULL: a NaN is refused instead of lost."""
 
@@ -361,6 +546,11 @@ _FLOAT32 = _mysql_variant(_float32_type, MySQLFloat32)
 _DATETIME = _fsp(sa.DateTime, mysql.DATETIME, postgresql.TIMESTAMP)
 
 
+def _sqlite_iso(make: _MakeSized, on_sqlite: type[TypeEngine[Any]]) -> _MakeSized:
+    """``make`` with SQLite's variant that also takes ISO text."""
+    return lambda digits: make(digits).with_variant(on_sqlite(), "sqlite")
+
+
 #: MySQL integer types: (generic signed, MySQL type, generic type holding the unsigned range).
 _INTEGERS: dict[str, tuple[_Make, Callable[..., TypeEngine[Any]], _Make]] = {
     "tinyint": (sa.SmallInteger, mysql.TINYINT, sa.SmallInteger),
@@ -392,7 +582,11 @@ _TYPES: dict[str, _Factory] = {
     "float32": _fixed(_FLOAT32, float, core=True),
     "float64": _fixed(_float64_type, float, core=True),
     "bool": _fixed(lambda: sa.Boolean(create_constraint=False), bool, core=True),
-    "uuid": _fixed(sa.Uuid, uuid.UUID, core=True),
+    "uuid": _fixed(
+        lambda: sa.Uuid().with_variant(UuidBytes(), *_MYSQL).with_variant(SQLiteUuid(), "sqlite"),
+        uuid.UUID,
+        core=True,
+    ),
     "json": _fixed(
         lambda: sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
         object,
@@ -400,8 +594,10 @@ _TYPES: dict[str, _Factory] = {
         json=True,
     ),
     "bytes": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, core=True, blob=True),
-    "date": _fixed(sa.Date, datetime.date, core=True),
-    "datetime": _fractional(_DATETIME, datetime.datetime, core=True),
+    "date": _fixed(
+        lambda: sa.Date().with_variant(SQLiteDate(), "sqlite"), datetime.date, core=True
+    ),
+    "datetime": _fractional(_sqlite_iso(_DATETIME, SQLiteDateTime), datetime.datetime, core=True),
     "char": _length(FixedChar, str, core=True, most=255),
     "varchar": _length(sa.String, str, core=True, most=65535),
     "enum": _enum,
@@ -419,14 +615,21 @@ _TYPES: dict[str, _Factory] = {
     "tinytext": _fixed(_mysql_variant(sa.Text, mysql.TINYTEXT), str),
     "mediumtext": _fixed(_mysql_variant(sa.Text, mysql.MEDIUMTEXT), str),
     "longtext": _fixed(_mysql_variant(sa.Text, mysql.LONGTEXT), str),
-    "blob": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, blob=True),
-    "tinyblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.TINYBLOB), bytes, blob=True),
-    "mediumblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.MEDIUMBLOB), bytes, blob=True),
-    "longblob": _fixed(_mysql_variant(sa.LargeBinary, mysql.LONGBLOB), bytes, blob=True),
+    # DataJoint 0.14's serialized blobs (what 0.14 pipelines store arrays in) and
+    # attachments, declared as DataJoint 2's <blob> and <attach>; raw bytes are `bytes`
+    "blob": _codec("<blob>"),
+    "tinyblob": _codec("<blob>"),
+    "mediumblob": _codec("<blob>"),
+    "longblob": _codec("<blob>"),
+    "attach": _codec("<attach>"),
     "binary": _length(_sized(sa.LargeBinary, mysql.BINARY), bytes, core=False, most=255),
     "varbinary": _length(_sized(sa.LargeBinary, mysql.VARBINARY), bytes, core=False, most=65535),
-    "timestamp": _fractional(_DATETIME, datetime.datetime, core=False),
-    "time": _fractional(_fsp(sa.Time, mysql.TIME, postgresql.TIME), datetime.time, core=False),
+    "timestamp": _fractional(_sqlite_iso(_DATETIME, SQLiteDateTime), datetime.datetime, core=False),
+    "time": _fractional(
+        _sqlite_iso(_fsp(sa.Time, mysql.TIME, postgresql.TIME), SQLiteTime),
+        datetime.time,
+        core=False,
+    ),
     "year": _fixed(_mysql_variant(sa.SmallInteger, mysql.YEAR), int),
 }
 
@@ -459,12 +662,25 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
     if not text:
         raise _Problem("the type is empty; write a type such as `int32` or `varchar(64)`")
     if text.startswith("<"):
-        if raw_codecs and text.endswith(">"):
-            # a DataJoint codec column of an existing table (<blob>, <attach@store>, ...):
-            # readable as the stored bytes until dj_sqla decodes codecs
+        if not text.endswith(">"):
+            raise _Problem("a codec type is written `<name>`; close the `>`")
+        name = text[1:-1].partition("@")[0].strip()
+        if is_codec_registered(name) and "@" not in text:
+            return _codec_spec(f"<{name}>")
+        if raw_codecs:
+            # a codec column of an existing table that dj_sqla cannot decode (an object
+            # store's <object@s>, an unknown plugin): readable as the stored bytes
             spec = _TYPES["bytes"]("bytes", None)
             return TypeSpec(text, False, spec.sa_type, True, False, False, bytes)
-        raise _Problem("codec types are not supported yet; store raw bytes with `bytes`")
+        if "@" in text:
+            raise _Problem(
+                "object-store types (`<type@store>`) are not supported yet; store the value "
+                "in the row (`<blob>`, `<attach>`)"
+            )
+        raise _Problem(
+            f"no codec `{name}` is registered (dj.list_codecs() lists them); define a "
+            "dj.Codec subclass of that name, or install the package that provides it"
+        )
     name, args = _split(text)
     name = _ALIASES.get(name, name)
     factory = _TYPES.get(name)

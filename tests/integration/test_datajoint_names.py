@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import dj_sqla as dj
 
@@ -38,6 +39,9 @@ def test_a_part_named_like_a_table_it_references_is_not_itself(
     constraints = Lab.Organization.__table__.foreign_key_constraints
     referenced = {fk.referred_table.name for fk in constraints}
     assert referenced == {"#lab", "#organization"}
+    # both map (one name, two classes: SQLAlchemy's warning about it is not raised)
+    assert sa.inspect(Lab.Organization).local_table is Lab.Organization.__table__
+    assert sa.inspect(Organization).local_table is Organization.__table__
     Lab.Organization.insert1({"lab": "hausser", "organization": "ucl"})
     with pytest.raises(dj.MissingParentError):
         Lab.Organization.insert1({"lab": "hausser", "organization": "mit"})

@@ -57,7 +57,7 @@ DDL: list[tuple[str, str, str, str, str]] = [
     ("float32", "FLOAT", "FLOAT", "FLOAT", "REAL"),
     ("float64", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE PRECISION"),
     ("bool", "BOOLEAN", "BOOL", "BOOL", "BOOLEAN"),
-    ("uuid", "CHAR(32)", "CHAR(32)", "UUID", "UUID"),
+    ("uuid", "CHAR(32)", "BINARY(16)", "BINARY(16)", "UUID"),  # BINARY(16), as in DataJoint,
     ("json", "JSON", "JSON", "JSON", "JSONB"),
     ("bytes", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
     ("date", "DATE", "DATE", "DATE", "DATE"),
@@ -106,8 +106,12 @@ DDL: list[tuple[str, str, str, str, str]] = [
     ("mediumtext", "TEXT", "MEDIUMTEXT", "MEDIUMTEXT", "TEXT"),
     ("longtext", "TEXT", "LONGTEXT", "LONGTEXT", "TEXT"),
     ("blob", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
-    ("tinyblob", "BLOB", "TINYBLOB", "TINYBLOB", "BYTEA"),
-    ("mediumblob", "BLOB", "MEDIUMBLOB", "MEDIUMBLOB", "BYTEA"),
+    # serialized blobs (DataJoint 0.14's spellings of <blob>) are LONGBLOB whatever the size
+    ("tinyblob", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
+    ("mediumblob", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
+    ("<blob>", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
+    ("attach", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
+    ("<attach>", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
     ("longblob", "BLOB", "LONGBLOB", "LONGBLOB", "BYTEA"),
     ("binary(16)", "BLOB", "BINARY(16)", "BINARY(16)", "BYTEA"),
     ("varbinary(255)", "BLOB", "VARBINARY(255)", "VARBINARY(255)", "BYTEA"),
@@ -293,7 +297,8 @@ def test_char_values_come_back_without_padding(stored: str | None, returned: str
         ("enum('a,b', 'c)', '(d')", "enum('a,b','c)','(d')"),
         ("enum('back\\\\slash')", "enum('back\\\\slash')"),
         ("enum('')", "enum('')"),
-        ("LONGBLOB", "longblob"),
+        ("LONGBLOB", "<blob>"),
+        ("attach", "<attach>"),
         ("VarBinary(8)", "varbinary(8)"),
     ],
 )
@@ -311,7 +316,9 @@ def test_canonical_name_resolves_to_itself(spelling: str) -> None:
 
 
 CORE = {"int8", "int16", "int32", "int64", "float32", "float64", "bool", "uuid", "json", "bytes",
-        "date", "datetime", "char", "varchar", "enum", "decimal", "boolean"}  # fmt: skip
+        "date", "datetime", "char", "varchar", "enum", "decimal", "boolean",
+        # DataJoint 2's codecs, whichever spelling (0.14's longblob and attach included)
+        "blob", "tinyblob", "mediumblob", "longblob", "<blob>", "attach", "<attach>"}  # fmt: skip
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
@@ -344,10 +351,12 @@ def test_core_flag(spelling: str) -> None:
         ("uuid", False, False, False, uuid.UUID),
         ("json", False, False, True, object),
         ("bytes", True, False, False, bytes),
-        ("blob", True, False, False, bytes),
-        ("tinyblob", True, False, False, bytes),
-        ("mediumblob", True, False, False, bytes),
-        ("longblob", True, False, False, bytes),
+        ("blob", True, False, False, object),  # serialized: any value DataJoint's format holds
+        ("tinyblob", True, False, False, object),
+        ("mediumblob", True, False, False, object),
+        ("longblob", True, False, False, object),
+        ("<blob>", True, False, False, object),
+        ("attach", True, False, False, object),
         ("varbinary(16)", False, False, False, bytes),
         ("binary(16)", False, False, False, bytes),
         ("date", False, False, False, datetime.date),
@@ -477,9 +486,9 @@ def test_sqlite_limit_only_for_uint64_and_wide_decimals(spelling: str) -> None:
         ("enum('M' 'F')", "invalid", "after an enum value"),
         ("enum('M'; 'F')", "invalid", "after an enum value"),
         ("enum('M', 'M')", "invalid", "listed twice"),
-        ("<blob>", "unknown", "codec types are not supported yet"),
-        ("<blob@store>", "unknown", "codec types are not supported yet"),
-        ("<attach>", "unknown", "codec types are not supported yet"),
+        ("<nosuch>", "unknown", "no codec `nosuch` is registered"),
+        ("<blob@store>", "unknown", "object-store types (`<type@store>`) are not supported yet"),
+        ("<blob", "unknown", "close the `>`"),
         ("", "unknown", "empty"),
     ],
 )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from ..errors import DataJointError
 from .base import ServerBackend
 
 #: PyMySQL's SERVER_STATUS_IN_TRANS flag of the server status in each reply.
@@ -21,6 +22,35 @@ _IN_TRANSACTION = 1
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+
+#: Statements longer than this are measured against the server's ``max_allowed_packet``
+#: (whose smallest setting is 1 MB), so small statements cost nothing.
+_CHECKED_ABOVE = 1_000_000
+_TABLE = re.compile(r"(?:INSERT|REPLACE|UPDATE)\s+(?:INTO\s+)?(`[^`]+`(?:\.`[^`]+`)?)", re.I)
+
+
+def _refuse_oversized(sql: Any, limit: list[int], dbapi_conn: Any) -> None:
+    """Refuse, before sending it, a statement the server would cut off: beyond
+    ``max_allowed_packet`` MariaDB and MySQL drop the connection (a lost connection, not an
+    error naming the value)."""
+    if not limit:
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("SELECT @@max_allowed_packet")
+            limit.append(int(cursor.fetchone()[0]))
+        finally:
+            cursor.close()
+    size = len(sql.encode() if isinstance(sql, str) else sql)
+    if size > limit[0]:
+        found = _TABLE.search(sql[:400] if isinstance(sql, str) else "")
+        where = f" into {found.group(1)}" if found else ""
+        raise DataJointError(
+            f"A statement{where} of {size / 2**20:.1f} MiB exceeds the server's "
+            f"max_allowed_packet ({limit[0] / 2**20:.1f} MiB); nothing was sent or stored. "
+            "Insert fewer rows at a time, store large arrays in an object store, or raise "
+            "max_allowed_packet on the server (SET GLOBAL max_allowed_packet = ...)."
+        )
 
 
 class MySQLBackend(ServerBackend):
@@ -70,9 +100,13 @@ class MySQLBackend(ServerBackend):
         commit, rollback = dbapi_conn.commit, dbapi_conn.rollback
         clean = [True]  # no statement since the connection opened, committed or rolled back
 
-        def query_tracked(*args: Any, **kwargs: Any) -> Any:
+        limit: list[int] = []  # the server's max_allowed_packet, read when first needed
+
+        def query_tracked(sql: Any, *args: Any, **kwargs: Any) -> Any:
+            if len(sql) > _CHECKED_ABOVE:
+                _refuse_oversized(sql, limit, dbapi_conn)
             clean[0] = False
-            return query(*args, **kwargs)
+            return query(sql, *args, **kwargs)
 
         def begin_tracked() -> None:
             clean[0] = False

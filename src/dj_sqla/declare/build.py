@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from .._naming import constraint_name
 from ..backends._checks import length_check, nonnegative_check, range_check
 from ..errors import DefinitionError
-from ..types import INTEGER_RANGES, TypeSpec, resolve_type
+from ..types import INTEGER_RANGES, CodecColumn, TypeSpec, resolve_type
 from .parser import Attribute, Definition, ForeignKeyRef
 
 #: A number literal allowed as a bare default (anything else must be quoted).
@@ -225,6 +225,8 @@ def build_table(
                     spec.name + (" auto_increment" if item.auto_increment else ""), item.comment
                 ),
             )
+            if isinstance(column.type, CodecColumn):
+                column.type.where = (f"`{name}`", column.name)  # for codec error messages
             add_column(column, ColumnInfo(spec, item.comment), item.in_key, item.line, item.text)
             constraints.extend(_range_checks(name, column, spec))
             continue

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from .._mapping import own_attributes
 from .._memo import memo
+from ..codecs import CodecError
 from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from ..expression.core import QueryExpression
-from ..types import INTEGER_RANGES
+from ..types import INTEGER_RANGES, CodecColumn
 
 if TYPE_CHECKING:
     from ..connection import Connection, Schema
@@ -47,11 +49,20 @@ _PLAIN_TYPES = frozenset(
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values (drivers do not all accept numpy types)."""
-    item = getattr(value, "item", None)
-    if item is not None and type(value).__module__ == "numpy":
-        return item()
+    """numpy scalars as Python values (drivers do not all accept numpy types); arrays and
+    other objects stay as they are (a blob column serializes them)."""
+    if isinstance(value, np.generic):
+        return value.item()
     return value
+
+
+def _codec_columns(table: sa.Table) -> frozenset[str]:
+    """The attributes whose values a codec encodes (blobs, attachments): given as they are."""
+    return memo(
+        table,
+        "_dj_sqla_codec_columns",
+        lambda: frozenset(c.name for c in table.columns if isinstance(c.type, CodecColumn)),
+    )
 
 
 def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
@@ -124,7 +135,8 @@ def _as_dicts(
             else:
                 values = {k: v for k, v in values.items() if k in known}
         if not _PLAIN_TYPES.issuperset(map(type, values.values())):
-            values = {k: _plain(v) for k, v in values.items()}  # e.g. numpy's float64
+            encoded = _codec_columns(table)
+            values = {k: v if k in encoded else _plain(v) for k, v in values.items()}
         result.append(values)
     return result, len(checked) <= 1 and not ignore_extra
 
@@ -217,6 +229,8 @@ def insert_rows(
         except sa.exc.IntegrityError as err:
             raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
+            if isinstance(getattr(err, "orig", None), CodecError):
+                raise _codec_failure(table, prepared, err.orig) from err
             what = _misfit(table, prepared) or "a value does not fit its attribute"
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
@@ -229,6 +243,23 @@ def _misfit(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
     """The first value its attribute cannot hold (too long, or out of range), named; the
     database's own message rarely names the row (error path only)."""
     return _too_long(table, rows) or _out_of_range(table, rows)
+
+
+def _codec_failure(table: sa.Table, rows: list[dict[str, Any]], error: Any) -> Exception:
+    """The encoding error, completed with the table, attribute and key of the value that
+    caused it (found again on this error path only); nothing was inserted."""
+    key = [c.name for c in table.primary_key.columns]
+    for name in sorted(_codec_columns(table)):
+        column_type = table.c[name].type
+        for row in rows:
+            if row.get(name) is None:
+                continue
+            try:
+                column_type.process_bind_param(row[name], None)  # type: ignore[attr-defined]
+            except CodecError as found:
+                where = f"`{table.schema}`.`{table.name}`"
+                return found.add_context(table=where, key={k: row.get(k) for k in key})
+    return error  # type: ignore[no-any-return]
 
 
 def _too_long(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:

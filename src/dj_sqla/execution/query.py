@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
+from ..types import decoding_with
 from .delete import cascade_delete, delete_rows, drop_tables
 from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
 from .insert import update_row
@@ -82,22 +83,28 @@ class Query(QueryExpression):
         order_by: str | Sequence[str] | None = None,
         limit: int | None = None,
         offset: int | None = None,
+        *,
+        download_path: str | None = None,
     ) -> list[dict[str, Any]]:
-        """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``."""
-        return rows_to_dicts(self.heading_names, self.fetch_rows(order_by, limit, offset))
+        """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``;
+        attachments are written to ``download_path`` (default ``dj.config["download_path"]``)."""
+        rows = self.fetch_rows(order_by, limit, offset, download_path=download_path)
+        return rows_to_dicts(self.heading_names, rows)
 
     def fetch_rows(
         self,
         order_by: str | Sequence[str] | None = None,
         limit: int | None = None,
         offset: int | None = None,
+        *,
+        download_path: str | None = None,
     ) -> Sequence[Sequence[Any]]:
         """All rows (tuple-like), values in ``heading_names`` order (one query)."""
         if order_by is None and limit is None and offset is None:
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset), {}
-        with self._connection.read() as conn:
+        with self._connection.read() as conn, decoding_with(download_path=download_path):
             return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
@@ -130,8 +137,9 @@ class Query(QueryExpression):
         """The primary keys of the rows, as dicts."""
         return self.proj().to_dicts(**kwargs)
 
-    def fetch1(self, *attrs: str) -> Any:
-        """The one row of the expression: a dict, or the values of ``attrs``.
+    def fetch1(self, *attrs: str, download_path: str | None = None) -> Any:
+        """The one row of the expression: a dict, or the values of ``attrs`` (attachments are
+        written to ``download_path``, default ``dj.config["download_path"]``).
 
         Raises:
             QueryError: the expression has no row or more than one.
@@ -139,7 +147,7 @@ class Query(QueryExpression):
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
         query, params = self._executable()
-        with self._connection.read() as conn:
+        with self._connection.read() as conn, decoding_with(download_path=download_path):
             result = conn.execute(query, params)
             fetched = result.fetchmany(2)
             result.close()

@@ -1,0 +1,220 @@
+"""Blob, attachment and codec columns on every backend: values in, the same values out.
+
+``longblob`` (DataJoint 0.14) and ``<blob>`` (2.x) serialize in DataJoint's byte format,
+``attach`` / ``<attach>`` keep a file in the row, ``bytes`` stays raw, and a ``dj.Codec``
+subclass is a column type by its name.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import dj_sqla as dj
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "interop"))
+import blob_cases  # the values the interoperability tests use too
+
+
+@pytest.fixture
+def recordings(new_schema: Callable[..., dj.Schema]) -> type:
+    schema = new_schema("blobs")
+
+    @schema
+    class Recording(dj.Manual):
+        definition = """
+        rec_id : int32
+        ---
+        times : longblob              # DataJoint 0.14's spelling
+        meta = null : <blob>          # DataJoint 2's
+        report = null : attach
+        raw = null : bytes            # not serialized
+        """
+
+    return Recording
+
+
+def test_every_kind_of_value_round_trips(recordings: Any) -> None:
+    values = blob_cases.values()
+    recordings.insert({"rec_id": i, "times": v, "meta": [v]} for i, v in values.items())
+    found = dict(zip(*recordings.fetch("rec_id", "times"), strict=True))
+    assert blob_cases.mismatches(found) == []
+    wrapped = {r["rec_id"]: r["meta"][0] for r in recordings.to_dicts()}
+    assert blob_cases.mismatches(wrapped) == []
+    assert recordings.describe().splitlines()[2:6] == [
+        "times : <blob>  # DataJoint 0.14's spelling",
+        "meta = null : <blob>  # DataJoint 2's",
+        "report = null : <attach>",
+        "raw = null : bytes  # not serialized",
+    ]
+
+
+def test_arrays_keep_dtype_shape_and_order(recordings: Any) -> None:
+    fortran = np.asfortranarray(np.arange(6, dtype=">i4").reshape(2, 3))
+    recordings.insert1({"rec_id": 1, "times": fortran, "raw": b"\x00\x01"})
+    times, raw = (recordings & {"rec_id": 1}).fetch1("times", "raw")
+    assert times.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert times.dtype == np.int32
+    assert times.shape == (2, 3)
+    assert raw == b"\x00\x01"
+    frame = recordings.to_pandas()
+    assert frame.loc[1, "times"].tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_attachments_download_to_the_given_folder(recordings: Any, tmp_path: Path) -> None:
+    source = tmp_path / "source" / "report.txt"
+    source.parent.mkdir()
+    source.write_text("spike sorting report")
+    recordings.insert1({"rec_id": 1, "times": [], "report": str(source)})
+    into = tmp_path / "downloads"
+    into.mkdir()
+    path = (recordings & {"rec_id": 1}).fetch1("report", download_path=str(into))
+    assert Path(path).parent == into
+    assert Path(path).name == "report.txt"
+    assert Path(path).read_text() == "spike sorting report"
+    listed = recordings.to_dicts(download_path=str(into))
+    assert Path(listed[0]["report"]).read_text() == "spike sorting report"
+    with pytest.raises(dj.DataJointError, match="report"):
+        recordings.insert1({"rec_id": 2, "times": [], "report": str(tmp_path / "missing.txt")})
+    assert len(recordings()) == 1
+
+
+def test_a_value_that_cannot_be_serialized_is_refused_whole(recordings: Any) -> None:
+    rows = [{"rec_id": 1, "times": [1, 2]}, {"rec_id": 2, "times": object()}]
+    with pytest.raises(dj.DataJointError) as caught:
+        recordings.insert(rows)
+    message = str(caught.value)
+    assert "`times`" in message
+    assert "{'rec_id': 2}" in message
+    assert "object" in message
+    assert len(recordings()) == 0  # nothing of the insert was stored
+
+
+def test_a_blob_that_cannot_be_decoded_names_table_and_attribute(recordings: Any) -> None:
+    recordings.insert1({"rec_id": 1, "times": [1]})
+    table = recordings.__table__
+    with recordings.connection.transaction as conn:  # bytes that are no DataJoint blob
+        conn.execute(sa.update(table).values(times=sa.type_coerce(b"garbage!", sa.LargeBinary)))
+    with pytest.raises(dj.DataJointError) as caught:
+        recordings.to_dicts()
+    assert "`times`" in str(caught.value)
+    assert recordings.__table__.name in str(caught.value)
+
+
+def test_orm_sessions_and_select_see_decoded_values(recordings: Any) -> None:
+    recordings.insert1({"rec_id": 1, "times": np.arange(3.0), "meta": {"a": 1}})
+    with Session(recordings.connection.engine) as session:
+        row = session.get(recordings, 1)
+        assert row.times.tolist() == [0.0, 1.0, 2.0]
+        assert row.meta == {"a": 1}
+        session.add(recordings(rec_id=2, times=np.eye(2)))
+        session.commit()
+    with recordings.connection.engine.connect() as conn:
+        stored = conn.execute(sa.select(recordings.times).where(recordings.rec_id == 2)).scalar()
+    assert stored.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_a_computed_table_stores_arrays_from_make(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("spikes")
+
+    @schema
+    class Recording(dj.Manual):
+        definition = "rec_id : int32\n---\nsignal : longblob"
+
+    @schema
+    class Spikes(dj.Computed):
+        definition = """
+        -> Recording
+        ---
+        times : longblob        # indices above threshold
+        stats : <blob>
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            signal = (Recording & key).fetch1("signal")
+            times = np.flatnonzero(signal > 0.5)
+            self.insert1(dict(key, times=times, stats={"n": len(times), "max": signal.max()}))
+
+    rng = np.random.default_rng(1)
+    Recording.insert({"rec_id": i, "signal": rng.random(1000)} for i in range(3))
+    assert Spikes.populate() == {"success_count": 3, "error_list": []}
+    for key in Recording.keys(order_by="KEY"):
+        signal = (Recording & key).fetch1("signal")
+        times, stats = (Spikes & key).fetch1("times", "stats")
+        assert np.array_equal(times, np.flatnonzero(signal > 0.5))
+        assert stats == {"n": len(times), "max": signal.max()}
+
+
+def test_a_codec_subclass_is_a_column_type(new_schema: Callable[..., dj.Schema]) -> None:
+    class Upper(dj.Codec):
+        """Stores text upper-cased, as bytes (a toy codec)."""
+
+        name = "djt_upper"
+
+        def get_dtype(self, is_store: bool) -> str:
+            return "bytes"
+
+        def encode(self, value: Any, *, key: Any = None, store_name: Any = None) -> bytes:
+            return str(value).upper().encode()
+
+        def decode(self, stored: Any, *, key: Any = None) -> str:
+            return bytes(stored).decode()
+
+    try:
+        assert "djt_upper" in dj.list_codecs()
+        assert isinstance(dj.get_codec("djt_upper"), Upper)
+        schema = new_schema("codec")
+
+        @schema
+        class Note(dj.Manual):
+            definition = "note_id : int32\n---\ntext : <djt_upper>"
+
+        Note.insert1({"note_id": 1, "text": "quiet"})
+        assert Note.fetch1("text") == "QUIET"
+        assert "text : <djt_upper>" in Note.describe()
+    finally:
+        dj.codecs.unregister_codec("djt_upper")
+
+
+def test_unknown_codecs_and_stores_are_refused_at_declaration(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    schema = new_schema("refused")
+    with pytest.raises(dj.DefinitionError, match="no codec `nothing_here` is registered"):
+
+        @schema
+        class A(dj.Manual):
+            definition = "a : int32\n---\nx : <nothing_here>"
+
+    with pytest.raises(dj.DefinitionError, match="object-store types"):
+
+        @schema
+        class B(dj.Manual):
+            definition = "b : int32\n---\nx : <blob@raw>"
+
+    with pytest.raises(dj.DefinitionError, match="primary key"):
+
+        @schema
+        class C(dj.Manual):
+            definition = "c : longblob"
+
+
+@pytest.mark.parametrize("backend", ["mysql"])  # the only server that cuts off large packets
+def test_a_value_beyond_the_servers_packet_limit_is_refused_before_sending(
+    recordings: Any,
+) -> None:
+    with recordings.connection.engine.connect() as conn:
+        limit = conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar()
+    big = np.random.default_rng(0).random(int(limit) // 8 + 1000)  # incompressible: too big
+    with pytest.raises(dj.DataJointError, match="max_allowed_packet"):
+        recordings.insert1({"rec_id": 1, "times": big})
+    assert len(recordings()) == 0
+    recordings.insert1({"rec_id": 2, "times": [1]})  # the connection still works
+    assert len(recordings()) == 1
