@@ -5,7 +5,9 @@ dj_sqla / DataJoint (below 1 is faster) and dj_sqla's throughput. DESIGN.md §5 
 numeric arrays >= 1 GB/s, many small objects >= 2x faster than DataJoint, never slower.
 Both sides get the same values and produce the same bytes (checked once per workload).
 The compressed rows show what zlib (DataJoint's default, level 6) costs on a large array:
-there both sides run the same zlib call, which dominates.
+on the ramp both sides run the same zlib call, which dominates; the random array does not
+compress, which dj_sqla finds from a sample and so skips zlib (DataJoint compresses it
+anyway, for a few percent).
 
 Usage::
 
@@ -116,7 +118,10 @@ def main() -> None:
                 return dj_blob.pack(v, c)
 
             one = ours_pack()
-            assert one == theirs_pack(), name
+            # The same bytes as DataJoint, except a large blob that does not compress: dj_sqla
+            # stores it uncompressed (a sample tells), and each library reads the other's.
+            if one != theirs_pack():
+                assert np.array_equal(dj_blob.unpack(one), blob.unpack(theirs_pack())), name
 
             def ours_unpack(p: bytes = one) -> object:  # type: ignore[misc]
                 return blob.unpack(p)

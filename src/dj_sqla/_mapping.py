@@ -146,9 +146,7 @@ def map_if_pending(cls: type) -> bool:
                 # SQLAlchemy warns, and a string lookup of that name is then ambiguous, as it
                 # should be. The classes themselves are mapped correctly.
                 warnings.filterwarnings("ignore", _SAME_NAME, sa.exc.SAWarning)
-                entry.registry.map_imperatively(
-                    cls, entry.table, properties=dict(entry.properties)
-                )
+                entry.registry.map_imperatively(cls, entry.table, properties=dict(entry.properties))
         finally:
             _mapping.discard(cls)
             type.__delattr__(cls, _ENTRY)

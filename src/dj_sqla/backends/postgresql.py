@@ -30,6 +30,7 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.sql.ddl import SchemaGenerator
 
+from ..types import CodecColumn
 from .base import ServerBackend, on_conflict_update
 
 if TYPE_CHECKING:
@@ -242,7 +243,23 @@ def _create_table(element: CreateTable, compiler: Any, **kw: Any) -> str:
     comments: list[Any] = [SetTableComment(table)] if table.comment is not None else []
     comments += [SetColumnComment(c) for c in table.columns if c.comment is not None]
     comments += [SetConstraintComment(c) for c in table.constraints if c.comment is not None]
-    return ";\n".join([text.rstrip(), *(compiler.process(c) for c in comments)])
+    statements = [text.rstrip(), *(compiler.process(c) for c in comments)]
+    return ";\n".join(statements + _external_storage(table, compiler))
+
+
+def _external_storage(table: sa.Table, compiler: Any) -> list[str]:
+    """``SET STORAGE EXTERNAL`` for blob columns: their values are compressed already when
+    that pays (DataJoint's format), and PostgreSQL's own compression would scan a whole
+    incompressible array because its header compresses (measured: +70 % insert time for
+    1 MB arrays). No SQLAlchemy construct exists for it; the names are quoted by the
+    dialect's preparer."""
+    preparer = compiler.preparer
+    return [
+        f"ALTER TABLE {preparer.format_table(table)} ALTER COLUMN "
+        f"{preparer.format_column(column)} SET STORAGE EXTERNAL"
+        for column in table.columns
+        if isinstance(column.type, CodecColumn)
+    ]
 
 
 def _begin_now(conn: Connection, dbapi_conn: Any) -> None:
