@@ -17,6 +17,7 @@ from ._version import __version__
 from .compat import install_as_datajoint
 from .config import ConfigWarning, config
 from .connection import Connection, conn
+from .diagram import ERD, Di, Diagram
 from .errors import (
     AccessError,
     BucketInaccessible,
@@ -59,7 +60,8 @@ Job = Jobs
 
 config.load_default_files()  # datajoint.json, dj_local_conf.json, ~/.datajoint_config.json
 
-__all__ = [
+# plain sorted order (the public-API test checks it), not ruff's constants-first order
+__all__ = [  # noqa: RUF022
     "AccessError",
     "AndList",
     "AutoPopulate",
@@ -73,7 +75,10 @@ __all__ = [
     "Connection",
     "DataJointError",
     "DefinitionError",
+    "Di",
+    "Diagram",
     "DuplicateError",
+    "ERD",
     "Entry",
     "FreeTable",
     "Heading",
