@@ -251,7 +251,7 @@ class Diagram:
         for schema, members in _by_schema(nodes).items():
             lines.append(f'    subgraph {_safe("schema_" + schema)}["{schema}"]')
             for node in members:
-                left, right = _MERMAID_SHAPES.get(node.tier, ('["', '"]'))
+                left, right = _MERMAID_SHAPES.get(node.style, ('["', '"]'))
                 label = f"<u>{node.label}</u>" if node.new_dimension else node.label
                 lines.append(
                     f"        {ids[node.table]}{left}{label}{right}:::{node.style.lower()}"
@@ -288,7 +288,7 @@ class Diagram:
                 "bgcolor": "white",
             },
             node_attr={"fontname": "Helvetica", "margin": "0.10,0.05", "height": "0.3"},
-            edge_attr={"arrowhead": "none", "color": EDGE_COLOUR},
+            edge_attr={"arrowhead": "none", "color": EDGE_COLOUR, "fontname": "Helvetica"},
         )
         for schema, members in _by_schema(self._nodes()).items():
             with dot.subgraph(name=f"cluster_{_safe(schema)}") as cluster:
@@ -310,17 +310,9 @@ class Diagram:
                 style="solid" if info["primary"] else "dashed",
                 penwidth="0.8" if info["multi"] else "2",
                 weight="1" if info["multi"] else "3",
-                tooltip=renamed or f"{_full(parent)} → {_full(child)}",
-                **(
-                    {
-                        "color": RENAMED_COLOUR,
-                        "xlabel": renamed,
-                        "fontsize": "8",
-                        "fontcolor": RENAMED_COLOUR,
-                    }
-                    if renamed
-                    else {}
-                ),
+                # renamed: amber, the renaming on hover (labels crowd the short edges)
+                tooltip=f"renamed: {renamed}" if renamed else f"{_full(parent)} → {_full(child)}",
+                **({"color": RENAMED_COLOUR} if renamed else {}),
             )
         return dot
 
