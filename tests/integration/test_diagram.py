@@ -362,3 +362,28 @@ def test_the_diagram_command(db_url: str, demo: example.Pipeline, tmp_path: Path
     assert cli.main(["diagram", lab, "--url", db_url, "-o", str(tmp_path / "x.gif")]) == 1
     assert "Cannot save a diagram" in capsys.readouterr().err
     dj.conn(db_url).engine.dispose()  # the command's connection: let the schemas be dropped
+
+
+def test_the_diagram_command_draws_a_module(
+    db_url: str,
+    demo: example.Pipeline,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prefix = str(demo.lab.database).removesuffix("lab")
+    (tmp_path / "my_pipeline_module.py").write_text(
+        "import dj_sqla as dj\n"
+        "from dj_sqla import example\n"
+        f"pipeline = example.build(dj.Connection({db_url!r}), prefix={prefix!r})\n"
+        "lab, experiment = pipeline.lab, pipeline.experiment\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "pipeline.mmd"
+    assert cli.main(["diagram", "my_pipeline_module", "-o", str(out)]) == 0
+    assert "6 tables in 2 schemas" in capsys.readouterr().out
+    nodes, edges = mermaid_graph(out.read_text())
+    assert len(nodes) == 6
+    assert len(edges) == 5
+    module = sys.modules.pop("my_pipeline_module")
+    module.lab.connection.engine.dispose()
