@@ -105,10 +105,13 @@ class Diagram:
         *,
         connection: Connection | None = None,
     ) -> None:
+        #: rows a delete would remove, per table (diagrams made by :meth:`cascade`)
+        self._counts: dict[sa.Table, int] | None = None
         if isinstance(source, Diagram):
             self._connection: Connection = source._connection
             self._graph: nx.MultiDiGraph = source._graph
             self.nodes_to_show: set[sa.Table] = set(source.nodes_to_show)
+            self._counts = source._counts
             return
         if isinstance(source, (list, tuple, set, frozenset)):
             if not source:
@@ -130,6 +133,45 @@ class Diagram:
     def from_sequence(cls, sequence: Iterable[Any]) -> Diagram:
         """The union of the diagrams of ``sequence``'s items (DataJoint's name)."""
         return cls(list(sequence))
+
+    @classmethod
+    def cascade(cls, table_expr: Any, part_integrity: str = "enforce") -> Diagram:
+        """The tables a delete of ``table_expr`` reaches, with :meth:`counts` of the rows it
+        would remove (DataJoint 2's preview; ``table_expr.delete(dry_run=True)`` is the same
+        as a list). Nothing is deleted.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> from dj_sqla import example
+            >>> p = example.build(dj.Connection("sqlite://"), prefix="")
+            >>> p.Subject.insert1({"subject_id": 1, "species": "mouse"})
+            >>> dj.Diagram.cascade(p.Subject & {"subject_id": 1}).counts()["lab.subject"]
+            1
+        """
+        query = table_expr() if isinstance(table_expr, type) else table_expr
+        if not isinstance(query, TableExpression):
+            raise DataJointError(
+                f"Diagram.cascade({table_expr!r}): pass a table or a restricted table."
+            )
+        preview = query.delete(dry_run=True, part_integrity=part_integrity)
+        result = cls(query)
+        by_name = {deps.full_name(result._connection, t): t for t in result._graph.nodes}
+        result._counts = {by_name[name]: n for name, n in preview}
+        result.nodes_to_show = set(result._counts)
+        return result
+
+    def counts(self) -> dict[str, int]:
+        """Full table name → rows a delete would remove, parents first (a :meth:`cascade`
+        diagram only)."""
+        if self._counts is None:
+            raise DataJointError(
+                "This diagram has no restriction to count: make it with "
+                "dj.Diagram.cascade(Table & restriction)."
+            )
+        counts = self._counts
+        return {
+            deps.full_name(self._connection, t): counts[t] for t in self._order() if t in counts
+        }
 
     # -- the algebra -----------------------------------------------------------------------------
 

@@ -154,3 +154,14 @@ def test_part_integrity_applies_to_the_preview(lab: Any) -> None:
     assert part.delete(dry_run=True, part_integrity="ignore").as_dict() == {
         lab.Session.Trial.full_table_name: 1
     }
+
+
+def test_datajoint_s_cascade_diagram_counts_the_same(lab: Any) -> None:
+    query = lab.Mouse & "mouse_id < 3"
+    cascade = dj.Diagram.cascade(query)
+    preview = query.delete(dry_run=True)
+    assert cascade.counts() == dict(reversed(preview.counts))  # parents first
+    assert sorted(cascade.tables) == sorted(preview.as_dict())
+    assert "image/svg+xml" in cascade._repr_mimebundle_()
+    with pytest.raises(dj.DataJointError, match=r"Diagram\.cascade"):
+        dj.Diagram(lab.Mouse).counts()
