@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -40,28 +39,28 @@ from typing import Any
 import networkx as nx
 import sqlalchemy as sa
 
-from . import dependencies as deps
-from ._mapping import own_attributes
-from .config import config
-from .connection import Connection, conn
-from .declare.names import tier_and_names
-from .errors import DataJointError
-from .expression.core import TableExpression
-from .schemas import Schema
-from .table import UserTable
+from .. import dependencies as deps
+from .._mapping import own_attributes
+from ..connection import Connection, conn
+from ..errors import DataJointError
+from ..expression.core import TableExpression
+from ..schemas import Schema
+from ..table import UserTable
+from . import _draw
+from ._draw import EDGE_COLOUR, PALETTE, RENAMED_COLOUR
 
-#: Tier → (fill, stroke, text) colours, shared by the Graphviz and the Mermaid output.
-PALETTE = {
-    "Manual": ("#dff0e0", "#2f7d3b", "#1d4f25"),
-    "Lookup": ("#eceff1", "#7b8a93", "#3c474d"),
-    "Imported": ("#dcebf8", "#2b7bc0", "#164a78"),
-    "Computed": ("#fbe2d9", "#d4572a", "#8a3113"),
-    "Part": ("#ffffff", "#a9afb5", "#4c5257"),
-}
-EDGE_COLOUR = "#3a4650"
-RENAMED_COLOUR = "#d8891c"
-_SHAPES = {"Manual": "box", "Lookup": "box", "Imported": "ellipse", "Computed": "ellipse"}
-_MERMAID_SHAPES = {"Imported": ('(["', '"])'), "Computed": ('(["', '"])')}
+__all__ = [
+    "EDGE_COLOUR",
+    "ERD",
+    "FORMATS",
+    "PALETTE",
+    "RENAMED_COLOUR",
+    "SVG",
+    "Di",
+    "Diagram",
+    "GraphvizMissing",
+]
+
 #: file extension → output format of :meth:`Diagram.save`
 FORMATS = {".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot"}
 
@@ -261,14 +260,14 @@ class Diagram:
                 "schemas or tables."
             )
 
-    def _nodes(self) -> list[_Node]:
+    def _nodes(self) -> list[_draw.Node]:
         classes: dict[sa.Table, type] = {}
         for schema in self._connection.schemas():
             classes.update(schema._classes)
         shown = self._order()
-        return [_Node(t, classes.get(t), self._graph) for t in shown]
+        return [_draw.Node(t, classes.get(t), self._graph) for t in shown]
 
-    def _edges(self) -> list[tuple[sa.Table, sa.Table, dict[str, Any]]]:
+    def _edges(self) -> list[_draw.Edge]:
         shown = self.nodes_to_show
         return [(u, v, d) for u, v, d in self._graph.edges(data=True) if u in shown and v in shown]
 
@@ -282,32 +281,7 @@ class Diagram:
         foreign keys are amber and labelled with the renaming.
         """
         self._require_tables()
-        nodes = self._nodes()
-        ids = _mermaid_ids(nodes)
-        lines = [f"flowchart {_direction()}"]
-        for tier, (fill, stroke, text) in PALETTE.items():
-            size = ",font-size:11px" if tier == "Part" else ""
-            lines.append(
-                f"    classDef {tier.lower()} fill:{fill},stroke:{stroke},color:{text}{size}"
-            )
-        for schema, members in _by_schema(nodes).items():
-            lines.append(f'    subgraph {_safe("schema_" + schema)}["{schema}"]')
-            for node in members:
-                left, right = _MERMAID_SHAPES.get(node.style, ('["', '"]'))
-                label = f"<u>{node.label}</u>" if node.new_dimension else node.label
-                lines.append(
-                    f"        {ids[node.table]}{left}{label}{right}:::{node.style.lower()}"
-                )
-            lines.append("    end")
-        styles = []
-        for i, (parent, child, info) in enumerate(self._edges()):
-            arrow = "==>" if not info["multi"] else "-->" if info["primary"] else "-.->"
-            renamed = _renames(info)
-            label = f'|"{renamed}"|' if renamed else ""
-            lines.append(f"    {ids[parent]} {arrow}{label} {ids[child]}")
-            if renamed:
-                styles.append(f"    linkStyle {i} stroke:{RENAMED_COLOUR},color:{RENAMED_COLOUR}")
-        return "\n".join(lines + styles)
+        return _draw.mermaid(self._nodes(), self._edges())
 
     # -- Graphviz --------------------------------------------------------------------------------
 
@@ -318,45 +292,7 @@ class Diagram:
             GraphvizMissing: the ``graphviz`` Python package is not installed.
         """
         self._require_tables()
-        graphviz = _graphviz("DOT")
-        dot = graphviz.Digraph(
-            "diagram",
-            graph_attr={
-                "rankdir": _direction(),
-                "fontname": "Helvetica",
-                "fontsize": "11",
-                "nodesep": "0.35",
-                "ranksep": "0.45",
-                "bgcolor": "white",
-            },
-            node_attr={"fontname": "Helvetica", "margin": "0.10,0.05", "height": "0.3"},
-            edge_attr={"arrowhead": "none", "color": EDGE_COLOUR, "fontname": "Helvetica"},
-        )
-        for schema, members in _by_schema(self._nodes()).items():
-            with dot.subgraph(name=f"cluster_{_safe(schema)}") as cluster:
-                cluster.attr(
-                    label=schema,
-                    labeljust="r",
-                    style="rounded,dashed",
-                    color="#8a939b",
-                    fontcolor="#5b646c",
-                )
-                for node in members:
-                    cluster.node(_dot_name(node.table), **node.dot_attributes())
-        for parent, child, info in self._edges():
-            renamed = _renames(info)
-            dot.edge(
-                _dot_name(parent),
-                _dot_name(child),
-                id=f"{_full(parent)}->{_full(child)}:{','.join(info['attr_map'])}",
-                style="solid" if info["primary"] else "dashed",
-                penwidth="0.8" if info["multi"] else "2",
-                weight="1" if info["multi"] else "3",
-                # renamed: amber, the renaming on hover (labels crowd the short edges)
-                tooltip=f"renamed: {renamed}" if renamed else f"{_full(parent)} → {_full(child)}",
-                **({"color": RENAMED_COLOUR} if renamed else {}),
-            )
-        return dot
+        return _draw.dot(_graphviz("DOT"), self._nodes(), self._edges())
 
     def _render(self, fmt: str) -> bytes:
         dot = self.make_dot()
@@ -465,45 +401,6 @@ class SVG:
         return self.data
 
 
-class _Node:
-    """How one table is drawn."""
-
-    def __init__(self, table: sa.Table, cls: type | None, graph: nx.MultiDiGraph) -> None:
-        self.table = table
-        self.schema = str(table.schema)
-        self.tier, names = tier_and_names(str(table.name))
-        self.part = len(names) > 1
-        self.style = "Part" if self.part else self.tier
-        if cls is not None:
-            master = own_attributes(cls).get("master")
-            names = [master.__name__, cls.__name__] if isinstance(master, type) else [cls.__name__]
-        self.label = ".".join(names)
-        # a table that adds a primary-key attribute of its own (DataJoint underlines it)
-        inherited = {
-            column
-            for _, _, info in graph.in_edges(table, data=True)
-            if info["primary"]
-            for column in info["attr_map"]
-        }
-        self.new_dimension = bool({c.name for c in table.primary_key} - inherited)
-
-    def dot_attributes(self) -> dict[str, str]:
-        fill, stroke, text = PALETTE[self.style]
-        label = f"<<u>{_html(self.label)}</u>>" if self.new_dimension else self.label
-        return {
-            "id": _full(self.table),
-            "label": label,
-            "tooltip": _tooltip(self.table),
-            "shape": "box" if self.part else _SHAPES[self.tier],
-            "style": "rounded,filled" if self.style in ("Manual", "Part") else "filled",
-            "fillcolor": fill,
-            "color": stroke,
-            "fontcolor": text,
-            "fontsize": "9" if self.part else "11",
-            "height": "0.2" if self.part else "0.3",
-        }
-
-
 def _resolve(source: Any, connection: Connection | None) -> tuple[Connection, list[sa.Table]]:
     """The connection and the tables a diagram of ``source`` starts with."""
     if isinstance(source, Schema):
@@ -582,55 +479,3 @@ def _graphviz(what: str) -> Any:
             NO_GRAPHVIZ.format(what=what, detail=" (the `graphviz` Python package is missing)")
         ) from None
     return graphviz
-
-
-def _direction() -> str:
-    direction = str(config["display.diagram_direction"]).upper()
-    return direction if direction in ("TB", "LR", "BT", "RL") else "LR"
-
-
-def _by_schema(nodes: list[_Node]) -> dict[str, list[_Node]]:
-    grouped: dict[str, list[_Node]] = {}
-    for node in nodes:
-        grouped.setdefault(node.schema, []).append(node)
-    return grouped
-
-
-def _full(table: sa.Table) -> str:
-    return f"{table.schema}.{table.name}"
-
-
-def _dot_name(table: sa.Table) -> str:
-    return _safe(f"{table.schema}__{table.name}")
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)
-
-
-def _mermaid_ids(nodes: list[_Node]) -> dict[sa.Table, str]:
-    ids: dict[sa.Table, str] = {}
-    taken: set[str] = set()
-    for node in nodes:
-        base = candidate = _dot_name(node.table)
-        n = 1
-        while candidate in taken:  # "#a" and "_a" both become "_a"
-            n += 1
-            candidate = f"{base}_{n}"
-        taken.add(candidate)
-        ids[node.table] = candidate
-    return ids
-
-
-def _renames(info: dict[str, Any]) -> str:
-    return ", ".join(f"{c} ← {p}" for c, p in info["attr_map"].items() if c != p)
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _tooltip(table: sa.Table) -> str:
-    key = [c.name for c in table.primary_key]
-    rest = [c.name for c in table.columns if c.name not in key and not c.name.startswith("_")]
-    return "\n".join([_full(table), *key, "---", *rest])
