@@ -27,6 +27,7 @@ have_python_venv() {
 missing=()
 have_mariadb >/dev/null 2>&1 || missing+=(mariadb-server)
 have_postgresql >/dev/null 2>&1 || missing+=(postgresql)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)  # dj.Diagram's SVG and PNG output
 if [[ ! -x .venv/bin/python ]] && ! have_python_venv >/dev/null 2>&1; then
     missing+=(python3 python3-venv python3-pip)
 fi
@@ -58,7 +59,7 @@ if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
 fi
 # pytest is named explicitly: `pip install --group test` needs pip >= 25.1, newer than many venvs have.
-.venv/bin/pip install -q -e '.[pandas]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4'
+.venv/bin/pip install -q -e '.[pandas,diagram]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4'
 # The published DataJoint Elements the integration tests run, without their heavy optional stacks
 # (and without letting pip touch the datajoint release above): see tests/elements/requirements.txt.
 .venv/bin/pip install -q --no-deps -r tests/elements/requirements.txt

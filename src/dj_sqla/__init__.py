@@ -18,6 +18,7 @@ from .codecs import Codec, MatCell, MatStruct, get_codec, list_codecs
 from .compat import install_as_datajoint
 from .config import ConfigWarning, config
 from .connection import Connection, conn
+from .diagram import ERD, Di, Diagram
 from .errors import (
     AccessError,
     BucketInaccessible,
@@ -60,7 +61,8 @@ Job = Jobs
 
 config.load_default_files()  # datajoint.json, dj_local_conf.json, ~/.datajoint_config.json
 
-__all__ = [
+# plain sorted order (the public-API test checks it), not ruff's constants-first order
+__all__ = [  # noqa: RUF022
     "AccessError",
     "AndList",
     "AutoPopulate",
@@ -75,7 +77,10 @@ __all__ = [
     "Connection",
     "DataJointError",
     "DefinitionError",
+    "Di",
+    "Diagram",
     "DuplicateError",
+    "ERD",
     "Entry",
     "FreeTable",
     "Heading",

@@ -42,6 +42,7 @@ from typing import Any
 from . import _log, codecs, errors, utils
 from .config import Config
 from .connection import Connection, conn
+from .diagram import Diagram
 from .errors import DataJointError
 from .execution.jobs import Jobs
 from .execution.query import Query
@@ -94,6 +95,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "autopopulate": {"AutoPopulate": AutoPopulate},
     "jobs": {"Job": Jobs, "JobTable": Jobs},
     "heading": {"Heading": Heading, "Attribute": Attribute},
+    "diagram": {"Diagram": Diagram},
     "version": {"__version__": None},  # filled from the package at install time
 }
 

@@ -379,9 +379,14 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().fetch1(*attrs, **kwargs)
 
     @classmethod
-    def delete(cls, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
-        """Delete all rows, with everything that depends on them (see TableExpression)."""
-        return cls._expression().delete(prompt=prompt, part_integrity=part_integrity)  # type: ignore[no-any-return]
+    def delete(
+        cls, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+    ) -> Any:
+        """Delete all rows, with everything that depends on them (see TableQuery.delete);
+        ``dry_run=True`` returns what would go instead."""
+        return cls._expression().delete(
+            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run
+        )
 
     @classmethod
     def delete_quick(cls, get_count: bool = False) -> int | None:
@@ -402,6 +407,37 @@ class UserTable(metaclass=TableMeta):
     def update1(cls, row: Mapping[str, Any]) -> None:
         """Change secondary attributes of one existing row."""
         cls._expression().update1(row)
+
+    # -- the foreign-key graph (see TableQuery.parents) -----------------------------------------
+
+    @classmethod
+    def parents(
+        cls, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables this table references, one entry per foreign key (TableQuery.parents)."""
+        return cls._expression().parents(primary, as_objects, foreign_key_info)  # type: ignore[no-any-return]
+
+    @classmethod
+    def children(
+        cls, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables that reference this table, one entry per foreign key."""
+        return cls._expression().children(primary, as_objects, foreign_key_info)  # type: ignore[no-any-return]
+
+    @classmethod
+    def descendants(cls, as_objects: bool = False) -> list[Any]:
+        """This table and every table that depends on it, parents first."""
+        return cls._expression().descendants(as_objects)  # type: ignore[no-any-return]
+
+    @classmethod
+    def ancestors(cls, as_objects: bool = False) -> list[Any]:
+        """This table and every table it depends on, children first."""
+        return cls._expression().ancestors(as_objects)  # type: ignore[no-any-return]
+
+    @classmethod
+    def parts(cls, as_objects: bool = False) -> list[Any]:
+        """The part tables of this (master) table."""
+        return cls._expression().parts(as_objects)  # type: ignore[no-any-return]
 
     @classmethod
     def select(cls) -> sa.Select[Any]:
@@ -455,6 +491,7 @@ DATAJOINT_API = frozenset(
     (
         "aggr",
         "alter",
+        "ancestors",
         "children",
         "contents",
         "definition",
@@ -484,6 +521,7 @@ DATAJOINT_API = frozenset(
         "master",
         "metadata",
         "parents",
+        "parts",
         "populate",
         "primary_key",
         "progress",

@@ -100,7 +100,7 @@ def FreeTable(  # DataJoint's name: it reads as a class
     schema = conn.schema_named(schema_name)
     if schema is None:
         schema = Schema(schema_name, connection=conn, create_schema=False, create_tables=False)
-    return schema.get_table(table_name)  # type: ignore[attr-defined]
+    return schema.get_table(table_name)
 
 
 def _split_full_name(full_table_name: str) -> tuple[str, str]:

@@ -7,17 +7,23 @@ DELETE per table. Master-part integrity follows DataJoint 2 (``part_integrity``)
 * ``"enforce"`` (default): deleting part rows whose master rows stay is an error;
 * ``"ignore"``: part rows may be deleted alone;
 * ``"cascade"``: the masters of deleted part rows are deleted too (with all their parts).
+
+``delete(dry_run=True)`` returns the :class:`DeletePreview` (each table the cascade reaches and
+how many of its rows would go, in deletion order) without deleting; the safemode prompt
+shows the same list.
 """
 
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement, True_
 
+from .. import dependencies as deps
 from .._mapping import own_attributes
 from .._prompt import confirm as _confirm
 from ..config import config
@@ -179,7 +185,7 @@ def cascade_delete(
 
     def run(conn: sa.Connection) -> tuple[list[sa.Table], dict[sa.Table, int]]:
         selected = plan(conn, start, condition, tables, part_integrity)
-        order = [t for t in reversed(_topological(selected)) if t in selected]
+        order = _deletion_order(selected)
         return order, _delete(conn, order, selected)
 
     if connection.in_transaction:
@@ -188,13 +194,108 @@ def cascade_delete(
     with connection.engine.connect() as conn, conn.begin() as transaction:
         order, deleted = run(conn)
         if ask:
-            for table in order:
-                if deleted[table]:
-                    print(f"{table.schema}.{table.name}: {deleted[table]} rows")
+            print(DeletePreview.of(connection, [(t, deleted[t]) for t in order]))
             if not _confirm("Commit deletes?"):
                 transaction.rollback()
                 return 0
     return deleted[start]
+
+
+def _deletion_order(selected: Iterable[sa.Table]) -> list[sa.Table]:
+    """Leaves first."""
+    chosen = set(selected)
+    return [t for t in reversed(_topological(chosen)) if t in chosen]
+
+
+@dataclass(frozen=True)
+class DeletePreview:
+    """What a cascading delete removes: each table it reaches, with its row count, in the
+    order the rows go (leaves first). ``str()`` is the list the safemode prompt shows.
+
+    Example:
+        >>> preview = DeletePreview((("lab.session", 2), ("lab.mouse", 1)))
+        >>> preview["lab.mouse"], preview.total
+        (1, 3)
+        >>> print(preview)
+        Deleting 3 rows from 2 tables, in this order:
+          lab.session: 2 rows
+          lab.mouse: 1 row
+    """
+
+    #: (full table name, rows) in deletion order
+    counts: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def of(cls, connection: Connection, counts: Iterable[tuple[sa.Table, int]]) -> DeletePreview:
+        """The preview of ``counts`` with the tables' full names on ``connection``."""
+        return cls(tuple((deps.full_name(connection, t), n) for t, n in counts))
+
+    @property
+    def total(self) -> int:
+        """All rows that go."""
+        return sum(n for _, n in self.counts)
+
+    def as_dict(self) -> dict[str, int]:
+        """Full table name → rows, in deletion order."""
+        return dict(self.counts)
+
+    def __getitem__(self, table: Any) -> int:
+        """Rows of ``table``: a full table name (quoted or not) or a table class/query."""
+        wanted = _plain(getattr(table, "full_table_name", table))
+        for name, n in self.counts:
+            if _plain(name) == wanted:
+                return n
+        raise KeyError(f"{table!r} is not reached by this delete")
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        return iter(self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def __str__(self) -> str:
+        lines = [
+            f"Deleting {self.total} {_row_word(self.total)} from {len(self.counts)} "
+            f"table{'' if len(self.counts) == 1 else 's'}, in this order:"
+        ]
+        lines += [f"  {name}: {n} {_row_word(n)}" for name, n in self.counts]
+        return "\n".join(lines)
+
+
+def _plain(name: str) -> str:
+    return str(name).replace("`", "").replace('"', "")
+
+
+def _row_word(n: int) -> str:
+    return "row" if n == 1 else "rows"
+
+
+def preview_delete(
+    connection: Connection,
+    start: sa.Table,
+    condition: ColumnElement[bool],
+    *,
+    part_integrity: str,
+) -> DeletePreview:
+    """The :class:`DeletePreview` of ``cascade_delete`` with the same arguments; nothing is
+    deleted. The counts are what the delete removes: it deletes leaves first, so the parent
+    rows each table's condition refers to are all still there when it runs, as here. Costs
+    the queries of the plan and one query for all the counts."""
+    tables = known_tables(connection)
+    tables.setdefault(start, None)
+    with connection.read() as conn:
+        selected = plan(conn, start, condition, tables, part_integrity)
+        order = _deletion_order(selected)
+        counts = [
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(*_any(selected[table]))
+            .scalar_subquery()
+            .label(f"n{i}")
+            for i, table in enumerate(order)
+        ]
+        row = conn.execute(sa.select(*counts)).one()
+    return DeletePreview.of(connection, zip(order, (int(n) for n in row), strict=True))
 
 
 def _delete(

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
+from .. import dependencies as deps
 from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
 from ..types import decoding_with
-from .delete import cascade_delete, delete_rows, drop_tables
+from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
 from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
 from .insert import update_row
 
@@ -196,17 +197,41 @@ class TableQuery(TableExpression, Query):
 
         def restrict(self, restriction: Any, *, semantic_check: bool = True) -> Query: ...
 
-    def delete(self, prompt: bool | None = None, part_integrity: str = "enforce") -> int:
+    @overload
+    def delete(
+        self,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: Literal[False] = False,
+    ) -> int: ...
+
+    @overload
+    def delete(
+        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: Literal[True]
+    ) -> DeletePreview: ...
+
+    def delete(
+        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+    ) -> int | DeletePreview:
         """Delete these rows and every row that depends on them, in one transaction.
 
         Args:
-            prompt: show the counts and ask before committing; default ``dj.config['safemode']``.
+            prompt: show what goes (each table and its row count) and ask before committing;
+                default ``dj.config['safemode']``.
             part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
                 :mod:`dj_sqla.execution.delete`).
+            dry_run: delete nothing; return what would go.
 
         Returns:
-            The number of rows deleted from this table.
+            The number of rows deleted from this table; with ``dry_run`` the
+            :class:`~dj_sqla.execution.delete.DeletePreview`: every table the cascade reaches
+            with its row count, in the order the rows would go (``print`` it).
         """
+        if dry_run:
+            return preview_delete(
+                self._connection, self._table, self._condition(), part_integrity=part_integrity
+            )
         return cascade_delete(
             self._connection,
             self._table,
@@ -234,6 +259,62 @@ class TableQuery(TableExpression, Query):
         """Change secondary attributes of one existing row, found by its full primary key."""
         self._require_unrestricted("update1()")
         update_row(self._connection, self._table, row)
+
+    # -- the foreign-key graph of the activated schemas (DataJoint's table API) ---------------
+
+    def parents(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables this table references, one entry per foreign key (in every schema
+        activated on the connection).
+
+        Args:
+            primary: True: only foreign keys inside the primary key; False: only the others;
+                None: all.
+            as_objects: the tables as queries (``Subject()``) instead of full table names.
+            foreign_key_info: pair each with its foreign key: ``{"primary", "attr_map"
+                (child → parent attribute), "aliased" (renamed), "multi" (one-to-many)}``.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> from dj_sqla import example
+            >>> p = example.build(dj.Connection("sqlite://"), prefix="")
+            >>> p.Session().parents(), p.Subject().children(primary=False)
+            (['lab.subject'], [])
+        """
+        graph = deps.connection_graph(self._connection)
+        found = deps.parents(graph, self._table, primary)
+        return deps.related(
+            self._connection, found, as_objects=as_objects, foreign_key_info=foreign_key_info
+        )
+
+    def children(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables that reference this table, one entry per foreign key (arguments as for
+        :meth:`parents`)."""
+        graph = deps.connection_graph(self._connection)
+        found = deps.children(graph, self._table, primary)
+        return deps.related(
+            self._connection, found, as_objects=as_objects, foreign_key_info=foreign_key_info
+        )
+
+    def descendants(self, as_objects: bool = False) -> list[Any]:
+        """This table and every table that depends on it, parents first."""
+        graph = deps.connection_graph(self._connection)
+        found = deps.descendants(graph, self._table)
+        return deps.related(self._connection, found, as_objects=as_objects)
+
+    def ancestors(self, as_objects: bool = False) -> list[Any]:
+        """This table and every table it depends on, children first (DataJoint's order)."""
+        graph = deps.connection_graph(self._connection)
+        found = deps.ancestors(graph, self._table)
+        return deps.related(self._connection, found, as_objects=as_objects)
+
+    def parts(self, as_objects: bool = False) -> list[Any]:
+        """The part tables of this (master) table."""
+        graph = deps.connection_graph(self._connection)
+        return deps.related(self._connection, deps.parts(graph, self._table), as_objects=as_objects)
 
 
 def _to_arrays(
