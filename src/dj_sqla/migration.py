@@ -28,10 +28,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import op as alembic_op
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op, renderers
 from alembic.operations import ops
 from sqlalchemy.sql import elements
+from sqlalchemy.sql.naming import conv
 
 from .backends import Backend, backend_for
 from .connection import Connection
@@ -43,6 +45,7 @@ from .types import resolve_type
 _AUTO = " auto_increment"
 _COLUMN_IMPORT = "from dj_sqla.migration import column as dj_column"
 _TYPE_IMPORT = "from dj_sqla.migration import column_type as dj_type"
+_DEFAULT_IMPORT = "from dj_sqla.migration import in_default_schema as dj_in_default_schema"
 
 
 def column_type(declared: str) -> sa.types.TypeEngine[Any]:
@@ -59,6 +62,17 @@ def column_type(declared: str) -> sa.types.TypeEngine[Any]:
     if auto:  # as a declaration does: SQLite auto-increments only an INTEGER PRIMARY KEY
         return spec.sa_type.with_variant(sa.Integer(), "sqlite")
     return spec.sa_type
+
+
+def in_default_schema(target: str) -> str:
+    """``table.column`` qualified with the default schema of the running migration's
+    connection: the target of a foreign key from a table of a named schema into an
+    application's table (SQLite then leaves the key out, as it cannot hold it).
+
+    Rendered migration scripts call it (as ``dj_in_default_schema``).
+    """
+    default = alembic_op.get_bind().dialect.default_schema_name
+    return f"{default}.{target}" if default else target
 
 
 def column(name: str, declared: str, comment: str = "", **kwargs: Any) -> sa.Column[Any]:
@@ -178,8 +192,10 @@ def options(
 
     backend = _backend(connection, dj_schemas)
     targets = _Targets(metadatas)
-    if dj_schemas:
-        targets.naming_convention = dict(dj_schemas[0].naming_convention)
+    conventions = {id(md): dict(md.naming_convention) for md in metadatas}
+    if dj_schemas and all(c == conventions[id(dj_schemas[0])] for c in conventions.values()):
+        # an application's own MetaData keeps its own names for what it leaves unnamed
+        targets.naming_convention = conventions[id(dj_schemas[0])]
     return {
         "target_metadata": targets,
         "include_schemas": True,
@@ -236,6 +252,8 @@ class _Renderer:
             return self._type(obj, context)
         if type_ == "check":
             return self._check(obj, context)
+        if type_ == "foreign_key":
+            return _foreign_key(obj, context)
         return False
 
     def _column(self, col: sa.Column[Any], context: AutogenContext) -> str | bool:
@@ -323,6 +341,31 @@ class _Renderer:
                 context.imports.add("from sqlalchemy import Text")
 
 
+def _foreign_key(constraint: sa.ForeignKeyConstraint, context: AutogenContext) -> str | bool:
+    """A foreign key from a table in a named schema into the default schema (a dj table
+    referencing an application's table). Alembic would render its target as a table of the
+    local schema (``lab.owner.id``): a two-part target reads as the MetaData's own schema.
+    The target is qualified when the script runs (:func:`in_default_schema`): MySQL reads
+    an unqualified target as a table of the referencing table's database."""
+    targets = [element._get_colspec() for element in constraint.elements]
+    if constraint.table.schema is None or all(t.count(".") >= 2 for t in targets):
+        return False
+    context.imports.add(_DEFAULT_IMPORT)
+    args = [
+        f"[{', '.join(repr(e.parent.name) for e in constraint.elements)}]",
+        f"[{', '.join(f'dj_in_default_schema({t!r})' for t in targets)}]",
+    ]
+    if isinstance(constraint.name, conv):
+        args.append(f"name=op.f({str(constraint.name)!r})")
+    elif constraint.name:
+        args.append(f"name={constraint.name!r}")
+    for option in ("onupdate", "ondelete", "initially", "deferrable", "match"):
+        value = getattr(constraint, option)
+        if value:
+            args.append(f"{option}={value!r}")
+    return f"{_sa_prefix(context)}ForeignKeyConstraint({', '.join(args)})"
+
+
 def _sa_prefix(context: AutogenContext) -> str:
     return str(context.opts.get("sqlalchemy_module_prefix") or "")
 
@@ -387,11 +430,99 @@ def warn_about_data_loss(context: Any, revision: Any, directives: list[Any]) -> 
         'this drops table `lab.mouse` and all of its rows.'
     """
     dialect = getattr(getattr(context, "dialect", None), "name", "")
+    default_schema = getattr(getattr(context, "dialect", None), "default_schema_name", None)
     for script in directives:
+        if default_schema:
+            _drop_default_schema_fk_pairs(script.upgrade_ops, default_schema)
+            _drop_default_schema_fk_pairs(script.downgrade_ops, default_schema)
+        if _order_created_tables(script.upgrade_ops):
+            script.downgrade_ops = script.upgrade_ops.reverse()
         for container in getattr(script, "upgrade_ops_list", []) or [script.upgrade_ops]:
             _mark(container, dialect, warn=True)
         for container in getattr(script, "downgrade_ops_list", []) or [script.downgrade_ops]:
             _mark(container, dialect, warn=False)
+
+
+def _drop_default_schema_fk_pairs(container: ops.OpContainer, default: str) -> None:
+    """Leave out a foreign key that autogenerate would drop and add again because MySQL
+    reflects its target with the default schema's name (``app.owner.id``) where the
+    MetaData leaves the default schema out (``owner.id``)."""
+    for op in container.ops:
+        if not isinstance(op, ops.ModifyTableOps):
+            continue
+        found: dict[tuple[Any, ...], list[tuple[str, ops.MigrateOperation]]] = {}
+        for each in op.ops:
+            kind, fk = _fk_of(each)
+            if fk is not None:
+                targets = tuple(e.target_fullname.removeprefix(f"{default}.") for e in fk.elements)
+                key = (fk.name, tuple(fk.column_keys), targets)
+                found.setdefault(key, []).append((kind, each))
+        same = {
+            id(each)
+            for pair in found.values()
+            if sorted(kind for kind, _ in pair) == ["add_fk", "remove_fk"]
+            for _, each in pair
+        }
+        op.ops[:] = [each for each in op.ops if id(each) not in same]
+    container.ops[:] = [
+        op for op in container.ops if not (isinstance(op, ops.ModifyTableOps) and not op.ops)
+    ]
+
+
+def _fk_of(op: ops.MigrateOperation) -> tuple[str, sa.ForeignKeyConstraint | None]:
+    if isinstance(op, ops.CreateForeignKeyOp | ops.DropConstraintOp):
+        kind, constraint = op.to_diff_tuple()[:2]
+        if kind in ("add_fk", "remove_fk") and isinstance(constraint, sa.ForeignKeyConstraint):
+            return str(kind), constraint
+    return "", None
+
+
+def _order_created_tables(upgrade: ops.UpgradeOps) -> bool:
+    """Put the new tables in the order of their foreign keys across all target MetaData
+    objects (Alembic orders each MetaData's tables by itself, and concatenates them); True
+    when the order changed. A table's ``ModifyTableOps`` (its indexes) stays after it."""
+    groups: list[list[ops.MigrateOperation]] = []
+    for op in upgrade.ops:
+        if isinstance(op, ops.CreateTableOp) or not groups:
+            groups.append([op])
+        elif isinstance(op, ops.ModifyTableOps) and isinstance(groups[-1][0], ops.CreateTableOp):
+            groups[-1].append(op)
+        else:
+            groups.append([op])
+    creates = {
+        (g[0].schema, g[0].table_name): g for g in groups if isinstance(g[0], ops.CreateTableOp)
+    }
+    ordered: list[list[ops.MigrateOperation]] = []
+    placed: set[int] = set()
+
+    def place(group: list[ops.MigrateOperation], path: set[int]) -> None:
+        if id(group) in placed or id(group) in path:
+            return  # placed already, or a cycle of foreign keys (kept in Alembic's order)
+        first = group[0]
+        if isinstance(first, ops.CreateTableOp):
+            for item in first.columns:
+                if isinstance(item, sa.ForeignKeyConstraint):
+                    for element in item.elements:
+                        parent = creates.get(_referred(element, first.schema))
+                        if parent is not None:
+                            place(parent, path | {id(group)})
+        placed.add(id(group))
+        ordered.append(group)
+
+    for group in groups:
+        place(group, set())
+    flat = [op for group in ordered for op in group]
+    changed = [id(op) for op in flat] != [id(op) for op in upgrade.ops]
+    upgrade.ops[:] = flat
+    return changed
+
+
+def _referred(element: sa.ForeignKey, schema: str | None) -> tuple[str | None, str]:
+    """The (schema, table) a foreign key refers to, as Alembic keys a new table."""
+    parts = element._get_colspec().split(".")
+    if len(parts) >= 3:
+        return ".".join(parts[:-2]), parts[-2]
+    return None, parts[-2]
 
 
 def _mark(container: ops.OpContainer, dialect: str, *, warn: bool) -> None:
