@@ -112,7 +112,7 @@ def warn_about_data_loss(context: Any, revision: Any, directives: list[Any]) -> 
             _drop_default_schema_fk_pairs(script.upgrade_ops, default_schema)
             _drop_default_schema_fk_pairs(script.downgrade_ops, default_schema)
         if _order_created_tables(script.upgrade_ops):
-            script.downgrade_ops = script.upgrade_ops.reverse()
+            script.upgrade_ops.reverse_into(script.downgrade_ops)  # keeps its token
         targets = _target_tables(context)
         for container in getattr(script, "upgrade_ops_list", []) or [script.upgrade_ops]:
             _mark(container, dialect, warn=True, targets=targets)
