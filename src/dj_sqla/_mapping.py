@@ -19,6 +19,12 @@ the first time anything asks the class for it:
 
 dj_sqla's own code reads class attributes with :func:`own_attributes` and never needs the
 mapper, so a pipeline that only uses DataJoint's API never builds one.
+
+SQLAlchemy's unit of work orders a flush by relationships, not by foreign keys alone. So a
+mapped class also gets one hidden many-to-one ``relationship()`` per foreign key to another
+declared class (``_dj_parent_<constraint name>``, never loaded or cascaded): a flush then
+inserts parents before children and deletes children before parents, within a schema and
+across schemas.
 """
 
 from __future__ import annotations
@@ -62,6 +68,12 @@ _lock = threading.RLock()
 _mapping: set[type] = set()
 #: The attribute where SQLAlchemy keeps a mapped class's manager (``orm.base``'s name for it).
 _MANAGER_ATTRIBUTE = "_sa_class_manager"
+#: Declared classes by ``id()`` of their Table (weakly: an entry lives as long as its class,
+#: which holds its Table, so the id cannot be reused meanwhile; nothing is put in the Table's
+#: ``info``, which Alembic renders into migration scripts).
+_class_of_table: weakref.WeakValueDictionary[int, type] = weakref.WeakValueDictionary()
+#: The prefix of the hidden relationships that order a flush.
+PARENT_PREFIX = "_dj_parent_"
 
 
 class _MapOnFirstUse:
@@ -102,6 +114,7 @@ def defer_mapping(
     """Map ``cls`` on ``table`` in ``registry`` when it is first used as a mapped class."""
     renamed = {getattr(column, "key", None) for column in properties.values()}
     attributes = {*properties, *(c.key for c in table.c if c.key not in renamed)}
+    _class_of_table[id(table)] = cls
     with _lock:
         type.__setattr__(cls, _ENTRY, _Pending(registry, table, properties, frozenset(attributes)))
         type.__setattr__(cls, _MANAGER_ATTRIBUTE, _MapOnFirstUse(cls))
@@ -140,18 +153,43 @@ def map_if_pending(cls: type) -> bool:
         try:
             # SQLAlchemy takes a class with a manager for an instrumented one
             type.__delattr__(cls, _MANAGER_ATTRIBUTE)
+            properties = {**_parent_relationships(entry.table), **entry.properties}
             with warnings.catch_warnings():
                 # A part named like a table of its module (DataJoint's Elements have
                 # Lab.Organization beside Organization) shares a class name in the registry;
                 # SQLAlchemy warns, and a string lookup of that name is then ambiguous, as it
                 # should be. The classes themselves are mapped correctly.
                 warnings.filterwarnings("ignore", _SAME_NAME, sa.exc.SAWarning)
-                entry.registry.map_imperatively(cls, entry.table, properties=dict(entry.properties))
+                entry.registry.map_imperatively(cls, entry.table, properties=properties)
         finally:
             _mapping.discard(cls)
             type.__delattr__(cls, _ENTRY)
             _pending.discard(cls)
         return True
+
+
+class _OverlapsAll(frozenset[str]):
+    """``overlaps`` of a hidden relationship: it never copies a value (it is never set), so
+    it overlaps any relationship of the application on the same columns without a warning."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def _parent_relationships(table: sa.Table) -> dict[str, Any]:
+    """A hidden many-to-one relationship to each declared parent class of ``table``."""
+    found: dict[str, Any] = {}
+    for fk in table.foreign_key_constraints:
+        parent_table = fk.referred_table
+        parent = _class_of_table.get(id(parent_table))
+        if parent is None or parent_table is table:
+            continue
+        rel = orm.relationship(
+            parent, foreign_keys=list(fk.columns), cascade="", lazy="raise", sync_backref=False
+        )
+        rel._overlaps = _OverlapsAll()  # type: ignore[assignment]  # only tested with `in`
+        found[f"{PARENT_PREFIX}{fk.name}"] = rel
+    return found
 
 
 def map_pending(registry: orm.registry | None = None) -> None:

@@ -3,8 +3,10 @@
 Each table becomes a class of the tier its name says (``#`` Lookup, ``_`` Imported, ``__``
 Computed, ``master__part`` a Part nested in its master), declared from the definition that
 ``describe()`` reads back from the database, with ``create_tables=False`` semantics: nothing is
-created. Parents come before children, so foreign keys resolve to the classes just made; a
-parent in another schema must have its classes already (activate or reflect that schema first).
+created. Parents come before children, so foreign keys resolve to the classes just made. A
+parent in another schema that is not activated on the connection is loaded the same way
+first (a virtual schema of it), so a schema's classes never depend on what was imported
+before. Tables of plain SQLAlchemy applications are read too (see ``describe``).
 
 Columns of DataJoint codec types (``<blob>``, ``<attach>``, ``<object@store>``...) are read as
 the raw bytes stored in the row: dj_sqla does not decode DataJoint's codecs yet.
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import graphlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
 from .connection import Schema
-from .declare.describe import reflect, render
+from .declare.describe import Reflected, reflect, render
 from .declare.names import tier_and_names
 from .populate import Computed, Imported
 from .table import Lookup, Manual, Part
@@ -34,6 +37,31 @@ _TIERS: dict[str, type] = {
 #: kin) are left alone.
 DATAJOINT_TABLE_NAME = re.compile(r"(#|__|_)?[a-z][a-z0-9]*(_[a-z0-9]+)*(__[a-z][a-z0-9_]*)?")
 _SKIP = {"alembic_version"}
+
+
+def _load_referenced(schema: Schema, reflected: Iterable[Reflected]) -> list[Schema]:
+    """Reflect the schemas that ``reflected`` tables reference and that are not activated on
+    the connection; returns them (their classes resolve the foreign keys)."""
+    connection, loaded = schema.connection, []
+    wanted = sorted(
+        {
+            fk.referred_schema
+            for table in reflected
+            for fk in table.notes.foreign_keys
+            if fk.referred_schema and fk.referred_schema != schema.database
+        }
+    )
+    default = connection.engine.dialect.default_schema_name
+    for name in wanted:
+        if connection.schema_named(name) is not None or name == default:
+            continue  # activated: its classes are the user's; an application's own tables
+        # a schema of the same class as ``schema`` (the schema layer's dj.Schema, which this
+        # layer may not import), activated without creating anything
+        factory: Any = type(schema)
+        other = factory(name, connection=connection, create_schema=False, create_tables=False)
+        make_classes(other, into={})
+        loaded.append(other)
+    return loaded
 
 
 def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
@@ -66,6 +94,9 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
         for cls in other._classes.values():
             context.setdefault(cls.__name__, cls)
     reflected = reflect(schema, wanted)  # every table at once, not query by query
+    for other in _load_referenced(schema, reflected.values()):
+        for cls in other._classes.values():
+            context.setdefault(cls.__name__, cls)
     made: dict[str, type] = {}
     order = list(sorter.static_order())  # parents first, parts among themselves too
     masters = [

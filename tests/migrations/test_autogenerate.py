@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from sqlalchemy.orm import DeclarativeBase
 
 import dj_sqla as dj
 from dj_sqla import migration
@@ -148,3 +149,29 @@ def test_options_take_pipeline_modules(
     assert differences(connection, [module.schema]) == []
     with pytest.raises(dj.DataJointError, match=r"dj\.Schema objects"):
         migration.options([object()], connection)
+
+
+def test_options_for_an_application(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    lab = new_schema("lab")
+    app = sa.MetaData()
+    sa.Table("owner", app, sa.Column("id", sa.Integer, primary_key=True))
+
+    class Base(DeclarativeBase):
+        pass
+
+    opts = migration.options([Base, app, lab], connection.engine)  # a declarative base too
+    assert opts["target_metadata"] == [Base.metadata, app, lab]
+    assert opts["version_table_schema"] is None  # where the application's history keeps it
+    assert opts["include_name"](None, "schema", {})  # its tables live in the default schema
+    assert opts["include_name"](lab.database, "schema", {})
+    assert not opts["include_name"]("elsewhere", "schema", {})
+    assert not hasattr(opts["target_metadata"], "naming_convention")  # the app's own names
+    chosen = migration.options([app, lab], version_table_schema=lab.database)
+    assert chosen["version_table_schema"] == lab.database  # the connection of `lab`
+    only_dj = migration.options([lab])
+    assert only_dj["version_table_schema"] == lab.database
+    assert only_dj["target_metadata"].naming_convention == dict(lab.naming_convention)
+    with pytest.raises(dj.DataJointError, match="needs the connection"):
+        migration.options([app])

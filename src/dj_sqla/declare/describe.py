@@ -3,7 +3,10 @@
 Everything comes from what the database stores: the declared types and comments from the
 ``:type:comment`` column comments (SQLite: the annotated CREATE statement), primary key,
 foreign keys, defaults and indexes from SQLAlchemy's inspector. Declaring the returned text
-gives an identical table.
+gives an identical table. A column no declaration made (a table of a plain SQLAlchemy
+application) gets the DataJoint type closest to its reflected type: ``varchar`` without a
+length is ``text``, a PostgreSQL ``SERIAL`` or MySQL ``AUTO_INCREMENT`` key is
+``auto_increment``, a native enum lists its values.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..errors import DataJointError
+from ..types import resolve_type
 from .build import parse_marker
 from .names import is_hidden, tier_and_names
 
@@ -39,6 +44,68 @@ def _default_text(raw: str | None) -> str | None:
     if text.lower() in ("true", "false"):
         return text.lower()
     return text  # quoted strings and numbers as stored
+
+
+#: Generic SQLAlchemy types (most specific first) → the DataJoint type of a reflected column
+#: whose own spelling is not one (``DOUBLE PRECISION``, ``BYTEA``, ``JSONB``, ``TIMESTAMP
+#: WITHOUT TIME ZONE``...).
+_GENERIC: tuple[tuple[type, str], ...] = (
+    (sa.Boolean, "bool"),
+    (sa.BigInteger, "int64"),
+    (sa.SmallInteger, "int16"),
+    (sa.Integer, "int32"),
+    (sa.Double, "float64"),
+    (sa.Numeric, "decimal"),
+    (sa.DateTime, "datetime"),
+    (sa.Date, "date"),
+    (sa.Time, "time"),
+    (sa.Uuid, "uuid"),
+    (sa.JSON, "json"),
+    (sa.LargeBinary, "bytes"),
+    (sa.Text, "text"),
+    (sa.String, "varchar"),
+)
+
+
+def _known(name: str) -> bool:
+    try:
+        resolve_type(name, raw_codecs=True)
+    except DataJointError:
+        return False
+    return True
+
+
+def _reflected_type(type_: Any, *, legacy_blobs: bool) -> str:
+    """The DataJoint type of a column that carries no ``:type:`` marker.
+
+    A binary column is raw ``bytes``, except where DataJoint 0.14 may have made it
+    (``legacy_blobs``: MySQL), whose ``longblob`` without a marker is a serialized blob.
+
+    Example:
+        >>> _reflected_type(sa.String(), legacy_blobs=False)
+        'text'
+    """
+    spelled = str(type_).lower()
+    if isinstance(type_, sa.LargeBinary) and not legacy_blobs:
+        return "bytes"
+    if isinstance(type_, sa.Enum) and type_.enums:
+        values = ",".join("'" + value.replace("'", "''") + "'" for value in type_.enums)
+        return f"enum({values})"
+    if not isinstance(type_, sa.Enum) and _known(spelled):
+        return spelled
+    if isinstance(type_, sa.Float) and not isinstance(type_, sa.Double):
+        # REAL / FLOAT(p): 4 bytes up to 24 bits of precision; SQLite's REAL is 8
+        return "float32" if (type_.precision or 53) <= 24 else "float64"
+    if isinstance(type_, sa.Numeric) and type_.precision is not None:
+        return f"decimal({type_.precision},{type_.scale or 0})"
+    if isinstance(type_, sa.CHAR | sa.NCHAR) and type_.length:
+        return f"char({type_.length})"
+    if isinstance(type_, sa.String) and not isinstance(type_, sa.Text):
+        return f"varchar({type_.length})" if type_.length else "text"
+    for generic, name in _GENERIC:
+        if isinstance(type_, generic):
+            return name
+    return spelled  # declaring it says that the type is not supported, and what to use
 
 
 def _names(index: Any) -> tuple[str, ...]:
@@ -124,6 +191,13 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
         text = "-> " + (f"[{', '.join(options)}] " if options else "") + name
         return text + (f".proj({', '.join(renames)})" if renames else "")
 
+    # DataJoint 0.14 ran on MySQL only: there a blob without a type marker may be its
+    # serialized blob (a capability of the backend, named here as it is the only case)
+    legacy_blobs = schema.connection.backend.name == "mysql"
+
+    def _reflected(type_: Any) -> str:
+        return _reflected_type(type_, legacy_blobs=legacy_blobs)
+
     by_name = {c["name"]: c for c in columns}
     key_lines: list[str] = []
     other_lines: list[str] = []
@@ -155,7 +229,11 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
         if name in fk_columns:
             continue  # written with its foreign key
         marker = parse_marker(notes.column_comments.get(name))
-        type_name, comment = marker if marker else (str(column["type"]).lower(), "")
+        type_name, comment = marker if marker else (_reflected(column["type"]), "")
+        if marker is None and column.get("autoincrement") is True:
+            type_name += " auto_increment"  # SERIAL or IDENTITY; MySQL's AUTO_INCREMENT
+        if marker is None and notes.column_comments.get(name):
+            comment = str(notes.column_comments[name])  # an application's own comment
         # an auto_increment column's server default is the backend's sequence (nextval(...))
         auto = type_name.endswith("auto_increment")
         default = None if auto else _default_text(column.get("default"))
