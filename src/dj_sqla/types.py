@@ -178,6 +178,12 @@ def decoding_with(**context: Any) -> Iterator[None]:
         _DECODE_CONTEXT.reset(token)
 
 
+#: The native blob spellings DataJoint 0.14 serialized into.
+_LEGACY_BLOBS = frozenset({"longblob", "mediumblob", "blob", "tinyblob"})
+#: How DataJoint blobs start: MATLAB's mYm, Python's dj0, zlib-compressed ZL123.
+_BLOB_HEADERS = (b"mYm\0", b"dj0\0", b"ZL123\0")
+
+
 class CodecColumn(TypeDecorator[Any]):
     """A column of a DataJoint codec type (``<blob>``, ``<attach>``, a plugin's ``<name>``).
 
@@ -203,6 +209,10 @@ class CodecColumn(TypeDecorator[Any]):
         self.storage = storage
         #: ``schema.table`` and attribute, for error messages (set when the column is built)
         self.where: tuple[str, str] | None = None
+        #: For a blob column of an existing table without DataJoint's type marker (what
+        #: DataJoint 0.14 and other applications wrote on MySQL): bytes that are no
+        #: DataJoint blob come back as they are instead of failing.
+        self.lenient = False
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """The storage type for ``dialect`` (its per-backend variant)."""
@@ -221,6 +231,8 @@ class CodecColumn(TypeDecorator[Any]):
         """Decode a stored value; NULL is None."""
         if value is None:
             return None
+        if self.lenient and not bytes(value[:6]).startswith(_BLOB_HEADERS):
+            return bytes(value)
         try:
             return decode_value(self.spec, value, context=_DECODE_CONTEXT.get())
         except CodecError as err:
@@ -487,8 +499,13 @@ class UuidBytes(TypeDecorator[uuid.UUID]):
         return (value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))).bytes
 
     def process_result_value(self, value: Any, dialect: Dialect | None) -> uuid.UUID | None:
-        """16 bytes as a UUID."""
-        return None if value is None else uuid.UUID(bytes=bytes(value))
+        """16 bytes as a UUID (and the text of a column MariaDB keeps as its own UUID type,
+        in a table dj_sqla reflects)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return uuid.UUID(value)
+        return uuid.UUID(bytes=bytes(value))
 
 
 class SQLiteUuid(TypeDecorator[uuid.UUID]):
@@ -688,7 +705,10 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
         close = difflib.get_close_matches(name, [*_TYPES, *_ALIASES], n=1)
         hint = f"did you mean `{close[0]}`? Or {_CORE_HINT}" if close else _CORE_HINT
         raise _Problem(hint)
-    return factory(name, args)
+    spec = factory(name, args)
+    if raw_codecs and name in _LEGACY_BLOBS and isinstance(spec.sa_type, CodecColumn):
+        spec.sa_type.lenient = True  # an unmarked blob of an existing table (see CodecColumn)
+    return spec
 
 
 def resolve_type(

@@ -218,3 +218,26 @@ def test_a_value_beyond_the_servers_packet_limit_is_refused_before_sending(
     assert len(recordings()) == 0
     recordings.insert1({"rec_id": 2, "times": [1]})  # the connection still works
     assert len(recordings()) == 1
+
+
+@pytest.mark.parametrize("backend", ["mysql"])  # DataJoint 0.14 ran on MySQL only
+def test_an_unmarked_blob_of_an_existing_database_is_read_as_0_14_wrote_it(
+    connection: dj.Connection, schema_name: Callable[[str], str]
+) -> None:
+    name = schema_name("legacy")
+    dj.Schema(name, connection=connection)  # creates the database
+    blob = dj.codecs.pack(np.arange(4.0))
+    with connection.transaction:  # a table as DataJoint 0.14 declared it: no type marker
+        connection.query(
+            f"CREATE TABLE `{name}`.`recording` (rec_id int NOT NULL, "
+            "`signal` longblob, PRIMARY KEY (rec_id))"
+        )
+        connection.query(
+            f"INSERT INTO `{name}`.`recording` VALUES (%s, %s), (%s, %s)",
+            (1, blob, 2, b"\x00not a blob"),
+        )
+    legacy = dj.virtual_schema(name, connection=connection)
+    assert "signal = null : longblob" in legacy.Recording.describe()
+    values = dict(zip(*legacy.Recording.fetch("rec_id", "signal"), strict=True))
+    assert values[1].tolist() == [0.0, 1.0, 2.0, 3.0]  # serialized: deserialized
+    assert values[2] == b"\x00not a blob"  # other bytes: as stored
