@@ -55,7 +55,7 @@ def demo(url: str | None = None) -> None:
         # SQLAlchemy idiom: the same classes are mapped, so ORM rows work too
         with Session(connection.engine) as orm:
             orm.add_all(
-                Trial(subject_id=s, session=n, trial=t, outcome=0.25 * t)
+                Trial(subject_id=s, session=n, trial=t, outcome=round(0.1 * (t + 2 * n - s), 3))
                 for s, n in ((1, 1), (1, 2), (2, 1))
                 for t in range(1, 5)
             )
@@ -70,6 +70,15 @@ def demo(url: str | None = None) -> None:
         print(
             f"    subject {row['subject_id']} session {row['session']}: "
             f"{row['n_trials']} trials, mean outcome {row['mean_outcome']:.3f}"
+        )
+    result = pipeline.SessionTrace.populate()
+    print(f"  populated SessionTrace (numpy arrays in blobs): {result['success_count']} new rows")
+    for row in pipeline.SessionTrace.to_dicts(order_by="KEY"):
+        summary = row["summary"]
+        print(
+            f"    subject {row['subject_id']} session {row['session']}: outcomes "
+            f"{row['outcomes'].dtype}{list(row['outcomes'].shape)} {row['outcomes'].tolist()}, "
+            f"cumulative {summary['cumulative'].tolist()}"
         )
     # two worker processes sharing the keys through the job table
     result = pipeline.SubjectSummary.populate(display_progress=True, reserve_jobs=True, processes=2)
@@ -95,6 +104,10 @@ def demo(url: str | None = None) -> None:
     with connection.engine.connect() as db:
         for species, n, mean in db.execute(query):
             print(f"    {species:<6} {n:>3} trials, mean outcome {mean:.3f}")
+    print("  the pipeline as a diagram (Mermaid: GitHub and docs sites draw it; SVG with Graphviz):")
+    diagram = Diagram(pipeline.lab) + Diagram(pipeline.experiment)
+    for line in diagram.make_mermaid().splitlines():
+        print(f"    {line}")
 
 
 def drop(url: str | None = None) -> None:

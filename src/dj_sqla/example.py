@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from .connection import Connection
@@ -52,6 +53,7 @@ class Pipeline:
     Session: Any
     Trial: Any
     SessionStats: Any
+    SessionTrace: Any
     SubjectSummary: Any
 
     @property
@@ -132,6 +134,21 @@ def build(
             self.insert1(dict(key, n_trials=len(outcomes), mean_outcome=mean))
 
     @experiment
+    class SessionTrace(Computed):
+        definition = """
+        # the outcomes of a session as an array, and their summary (blobs)
+        -> Session
+        ---
+        outcomes : longblob       # numpy array, one value per trial
+        summary : <blob>          # dict of numbers and arrays
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            outcomes = (Session.Trial & key).to_arrays("outcome", order_by="KEY")
+            summary = {"n": len(outcomes), "cumulative": np.round(np.cumsum(outcomes), 6)}
+            self.insert1(dict(key, outcomes=outcomes, summary=summary))
+
+    @experiment
     class SubjectSummary(Computed):
         definition = """
         # sessions and trials of a subject, computed by populate()
@@ -147,5 +164,13 @@ def build(
             )
 
     return Pipeline(
-        lab, experiment, Species, Subject, Session, Session.Trial, SessionStats, SubjectSummary
+        lab,
+        experiment,
+        Species,
+        Subject,
+        Session,
+        Session.Trial,
+        SessionStats,
+        SessionTrace,
+        SubjectSummary,
     )

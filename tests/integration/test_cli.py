@@ -23,14 +23,18 @@ def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFi
     first = capsys.readouterr().out
     assert f"Schema `{example.DEMO_PREFIX}lab`" in first
     assert "tables #species, subject" in first
-    assert "tables __subject_summary, session, __session_stats, session__trial" in first
+    assert "__session_trace" in first
+    assert "populated SessionTrace (numpy arrays in blobs): 3 new rows" in first
+    assert "subject 1 session 2: outcomes float64[4] [0.4, 0.5, 0.6, 0.7]" in first
+    assert "cumulative [0.4, 0.9, 1.5, 2.2]" in first
     assert "populated SessionStats: 3 new rows" in first
     assert "populated SubjectSummary with 2 processes: 2 new rows" in first
     assert "subject 1: 2 sessions, 8 trials" in first
-    assert "subject 1 session 2: 4 trials, mean outcome 0.625" in first
+    assert "subject 1 session 2: 4 trials, mean outcome 0.550" in first
     assert "    -> Subject\n    session : int16\n" in first
     assert "inserted 2 subjects, 3 sessions, 12 trials" in first
-    assert "mouse    8 trials, mean outcome 0.625" in first
+    assert "mouse    8 trials, mean outcome 0.450" in first
+    assert "rat      4 trials, mean outcome 0.250" in first
     assert cli.main(["demo", "--url", demo_url]) == 0
     second = capsys.readouterr().out
     assert "exist already" in second

@@ -45,6 +45,7 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
     assert sorted(lab.list_tables()) == ["#species", "alembic_version", "subject"]
     assert sorted(experiment.list_tables()) == [
         "__session_stats",
+        "__session_trace",
         "__subject_summary",
         "session",
         "session__trial",
@@ -57,6 +58,10 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
     pipeline.Subject.insert1({"subject_id": 1, "species": "rat"})
     assert "sex = 'U' : enum('M','F','U')" in pipeline.Subject.describe()
     assert pipeline.SubjectSummary.populate(reserve_jobs=True)["success_count"] == 1
+    pipeline.Session.insert1({"subject_id": 1, "session": 1, "session_date": "2026-03-01"})
+    pipeline.Trial.insert1({"subject_id": 1, "session": 1, "trial": 1, "outcome": 0.5})
+    assert pipeline.SessionTrace.populate()["success_count"] == 1
+    assert pipeline.SessionTrace.fetch1("outcomes").tolist() == [0.5]  # a blob, migrated
     run(command.check)  # the job table it created is not part of the migrations
 
     run(command.downgrade, "base")
