@@ -104,7 +104,7 @@ def demo(url: str | None = None) -> None:
     with connection.engine.connect() as db:
         for species, n, mean in db.execute(query):
             print(f"    {species:<6} {n:>3} trials, mean outcome {mean:.3f}")
-    print("  the pipeline as a diagram (Mermaid: GitHub and docs sites draw it; SVG with Graphviz):")
+    print("  the pipeline as a diagram (Mermaid, which GitHub draws; SVG with Graphviz):")
     diagram = Diagram(pipeline.lab) + Diagram(pipeline.experiment)
     for line in diagram.make_mermaid().splitlines():
         print(f"    {line}")

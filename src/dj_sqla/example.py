@@ -19,7 +19,7 @@ Example:
     >>> pipeline.lab.list_tables()
     ['#species', 'subject']
     >>> pipeline.experiment.list_tables()
-    ['__subject_summary', 'session', '__session_stats', 'session__trial']
+    ['__subject_summary', 'session', '__session_stats', '__session_trace', 'session__trial']
 """
 
 from __future__ import annotations
