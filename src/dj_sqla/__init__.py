@@ -47,7 +47,9 @@ from .errors import (
     UnknownSettingError,
 )
 from .execution.jobs import Jobs
+from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
+from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas, schema
 from .table import Heading, Lookup, Manual, Part, Table
@@ -86,6 +88,7 @@ __all__ = [  # noqa: RUF022
     "Heading",
     "Imported",
     "Ingest",
+    "Instance",
     "IntegrityError",
     "Job",
     "Lookup",
@@ -114,6 +117,7 @@ __all__ = [  # noqa: RUF022
     "U",
     "UnknownAttributeError",
     "UnknownSettingError",
+    "ValidationResult",
     "VirtualModule",
     "__version__",
     "config",

@@ -46,7 +46,9 @@ from .diagram import Diagram
 from .errors import DataJointError
 from .execution.jobs import Jobs
 from .execution.query import Query
+from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
+from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
 from .table import Attribute, Heading, Lookup, Manual, Part, Table, TableMeta, UserTable
@@ -88,7 +90,9 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "FreeTable": FreeTable,
         "Heading": Heading,
         "QueryExpression": Query,
+        "ValidationResult": ValidationResult,
     },
+    "instance": {"Instance": Instance},
     "user_tables": {**_TIERS, "Table": Table, "TableMeta": TableMeta, "PartMeta": TableMeta},
     "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},

@@ -45,6 +45,7 @@ from .declare.names import is_hidden, snake_case
 from .errors import DataJointError, UnknownAttributeError
 from .execution.insert import insert_rows
 from .execution.query import TableQuery
+from .execution.validate import ValidationResult, validate_rows
 
 if TYPE_CHECKING:
     from .connection import Connection, Schema
@@ -306,6 +307,19 @@ class UserTable(metaclass=TableMeta):
             replace=replace,
             ignore_extra_fields=ignore_extra_fields,
         )
+
+    @classmethod
+    def validate(cls, rows: Any, *, ignore_extra_fields: bool = False) -> ValidationResult:
+        """Check ``rows`` as an insert would, without inserting anything: all the problems
+        (unknown or missing attributes, NULLs, values that do not fit their type) at once.
+
+        Returns:
+            A :class:`dj.ValidationResult` (``is_valid``, ``errors``, ``summary()``,
+            ``raise_if_invalid()``).
+        """
+        if isinstance(rows, Mapping):
+            rows = [rows]
+        return validate_rows(cls._declared(), rows, ignore_extra_fields=ignore_extra_fields)
 
     @classmethod
     def insert1(cls, row: Any, **kwargs: Any) -> None:
