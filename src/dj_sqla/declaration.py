@@ -19,6 +19,7 @@ from sqlalchemy import orm
 
 from ._mapping import defer_mapping, own_attributes
 from .declare.build import ColumnInfo, build_table
+from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
 from .errors import DefinitionError
@@ -30,6 +31,7 @@ from .table import (
     parts_of,
     table_name_for,
 )
+from .types import resolve_type
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -47,6 +49,25 @@ Built = list[tuple[type[UserTable], sa.Table]]
 
 def _infos(table: sa.Table) -> dict[str, ColumnInfo]:
     return {c.name: c.info["dj"] for c in table.columns if "dj" in c.info}
+
+
+def _plain_infos(table: sa.Table, name: str, line: int, text: str) -> dict[str, ColumnInfo]:
+    """ColumnInfo for the key of a table that no definition declared (an application's
+    SQLAlchemy model): each key column's DataJoint type is read from its SQLAlchemy type, so
+    ``-> AppModel`` copies the key as a definition would."""
+    infos = _infos(table)
+    for column in table.primary_key.columns:
+        if column.name not in infos:
+            spelled = reflected_type(column.type, legacy_blobs=False)
+            try:
+                spec = resolve_type(spelled, table=name, line=line, attribute=column.name)
+            except DefinitionError as err:
+                raise DefinitionError(
+                    f"Table `{name}`, line {line}: `{text}` — the key column `{column.name}` of "
+                    f"`{table.fullname}` has a type dj_sqla cannot copy ({err})."
+                ) from err
+            infos[column.name] = ColumnInfo(spec, column.comment or "")
+    return infos
 
 
 def _check_name(name: str, cls: type, backend: Backend) -> None:
@@ -98,10 +119,16 @@ def build_class_tables(
             if target in tables:
                 return tables[target], _infos(tables[target])
             if not (isinstance(target, type) and issubclass(target, UserTable)):
+                plain = (
+                    target if isinstance(target, sa.Table) else getattr(target, "__table__", None)
+                )
+                if isinstance(plain, sa.Table):  # an application's own SQLAlchemy class
+                    return plain, _plain_infos(plain, name, line, ref.text)
                 raise DefinitionError(
                     f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not a "
-                    "dj_sqla table class; reference a class derived from dj.Manual, dj.Lookup, "
-                    "dj.Imported, dj.Computed or dj.Part."
+                    "table class; reference a class derived from dj.Manual, dj.Lookup, "
+                    "dj.Imported, dj.Computed or dj.Part, a mapped SQLAlchemy class or a "
+                    "sqlalchemy.Table."
                 )
             parent = own_attributes(target).get("__table__")
             if parent is None:

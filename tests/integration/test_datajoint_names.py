@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import dj_sqla as dj
 
@@ -204,3 +206,34 @@ def test_a_table_without_a_class_in_this_process_is_found(
     probes = reader["Probe"]
     assert probes.table_class is not Probe
     assert probes.keys(order_by="KEY") == [{"probe": "np1"}, {"probe": "np2"}]
+
+
+def test_a_definition_may_reference_an_applications_sqlalchemy_model(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    app_schema = new_schema("app")  # the application's tables, in a schema of their own
+
+    class Account(Base):
+        __tablename__ = "account"
+        __table_args__ = {"schema": app_schema.database}
+        account_id: Mapped[int] = mapped_column(primary_key=True)
+        email: Mapped[str] = mapped_column(String(80))
+
+    with app_schema.connection.engine.begin() as conn:
+        Base.metadata.create_all(conn)
+    schema = new_schema("lab")
+
+    @schema
+    class Experimenter(dj.Manual):
+        definition = "-> Account\n---\nrole : varchar(20)"
+
+    assert Experimenter.primary_key == ["account_id"]
+    assert "-> Account" in Experimenter.describe()
+    with app_schema.connection.engine.begin() as conn:
+        conn.execute(sa.insert(Account.__table__).values(account_id=7, email="a@lab.org"))
+    Experimenter.insert1({"account_id": 7, "role": "pi"})
+    with pytest.raises(dj.MissingParentError):
+        Experimenter.insert1({"account_id": 8, "role": "student"})

@@ -75,14 +75,14 @@ def _known(name: str) -> bool:
     return True
 
 
-def _reflected_type(type_: Any, *, legacy_blobs: bool) -> str:
+def reflected_type(type_: Any, *, legacy_blobs: bool) -> str:
     """The DataJoint type of a column that carries no ``:type:`` marker.
 
     A binary column is raw ``bytes``, except where DataJoint 0.14 may have made it
     (``legacy_blobs``: MySQL), whose ``longblob`` without a marker is a serialized blob.
 
     Example:
-        >>> _reflected_type(sa.String(), legacy_blobs=False)
+        >>> reflected_type(sa.String(), legacy_blobs=False)
         'text'
     """
     spelled = str(type_).lower()
@@ -196,7 +196,7 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
     legacy_blobs = schema.connection.backend.name == "mysql"
 
     def _reflected(type_: Any) -> str:
-        return _reflected_type(type_, legacy_blobs=legacy_blobs)
+        return reflected_type(type_, legacy_blobs=legacy_blobs)
 
     by_name = {c["name"]: c for c in columns}
     key_lines: list[str] = []
