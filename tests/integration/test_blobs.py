@@ -100,12 +100,21 @@ def test_a_value_that_cannot_be_serialized_is_refused_whole(recordings: Any) -> 
 def test_a_blob_that_cannot_be_decoded_names_table_and_attribute(recordings: Any) -> None:
     recordings.insert1({"rec_id": 1, "times": [1]})
     table = recordings.__table__
+    recordings.insert1({"rec_id": 2, "times": [2]})
     with recordings.connection.transaction as conn:  # bytes that are no DataJoint blob
-        conn.execute(sa.update(table).values(times=sa.type_coerce(b"garbage!", sa.LargeBinary)))
-    with pytest.raises(dj.DataJointError) as caught:
-        recordings.to_dicts()
-    assert "`times`" in str(caught.value)
-    assert recordings.__table__.name in str(caught.value)
+        conn.execute(
+            sa.update(table)
+            .where(table.c.rec_id == 1)
+            .values(times=sa.type_coerce(b"garbage!", sa.LargeBinary))
+        )
+    for fetch in (recordings.to_dicts, lambda: (recordings & {"rec_id": 1}).fetch1()):
+        with pytest.raises(dj.DataJointError) as caught:
+            fetch()
+        message = str(caught.value)
+        assert "`times`" in message
+        assert recordings.__table__.name in message
+        assert "{'rec_id': 1}" in message  # the row whose value failed
+    assert (recordings & {"rec_id": 2}).fetch1("times") == [2]
 
 
 def test_orm_sessions_and_select_see_decoded_values(recordings: Any) -> None:

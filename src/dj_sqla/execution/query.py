@@ -25,10 +25,13 @@ import html
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+import sqlalchemy as sa
+
 from .. import dependencies as deps
+from ..codecs import CodecError
 from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
-from ..types import decoding_with
+from ..types import CodecColumn, decoding_with
 from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
 from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
 from .insert import update_row
@@ -106,7 +109,29 @@ class Query(QueryExpression):
         else:
             query, params = self._ordered(order_by, limit, offset), {}
         with self._connection.read() as conn, decoding_with(download_path=download_path):
-            return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
+            try:
+                return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
+            except CodecError as err:
+                raise self._keyed_error(conn, err) from None
+
+    def _keyed_error(self, conn: sa.Connection, err: CodecError) -> CodecError:
+        """The decoding error completed with the key of the row whose value failed: the
+        stored values are read again as bytes and decoded one by one (error path only)."""
+        for column in self._columns.values():
+            decoder = column.type
+            if not isinstance(decoder, CodecColumn) or decoder.where is None:
+                continue
+            if decoder.where[1] != err.attribute:
+                continue
+            raw = sa.type_coerce(column, sa.LargeBinary).label("raw")
+            keys = [self.column(k) for k in self._primary_key]
+            query = sa.select(*keys, raw).select_from(self._source).where(*self._where)
+            for row in conn.execute(query):
+                try:
+                    decoder.process_result_value(row[-1], None)
+                except CodecError:
+                    return err.add_context(key=dict(zip(self._primary_key, row[:-1], strict=True)))
+        return err
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
         """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
@@ -150,7 +175,10 @@ class Query(QueryExpression):
         query, params = self._executable()
         with self._connection.read() as conn, decoding_with(download_path=download_path):
             result = conn.execute(query, params)
-            fetched = result.fetchmany(2)
+            try:
+                fetched = result.fetchmany(2)
+            except CodecError as err:
+                raise self._keyed_error(conn, err) from None
             result.close()
         rows = rows_to_dicts(self.heading_names, fetched)
         if len(rows) != 1:
