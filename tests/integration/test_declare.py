@@ -488,7 +488,7 @@ BAD = {
     "nullable in key": ("x = null : int32", "line 1", "primary key"),
     "default on blob": ("x : int32\n---\nb = 'a' : longblob", "line 3", "blob"),
     "unknown parent": ("-> Nowhere\nx : int32", "line 1", "Nowhere"),
-    "parent not a table": ("-> not_a_table\nx : int32", "line 1", "not a dj_sqla table"),
+    "parent not a table": ("-> not_a_table\nx : int32", "line 1", "is not a table class"),
     "index on missing attribute": ("x : int32\n---\nindex(y)", "line 3", "y"),
 }
 
