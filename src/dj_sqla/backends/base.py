@@ -111,15 +111,9 @@ class Backend:
         """
         return False
 
-    def declare(
-        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
-    ) -> None:
-        """Run one declaration's DDL (``create``) atomically: all of it is kept, or none.
-
-        By default at once, in :meth:`declaring`; errors propagate. A SQLite file store
-        queues it and creates it before the next use of the store, calling ``on_lost`` with
-        the error if it is refused then (see ``_sqlite_declarations``).
-        """
+    def declare(self, create: Callable[[Connection], None]) -> None:
+        """Run one declaration's DDL (``create``) atomically, at once, in :meth:`declaring`:
+        all of it is committed before this returns, or none of it (errors propagate)."""
         with self.declaring() as conn:
             create(conn)
 
@@ -129,10 +123,6 @@ class Backend:
         block ends."""
         with self.engine.begin() as conn:
             yield conn
-
-    def commit_declarations(self) -> None:
-        """Create the declarations that wait to be created together (SQLite file stores
-        queue them for at most a fraction of a second); by default there are none."""
 
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,6 @@ from .._memo import memo
 from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
-from ._sqlite_declarations import SharedDeclarations
 from .base import Annotations, Backend, on_conflict_update
 
 if TYPE_CHECKING:
@@ -101,8 +100,6 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
-        # a file store's declarations are queued, and created before any other use
-        self._declarations = SharedDeclarations(engine, self._declarations_created)
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
@@ -152,7 +149,6 @@ class SQLiteBackend(Backend):
         cursor.close()
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
-        self._declarations.create_before_use()
         self._sync_if_stale(dbapi_conn, record.info)
 
     def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
@@ -160,29 +156,6 @@ class SQLiteBackend(Backend):
         (a version check: the usual case costs nothing)."""
         if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
-
-    # -- declarations, created together --------------------------------------------------------
-
-    def declare(
-        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
-    ) -> None:
-        """In a file store, queue the declaration: the declarations of a moment are created
-        together before any other use of the store (see ``_sqlite_declarations``). In
-        memory, at once."""
-        if self.directory is None:
-            super().declare(create, on_lost)
-        else:
-            self._declarations.declare(create, on_lost)
-
-    def commit_declarations(self) -> None:
-        """Create the queued declarations now."""
-        self._declarations.create()
-
-    def _declarations_created(self) -> None:
-        """Connections install the triggers of the new tables (they could not before)."""
-        with self._lock:
-            if self._triggers:
-                self._changed()
 
     @property
     def shared_by_processes(self) -> bool:
