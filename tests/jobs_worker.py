@@ -5,7 +5,8 @@ Usage (the tests start it with ``subprocess``)::
     python tests/jobs_worker.py URL SCHEMA MODE [READY_FILE]
 
 MODE is ``work`` (populate with reserve_jobs and print a JSON line with the result and the
-keys whose ``make`` ran) or ``hang`` (the ``make`` of the first key inserts its row, creates
+keys whose ``make`` ran), ``together`` (``work``, once every worker is ready: it creates
+``ready-<pid>`` in the folder READY_FILE and waits for ``go`` there) or ``hang`` (the ``make`` of the first key inserts its row, creates
 READY_FILE and sleeps, so the test can kill the process in the middle of ``make``).
 """
 
@@ -54,6 +55,10 @@ def main(url: str, schema_name: str, mode: str, ready: str | None = None) -> Non
     schema = dj.Schema(schema_name, connection=dj.Connection(url), create_schema=False)
     calls: list[int] = []
     _, square = declare(schema, calls, Path(ready) if mode == "hang" and ready else None)
+    if mode == "together" and ready:
+        (Path(ready) / f"ready-{os.getpid()}").touch()
+        while not (Path(ready) / "go").exists():
+            time.sleep(0.005)
     result = square.populate(reserve_jobs=True)
     print(json.dumps({"result": result, "calls": calls}))
 

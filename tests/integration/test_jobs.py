@@ -163,13 +163,20 @@ def _worker(connection: dj.Connection, schema: dj.Schema, *args: str) -> subproc
 
 
 def test_four_processes_compute_every_key_exactly_once(
-    new_schema: Callable[..., dj.Schema], connection: dj.Connection
+    new_schema: Callable[..., dj.Schema], connection: dj.Connection, tmp_path: Path
 ) -> None:
+    """Four workers that start populating together each compute a share of the keys."""
     schema = new_schema("jobs")
     Number, Square = declare_numbers(schema)
     Number.insert([(n,) for n in range(400)])
-    workers = [_worker(connection, schema, "work") for _ in range(4)]
+    workers = [_worker(connection, schema, "together", str(tmp_path)) for _ in range(4)]
     try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("ready-*"))) < len(workers):
+            assert all(w.poll() is None for w in workers), "a worker ended early"
+            assert time.monotonic() < deadline, "the workers never got ready"
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
         finished = [worker.communicate(timeout=300) for worker in workers]
     finally:
         for worker in workers:

@@ -90,6 +90,9 @@ class Backend:
     max_table_name_length: ClassVar[int] = 63
     #: Whether a connection can run statements without a transaction (one round trip each).
     has_autocommit: ClassVar[bool] = True
+    #: Whether a connection can run other statements while a streamed (server-side) result
+    #: is being read on it (MySQL's cannot: a streamed result holds it until read to the end).
+    streams_beside_statements: ClassVar[bool] = True
     #: Whether reads outside a transaction use a pool of autocommit connections, so that a
     #: query costs one round trip instead of BEGIN, query, ROLLBACK (SQLite runs in-process).
     reads_in_autocommit: ClassVar[bool] = False
