@@ -150,6 +150,13 @@ class Backend:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
 
+    @contextmanager
+    def worker_turn(self, schema: str) -> Iterator[None]:
+        """The turn of one worker process to write to ``schema`` (``populate`` with jobs runs
+        its reservations and each key's transaction in one). Servers queue lock waiters
+        fairly, so by default the block just runs."""
+        yield
+
     @property
     def shared_by_processes(self) -> bool:
         """Whether other processes (``populate(processes=N)``) can open this database."""

@@ -27,6 +27,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -39,6 +40,11 @@ from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
 from .base import Annotations, Backend, on_conflict_update
+
+try:
+    import fcntl
+except ImportError:  # (Windows: worker turns are SQLite's own locking alone)
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
@@ -61,6 +67,14 @@ def _sqlite_placeholder(match: re.Match[str]) -> str:
     if match.group(1):
         return "%"
     return f":{match.group(2)}" if match.group(2) else "?"
+
+
+@dataclass
+class _Turn:
+    """One process's (and thread's) open lock file of a schema's worker turns."""
+
+    fd: int
+    depth: int = 0
 
 
 class SQLiteBackend(Backend):
@@ -100,6 +114,8 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
+        # (pid, thread, schema) -> the open lock file of worker turns (see worker_turn)
+        self._turns: dict[tuple[int, int, str], _Turn] = {}
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
@@ -156,6 +172,43 @@ class SQLiteBackend(Backend):
         (a version check: the usual case costs nothing)."""
         if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
+
+    @contextmanager
+    def worker_turn(self, schema: str) -> Iterator[None]:
+        """In a file store, an exclusive lock of the file ``<schema>.db-workers`` for the
+        block: worker processes write to a schema one at a time, in turn.
+
+        SQLite's own lock is not fair: a waiting process polls it with growing sleeps (up to
+        100 ms) while the process holding it takes it again at once after each commit, so
+        one ``populate(reserve_jobs=True)`` worker with a quick ``make`` kept the schema and
+        computed every key while the others waited. A process blocked on this lock is woken
+        by the operating system when it is released. Nested turns of a process are one
+        turn. Without ``fcntl`` (Windows), or in memory, the block just runs.
+        """
+        if self.directory is None or fcntl is None:
+            yield
+            return
+        turn = self._turn(schema)
+        if turn.depth == 0:
+            fcntl.flock(turn.fd, fcntl.LOCK_EX)
+        turn.depth += 1
+        try:
+            yield
+        finally:
+            turn.depth -= 1
+            if turn.depth == 0:
+                fcntl.flock(turn.fd, fcntl.LOCK_UN)
+                os.sched_yield()  # let a woken waiter take it before this process asks again
+
+    def _turn(self, schema: str) -> _Turn:
+        # one open file per process (a forked child must not share its parent's lock)
+        key = (os.getpid(), threading.get_ident(), schema)
+        with self._lock:
+            turn = self._turns.get(key)
+            if turn is None:
+                path = os.path.join(str(self.directory), schema + SUFFIX + "-workers")
+                turn = self._turns[key] = _Turn(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        return turn
 
     @property
     def shared_by_processes(self) -> bool:

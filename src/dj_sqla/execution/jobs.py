@@ -56,6 +56,7 @@ import socket
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, Protocol
@@ -235,7 +236,8 @@ class Jobs(Query):
         table = job_table(schema, target._declared())
         connection = schema.connection
         if table not in _created:
-            _retrying(partial(_create, connection, table))
+            with connection.backend.worker_turn(str(table.schema)):
+                _retrying(partial(_create, connection, table))
             _created.add(table)
         key_lineage = lineage(target._declared())
         key = [column.name for column in table.primary_key]
@@ -287,6 +289,12 @@ class Jobs(Query):
     def completed(self) -> Jobs:
         """Finished jobs kept with ``dj.config['jobs.keep_completed']``."""
         return self._status("success")
+
+    def turn(self) -> AbstractContextManager[None]:
+        """This worker process's turn to write jobs and results: ``populate`` reserves, and
+        computes each key, in one (SQLite's own lock is not fair between processes; see the
+        backend's ``worker_turn``)."""
+        return self._connection.backend.worker_turn(str(self.table.schema))
 
     def _condition(self) -> ColumnElement[bool]:
         return sa.and_(sa.true(), *self._where)
@@ -438,7 +446,8 @@ class Jobs(Query):
                 else 0
             )
 
-        _retrying(lambda: _in_transaction(self._connection, run))
+        with self.turn():
+            _retrying(lambda: _in_transaction(self._connection, run))
         return counts
 
     def _done(self) -> ColumnElement[bool]:
