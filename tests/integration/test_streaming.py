@@ -112,3 +112,21 @@ def test_iteration_inside_a_transaction(samples: Any, connection: dj.Connection)
         assert seen >= 11
         assert len(samples & f"sample_id > {ROWS - 1}") == 2
     assert len(samples()) == ROWS + 2
+
+
+def test_writing_while_iterating(samples: Any, new_schema: Callable[..., dj.Schema]) -> None:
+    """DataJoint's ``for key in A: B.insert1(...)`` outside a transaction: on a SQLite file
+    store the open read would keep the insert from committing, so the rest is read first."""
+    schema = new_schema("notes")
+
+    @schema
+    class Note(dj.Manual):
+        definition = "note_id : int32\n---\nlabel : varchar(20)"
+
+    seen = 0
+    for row in samples().stream(batch_size=100):
+        seen += 1
+        if row["sample_id"] % 500 == 0:
+            Note.insert1({"note_id": row["sample_id"], "label": row["label"]})
+    assert seen == ROWS
+    assert len(Note()) == ROWS // 500

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateSchema, DropSchema
@@ -62,6 +62,14 @@ class Annotations:
     table_comment: str
     column_comments: dict[str, str]
     foreign_keys: list[ForeignKeyInfo] = field(default_factory=list)
+
+
+class Drainable(Protocol):
+    """A streamed result that can be read to its end at once (see ``Backend.reading``)."""
+
+    connection: Connection
+
+    def drain(self) -> None: ...
 
 
 class Backend:
@@ -149,6 +157,14 @@ class Backend:
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
+
+    @contextmanager
+    def reading(self, stream: Drainable) -> Iterator[None]:
+        """While a query's rows are streamed outside a transaction (``Query.stream``). A
+        backend whose readers keep other connections from committing (SQLite) has ``stream``
+        read the rest at once when this thread commits on another connection; servers need
+        nothing."""
+        yield
 
     @contextmanager
     def worker_turn(self, schema: str) -> Iterator[None]:

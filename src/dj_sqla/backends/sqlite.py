@@ -39,7 +39,7 @@ from .._memo import memo
 from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
-from .base import Annotations, Backend, on_conflict_update
+from .base import Annotations, Backend, Drainable, on_conflict_update
 
 try:
     import fcntl
@@ -116,9 +116,12 @@ class SQLiteBackend(Backend):
         self._triggers: dict[str, tuple[str, str, str]] = {}
         # (pid, thread, schema) -> the open lock file of worker turns (see worker_turn)
         self._turns: dict[tuple[int, int, str], _Turn] = {}
+        # thread -> the query results it is streaming outside a transaction (see reading)
+        self._streams: dict[int, list[Drainable]] = {}
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
+        event.listen(engine, "commit", self._on_commit)
         engine.dispose()  # pooled connections made before the listeners lack the setup
 
     @classmethod
@@ -172,6 +175,24 @@ class SQLiteBackend(Backend):
         (a version check: the usual case costs nothing)."""
         if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
+
+    @contextmanager
+    def reading(self, stream: Drainable) -> Iterator[None]:
+        """A streamed read holds the file's read lock, so no other connection can commit
+        (rollback journal): when this thread commits on another connection (``for row in
+        A: B.insert1(...)``), ``stream`` first reads its remaining rows at once and ends its
+        transaction. Other threads and processes wait for the loop to end (busy timeout)."""
+        streams = self._streams.setdefault(threading.get_ident(), [])
+        streams.append(stream)
+        try:
+            yield
+        finally:
+            streams.remove(stream)
+
+    def _on_commit(self, conn: Connection) -> None:
+        for stream in list(self._streams.get(threading.get_ident(), ())):
+            if stream.connection is not conn:
+                stream.drain()
 
     @contextmanager
     def worker_turn(self, schema: str) -> Iterator[None]:

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Literal, overload
+
+import sqlalchemy as sa
 
 from .. import dependencies as deps
 from ..errors import DataJointError, QueryError
@@ -203,6 +206,10 @@ class Query(QueryExpression):
         other statements beside a streamed result, that result is read whole by the driver
         first and converted a batch at a time). Outside a transaction the rows are one
         snapshot where the backend gives one (a transaction that is rolled back at the end).
+        On a SQLite file store that read holds the file's read lock until the loop ends, so
+        other processes' commits wait for it (busy timeout); a commit of this thread on
+        another connection (``for row in A: B.insert1(...)``) first reads the remaining rows
+        at once.
 
         Args:
             batch_size: rows per fetch from the cursor.
@@ -236,22 +243,59 @@ def _streamed(
     """The generator behind :meth:`Query.stream` (its body runs at the first ``next``)."""
     connection = expr._connection
     to_dicts = dict_maker(tuple(expr.heading_names))
-    streaming = not connection.in_transaction or connection.backend.streams_beside_statements
+    inside = connection.in_transaction
+    streaming = not inside or connection.backend.streams_beside_statements
     options = {"stream_results": True, "yield_per": batch_size} if streaming else {}
     # outside a transaction, a connection of the main engine: a server-side cursor lives in a
     # transaction (the read engine's connections are in autocommit)
-    with connection.read() if connection.in_transaction else connection.engine.connect() as conn:
+    with connection.read() if inside else connection.engine.connect() as conn:
         with decoding_with(download_path=download_path):
             result = conn.execute(query, params, execution_options=options)
+        stream = _Stream(conn, result, batch_size, download_path)
         try:
-            while True:
-                with decoding_with(download_path=download_path):  # (values decode as fetched)
-                    rows = result.fetchmany(batch_size)
-                if not rows:
-                    return
-                yield from to_dicts(rows)
+            with nullcontext() if inside else connection.backend.reading(stream):
+                while True:
+                    rows = stream.fetch()
+                    if not rows:
+                        return
+                    yield from to_dicts(rows)
         finally:
             result.close()
+
+
+class _Stream:
+    """A query's result, read a batch at a time, or read to its end at once (``drain``:
+    the backend asks for that when the open result would block a commit)."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        result: sa.CursorResult[Any],
+        batch_size: int,
+        download_path: str | None,
+    ) -> None:
+        self.connection = connection
+        self._result = result
+        self._batch_size = batch_size
+        self._download_path = download_path
+        self._rest: list[Any] | None = None
+
+    def fetch(self) -> Sequence[Any]:
+        """The next batch of rows (empty at the end)."""
+        if self._rest is not None:
+            batch = self._rest[: self._batch_size]
+            del self._rest[: self._batch_size]
+            return batch
+        with decoding_with(download_path=self._download_path):  # values decode as fetched
+            return self._result.fetchmany(self._batch_size)
+
+    def drain(self) -> None:
+        """Read the remaining rows now and end the connection's transaction."""
+        if self._rest is None:
+            with decoding_with(download_path=self._download_path):
+                self._rest = list(self._result.fetchall())
+            self._result.close()
+            self.connection.rollback()  # (a read: nothing to keep)
 
 
 Query._derived_class = Query
