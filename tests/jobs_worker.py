@@ -5,8 +5,11 @@ Usage (the tests start it with ``subprocess``)::
     python tests/jobs_worker.py URL SCHEMA MODE [READY_FILE]
 
 MODE is ``work`` (populate with reserve_jobs and print a JSON line with the result and the
-keys whose ``make`` ran) or ``hang`` (the ``make`` of the first key inserts its row, creates
-READY_FILE and sleeps, so the test can kill the process in the middle of ``make``).
+keys whose ``make`` ran), ``together`` (``work`` once every worker is ready: it creates
+``ready-<pid>`` in the folder READY_FILE and waits for ``go`` there; each ``make`` takes 5 ms,
+so that a worker that starts late still finds keys to compute) or ``hang`` (the ``make``
+of the first key inserts its row, creates READY_FILE and sleeps, so the test can kill the
+process in the middle of ``make``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,14 @@ from typing import Any
 import dj_sqla as dj
 
 
-def declare(schema: dj.Schema, calls: list[int] | None = None, hang: Path | None = None) -> Any:
-    """The pipeline: ``Number`` (manual) and ``Square`` (computed from it)."""
+def declare(
+    schema: dj.Schema,
+    calls: list[int] | None = None,
+    hang: Path | None = None,
+    pause: float = 0,
+) -> Any:
+    """The pipeline: ``Number`` (manual) and ``Square`` (computed from it; each ``make``
+    takes ``pause`` seconds at least)."""
 
     @schema
     class Number(dj.Manual):
@@ -42,6 +51,7 @@ def declare(schema: dj.Schema, calls: list[int] | None = None, hang: Path | None
         def make(self, key: dict[str, Any]) -> None:
             if calls is not None:
                 calls.append(key["n"])
+            time.sleep(pause)
             self.insert1(dict(key, square=key["n"] ** 2, pid=os.getpid()))
             if hang is not None:
                 hang.write_text(str(key["n"]))
@@ -53,7 +63,12 @@ def declare(schema: dj.Schema, calls: list[int] | None = None, hang: Path | None
 def main(url: str, schema_name: str, mode: str, ready: str | None = None) -> None:
     schema = dj.Schema(schema_name, connection=dj.Connection(url), create_schema=False)
     calls: list[int] = []
-    _, square = declare(schema, calls, Path(ready) if mode == "hang" and ready else None)
+    hang = Path(ready) if mode == "hang" and ready else None
+    _, square = declare(schema, calls, hang, pause=0.005 if mode == "together" else 0)
+    if mode == "together" and ready:
+        (Path(ready) / f"ready-{os.getpid()}").touch()
+        while not (Path(ready) / "go").exists():
+            time.sleep(0.005)
     result = square.populate(reserve_jobs=True)
     print(json.dumps({"result": result, "calls": calls}))
 

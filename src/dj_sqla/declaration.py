@@ -11,7 +11,7 @@ the batch was built, because SQLAlchemy cannot un-map a class when a later defin
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -85,13 +85,8 @@ def build_class_tables(
     names: Mapping[str, Any],
     backend: Backend,
     batch: dict[type, sa.Table] | None = None,
-    *,
-    discard_refused: Callable[[str], None],
 ) -> Built:
     """Build the Table of ``cls`` and of its parts into ``schema`` (nothing is mapped yet).
-
-    ``discard_refused(name)`` is called before a table is built, to forget an earlier
-    declaration of that name that the database refused.
 
     ``batch`` holds the Tables built earlier in the same declaration, which are not mapped
     yet either (a deferred schema's classes, declared together when it is activated); the
@@ -103,7 +98,6 @@ def build_class_tables(
     def build(table_cls: type[UserTable], name: str, context: Mapping[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
         definition = parse_definition(table_cls.definition, table=name)
-        discard_refused(name)  # declared again after the database refused it
 
         def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
             target_text = ".".join(ref.target)

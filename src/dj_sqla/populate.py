@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy
@@ -203,8 +203,15 @@ class AutoPopulate:
         return worker.run(keys, display_progress, max_calls)
 
     @classmethod
-    def _make_one(cls, connection: Any, key: dict[str, Any], make_kwargs: dict[str, Any]) -> bool:
+    def _make_one(
+        cls,
+        connection: Any,
+        key: dict[str, Any],
+        make_kwargs: dict[str, Any],
+        jobs: Jobs | None = None,
+    ) -> bool:
         """Compute one key in its own transaction; False if another worker stored it first.
+        With ``jobs``, the transaction runs in this worker's turn (``Jobs.turn``).
 
         The key is not looked up beforehand (that would cost a round trip per key): if
         another worker committed it meanwhile, ``make``'s insert is refused as a duplicate,
@@ -216,12 +223,16 @@ class AutoPopulate:
         if not tripartite:
             make = table._make_tuples if hasattr(cls, "_make_tuples") else table.make
             if inspect.isgeneratorfunction(make):
-                return cls._make_generator(connection, table, make, key, make_kwargs, own)
+                return cls._make_generator(connection, table, make, key, make_kwargs, own, jobs)
         if tripartite:
             fetched = table.make_fetch(key, **make_kwargs)
             computed = table.make_compute(key, *_tuple(fetched))
         try:
-            with connection.transaction as conn, _inserting(own):
+            with (
+                jobs.turn() if jobs is not None else nullcontext(),
+                connection.transaction as conn,
+                _inserting(own),
+            ):
                 connection.backend.lock_for_write(conn, table._table)
                 if not tripartite:
                     _check_returned(cls, make(key, **make_kwargs))
@@ -247,6 +258,7 @@ class AutoPopulate:
         key: dict[str, Any],
         make_kwargs: dict[str, Any],
         own: list[type],
+        jobs: Jobs | None,
     ) -> bool:
         """DataJoint's generator ``make``: it yields what it fetched, then (sent None) what it
         computed; run again inside the transaction, it must fetch the same data, and, sent
@@ -256,7 +268,11 @@ class AutoPopulate:
         computed = _step(cls, first, "the computed result")
         first.close()
         try:
-            with connection.transaction as conn, _inserting(own):
+            with (
+                jobs.turn() if jobs is not None else nullcontext(),
+                connection.transaction as conn,
+                _inserting(own),
+            ):
                 connection.backend.lock_for_write(conn, table._table)
                 again = make(dict(key), **make_kwargs)
                 if not _same(_step(cls, again, "the fetched data"), fetched):
@@ -324,7 +340,7 @@ class _Worker:
         tally = _Tally(self, max_calls)
         bar = _bar(display, self.cls.__name__, len(keys))
         with (
-            _Statements(self.connection) as statements,
+            _Statements(self.connection, self.jobs) as statements,
             _terminate_as_exit(),
             self.connection.hold_connection(),
         ):
@@ -355,7 +371,7 @@ class _Worker:
         jobs = self.jobs
         started = time.monotonic()
         try:
-            made = self.cls._make_one(self.connection, key, self.make_kwargs)
+            made = self.cls._make_one(self.connection, key, self.make_kwargs, jobs)
         except (KeyboardInterrupt, SystemExit):
             if jobs is not None:
                 jobs.release(statements, [key])
@@ -402,7 +418,7 @@ class _Worker:
         finally:
             _forked = None
             bar.close()
-            with _Statements(self.connection) as statements:
+            with _Statements(self.connection, self.jobs) as statements:
                 self.finish(statements, tally.finished)
         if tally.first_error is not None:
             raise tally.first_error
@@ -491,7 +507,7 @@ def _start_child() -> None:
     assert _forked is not None
     worker = _forked[0]
     worker.connection.engine.dispose(close=False)  # the parent's connections are not ours
-    _child_statements = _Statements(worker.connection)
+    _child_statements = _Statements(worker.connection, worker.jobs)
     signal.signal(signal.SIGTERM, _exit_on_terminate)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
@@ -532,10 +548,12 @@ def _stack(error: BaseException) -> str:
 
 class _Statements:
     """Runs job statements, each committed at once: on one autocommit connection where the
-    backend has autocommit (one round trip each), else each in its own short transaction."""
+    backend has autocommit (one round trip each), else each in its own short transaction;
+    with ``jobs``, each in this worker's turn (see ``Jobs.turn``)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, jobs: Jobs | None = None) -> None:
         self.connection = connection
+        self.jobs = jobs
         self._conn: sa.Connection | None = None
 
     def __enter__(self) -> _Statements:
@@ -547,6 +565,10 @@ class _Statements:
             self._conn = None
 
     def execute(self, statement: Any) -> Any:
+        with self.jobs.turn() if self.jobs is not None else nullcontext():
+            return self._execute(statement)
+
+    def _execute(self, statement: Any) -> Any:
         if not self.connection.backend.has_autocommit:
             with self.connection.write() as conn:
                 return conn.execute(statement)

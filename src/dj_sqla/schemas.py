@@ -142,8 +142,6 @@ class Schema(sa.MetaData):
         self._connection: Connection | None = None
         self._pending: list[tuple[type, Mapping[str, Any]]] = []
         self._existing: set[str] = set()
-        #: why a queued declaration of these tables was refused (SQLite file stores)
-        self._refused: dict[str, str] = {}
         #: every declared table's class (tier classes may not be mapped yet: see ``_mapping``)
         self._classes: dict[sa.Table, type] = {}
         if name is not None:
@@ -270,9 +268,11 @@ class Schema(sa.MetaData):
     # -- the decorator -------------------------------------------------------------------------
 
     def __call__(self, cls: _T, *, context: Mapping[str, Any] | None = None) -> _T:
-        """Decorate a class: add its table to this MetaData and create it if missing (a
-        SQLite file store queues the DDL and creates it before the store's next use); the
-        class is mapped in the schema's registry (tier classes on their first ORM use).
+        """Decorate a class: add its table to this MetaData and create it if missing, in a
+        committed transaction of its own (on every backend the table exists, durably and for
+        every other connection, when the decorator returns; a definition the database refuses
+        raises :class:`DefinitionError` here and leaves nothing); the class is mapped in the
+        schema's registry (tier classes on their first ORM use).
 
         The class is written in SQLAlchemy's declarative style (``__tablename__`` and
         ``Mapped[...]`` annotations) without a declarative base: the schema's registry maps it.
@@ -332,7 +332,7 @@ class Schema(sa.MetaData):
         building: that is how their Table comes to exist.)
         """
         conn = self._require_active()
-        before = set(self.tables.values())  # (a refused declaration's Table is replaced)
+        before = set(self.tables.values())
         tiers: list[tuple[type[UserTable], sa.Table]] = []
         batch: dict[type, sa.Table] = {}  # classes may reference ones earlier in the batch
         try:
@@ -345,7 +345,6 @@ class Schema(sa.MetaData):
                             names,
                             conn.backend,
                             batch,
-                            discard_refused=self.discard_refused,
                         )
                     )
                 else:
@@ -387,9 +386,8 @@ class Schema(sa.MetaData):
                     cls.insert(list(contents), skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
-        """CREATE the tables atomically, as the backend declares (at once, in a transaction
-        of their own; on a SQLite file store queued, and created with the declarations of the
-        same moment before the store is next used). Where DDL is not transactional (MySQL),
+        """CREATE the tables atomically, at once, in one committed transaction of their own.
+        Where DDL is not transactional (MySQL),
         drop the tables this call created before the failure: nothing is left half-declared,
         and a table someone else created meanwhile is left alone."""
         backend = conn.backend
@@ -408,11 +406,8 @@ class Schema(sa.MetaData):
             finally:
                 _creating.tables = None
 
-        def lost(err: BaseException) -> None:
-            self.forget_tables(tables, reason=err)
-
         try:
-            backend.declare(create, lost)
+            backend.declare(create)
         except DefinitionError as err:
             cause = err.__cause__
             if isinstance(cause, sa.exc.DBAPIError) and backend.has_nontransactional_ddl:
@@ -521,12 +516,6 @@ class Schema(sa.MetaData):
         """The explanation given when ``table_name`` of this schema does not exist."""
         where = f"`{self.database}`.`{table_name}`"
         server = self.connection.backend.describe_server()
-        refused = self._refused.get(table_name)
-        if refused is not None:
-            return (
-                f"Table {where} was not created on {server}: {refused.rstrip('.')}. Once "
-                "that is mended, declare the class again (run its class statement again)."
-            )
         if not self.create_tables:
             return (
                 f"Table {where} does not exist on {server}. Schema `{self.database}` was "
@@ -569,30 +558,15 @@ class Schema(sa.MetaData):
     def forget_tables(
         self, tables: Iterable[sa.Table], *, reason: BaseException | None = None
     ) -> None:
-        """Note that ``tables`` were dropped, or (with the ``reason``) that their queued
-        declaration was refused. Their classes stay; using them raises
-        :class:`TableNotDeclaredError`."""
+        """Note that ``tables`` were dropped. Their classes stay; using them raises
+        :class:`TableNotDeclaredError`. (``reason`` is unused: it remains in the connection's
+        ``Schema`` interface, which no longer needs it.)"""
         for table in tables:
             self._existing.discard(table.name)
-            if reason is not None:
-                self._refused[table.name] = str(reason)
 
     def require_table(self, table: sa.Table) -> None:
         """Raise :class:`TableNotDeclaredError` if ``table`` is known to be missing."""
         if table.name not in self._existing:
-            raise TableNotDeclaredError(self.missing_table_message(table.name))
-
-    def discard_refused(self, name: str) -> None:
-        """Forget the Table of a refused declaration of ``name``: it is being declared again."""
-        if self._refused.pop(name, None) is not None:
-            for table in [t for t in self.tables.values() if t.name == name]:
-                self._classes.pop(table, None)
-                self.remove(table)
-
-    def require_not_refused(self, table: sa.Table) -> None:
-        """Raise :class:`TableNotDeclaredError` if the database refused ``table``'s queued
-        declaration (a table of that name may exist, but it is not this declaration's)."""
-        if self._refused and table.name in self._refused:
             raise TableNotDeclaredError(self.missing_table_message(table.name))
 
     # -- dropping ------------------------------------------------------------------------------

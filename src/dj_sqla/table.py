@@ -219,10 +219,9 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _require_schema(cls) -> Schema:
-        table = cls._declared()
+        cls._declared()
         schema = cls._schema
         assert schema is not None  # set together with __table__
-        schema.require_not_refused(table)
         return schema
 
     @classproperty

@@ -357,7 +357,7 @@ def test_bad_input_says_what_to_do(
 def test_the_diagram_command(db_url: str, demo: example.Pipeline, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     lab = str(demo.lab.database)
-    assert len(demo.Subject()) == 0  # (a SQLite file store creates queued tables on next use)
+    assert len(demo.Subject()) == 0
     assert cli.main(["diagram", lab, "--url", db_url]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("flowchart")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from test_populate import declare
 
 import dj_sqla as dj
-from dj_sqla.execution.jobs import STATUSES
+from dj_sqla.execution.jobs import BOOKKEEPING, STATUSES
 from jobs_worker import declare as declare_numbers
 
 WORKER = Path(__file__).parents[1] / "jobs_worker.py"
@@ -163,13 +163,20 @@ def _worker(connection: dj.Connection, schema: dj.Schema, *args: str) -> subproc
 
 
 def test_four_processes_compute_every_key_exactly_once(
-    new_schema: Callable[..., dj.Schema], connection: dj.Connection
+    new_schema: Callable[..., dj.Schema], connection: dj.Connection, tmp_path: Path
 ) -> None:
+    """Four workers that start populating together each compute a share of the keys."""
     schema = new_schema("jobs")
     Number, Square = declare_numbers(schema)
     Number.insert([(n,) for n in range(400)])
-    workers = [_worker(connection, schema, "work") for _ in range(4)]
+    workers = [_worker(connection, schema, "together", str(tmp_path)) for _ in range(4)]
     try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("ready-*"))) < len(workers):
+            assert all(w.poll() is None for w in workers), "a worker ended early"
+            assert time.monotonic() < deadline, "the workers never got ready"
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
         finished = [worker.communicate(timeout=300) for worker in workers]
     finally:
         for worker in workers:
@@ -180,6 +187,7 @@ def test_four_processes_compute_every_key_exactly_once(
         assert worker.returncode == 0, err
         outputs.append(json.loads(out.strip().splitlines()[-1]))
     calls = Counter(n for output in outputs for n in output["calls"])
+    assert all(output["calls"] for output in outputs), [len(o["calls"]) for o in outputs]
     assert sorted(calls) == list(range(400))
     assert set(calls.values()) == {1}  # no key computed twice
     assert sum(o["result"]["success_count"] for o in outputs) == 400
@@ -260,3 +268,50 @@ def test_jobs_of_a_composite_key(new_schema: Callable[..., dj.Schema]) -> None:
         (a, b, a + b) for a in range(3) for b in range(2)
     ]
     assert len(jobs) == 0  # every job was closed
+
+
+def test_keys_named_like_the_job_tables_own_columns(new_schema: Callable[..., dj.Schema]) -> None:
+    """A key attribute may have the name of any bookkeeping column of the job table: the
+    job table names that bookkeeping column ``_name`` instead."""
+    schema = new_schema("jobs")
+    names = [
+        "status", "priority", "created_time", "scheduled_time", "reserved_time",
+        "completed_time", "duration", "error_message", "error_stack", "user", "host", "pid",
+    ]  # fmt: skip
+    assert names == list(BOOKKEEPING)
+    key = "\n".join(f"{name} : int32" for name in names)
+
+    @schema
+    class Source(dj.Manual):
+        definition = key
+
+    @schema
+    class Result(dj.Computed):
+        definition = """
+        -> Source
+        ---
+        total : int64
+        """
+
+        def make(self, key: dict[str, Any]) -> None:
+            if key["status"] == 2:
+                raise ValueError("status 2 is bad")
+            self.insert1(dict(key, total=sum(key.values())))
+
+    Source.insert([dict.fromkeys(names, n) for n in range(4)])
+    result = Result.populate(reserve_jobs=True, suppress_errors=True)
+    assert result["success_count"] == 3
+    assert Result.progress() == (1, 4)
+    assert Result.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1}
+    [job] = Result.jobs.errors.to_dicts()
+    assert {name: job[name] for name in names} == dict.fromkeys(names, 2)  # the key
+    assert job["_status"] == "error"
+    assert job["_error_message"] == "ValueError: status 2 is bad"
+    assert job["_pid"] == os.getpid()
+    Result.jobs.ignore(dict.fromkeys(names, 2))
+    assert len(Result.jobs.ignored & {"status": 2}) == 1
+    with dj.config.override(**{"jobs.keep_completed": True}):
+        Source.insert1(dict.fromkeys(names, 9))
+        assert Result.populate(reserve_jobs=True)["success_count"] == 1
+    assert len(Result.jobs.completed) == 1
+    assert Result.jobs.refresh()["added"] == 0

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateSchema, DropSchema
@@ -64,6 +64,14 @@ class Annotations:
     foreign_keys: list[ForeignKeyInfo] = field(default_factory=list)
 
 
+class Drainable(Protocol):
+    """A streamed result that can be read to its end at once (see ``Backend.reading``)."""
+
+    connection: Connection
+
+    def drain(self) -> None: ...
+
+
 class Backend:
     """What dj_sqla needs from a database backend, bound to one Engine.
 
@@ -90,6 +98,9 @@ class Backend:
     max_table_name_length: ClassVar[int] = 63
     #: Whether a connection can run statements without a transaction (one round trip each).
     has_autocommit: ClassVar[bool] = True
+    #: Whether a connection can run other statements while a streamed (server-side) result
+    #: is being read on it (MySQL's cannot: a streamed result holds it until read to the end).
+    streams_beside_statements: ClassVar[bool] = True
     #: Whether reads outside a transaction use a pool of autocommit connections, so that a
     #: query costs one round trip instead of BEGIN, query, ROLLBACK (SQLite runs in-process).
     reads_in_autocommit: ClassVar[bool] = False
@@ -111,15 +122,9 @@ class Backend:
         """
         return False
 
-    def declare(
-        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
-    ) -> None:
-        """Run one declaration's DDL (``create``) atomically: all of it is kept, or none.
-
-        By default at once, in :meth:`declaring`; errors propagate. A SQLite file store
-        queues it and creates it before the next use of the store, calling ``on_lost`` with
-        the error if it is refused then (see ``_sqlite_declarations``).
-        """
+    def declare(self, create: Callable[[Connection], None]) -> None:
+        """Run one declaration's DDL (``create``) atomically, at once, in :meth:`declaring`:
+        all of it is committed before this returns, or none of it (errors propagate)."""
         with self.declaring() as conn:
             create(conn)
 
@@ -129,10 +134,6 @@ class Backend:
         block ends."""
         with self.engine.begin() as conn:
             yield conn
-
-    def commit_declarations(self) -> None:
-        """Create the declarations that wait to be created together (SQLite file stores
-        queue them for at most a fraction of a second); by default there are none."""
 
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]
@@ -156,6 +157,21 @@ class Backend:
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
+
+    @contextmanager
+    def reading(self, stream: Drainable) -> Iterator[None]:
+        """While a query's rows are streamed outside a transaction (``Query.stream``). A
+        backend whose readers keep other connections from committing (SQLite) has ``stream``
+        read the rest at once when this thread commits on another connection; servers need
+        nothing."""
+        yield
+
+    @contextmanager
+    def worker_turn(self, schema: str) -> Iterator[None]:
+        """The turn of one worker process to write to ``schema`` (``populate`` with jobs runs
+        its reservations and each key's transaction in one). Servers queue lock waiters
+        fairly, so by default the block just runs."""
+        yield
 
     @property
     def shared_by_processes(self) -> bool:

@@ -65,6 +65,7 @@ class MySQLBackend(ServerBackend):
     missing_table_pattern = re.compile(r"\(1146, \"Table '([^']+)' doesn't exist")
     max_table_name_length = 64
     has_nontransactional_ddl = True
+    streams_beside_statements = False
 
     @staticmethod
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:

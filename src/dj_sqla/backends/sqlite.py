@@ -25,8 +25,9 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -38,8 +39,12 @@ from .._memo import memo
 from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
-from ._sqlite_declarations import SharedDeclarations
-from .base import Annotations, Backend, on_conflict_update
+from .base import Annotations, Backend, Drainable, on_conflict_update
+
+try:
+    import fcntl
+except ImportError:  # (Windows: worker turns are SQLite's own locking alone)
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
@@ -62,6 +67,14 @@ def _sqlite_placeholder(match: re.Match[str]) -> str:
     if match.group(1):
         return "%"
     return f":{match.group(2)}" if match.group(2) else "?"
+
+
+@dataclass
+class _Turn:
+    """One process's (and thread's) open lock file of a schema's worker turns."""
+
+    fd: int
+    depth: int = 0
 
 
 class SQLiteBackend(Backend):
@@ -101,11 +114,14 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
-        # a file store's declarations are queued, and created before any other use
-        self._declarations = SharedDeclarations(engine, self._declarations_created)
+        # (pid, thread, schema) -> the open lock file of worker turns (see worker_turn)
+        self._turns: dict[tuple[int, int, str], _Turn] = {}
+        # thread -> the query results it is streaming outside a transaction (see reading)
+        self._streams: dict[int, list[Drainable]] = {}
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
+        event.listen(engine, "commit", self._on_commit)
         engine.dispose()  # pooled connections made before the listeners lack the setup
 
     @classmethod
@@ -152,7 +168,6 @@ class SQLiteBackend(Backend):
         cursor.close()
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
-        self._declarations.create_before_use()
         self._sync_if_stale(dbapi_conn, record.info)
 
     def _sync_if_stale(self, dbapi_conn: Any, info: dict[str, Any]) -> None:
@@ -161,28 +176,60 @@ class SQLiteBackend(Backend):
         if info.get("dj_sqla_version") != self._version:
             self._sync(dbapi_conn, info)
 
-    # -- declarations, created together --------------------------------------------------------
+    @contextmanager
+    def reading(self, stream: Drainable) -> Iterator[None]:
+        """A streamed read holds the file's read lock, so no other connection can commit
+        (rollback journal): when this thread commits on another connection (``for row in
+        A: B.insert1(...)``), ``stream`` first reads its remaining rows at once and ends its
+        transaction. Other threads and processes wait for the loop to end (busy timeout)."""
+        streams = self._streams.setdefault(threading.get_ident(), [])
+        streams.append(stream)
+        try:
+            yield
+        finally:
+            streams.remove(stream)
 
-    def declare(
-        self, create: Callable[[Connection], None], on_lost: Callable[[BaseException], None]
-    ) -> None:
-        """In a file store, queue the declaration: the declarations of a moment are created
-        together before any other use of the store (see ``_sqlite_declarations``). In
-        memory, at once."""
-        if self.directory is None:
-            super().declare(create, on_lost)
-        else:
-            self._declarations.declare(create, on_lost)
+    def _on_commit(self, conn: Connection) -> None:
+        for stream in list(self._streams.get(threading.get_ident(), ())):
+            if stream.connection is not conn:
+                stream.drain()
 
-    def commit_declarations(self) -> None:
-        """Create the queued declarations now."""
-        self._declarations.create()
+    @contextmanager
+    def worker_turn(self, schema: str) -> Iterator[None]:
+        """In a file store, an exclusive lock of the file ``<schema>.db-workers`` for the
+        block: worker processes write to a schema one at a time, in turn.
 
-    def _declarations_created(self) -> None:
-        """Connections install the triggers of the new tables (they could not before)."""
+        SQLite's own lock is not fair: a waiting process polls it with growing sleeps (up to
+        100 ms) while the process holding it takes it again at once after each commit, so
+        one ``populate(reserve_jobs=True)`` worker with a quick ``make`` kept the schema and
+        computed every key while the others waited. A process blocked on this lock is woken
+        by the operating system when it is released. Nested turns of a process are one
+        turn. Without ``fcntl`` (Windows), or in memory, the block just runs.
+        """
+        if self.directory is None or fcntl is None:
+            yield
+            return
+        turn = self._turn(schema)
+        if turn.depth == 0:
+            fcntl.flock(turn.fd, fcntl.LOCK_EX)
+        turn.depth += 1
+        try:
+            yield
+        finally:
+            turn.depth -= 1
+            if turn.depth == 0:
+                fcntl.flock(turn.fd, fcntl.LOCK_UN)
+                os.sched_yield()  # let a woken waiter take it before this process asks again
+
+    def _turn(self, schema: str) -> _Turn:
+        # one open file per process (a forked child must not share its parent's lock)
+        key = (os.getpid(), threading.get_ident(), schema)
         with self._lock:
-            if self._triggers:
-                self._changed()
+            turn = self._turns.get(key)
+            if turn is None:
+                path = os.path.join(str(self.directory), schema + SUFFIX + "-workers")
+                turn = self._turns[key] = _Turn(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+        return turn
 
     @property
     def shared_by_processes(self) -> bool:

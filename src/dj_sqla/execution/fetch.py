@@ -40,11 +40,11 @@ def rows_to_dicts(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[d
         >>> rows_to_dicts(("a", "b"), [(1, "x"), (2, "y")])
         [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'y'}]
     """
-    return _dict_maker(tuple(names))(rows)
+    return dict_maker(tuple(names))(rows)
 
 
 @functools.lru_cache(maxsize=512)
-def _dict_maker(names: tuple[str, ...]) -> Callable[[Iterable[Sequence[Any]]], list[Any]]:
+def dict_maker(names: tuple[str, ...]) -> Callable[[Iterable[Sequence[Any]]], list[Any]]:
     """A function that turns rows into dicts for exactly these names.
 
     It is written out for the number of names, as ``[{k0: v0, k1: v1} for v0, v1, in rows]``:

@@ -56,6 +56,7 @@ import socket
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, Protocol
@@ -73,6 +74,23 @@ from ..expression.core import QueryExpression, TableClass
 from .query import Query
 
 STATUSES = ("pending", "reserved", "success", "error", "ignore")
+#: A job table's own columns, after the key's (see :func:`bookkeeping_names`).
+BOOKKEEPING = (
+    "status",
+    "priority",
+    "created_time",
+    "scheduled_time",
+    "reserved_time",
+    "completed_time",
+    "duration",
+    "error_message",
+    "error_stack",
+    "user",
+    "host",
+    "pid",
+)
+#: Where a job table's Table keeps the SQL names of its bookkeeping columns (``info``).
+_NAMES = "dj_sqla_job_columns"
 #: Longest stored error message (DataJoint's limit too); the traceback is kept whole.
 MESSAGE_LENGTH = 2047
 #: Keys per statement when closing many jobs at once (well below every backend's limits).
@@ -85,6 +103,9 @@ class Executor(Protocol):
 
     def execute(self, statement: Any) -> Any: ...
 
+
+#: The bookkeeping of a reservation given back.
+_RELEASED = {"status": "pending", "reserved_time": None, "host": None, "pid": None, "user": None}
 
 _metadata: weakref.WeakKeyDictionary[Schema, sa.MetaData] = weakref.WeakKeyDictionary()
 _created: weakref.WeakSet[sa.Table] = weakref.WeakSet()
@@ -127,28 +148,73 @@ def job_table(schema: Schema, target: sa.Table) -> sa.Table:
     status = sa.Enum(
         *STATUSES, name="job_status", native_enum=False, create_constraint=True, length=8
     )
-    return sa.Table(
+    key = [column.name for column in target.primary_key]
+    names = bookkeeping_names(key)
+    bookkeeping = [
+        sa.Column(names[name], type_, nullable=nullable)
+        for name, type_, nullable in (
+            ("status", status, False),
+            ("priority", sa.SmallInteger(), False),
+            ("created_time", _time(), False),
+            ("scheduled_time", _time(), False),
+            ("reserved_time", _time(), True),
+            ("completed_time", _time(), True),
+            ("duration", sa.Float(), True),
+            ("error_message", sa.String(MESSAGE_LENGTH), True),
+            ("error_stack", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), True),
+            ("user", sa.String(255), True),
+            ("host", sa.String(255), True),
+            ("pid", sa.Integer(), True),
+        )
+    ]
+    by_name = {column.name: column for column in bookkeeping}
+    table = sa.Table(
         name,
         metadata,
         *(
             sa.Column(column.name, column.type, primary_key=True, autoincrement=False)
             for column in target.primary_key
         ),
-        sa.Column("status", status, nullable=False),
-        sa.Column("priority", sa.SmallInteger, nullable=False),
-        sa.Column("created_time", _time(), nullable=False),
-        sa.Column("scheduled_time", _time(), nullable=False),
-        sa.Column("reserved_time", _time()),
-        sa.Column("completed_time", _time()),
-        sa.Column("duration", sa.Float),
-        sa.Column("error_message", sa.String(MESSAGE_LENGTH)),
-        sa.Column("error_stack", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")),
-        sa.Column("user", sa.String(255)),
-        sa.Column("host", sa.String(255)),
-        sa.Column("pid", sa.Integer),
-        sa.Index(None, "status", "priority", "scheduled_time"),
+        *bookkeeping,
+        sa.Index(None, *(by_name[names[n]] for n in ("status", "priority", "scheduled_time"))),
         comment=f"jobs of {target.name}",
     )
+    table.info[_NAMES] = names
+    return table
+
+
+def bookkeeping_names(key: Iterable[str]) -> dict[str, str]:
+    """The SQL name of each bookkeeping column of a job table whose key is ``key``: its own
+    name, or ``_`` before it when the key has an attribute of that name (DataJoint attribute
+    names start with a letter, so the two never collide again). Job tables of other keys are
+    named as they always were.
+
+    Example:
+        >>> bookkeeping_names(["mouse_id", "status"])["status"]
+        '_status'
+        >>> bookkeeping_names(["mouse_id", "status"])["host"]
+        'host'
+    """
+    taken = set(key)
+    names: dict[str, str] = {}
+    for name in BOOKKEEPING:
+        sql_name = name
+        while sql_name in taken:
+            sql_name = "_" + sql_name
+        names[name] = sql_name
+    return names
+
+
+def _bk(table: sa.Table, name: str) -> sa.Column[Any]:
+    """The bookkeeping column ``name`` (``status``, ``host``, ...) of a job table."""
+    names: dict[str, str] = table.info[_NAMES]
+    return table.c[names[name]]
+
+
+def _named(table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Bookkeeping ``values`` by name, keyed by the job table's SQL names."""
+    names: dict[str, str] = table.info[_NAMES]
+    return {names[name]: value for name, value in values.items()}
 
 
 class Jobs(Query):
@@ -170,7 +236,8 @@ class Jobs(Query):
         table = job_table(schema, target._declared())
         connection = schema.connection
         if table not in _created:
-            _retrying(partial(_create, connection, table))
+            with connection.backend.worker_turn(str(table.schema)):
+                _retrying(partial(_create, connection, table))
             _created.add(table)
         key_lineage = lineage(target._declared())
         key = [column.name for column in table.primary_key]
@@ -196,7 +263,7 @@ class Jobs(Query):
         return self._source  # type: ignore[return-value]
 
     def _status(self, *statuses: str) -> Jobs:
-        return self._derive([*self._where, self.table.c.status.in_(statuses)])  # type: ignore[return-value]
+        return self._derive([*self._where, _bk(self.table, "status").in_(statuses)])  # type: ignore[return-value]
 
     @property
     def pending(self) -> Jobs:
@@ -223,6 +290,12 @@ class Jobs(Query):
         """Finished jobs kept with ``dj.config['jobs.keep_completed']``."""
         return self._status("success")
 
+    def turn(self) -> AbstractContextManager[None]:
+        """This worker process's turn to write jobs and results: ``populate`` reserves, and
+        computes each key, in one (SQLite's own lock is not fair between processes; see the
+        backend's ``worker_turn``)."""
+        return self._connection.backend.worker_turn(str(self.table.schema))
+
     def _condition(self) -> ColumnElement[bool]:
         return sa.and_(sa.true(), *self._where)
 
@@ -240,9 +313,9 @@ class Jobs(Query):
         """The number of jobs in each status."""
         table = self.table
         query = (
-            sa.select(table.c.status, sa.func.count())
+            sa.select(_bk(table, "status"), sa.func.count())
             .where(self._condition())
-            .group_by(table.c.status)
+            .group_by(_bk(table, "status"))
         )
         with self._connection.read() as conn:
             counts: dict[str, int] = dict(conn.execute(query).all())
@@ -288,11 +361,12 @@ class Jobs(Query):
             values["priority"] = priority
         with self._connection.write() as conn:
             changed = conn.execute(
-                sa.update(table).where(self._key_condition(key)).values(values)
+                sa.update(table).where(self._key_condition(key)).values(_named(table, values))
             ).rowcount
             if not changed:
                 values.setdefault("priority", config["jobs.default_priority"])
-                conn.execute(sa.insert(table).values({**key, **values, "created_time": now}))
+                values["created_time"] = now
+                conn.execute(sa.insert(table).values({**key, **_named(table, values)}))
 
     def refresh(
         self,
@@ -330,42 +404,50 @@ class Jobs(Query):
         among = self._among(keys)
         new = sa.select(
             *(todo.c[name] for name in key_names),
-            sa.literal("pending", type_=table.c.status.type),
+            sa.literal("pending", type_=_bk(table, "status").type),
             sa.literal(
                 config["jobs.default_priority"] if priority is None else priority,
                 type_=sa.SmallInteger,
             ),
-            sa.literal(now, type_=table.c.created_time.type),
-            sa.literal(now + timedelta(seconds=delay), type_=table.c.scheduled_time.type),
-        ).where(~sa.exists().where(*(table.c[n] == todo.c[n] for n in key_names)))
+            sa.literal(now, type_=_bk(table, "created_time").type),
+            sa.literal(now + timedelta(seconds=delay), type_=_bk(table, "scheduled_time").type),
+        ).where(~sa.exists().where(*(c == todo.c[c.name] for c in table.primary_key)))
         counts: dict[str, int] = {}
 
         def run(conn: sa.Connection) -> None:
             counts["closed"] = self._close(conn, self._done(), keep=config["jobs.keep_completed"])
             counts["added"] = conn.execute(
                 sa.insert(table).from_select(
-                    [*key_names, "status", "priority", "created_time", "scheduled_time"], new
+                    [
+                        *table.primary_key.columns,
+                        *(
+                            _bk(table, n)
+                            for n in ("status", "priority", "created_time", "scheduled_time")
+                        ),
+                    ],
+                    new,
                 )
             ).rowcount
             counts["reset"] = conn.execute(
                 sa.update(table)
                 .where(
-                    table.c.status == "reserved",
-                    table.c.reserved_time < now - timedelta(seconds=orphan_timeout),
+                    _bk(table, "status") == "reserved",
+                    _bk(table, "reserved_time") < now - timedelta(seconds=orphan_timeout),
                 )
-                .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
+                .values(_named(table, _RELEASED))
             ).rowcount
             counts["retried"] = (
                 conn.execute(
                     sa.update(table)
-                    .where(table.c.status == "error", among)
-                    .values(status="pending")
+                    .where(_bk(table, "status") == "error", among)
+                    .values(_named(table, {"status": "pending"}))
                 ).rowcount
                 if retry_errors
                 else 0
             )
 
-        _retrying(lambda: _in_transaction(self._connection, run))
+        with self.turn():
+            _retrying(lambda: _in_transaction(self._connection, run))
         return counts
 
     def _done(self) -> ColumnElement[bool]:
@@ -373,7 +455,7 @@ class Jobs(Query):
         table = self.table
         target = self._target._declared()
         return sa.and_(
-            table.c.status.in_(("pending", "reserved", "error")),
+            _bk(table, "status").in_(("pending", "reserved", "error")),
             sa.exists().where(*(target.c[c.name] == c for c in table.primary_key)),
         )
 
@@ -382,7 +464,12 @@ class Jobs(Query):
             statement: Any = (
                 sa.update(self.table)
                 .where(condition)
-                .values(status="success", completed_time=_now(), error_message=None)
+                .values(
+                    _named(
+                        self.table,
+                        {"status": "success", "completed_time": _now(), "error_message": None},
+                    )
+                )
             )
         else:
             statement = sa.delete(self.table).where(condition)
@@ -401,13 +488,13 @@ class Jobs(Query):
         table = self.table
         names = [column.name for column in table.primary_key]
         conditions = [
-            table.c.status == "pending",
-            table.c.scheduled_time <= _now(),
+            _bk(table, "status") == "pending",
+            _bk(table, "scheduled_time") <= _now(),
             self._among(keys),
         ]
         if priority is not None:
-            conditions.append(table.c.priority <= priority)
-        query = sa.select(table.c.priority, *table.primary_key.columns).where(*conditions)
+            conditions.append(_bk(table, "priority") <= priority)
+        query = sa.select(_bk(table, "priority"), *table.primary_key.columns).where(*conditions)
         with self._connection.read() as conn:
             rows = list(conn.execute(query).all())
         random.shuffle(rows)
@@ -435,18 +522,18 @@ class Jobs(Query):
         which = self._keys_condition(wanted)
         changed = conn.execute(
             sa.update(table)
-            .where(which, table.c.status == "pending")
-            .values(status="reserved", reserved_time=now, **worker)
+            .where(which, _bk(table, "status") == "pending")
+            .values(_named(table, {"status": "reserved", "reserved_time": now, **worker}))
         ).rowcount
         if changed == len(wanted) or changed == 0:
             return wanted if changed else []
         mine = conn.execute(
             sa.select(*table.primary_key.columns).where(
                 which,
-                table.c.status == "reserved",
-                table.c.reserved_time == now,
-                table.c.host == worker["host"],
-                table.c.pid == worker["pid"],
+                _bk(table, "status") == "reserved",
+                _bk(table, "reserved_time") == now,
+                _bk(table, "host") == worker["host"],
+                _bk(table, "pid") == worker["pid"],
             )
         ).all()
         got = {tuple(row) for row in mine}
@@ -457,8 +544,8 @@ class Jobs(Query):
         table = self.table
         conn.execute(
             sa.update(table)
-            .where(self._keys_condition(keys), table.c.status == "reserved")
-            .values(status="pending", reserved_time=None, host=None, pid=None, user=None)
+            .where(self._keys_condition(keys), _bk(table, "status") == "reserved")
+            .values(_named(table, _RELEASED))
         )
 
     def error(
@@ -475,11 +562,16 @@ class Jobs(Query):
             sa.update(self.table)
             .where(self._key_condition(key))
             .values(
-                status="error",
-                completed_time=_now(),
-                duration=duration,
-                error_message=message[:MESSAGE_LENGTH],
-                error_stack=stack,
+                _named(
+                    self.table,
+                    {
+                        "status": "error",
+                        "completed_time": _now(),
+                        "duration": duration,
+                        "error_message": message[:MESSAGE_LENGTH],
+                        "error_stack": stack,
+                    },
+                )
             )
         )
 
@@ -489,7 +581,7 @@ class Jobs(Query):
         keep = bool(config["jobs.keep_completed"])
         for start in range(0, len(keys), _BATCH):
             batch = self._keys_condition(keys[start : start + _BATCH])
-            condition = sa.and_(self.table.c.status == "reserved", batch)
+            condition = sa.and_(_bk(self.table, "status") == "reserved", batch)
             _retrying(partial(self._close, conn, condition, keep=keep))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import sqlalchemy as sa
@@ -33,8 +34,11 @@ from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
 from ..types import CodecColumn, decoding_with
 from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
-from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
+from .fetch import all_rows, dict_maker, record_array, rows_to_arrays, rows_to_dicts
 from .insert import update_row
+
+#: Rows per fetch when a query is iterated (see :meth:`Query.stream`).
+STREAM_BATCH = 1000
 
 
 class Query(QueryExpression):
@@ -204,10 +208,120 @@ class Query(QueryExpression):
             return bool(conn.scalar(exists, params))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.to_dicts())
+        """The rows as dicts, read in batches as the loop goes (see :meth:`stream`)."""
+        return self.stream()
+
+    def stream(
+        self,
+        batch_size: int = STREAM_BATCH,
+        *,
+        order_by: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        download_path: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The rows as dicts, read ``batch_size`` rows at a time: memory holds one batch,
+        whatever the number of rows. ``for row in query`` is ``query.stream()``.
+
+        The query runs when the first row is asked for. Where the driver has server-side
+        cursors (PostgreSQL's named cursors, MySQL's unbuffered cursors) the server sends the
+        rows as they are read; SQLite reads them from the file as they are asked for. A loop
+        that stops early (``break``) closes the cursor and reads no more. Outside a
+        transaction the rows come from one connection held until the loop ends; inside
+        ``with connection.transaction`` from the transaction's (on MySQL, which cannot run
+        other statements beside a streamed result, that result is read whole by the driver
+        first and converted a batch at a time). Outside a transaction the rows are one
+        snapshot where the backend gives one (a transaction that is rolled back at the end).
+        On a SQLite file store that read holds the file's read lock until the loop ends, so
+        other processes' commits wait for it (busy timeout); a commit of this thread on
+        another connection (``for row in A: B.insert1(...)``) first reads the remaining rows
+        at once.
+
+        Args:
+            batch_size: rows per fetch from the cursor.
+            order_by, limit, offset, download_path: as for :meth:`to_dicts`.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> schema = dj.Schema("zoo_stream", connection=dj.Connection("sqlite://"))
+            >>> @schema
+            ... class Animal(dj.Manual):
+            ...     definition = "animal_id : int32"
+            >>> Animal.insert([(n,) for n in range(5)])
+            >>> [row["animal_id"] for row in Animal().stream(batch_size=2, order_by="KEY")]
+            [0, 1, 2, 3, 4]
+        """
+        if batch_size < 1:
+            raise DataJointError(f"stream(batch_size={batch_size}): give 1 or more rows.")
+        if order_by is None and limit is None and offset is None:
+            query, params = self._executable()
+        else:
+            query, params = self._ordered(order_by, limit, offset), {}
+        return _streamed(self, query, params, batch_size, download_path)
 
     def __contains__(self, restriction: Any) -> bool:
         return bool(self & restriction)
+
+
+def _streamed(
+    expr: Query, query: Any, params: Any, batch_size: int, download_path: str | None
+) -> Iterator[dict[str, Any]]:
+    """The generator behind :meth:`Query.stream` (its body runs at the first ``next``)."""
+    connection = expr._connection
+    to_dicts = dict_maker(tuple(expr.heading_names))
+    inside = connection.in_transaction
+    streaming = not inside or connection.backend.streams_beside_statements
+    options = {"stream_results": True, "yield_per": batch_size} if streaming else {}
+    # outside a transaction, a connection of the main engine: a server-side cursor lives in a
+    # transaction (the read engine's connections are in autocommit)
+    with connection.read() if inside else connection.engine.connect() as conn:
+        with decoding_with(download_path=download_path):
+            result = conn.execute(query, params, execution_options=options)
+        stream = _Stream(conn, result, batch_size, download_path)
+        try:
+            with nullcontext() if inside else connection.backend.reading(stream):
+                while True:
+                    rows = stream.fetch()
+                    if not rows:
+                        return
+                    yield from to_dicts(rows)
+        finally:
+            result.close()
+
+
+class _Stream:
+    """A query's result, read a batch at a time, or read to its end at once (``drain``:
+    the backend asks for that when the open result would block a commit)."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        result: sa.CursorResult[Any],
+        batch_size: int,
+        download_path: str | None,
+    ) -> None:
+        self.connection = connection
+        self._result = result
+        self._batch_size = batch_size
+        self._download_path = download_path
+        self._rest: list[Any] | None = None
+
+    def fetch(self) -> Sequence[Any]:
+        """The next batch of rows (empty at the end)."""
+        if self._rest is not None:
+            batch = self._rest[: self._batch_size]
+            del self._rest[: self._batch_size]
+            return batch
+        with decoding_with(download_path=self._download_path):  # values decode as fetched
+            return self._result.fetchmany(self._batch_size)
+
+    def drain(self) -> None:
+        """Read the remaining rows now and end the connection's transaction."""
+        if self._rest is None:
+            with decoding_with(download_path=self._download_path):
+                self._rest = list(self._result.fetchall())
+            self._result.close()
+            self.connection.rollback()  # (a read: nothing to keep)
 
 
 Query._derived_class = Query
