@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 import dj_sqla as dj
 
@@ -198,11 +197,21 @@ def tables(new_schema: Callable[..., dj.Schema]) -> Any:
         """
 
     Row.insert1(
-        dict(id=1, a=7, b=-3, x=2.5, s=S, d=D, t=T, t2=T2, j={"a": {"b": 3}, "name": "x"})
+        {
+            "id": 1,
+            "a": 7,
+            "b": -3,
+            "x": 2.5,
+            "s": S,
+            "d": D,
+            "t": T,
+            "t2": T2,
+            "j": {"a": {"b": 3}, "name": "x"},
+        }
     )
     Value.insert(
         [
-            dict(k=i, v=v, w=dt.datetime(2024, 1, 5 - i, 23 - i, 0))
+            {"k": i, "v": v, "w": dt.datetime(2024, 1, 5 - i, 23 - i, 0)}
             for i, v in enumerate(VALUES)
         ]
     )
@@ -251,7 +260,7 @@ def test_aggregate_strings_match_mysql(tables: Any) -> None:
 
 def test_unsupported_function_lists_what_is_supported(tables: Any) -> None:
     Row, _ = tables
-    with pytest.raises(dj.DataJointError, match="Supported:.*GROUP_CONCAT"):
+    with pytest.raises(dj.DataJointError, match=r"Supported:.*GROUP_CONCAT"):
         Row & "SOUNDEX(s) = 'x'"
     with pytest.raises(dj.DataJointError, match="CAST takes"):
         Row.proj(v="CAST(a AS JSON)")
@@ -261,7 +270,8 @@ def test_unsupported_function_lists_what_is_supported(tables: Any) -> None:
 
 def test_values_stay_bound_parameters(tables: Any) -> None:
     Row, _ = tables
-    query = Row & "CONCAT(s, 'zz_secret') = 'q' AND DATE_ADD(d, INTERVAL 17 DAY) > '2020-01-01'"
-    sql = str(query.select().compile(dialect=Row.connection.engine.dialect))
-    assert "zz_secret" not in sql and "17" not in sql and "2020" not in sql
-    assert isinstance(query.select(), sa.Select)
+    query = Row & "CONCAT(s, 'zz_secret') = 'q' AND DATE_ADD(d, INTERVAL 123456789 DAY) > d"
+    compiled = query.select().compile(dialect=Row.connection.engine.dialect)
+    assert "zz_secret" not in str(compiled)
+    assert "123456789" not in str(compiled)  # longer than any generated name part
+    assert "zz_secret" in compiled.params.values()

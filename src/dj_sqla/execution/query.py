@@ -99,12 +99,15 @@ class Query(QueryExpression):
         offset: int | None = None,
         *,
         download_path: str | None = None,
+        attributes: Sequence[str] | None = None,
     ) -> Sequence[Sequence[Any]]:
-        """All rows (tuple-like), values in ``heading_names`` order (one query)."""
-        if order_by is None and limit is None and offset is None:
+        """All rows (tuple-like), values in ``heading_names`` order (one query); with
+        ``attributes``, only their values, in that order (``order_by`` may name any
+        attribute)."""
+        if order_by is None and limit is None and offset is None and attributes is None:
             query, params = self._executable()
         else:
-            query, params = self._ordered(order_by, limit, offset), {}
+            query, params = self._ordered(order_by, limit, offset, attributes), {}
         with self._connection.read() as conn, decoding_with(download_path=download_path):
             return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
 
@@ -136,7 +139,9 @@ class Query(QueryExpression):
 
     def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
         """The primary keys of the rows, as dicts."""
-        return self.proj().to_dicts(**kwargs)
+        return rows_to_dicts(
+            self._primary_key, self.fetch_rows(attributes=self._primary_key, **kwargs)
+        )
 
     def fetch1(self, *attrs: str, download_path: str | None = None) -> Any:
         """The one row of the expression: a dict, or the values of ``attrs`` (attachments are
@@ -330,12 +335,13 @@ def _to_arrays(
     ``include_key=True`` puts that list first.
     """
     wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
-    query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
-    rows = query.fetch_rows(**kwargs)
-    by_name = rows_to_arrays(query.heading_names, rows)
+    # the primary key comes along, for "KEY" and include_key
+    names = [*expr.primary_key, *(n for n in wanted if n not in expr.primary_key)]
+    rows = expr.fetch_rows(attributes=names, **kwargs)
+    by_name = rows_to_arrays(names, rows)
     key_dicts: list[dict[str, Any]] = []
     if include_key or "KEY" in attrs:
-        positions = [query.heading_names.index(k) for k in expr.primary_key]
+        positions = [names.index(k) for k in expr.primary_key]
         key_dicts = [
             {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
         ]
@@ -376,8 +382,8 @@ def _fetch(
     if as_dict:
         if not attrs:
             return expr.to_dicts(**kwargs)
-        names = [n for n in attrs if n != "KEY"]
-        if "KEY" in attrs:
-            names = [*expr.primary_key, *(n for n in names if n not in expr.primary_key)]
-        return expr.proj(*names).to_dicts(**kwargs)
+        # the primary key comes along (as ``proj`` would keep it)
+        key = expr.primary_key
+        names = [*key, *(n for n in dict.fromkeys(attrs) if n != "KEY" and n not in key)]
+        return rows_to_dicts(names, expr.fetch_rows(attributes=names, **kwargs))
     return _to_arrays(expr, attrs, **kwargs)

@@ -21,7 +21,8 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -75,6 +76,43 @@ class Not:
         return f"Not({self.restriction!r})"
 
 
+_ORDER_TERM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
+
+
+def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
+    """``(name, descending)`` for each term of ``order_by``: ``attr``, ``attr ASC``,
+    ``attr DESC`` or ``KEY`` (the primary key), alone or in a list.
+
+    Example:
+        >>> order_terms(["KEY", "weight DESC"])
+        [('KEY', False), ('weight', True)]
+
+    Raises:
+        QueryError: a term is anything else.
+    """
+    terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
+    parsed = []
+    for term in terms:
+        match = _ORDER_TERM.fullmatch(term) if isinstance(term, str) else None
+        if match is None:
+            raise QueryError(
+                f"order_by term {term!r} is not `attr`, `attr ASC`, `attr DESC` or `KEY`; "
+                "give attribute names, each optionally followed by ASC or DESC."
+            )
+        name = "KEY" if match[1].upper() == "KEY" else match[1]
+        parsed.append((name, (match[2] or "").upper() == "DESC"))
+    return parsed
+
+
+def _count(value: Any, what: str, *, none: bool) -> int | None:
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        allowed = "an integer >= 0 or None" if none else "an integer >= 0"
+        raise QueryError(f"dj.Top: {what} must be {allowed}, not {value!r}.")
+    return value
+
+
 class Top:
     """A restriction to the first ``limit`` rows in ``order_by`` order (after ``offset``).
 
@@ -82,14 +120,19 @@ class Top:
         >>> import dj_sqla as dj
         >>> dj.Top(3, "weight DESC")
         Top(limit=3, order_by='weight DESC', offset=0)
+
+    Raises:
+        QueryError: ``limit`` is not an integer >= 0 or None, ``offset`` not an integer >= 0,
+            or an ``order_by`` term is not ``attr [ASC|DESC]`` or ``KEY``.
     """
 
     def __init__(
         self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
     ) -> None:
-        self.limit = limit
+        self.limit = _count(limit, "limit", none=True)
+        order_terms(order_by)
         self.order_by = order_by
-        self.offset = offset
+        self.offset = _count(offset, "offset", none=False) or 0
 
     def __repr__(self) -> str:
         return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"

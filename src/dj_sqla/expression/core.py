@@ -36,7 +36,7 @@ from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, to_condition
+from .conditions import Not, Top, order_terms, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -338,10 +338,14 @@ class QueryExpression:
 
     def select(self) -> sa.Select[Any]:
         """The ``sqlalchemy.Select`` of this expression (one labelled column per attribute)."""
+        return self._select_of(self._columns)
+
+    def _select_of(self, names: Sequence[str] | Mapping[str, Any]) -> sa.Select[Any]:
+        """The Select of some of the attributes, over all the rows of this expression."""
         columns = [
             # a table's own column already carries its name; labelling it would only cost time
             column if isinstance(column, sa.Column) and column.name == name else column.label(name)
-            for name, column in self._columns.items()
+            for name, column in ((n, self.column(n)) for n in names)
         ]
         return sa.select(*columns).select_from(self._source).where(*self._where)
 
@@ -352,18 +356,21 @@ class QueryExpression:
     # -- ordering ------------------------------------------------------------------------------
 
     def _ordered(
-        self, order_by: str | Sequence[str] | None, limit: int | None, offset: int | None
+        self,
+        order_by: str | Sequence[str] | None,
+        limit: int | None,
+        offset: int | None,
+        attributes: Sequence[str] | None = None,
     ) -> sa.Select[Any]:
-        query = self.select()
+        """The Select in ``order_by`` order, of ``attributes`` only if given: the order may
+        name any attribute of this expression, fetched or not."""
+        query = self.select() if attributes is None else self._select_of(attributes)
         if order_by is None and limit is None and offset is None:
             return query
-        terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
         clauses: list[Any] = []
         used: set[str] = set()
-        for term in terms:
-            name, _, direction = term.strip().partition(" ")
-            descending = direction.strip().upper() == "DESC"
-            names = self._primary_key if name.upper() == "KEY" else (name,)
+        for name, descending in order_terms(order_by):
+            names = self._primary_key if name == "KEY" else (name,)
             for attr in names:
                 column = self.column(attr)
                 clauses.append(column.desc() if descending else column.asc())

@@ -379,7 +379,8 @@ class _Builder:
             if root is None or not isinstance(root.type, sa.JSON):
                 raise self.fail(
                     node,
-                    "name attributes without a table prefix (a dotted path needs a json attribute).",
+                    "name attributes without a table prefix (a dotted path needs a json "
+                    "attribute).",
                 )
             return root, tuple(names[1:])
         return None
