@@ -234,6 +234,11 @@ class Backend:
         """An INSERT of the attributes ``names`` that overwrites rows with the same key."""
         raise NotImplementedError
 
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """An INSERT that skips each row whose primary key is stored already (or comes
+        earlier in the same statement) and refuses every other error."""
+        raise NotImplementedError
+
     def type_limit(self, spec: TypeSpec) -> str | None:
         """Why the backend cannot store ``spec`` exactly, or None when it can."""
         return None
@@ -290,6 +295,12 @@ def on_conflict_update(insert: Any, table: sa.Table, names: list[str]) -> Any:
     if not values:
         return insert.on_conflict_do_nothing(index_elements=key)
     return insert.on_conflict_do_update(index_elements=key, set_=values)
+
+
+def on_conflict_skip(insert: Any, table: sa.Table) -> Any:
+    """PostgreSQL's and SQLite's ``INSERT ... ON CONFLICT (key) DO NOTHING`` (same API): only
+    a primary-key conflict is skipped, a unique-index one still fails."""
+    return insert.on_conflict_do_nothing(index_elements=[c.name for c in table.primary_key.columns])
 
 
 class ServerBackend(Backend):

@@ -31,7 +31,7 @@ from sqlalchemy.schema import (
 from sqlalchemy.sql.ddl import SchemaGenerator
 
 from ..types import CodecColumn
-from .base import ServerBackend, on_conflict_update
+from .base import ServerBackend, on_conflict_skip, on_conflict_update
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -188,6 +188,10 @@ class PostgreSQLBackend(ServerBackend):
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
         return on_conflict_update(postgresql.insert(table), table, names)
+
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT (key) DO NOTHING``."""
+        return on_conflict_skip(postgresql.insert(table), table)
 
     def drop_schema(self, conn: Connection, name: str) -> None:
         """Drop the schema with its tables, enum types and sequences (``CASCADE``)."""
