@@ -100,3 +100,19 @@ def test_in_memory_sqlite(tmp_path: Any) -> None:
         Item.insert([(1,)])
     assert len(Item()) == 3
     conn.engine.dispose()
+
+
+def test_large_inserts_with_repeats_and_errors(tables: Any) -> None:
+    """Large inserts take the bulk path where a backend has one (COPY on PostgreSQL)."""
+    Animal, Sample = tables
+    Animal.insert([(i, f"t{i}") for i in range(2)])
+    rows = [(a, s, 0.5) for a in range(2) for s in range(1200)]
+    Sample.insert(rows + rows[:700], skip_duplicates=True)
+    assert len(Sample()) == len(rows)
+    with pytest.raises(dj.DataJointError):
+        Sample.insert([*rows, (42, 1, 0.0)], skip_duplicates=True)  # no such parent
+    assert len(Sample()) == len(rows)
+    many = [(i, f"u{i}") for i in range(10, 1500)]
+    with pytest.raises(dj.DuplicateError):
+        Animal.insert([*many, (2000, "t0")], skip_duplicates=True)  # the unique tag
+    assert len(Animal()) == 2

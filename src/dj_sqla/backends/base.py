@@ -103,9 +103,17 @@ class Backend:
         """Adjust a new DBAPI connection of the main pool (a ``connect`` event), when
         dj_sqla built the engine."""
 
-    def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+    def bulk_insert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        skip_duplicates: bool = False,
+    ) -> bool:
         """Insert many rows (all with the same attributes) by the backend's bulk path, inside
-        ``conn``'s transaction; False when the rows should go through ``executemany``.
+        ``conn``'s transaction; False when the rows should go through ``executemany``. With
+        ``skip_duplicates``, rows whose primary key is stored (or repeated) are skipped.
 
         Errors are raised as SQLAlchemy's exceptions, as ``execute`` would raise them.
         """

@@ -237,8 +237,9 @@ def insert_rows(
                     statement = _skipping_insert_of(connection, table)
                 else:
                     statement = _insert_of(table)
-                plain = not replace and not skip_duplicates
-                if plain and connection.backend.bulk_insert(conn, table, rows_with_same_keys):
+                if not replace and connection.backend.bulk_insert(
+                    conn, table, rows_with_same_keys, skip_duplicates=skip_duplicates
+                ):
                     continue  # COPY on PostgreSQL
                 # one row goes as plain parameters: SQLAlchemy's executemany path costs more
                 single = len(rows_with_same_keys) == 1
