@@ -173,6 +173,9 @@ class TableMeta(type):
     def __mul__(cls, other: Any) -> Any:
         return cls() * other
 
+    def __matmul__(cls, other: Any) -> Any:
+        return cls() @ other
+
     def __add__(cls, other: Any) -> Any:
         return cls() + other
 
@@ -334,9 +337,10 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().aggr(other, *attributes, **named)
 
     @classmethod
-    def join(cls, other: Any, *, left: bool = False) -> Any:
-        """The table joined with ``other`` (same as ``Table * other``)."""
-        return cls._expression().join(other, left=left)
+    def join(cls, other: Any, *, left: bool = False, semantic_check: bool = True) -> Any:
+        """The table joined with ``other`` (same as ``Table * other``; without
+        ``semantic_check``, ``Table @ other``)."""
+        return cls._expression().join(other, left=left, semantic_check=semantic_check)
 
     @classmethod
     def to_dicts(cls, **kwargs: Any) -> list[dict[str, Any]]:

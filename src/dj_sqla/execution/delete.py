@@ -129,7 +129,6 @@ def _masters(
         if not isinstance(master_class, type) or part_integrity == "ignore":
             continue  # not a Part (a Part's own namespace holds its master class)
         master = own_attributes(master_class)["__table__"]
-        fk = next(fk for fk in table.foreign_key_constraints if fk.referred_table is master)
         if master in selected:
             continue
         if part_integrity == "enforce":
@@ -139,9 +138,8 @@ def _masters(
                 f"`{master.name}`: delete the master rows instead, or pass "
                 "part_integrity='cascade' (delete the masters too) or 'ignore'."
             )
-        local = [table.c[el.parent.name] for el in fk.elements]
+        local, referred = _master_key(table, master)
         keys = conn.execute(sa.select(*local).where(sa.or_(*selected[table])).distinct()).all()
-        referred = [el.column for el in fk.elements]
         selected[master] = [
             sa.or_(
                 sa.false(),
@@ -150,6 +148,26 @@ def _masters(
         ]
         added = True
     return added
+
+
+def _master_key(part: sa.Table, master: sa.Table) -> tuple[list[Any], list[Any]]:
+    """The part's columns holding its master's key, and the master's key columns.
+
+    A part that references another part of its master (``-> master.Other``) has no foreign
+    key to the master itself; it holds the master's key under the same names.
+    """
+    fk = next((fk for fk in part.foreign_key_constraints if fk.referred_table is master), None)
+    if fk is not None:
+        return [part.c[el.parent.name] for el in fk.elements], [el.column for el in fk.elements]
+    referred = list(master.primary_key.columns)
+    missing = [c.name for c in referred if c.name not in part.c]
+    if missing:
+        raise DataJointError(
+            f"Part table `{part.name}` does not hold the key of its master `{master.name}` "
+            f"(missing {', '.join(missing)}); delete with part_integrity='ignore' or delete "
+            "the master rows."
+        )
+    return [part.c[c.name] for c in referred], referred
 
 
 def _topological(tables: Iterable[sa.Table]) -> list[sa.Table]:

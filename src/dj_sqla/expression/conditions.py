@@ -11,7 +11,7 @@ list, tuple, set            any of its restrictions (OR); empty: nothing matches
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
 ``dj.Top(n, order_by)``     the first ``n`` rows in that order
-``True`` / ``False``        everything / nothing
+``True`` / ``False``        everything / nothing (``dj.U(...)`` is always true)
 another query (or table)     rows whose shared attributes match one of its rows (semi-join)
 SQLAlchemy boolean clause   used as it is (``Mouse.dob > date(2020, 1, 1)``)
 string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt for the
@@ -156,6 +156,8 @@ def to_condition(
         return _semijoin(expr, other, semantic_check)
     if isinstance(restriction, bool):
         return sa.true() if restriction else sa.false()
+    if getattr(restriction, "matches_every_row", False):  # dj.U(...): DataJoint's always-true
+        return sa.true()
     if isinstance(restriction, Not):
         return sa.not_(to_condition(expr, restriction.restriction, semantic_check))
     if isinstance(restriction, AndList):

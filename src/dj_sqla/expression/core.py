@@ -261,20 +261,28 @@ class QueryExpression:
         key = [renamed.get(name, name) for name in self._primary_key]
         return self._replace(columns=columns, primary_key=key, lineage=lineage)
 
-    def join(self, other: Any, *, left: bool = False) -> QueryExpression:
+    def join(
+        self, other: Any, *, left: bool = False, semantic_check: bool = True
+    ) -> QueryExpression:
         """Rows of both with equal shared attributes (``A * B``); ``left=True`` keeps every
-        row of ``self`` (requires that ``self`` determines ``other``)."""
+        row of ``self`` (requires that ``self`` determines ``other``); without
+        ``semantic_check`` (DataJoint's ``A @ B``) namesakes match whatever their lineage."""
         other = as_expression(other)
         if left and not set(other._primary_key) <= set(self._columns):
             raise QueryError(
                 "A left join needs the left operand to contain the primary key of the right "
                 f"one ({', '.join(other._primary_key)})."
             )
-        return self.joined(other, left=left)
+        return self.joined(other, left=left, semantic_check=semantic_check)
 
-    def joined(self, other: QueryExpression, *, left: bool) -> QueryExpression:
+    def joined(
+        self, other: QueryExpression, *, left: bool, semantic_check: bool = True
+    ) -> QueryExpression:
         """The join itself (see :meth:`join`), without the left-join precondition."""
-        shared = self.shared_attributes(other, operation="join")
+        if semantic_check:
+            shared = self.shared_attributes(other, operation="join")
+        else:
+            shared = [name for name in self._columns if name in other._columns]
         if self._tables & other._tables or (left and other._where):
             # the same table on both sides (or a restricted right side of a left join):
             # join the right side as a subquery
@@ -316,16 +324,26 @@ class QueryExpression:
         )
 
     def aggr(
-        self, other: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+        self,
+        other: Any,
+        *attributes: Any,
+        exclude_nonmatching: bool = False,
+        keep_all_rows: bool | None = None,
+        **named: str,
     ) -> QueryExpression:
         """Per row of ``self``, aggregates over the matching rows of ``other``.
 
         Every row of ``self`` is kept (``count(*)`` is 0 where nothing matches) unless
-        ``exclude_nonmatching``; ``attributes`` are attributes of ``self`` to keep.
+        ``exclude_nonmatching`` (DataJoint 0.14 spells it ``keep_all_rows=False``);
+        ``attributes`` are attributes of ``self`` to keep.
 
         Example:
             ``Mouse.aggr(Session, n="count(*)", last="max(session_date)")``
         """
+        if keep_all_rows is not None:
+            if exclude_nonmatching and keep_all_rows:
+                raise QueryError("aggr: keep_all_rows=True contradicts exclude_nonmatching=True.")
+            exclude_nonmatching = not keep_all_rows
         return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
 
     def __add__(self, other: Any) -> QueryExpression:
@@ -333,6 +351,10 @@ class QueryExpression:
 
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
+
+    def __matmul__(self, other: Any) -> QueryExpression:
+        """``A @ B``: DataJoint 0.14's join without the lineage check."""
+        return self.join(other, semantic_check=False)
 
     # -- SQL -----------------------------------------------------------------------------------
 

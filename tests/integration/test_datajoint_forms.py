@@ -1,0 +1,108 @@
+"""DataJoint's query forms: ``T & dj.U(...)``, ``join(semantic_check=False)`` and ``A @ B``,
+``aggr(keep_all_rows=...)``, and a cascade through a part that references another part."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import dj_sqla as dj
+
+
+@pytest.fixture
+def lab(new_schema: Callable[..., dj.Schema]) -> Any:
+    schema = new_schema("forms")
+
+    @schema
+    class Mouse(dj.Manual):
+        definition = """
+        mouse_id : int32
+        ---
+        weight : float64
+        """
+
+    @schema
+    class Rat(dj.Manual):
+        definition = """
+        mouse_id : int32   # same name, unrelated to Mouse
+        ---
+        size : float64
+        """
+
+    @schema
+    class Session(dj.Manual):
+        definition = """
+        -> Mouse
+        session : int32
+        """
+
+    Mouse.insert([(1, 20.0), (2, 25.0), (3, 30.0)])
+    Rat.insert([(1, 300.0), (3, 310.0)])
+    Session.insert([(1, 1), (1, 2), (2, 1)])
+    return Mouse, Rat, Session
+
+
+def test_restricting_by_u_is_always_true(lab: Any) -> None:
+    Mouse, _, _ = lab
+    assert len(Mouse & dj.U("mouse_id")) == 3
+    assert len(Mouse & dj.U()) == 3
+    assert len(Mouse() & dj.U("weight")) == 3
+    assert len(Mouse - dj.U("mouse_id")) == 0
+
+
+def test_join_without_semantic_check(lab: Any) -> None:
+    Mouse, Rat, _ = lab
+    with pytest.raises(dj.QueryError, match="lineages differ"):
+        Mouse * Rat
+    assert sorted(r["mouse_id"] for r in (Mouse @ Rat).to_dicts()) == [1, 3]
+    assert len(Mouse.join(Rat, semantic_check=False)) == 2
+    assert len(Mouse().join(Rat, semantic_check=False)) == 2
+    assert len(Mouse() @ Rat()) == 2
+    assert len(Mouse ^ Rat) == 2
+
+
+def test_aggr_keep_all_rows(lab: Any) -> None:
+    Mouse, _, Session = lab
+    kept = Mouse.aggr(Session, n="count(*)", keep_all_rows=True).to_dicts(order_by="KEY")
+    assert [r["n"] for r in kept] == [2, 1, 0]
+    dropped = Mouse.aggr(Session, n="count(*)", keep_all_rows=False)
+    assert [r["n"] for r in dropped.to_dicts(order_by="KEY")] == [2, 1]
+    assert "keep_all_rows" not in dropped.heading_names
+    with pytest.raises(dj.QueryError, match="contradicts"):
+        Mouse.aggr(Session, n="count(*)", keep_all_rows=True, exclude_nonmatching=True)
+
+
+def test_cascade_through_a_part_that_references_another_part(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    schema = new_schema("parts")
+
+    @schema
+    class Master(dj.Manual):
+        definition = """
+        master_id : int32
+        """
+
+        class PartA(dj.Part):
+            definition = """
+            -> master
+            a : int32
+            """
+
+        class PartB(dj.Part):
+            definition = """
+            -> Master.PartA
+            b : int32
+            """
+
+    Master.insert([(1,), (2,)])
+    Master.PartA.insert([(1, 1), (2, 1)])
+    Master.PartB.insert([(1, 1, 1), (2, 1, 1)])
+    (Master.PartB & {"master_id": 1}).delete(prompt=False, part_integrity="cascade")
+    assert [r["master_id"] for r in Master.to_dicts()] == [2]
+    assert len(Master.PartA()) == 1
+    assert len(Master.PartB()) == 1
+    with pytest.raises(dj.DataJointError, match="part_integrity"):
+        (Master.PartB & {"master_id": 2}).delete(prompt=False)
