@@ -358,6 +358,16 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().to_pandas(**kwargs)
 
     @classmethod
+    def to_arrow(cls, **kwargs: Any) -> Any:
+        """The rows as a ``pyarrow.Table`` (see Query.to_arrow)."""
+        return cls._expression().to_arrow(**kwargs)
+
+    @classmethod
+    def to_polars(cls, **kwargs: Any) -> Any:
+        """The rows as a ``polars.DataFrame`` (see Query.to_polars)."""
+        return cls._expression().to_polars(**kwargs)
+
+    @classmethod
     def fetch(cls, *attrs: str, **kwargs: Any) -> Any:
         """DataJoint's classic fetch (see QueryExpression.fetch)."""
         return cls._expression().fetch(*attrs, **kwargs)

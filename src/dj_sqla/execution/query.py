@@ -31,6 +31,7 @@ from ..expression.core import QueryExpression, TableExpression
 from ..types import decoding_with
 from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
 from .fetch import all_rows, record_array, rows_to_arrays, rows_to_dicts
+from .frames import rows_to_arrow, rows_to_polars
 from .insert import update_row
 
 
@@ -124,6 +125,16 @@ class Query(QueryExpression):
     def to_pandas(self, **kwargs: Any) -> Any:
         """A pandas DataFrame of the rows, indexed by the primary key."""
         return _to_pandas(self, **kwargs)
+
+    def to_arrow(self, **kwargs: Any) -> Any:
+        """A ``pyarrow.Table`` of the rows (``order_by``, ``limit``, ``offset`` as in
+        :meth:`to_dicts`); needs the ``arrow`` extra."""
+        return rows_to_arrow(self.heading_names, self.fetch_rows(**kwargs))
+
+    def to_polars(self, **kwargs: Any) -> Any:
+        """A ``polars.DataFrame`` of the rows (``order_by``, ``limit``, ``offset`` as in
+        :meth:`to_dicts`); needs the ``polars`` extra."""
+        return rows_to_polars(self.heading_names, self.fetch_rows(**kwargs))
 
     def fetch(
         self,
