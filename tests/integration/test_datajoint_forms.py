@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -106,3 +107,24 @@ def test_cascade_through_a_part_that_references_another_part(
     assert len(Master.PartB()) == 1
     with pytest.raises(dj.DataJointError, match="part_integrity"):
         (Master.PartB & {"master_id": 2}).delete(prompt=False)
+
+
+def test_uuid_restrictions_are_checked(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("uuids")
+
+    @schema
+    class Thing(dj.Manual):
+        definition = """
+        thing : uuid
+        """
+
+    first = uuid.UUID(int=7)
+    Thing.insert([(first,), (uuid.UUID(int=8),)])
+    assert len(Thing & {"thing": first}) == 1
+    assert len(Thing & {"thing": str(first)}) == 1
+    assert len(Thing & f"thing = '{first}'") == 1
+    for bad in ["not-a-uuid", 12, b"x"]:
+        with pytest.raises(dj.QueryError, match="uuid attribute `thing`"):
+            Thing & {"thing": bad}
+    with pytest.raises(dj.QueryError, match="cannot be read as UUID"):
+        Thing & "thing = 'not-a-uuid'"

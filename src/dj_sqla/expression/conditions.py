@@ -22,6 +22,7 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -184,7 +185,33 @@ def to_condition(
 def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
-    return _all([columns[k] == v for k, v in restriction.items() if k in columns])
+    return _all(
+        [columns[k] == _checked(k, columns[k], v) for k, v in restriction.items() if k in columns]
+    )
+
+
+def _checked(name: str, column: ColumnElement[Any], value: Any) -> Any:
+    """``value``, refused with a clear error where a uuid attribute cannot hold it (the
+    drivers' own errors for a bad uuid name neither the attribute nor the value)."""
+    if value is None or isinstance(value, uuid.UUID) or not holds_uuid(column):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise QueryError(
+        f"Cannot restrict uuid attribute `{name}` by {value!r}: give a uuid.UUID or its text "
+        "(such as '12345678-1234-5678-1234-567812345678')."
+    )
+
+
+def holds_uuid(column: ColumnElement[Any]) -> bool:
+    """Whether the attribute's values are ``uuid.UUID``."""
+    try:
+        return column.type.python_type is uuid.UUID
+    except NotImplementedError:
+        return False
 
 
 def _semijoin(

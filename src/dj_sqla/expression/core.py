@@ -36,7 +36,7 @@ from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, order_terms, to_condition
+from .conditions import Not, Top, holds_uuid, order_terms, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -525,6 +525,8 @@ def _key_values(
     items = [(k, v) for k, v in restriction.items() if k in columns]
     if not _KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
         return None
+    if any(type(v) is not uuid.UUID and holds_uuid(columns[k]) for k, v in items):
+        return None  # the general path checks the value
     return tuple(k for k, _ in items), tuple(v for _, v in items)
 
 
