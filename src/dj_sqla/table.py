@@ -32,11 +32,13 @@ Example:
 from __future__ import annotations
 
 import abc
+import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+import numpy as np
 import sqlalchemy as sa
 
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
@@ -45,6 +47,7 @@ from .declare.names import is_hidden, snake_case
 from .errors import DataJointError, UnknownAttributeError
 from .execution.insert import insert_rows
 from .execution.query import TableQuery
+from .expression.core import QueryExpression
 
 if TYPE_CHECKING:
     from .connection import Connection, Schema
@@ -282,8 +285,10 @@ class UserTable(metaclass=TableMeta):
         replace: bool = False,
         ignore_extra_fields: bool = False,
         allow_direct_insert: bool | None = None,
+        chunk_size: int | None = None,
     ) -> None:
-        """Insert rows in one transaction: all are stored, or none.
+        """Insert rows in one transaction: all are stored, or none (with ``chunk_size``, one
+        transaction per chunk).
 
         Args:
             rows: dicts, tuples in attribute order, a numpy structured array, a pandas
@@ -294,6 +299,8 @@ class UserTable(metaclass=TableMeta):
             ignore_extra_fields: drop attributes the table does not have.
             allow_direct_insert: allow inserting into an Imported or Computed table outside
                 its ``make``.
+            chunk_size: insert this many rows at a time, each chunk in its own transaction
+                (for inputs too large to hold at once, such as a generator).
         """
         if cls._populated_by_make and not cls._allow_insert and not allow_direct_insert:
             raise DataJointError(
@@ -301,14 +308,15 @@ class UserTable(metaclass=TableMeta):
                 " table: its rows are inserted by its make() during populate(). Pass "
                 "allow_direct_insert=True to insert directly."
             )
-        insert_rows(
-            cls._require_schema(),
-            cls._declared(),
-            rows,
-            skip_duplicates=skip_duplicates,
-            replace=replace,
-            ignore_extra_fields=ignore_extra_fields,
-        )
+        for chunk in _chunks(rows, chunk_size):
+            insert_rows(
+                cls._require_schema(),
+                cls._declared(),
+                chunk,
+                skip_duplicates=skip_duplicates,
+                replace=replace,
+                ignore_extra_fields=ignore_extra_fields,
+            )
 
     @classmethod
     def insert1(cls, row: Any, **kwargs: Any) -> None:
@@ -341,6 +349,12 @@ class UserTable(metaclass=TableMeta):
         """The table joined with ``other`` (same as ``Table * other``; without
         ``semantic_check``, ``Table @ other``)."""
         return cls._expression().join(other, left=left, semantic_check=semantic_check)
+
+    @classmethod
+    def extend(cls, other: Any, *, semantic_check: bool = True) -> Any:
+        """Every row with the attributes of ``other`` it determines (see
+        QueryExpression.extend)."""
+        return cls._expression().extend(other, semantic_check=semantic_check)
 
     @classmethod
     def to_dicts(cls, **kwargs: Any) -> list[dict[str, Any]]:
@@ -571,3 +585,25 @@ class Table(abc.ABC):  # noqa: B024  # a name for isinstance checks, not a base 
 
 Table.register(UserTable)
 Table.register(TableQuery)
+
+
+def _chunks(rows: Any, size: int | None) -> Iterator[Any]:
+    """``rows`` in pieces of ``size`` (all at once without a size)."""
+    if size is None:
+        yield rows
+        return
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise DataJointError(f"insert: chunk_size must be a positive integer, not {size!r}.")
+    if isinstance(rows, (QueryExpression, type)):
+        raise DataJointError("insert: chunk_size does not apply to inserting from a query.")
+    if hasattr(rows, "iloc"):  # a DataFrame: slices keep its index
+        for start in range(0, len(rows), size):
+            yield rows.iloc[start : start + size]
+        return
+    if isinstance(rows, np.ndarray):
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+        return
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk

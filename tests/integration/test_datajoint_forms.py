@@ -128,3 +128,40 @@ def test_uuid_restrictions_are_checked(new_schema: Callable[..., dj.Schema]) -> 
             Thing & {"thing": bad}
     with pytest.raises(dj.QueryError, match="cannot be read as UUID"):
         Thing & "thing = 'not-a-uuid'"
+
+
+def test_extend_keeps_every_row(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("ext")
+
+    @schema
+    class Species(dj.Lookup):
+        definition = """
+        species : varchar(10)
+        ---
+        legs : int32
+        """
+        contents = [("mouse", 4)]
+
+    @schema
+    class Animal(dj.Manual):
+        definition = """
+        animal : int32
+        ---
+        -> [nullable] Species
+        """
+
+    Animal.insert([(1, "mouse"), (2, None)])
+    rows = Animal.extend(Species).to_dicts(order_by="KEY")
+    assert [(r["animal"], r["legs"]) for r in rows] == [(1, 4), (2, None)]
+    assert len(Animal().extend(Species)) == 2
+
+
+def test_insert_in_chunks(lab: Any) -> None:
+    Mouse, _, _ = lab
+    Mouse.insert(((i, float(i)) for i in range(10, 35)), chunk_size=10)
+    assert len(Mouse()) == 28
+    with pytest.raises(dj.DataJointError, match="chunk_size must be a positive integer"):
+        Mouse.insert([(99, 1.0)], chunk_size=0)
+    with pytest.raises(dj.DuplicateError):  # the failing chunk stores nothing, earlier ones stay
+        Mouse.insert([(40, 1.0), (41, 1.0), (42, 1.0), (40, 2.0)], chunk_size=3)
+    assert len(Mouse & "mouse_id >= 40") == 3

@@ -352,6 +352,11 @@ class QueryExpression:
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
 
+    def extend(self, other: Any, *, semantic_check: bool = True) -> QueryExpression:
+        """Every row of ``self`` with the attributes of ``other`` it determines (null where
+        nothing matches): DataJoint's ``extend``, a left join."""
+        return self.join(other, left=True, semantic_check=semantic_check)
+
     def __matmul__(self, other: Any) -> QueryExpression:
         """``A @ B``: DataJoint 0.14's join without the lineage check."""
         return self.join(other, semantic_check=False)
