@@ -319,6 +319,34 @@ class UserTable(metaclass=TableMeta):
             )
 
     @classmethod
+    def insert_dataframe(cls, df: Any, index_as_pk: bool | None = None, **kwargs: Any) -> None:
+        """Insert a pandas DataFrame, such as one from :meth:`to_pandas` (indexed by the key).
+
+        Args:
+            df: the DataFrame.
+            index_as_pk: True: the index holds the primary key (its names must be the key's);
+                False: the index is dropped; None: the index is used when its names are the
+                primary key's, else dropped.
+            **kwargs: the options of :meth:`insert`.
+        """
+        if not (hasattr(df, "reset_index") and hasattr(df, "index")):
+            raise DataJointError(
+                f"insert_dataframe takes a pandas DataFrame, not {type(df).__name__}; use "
+                "insert() for other rows."
+            )
+        names = [n for n in df.index.names if n is not None]
+        key = set(cls._expression().primary_key)
+        if index_as_pk is None:
+            index_as_pk = bool(names) and set(names) == key
+        elif index_as_pk and set(names) != key:
+            raise DataJointError(
+                f"insert_dataframe: the index ({', '.join(map(str, names)) or 'unnamed'}) is "
+                f"not the primary key ({', '.join(sorted(key))}); pass index_as_pk=False to "
+                "drop it, or set the key as the index first."
+            )
+        cls.insert(df.reset_index(drop=not index_as_pk), **kwargs)
+
+    @classmethod
     def insert1(cls, row: Any, **kwargs: Any) -> None:
         """Insert one row (a dict or a tuple); see :meth:`insert` for the options."""
         cls.insert([row], **kwargs)

@@ -165,3 +165,22 @@ def test_insert_in_chunks(lab: Any) -> None:
     with pytest.raises(dj.DuplicateError):  # the failing chunk stores nothing, earlier ones stay
         Mouse.insert([(40, 1.0), (41, 1.0), (42, 1.0), (40, 2.0)], chunk_size=3)
     assert len(Mouse & "mouse_id >= 40") == 3
+
+
+def test_insert_dataframe(lab: Any) -> None:
+    import pandas as pd
+
+    Mouse, _, _ = lab
+    frame = Mouse.to_pandas()
+    frame["weight"] = frame["weight"] * 2
+    Mouse.insert_dataframe(frame, replace=True)
+    assert Mouse.to_pandas()["weight"].tolist() == [40.0, 50.0, 60.0]
+    plain = pd.DataFrame({"mouse_id": [7], "weight": [1.0]}, index=pd.Index([99], name="row"))
+    Mouse.insert_dataframe(plain, index_as_pk=False)
+    assert len(Mouse & {"mouse_id": 7}) == 1
+    Mouse.insert_dataframe(pd.DataFrame({"mouse_id": [8], "weight": [1.0]}))
+    assert len(Mouse()) == 5
+    with pytest.raises(dj.DataJointError, match="not the primary key"):
+        Mouse.insert_dataframe(plain, index_as_pk=True)
+    with pytest.raises(dj.DataJointError, match="takes a pandas DataFrame"):
+        Mouse.insert_dataframe([(9, 1.0)])
