@@ -69,13 +69,29 @@ class classproperty(Generic[_R]):
 
 @dataclass(frozen=True)
 class Attribute:
-    """One attribute of a table's heading."""
+    """One attribute of a table's heading, with the fields DataJoint's heading has.
+
+    Attributes:
+        default: the declared default as SQL text (``"null"`` for a nullable attribute
+            without one), or None.
+        dtype: the numpy dtype ``to_arrays`` gives it (``object`` for non-numbers).
+        numeric, string, uuid, json, is_blob: what its values are.
+    """
 
     name: str
     type: str
     in_key: bool
     nullable: bool
     comment: str
+    default: str | None = None
+    autoincrement: bool = False
+    dtype: Any = object
+    numeric: bool = False
+    string: bool = False
+    uuid: bool = False
+    json: bool = False
+    is_blob: bool = False
+    is_hidden: bool = False
 
     @property
     def sql_type(self) -> str:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import dj_sqla as dj
@@ -184,3 +185,35 @@ def test_insert_dataframe(lab: Any) -> None:
         Mouse.insert_dataframe(plain, index_as_pk=True)
     with pytest.raises(dj.DataJointError, match="takes a pandas DataFrame"):
         Mouse.insert_dataframe([(9, 1.0)])
+
+
+def test_heading_attribute_fields(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("head")
+
+    @schema
+    class Thing(dj.Manual):
+        definition = """
+        thing : uuid
+        ---
+        count = 3 : int32
+        note = null : varchar(20)
+        doc : json
+        image : <blob>
+        ratio : float64
+        """
+
+    attrs = Thing.heading.attributes
+    assert attrs["thing"].uuid
+    assert attrs["thing"].in_key
+    assert attrs["count"].numeric
+    assert attrs["count"].dtype == np.dtype("int32")
+    assert attrs["count"].default is not None
+    assert "3" in attrs["count"].default
+    assert attrs["note"].string
+    assert attrs["note"].default == "null"
+    assert attrs["note"].dtype == np.dtype(object)
+    assert attrs["doc"].json
+    assert attrs["image"].is_blob
+    assert attrs["ratio"].dtype == np.dtype("float64")
+    assert not attrs["ratio"].autoincrement
+    assert attrs["ratio"].default is None
