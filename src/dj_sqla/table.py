@@ -466,9 +466,10 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().delete_quick(get_count)  # type: ignore[no-any-return]
 
     @classmethod
-    def drop(cls, prompt: bool | None = None) -> None:
-        """Drop the table and the tables that depend on it."""
-        cls._expression().drop(prompt)
+    def drop(cls, prompt: bool | None = None, part_integrity: str = "enforce") -> None:
+        """Drop the table and the tables that depend on it (a part only with its master,
+        unless ``part_integrity="ignore"``)."""
+        cls._expression().drop(prompt, part_integrity)
 
     @classmethod
     def drop_quick(cls) -> None:

@@ -217,3 +217,44 @@ def test_heading_attribute_fields(new_schema: Callable[..., dj.Schema]) -> None:
     assert attrs["ratio"].dtype == np.dtype("float64")
     assert not attrs["ratio"].autoincrement
     assert attrs["ratio"].default is None
+
+
+def test_drop_part_integrity(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("dropparts")
+
+    @schema
+    class Master(dj.Manual):
+        definition = """
+        master_id : int32
+        """
+
+        class Part(dj.Part):
+            definition = """
+            -> master
+            p : int32
+            """
+
+    with pytest.raises(dj.DataJointError, match="without its master"):
+        Master.Part.drop(prompt=False)
+    with pytest.raises(dj.DataJointError, match="'cascade' applies to delete only"):
+        Master.Part.drop(prompt=False, part_integrity="cascade")
+    Master.drop(prompt=False)  # the master takes its part along
+
+
+def test_drop_a_part_alone(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("droppart")
+
+    @schema
+    class Master(dj.Manual):
+        definition = """
+        master_id : int32
+        """
+
+        class Part(dj.Part):
+            definition = """
+            -> master
+            p : int32
+            """
+
+    Master.Part.drop(prompt=False, part_integrity="ignore")
+    assert len(Master()) == 0

@@ -349,9 +349,23 @@ def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElemen
 
 
 def drop_tables(
-    connection: Connection, table: sa.Table, *, cascade: bool, prompt: bool | None
+    connection: Connection,
+    table: sa.Table,
+    *,
+    cascade: bool,
+    prompt: bool | None,
+    part_integrity: str = "enforce",
 ) -> None:
-    """Drop ``table`` (and with ``cascade`` its dependent tables, leaves first)."""
+    """Drop ``table`` (and with ``cascade`` its dependent tables, leaves first).
+
+    With ``part_integrity="enforce"`` a part is dropped only with its master; ``"ignore"``
+    drops it alone (``"cascade"`` is for deleting rows only).
+    """
+    if part_integrity not in ("enforce", "ignore"):
+        raise DataJointError(
+            f"drop(part_integrity={part_integrity!r}): use 'enforce' or 'ignore' ('cascade' "
+            "applies to delete only)."
+        )
     tables = known_tables(connection)
     tables.setdefault(table, None)
     doomed = {table}
@@ -359,6 +373,18 @@ def drop_tables(
         for candidate in _topological(tables):
             if any(fk.referred_table in doomed for fk in candidate.foreign_key_constraints):
                 doomed.add(candidate)
+    if part_integrity == "enforce":
+        for victim in doomed:
+            cls = tables.get(victim)
+            master_class = own_attributes(cls).get("master") if cls is not None else None
+            if isinstance(master_class, type):
+                master = own_attributes(master_class)["__table__"]
+                if master not in doomed:
+                    raise DataJointError(
+                        f"Cannot drop part table `{victim.name}` without its master "
+                        f"`{master.name}`: drop the master instead, or pass "
+                        "part_integrity='ignore'."
+                    )
     order = list(reversed(_topological(doomed)))
     ask = config["safemode"] if prompt is None else prompt
     if ask:

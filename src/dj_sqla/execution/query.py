@@ -273,10 +273,17 @@ class TableQuery(TableExpression, Query):
         self._require_unrestricted("drop_quick()")
         drop_tables(self._connection, self._table, cascade=False, prompt=False)
 
-    def drop(self, prompt: bool | None = None) -> None:
-        """Drop this table and every table that depends on it, after confirmation."""
+    def drop(self, prompt: bool | None = None, part_integrity: str = "enforce") -> None:
+        """Drop this table and every table that depends on it, after confirmation; a part
+        only with its master unless ``part_integrity="ignore"``."""
         self._require_unrestricted("drop()")
-        drop_tables(self._connection, self._table, cascade=True, prompt=prompt)
+        drop_tables(
+            self._connection,
+            self._table,
+            cascade=True,
+            prompt=prompt,
+            part_integrity=part_integrity,
+        )
 
     def update1(self, row: Mapping[str, Any]) -> None:
         """Change secondary attributes of one existing row, found by its full primary key."""
