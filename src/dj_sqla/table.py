@@ -452,12 +452,17 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def delete(
-        cls, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+        cls,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: bool = False,
+        transaction: bool = True,
     ) -> Any:
         """Delete all rows, with everything that depends on them (see TableQuery.delete);
         ``dry_run=True`` returns what would go instead."""
         return cls._expression().delete(
-            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run
+            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run, transaction=transaction
         )
 
     @classmethod

@@ -258,3 +258,18 @@ def test_drop_a_part_alone(new_schema: Callable[..., dj.Schema]) -> None:
 
     Master.Part.drop(prompt=False, part_integrity="ignore")
     assert len(Master()) == 0
+
+
+def test_delete_inside_the_callers_transaction(lab: Any, monkeypatch: Any) -> None:
+    Mouse, _, Session = lab
+    monkeypatch.setitem(dj.config, "safemode", True)  # transaction=False must not ask
+    connection = Mouse.connection
+    connection.start_transaction()
+    (Mouse & {"mouse_id": 1}).delete(transaction=False)
+    assert len(Mouse()) == 2
+    connection.cancel_transaction()
+    assert len(Mouse()) == 3
+    assert len(Session()) == 3
+    with connection.transaction:
+        (Mouse & {"mouse_id": 2}).delete(transaction=False)
+    assert len(Mouse()) == 2

@@ -227,15 +227,26 @@ class TableQuery(TableExpression, Query):
         part_integrity: str = "enforce",
         *,
         dry_run: Literal[False] = False,
+        transaction: bool = True,
     ) -> int: ...
 
     @overload
     def delete(
-        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: Literal[True]
+        self,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: Literal[True],
+        transaction: bool = True,
     ) -> DeletePreview: ...
 
     def delete(
-        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+        self,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: bool = False,
+        transaction: bool = True,
     ) -> int | DeletePreview:
         """Delete these rows and every row that depends on them, in one transaction.
 
@@ -245,6 +256,8 @@ class TableQuery(TableExpression, Query):
             part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
                 :mod:`dj_sqla.execution.delete`).
             dry_run: delete nothing; return what would go.
+            transaction: False for a delete nested in the caller's transaction (DataJoint's
+                spelling): it asks nothing, and commits or rolls back with that transaction.
 
         Returns:
             The number of rows deleted from this table; with ``dry_run`` the
@@ -259,7 +272,7 @@ class TableQuery(TableExpression, Query):
             self._connection,
             self._table,
             self._condition(),
-            prompt=prompt,
+            prompt=prompt if transaction else False,
             part_integrity=part_integrity,
         )
 
