@@ -32,7 +32,9 @@ Example:
 from __future__ import annotations
 
 import abc
+import csv
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,7 +310,8 @@ class UserTable(metaclass=TableMeta):
 
         Args:
             rows: dicts, tuples in attribute order, a numpy structured array, a pandas
-                DataFrame (its named index included), or a query / table (INSERT ... SELECT).
+                DataFrame (its named index included), a query / table (INSERT ... SELECT), or
+                the path of a CSV file with a header row (an empty field is null).
             skip_duplicates: skip rows whose primary key is stored already (a duplicate of
                 another unique index is still an error).
             replace: overwrite rows whose primary key is stored already (an upsert).
@@ -324,6 +327,8 @@ class UserTable(metaclass=TableMeta):
                 " table: its rows are inserted by its make() during populate(). Pass "
                 "allow_direct_insert=True to insert directly."
             )
+        if isinstance(rows, (str, os.PathLike)):
+            rows = _csv_rows(rows)
         for chunk in _chunks(rows, chunk_size):
             insert_rows(
                 cls._require_schema(),
@@ -657,3 +662,18 @@ def _chunks(rows: Any, size: int | None) -> Iterator[Any]:
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def _csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows of a CSV file with a header row, as dicts of text (an empty field is null)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            return [
+                {k: (v if v != "" else None) for k, v in row.items()}
+                for row in csv.DictReader(file)
+            ]
+    except OSError as err:
+        raise DataJointError(
+            f"insert: cannot read the CSV file {os.fspath(path)!r} ({err.strerror}); give "
+            "rows, or the path of a readable CSV file."
+        ) from None

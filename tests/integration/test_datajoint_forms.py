@@ -273,3 +273,27 @@ def test_delete_inside_the_callers_transaction(lab: Any, monkeypatch: Any) -> No
     with connection.transaction:
         (Mouse & {"mouse_id": 2}).delete(transaction=False)
     assert len(Mouse()) == 2
+
+
+def test_insert_from_a_csv_file(new_schema: Callable[..., dj.Schema], tmp_path: Any) -> None:
+    schema = new_schema("csvs")
+
+    @schema
+    class Reading(dj.Manual):
+        definition = """
+        reading : int32
+        ---
+        label : varchar(10)
+        value = null : float64
+        """
+
+    path = tmp_path / "readings.csv"
+    path.write_text("reading,label,value\n1,a,0.5\n2,b,\n")
+    Reading.insert(path)
+    Reading.insert(str(path), skip_duplicates=True)
+    assert Reading.to_dicts(order_by="KEY") == [
+        {"reading": 1, "label": "a", "value": 0.5},
+        {"reading": 2, "label": "b", "value": None},
+    ]
+    with pytest.raises(dj.DataJointError, match="cannot read the CSV file"):
+        Reading.insert(tmp_path / "missing.csv")
