@@ -32,11 +32,15 @@ Example:
 from __future__ import annotations
 
 import abc
+import csv
+import itertools
+import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+import numpy as np
 import sqlalchemy as sa
 
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
@@ -46,6 +50,7 @@ from .errors import DataJointError, UnknownAttributeError
 from .execution.insert import insert_rows
 from .execution.query import TableQuery
 from .execution.validate import ValidationResult, validate_rows
+from .expression.core import QueryExpression
 
 if TYPE_CHECKING:
     from .connection import Connection, Schema
@@ -67,13 +72,29 @@ class classproperty(Generic[_R]):
 
 @dataclass(frozen=True)
 class Attribute:
-    """One attribute of a table's heading."""
+    """One attribute of a table's heading, with the fields DataJoint's heading has.
+
+    Attributes:
+        default: the declared default as SQL text (``"null"`` for a nullable attribute
+            without one), or None.
+        dtype: the numpy dtype ``to_arrays`` gives it (``object`` for non-numbers).
+        numeric, string, uuid, json, is_blob: what its values are.
+    """
 
     name: str
     type: str
     in_key: bool
     nullable: bool
     comment: str
+    default: str | None = None
+    autoincrement: bool = False
+    dtype: Any = object
+    numeric: bool = False
+    string: bool = False
+    uuid: bool = False
+    json: bool = False
+    is_blob: bool = False
+    is_hidden: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -173,6 +194,9 @@ class TableMeta(type):
 
     def __mul__(cls, other: Any) -> Any:
         return cls() * other
+
+    def __matmul__(cls, other: Any) -> Any:
+        return cls() @ other
 
     def __add__(cls, other: Any) -> Any:
         return cls() + other
@@ -279,18 +303,23 @@ class UserTable(metaclass=TableMeta):
         replace: bool = False,
         ignore_extra_fields: bool = False,
         allow_direct_insert: bool | None = None,
+        chunk_size: int | None = None,
     ) -> None:
-        """Insert rows in one transaction: all are stored, or none.
+        """Insert rows in one transaction: all are stored, or none (with ``chunk_size``, one
+        transaction per chunk).
 
         Args:
             rows: dicts, tuples in attribute order, a numpy structured array, a pandas
-                DataFrame (its named index included), or a query / table (INSERT ... SELECT).
+                DataFrame (its named index included), a query / table (INSERT ... SELECT), or
+                the path of a CSV file with a header row (an empty field is null).
             skip_duplicates: skip rows whose primary key is stored already (a duplicate of
                 another unique index is still an error).
             replace: overwrite rows whose primary key is stored already (an upsert).
             ignore_extra_fields: drop attributes the table does not have.
             allow_direct_insert: allow inserting into an Imported or Computed table outside
                 its ``make``.
+            chunk_size: insert this many rows at a time, each chunk in its own transaction
+                (for inputs too large to hold at once, such as a generator).
         """
         if cls._populated_by_make and not cls._allow_insert and not allow_direct_insert:
             raise DataJointError(
@@ -298,14 +327,45 @@ class UserTable(metaclass=TableMeta):
                 " table: its rows are inserted by its make() during populate(). Pass "
                 "allow_direct_insert=True to insert directly."
             )
-        insert_rows(
-            cls._require_schema(),
-            cls._declared(),
-            rows,
-            skip_duplicates=skip_duplicates,
-            replace=replace,
-            ignore_extra_fields=ignore_extra_fields,
-        )
+        if isinstance(rows, (str, os.PathLike)):
+            rows = _csv_rows(rows)
+        for chunk in _chunks(rows, chunk_size):
+            insert_rows(
+                cls._require_schema(),
+                cls._declared(),
+                chunk,
+                skip_duplicates=skip_duplicates,
+                replace=replace,
+                ignore_extra_fields=ignore_extra_fields,
+            )
+
+    @classmethod
+    def insert_dataframe(cls, df: Any, index_as_pk: bool | None = None, **kwargs: Any) -> None:
+        """Insert a pandas DataFrame, such as one from :meth:`to_pandas` (indexed by the key).
+
+        Args:
+            df: the DataFrame.
+            index_as_pk: True: the index holds the primary key (its names must be the key's);
+                False: the index is dropped; None: the index is used when its names are the
+                primary key's, else dropped.
+            **kwargs: the options of :meth:`insert`.
+        """
+        if not (hasattr(df, "reset_index") and hasattr(df, "index")):
+            raise DataJointError(
+                f"insert_dataframe takes a pandas DataFrame, not {type(df).__name__}; use "
+                "insert() for other rows."
+            )
+        names = [n for n in df.index.names if n is not None]
+        key = set(cls._expression().primary_key)
+        if index_as_pk is None:
+            index_as_pk = bool(names) and set(names) == key
+        elif index_as_pk and set(names) != key:
+            raise DataJointError(
+                f"insert_dataframe: the index ({', '.join(map(str, names)) or 'unnamed'}) is "
+                f"not the primary key ({', '.join(sorted(key))}); pass index_as_pk=False to "
+                "drop it, or set the key as the index first."
+            )
+        cls.insert(df.reset_index(drop=not index_as_pk), **kwargs)
 
     @classmethod
     def validate(cls, rows: Any, *, ignore_extra_fields: bool = False) -> ValidationResult:
@@ -347,9 +407,16 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().aggr(other, *attributes, **named)
 
     @classmethod
-    def join(cls, other: Any, *, left: bool = False) -> Any:
-        """The table joined with ``other`` (same as ``Table * other``)."""
-        return cls._expression().join(other, left=left)
+    def join(cls, other: Any, *, left: bool = False, semantic_check: bool = True) -> Any:
+        """The table joined with ``other`` (same as ``Table * other``; without
+        ``semantic_check``, ``Table @ other``)."""
+        return cls._expression().join(other, left=left, semantic_check=semantic_check)
+
+    @classmethod
+    def extend(cls, other: Any, *, semantic_check: bool = True) -> Any:
+        """Every row with the attributes of ``other`` it determines (see
+        QueryExpression.extend)."""
+        return cls._expression().extend(other, semantic_check=semantic_check)
 
     @classmethod
     def to_dicts(cls, **kwargs: Any) -> list[dict[str, Any]]:
@@ -365,6 +432,16 @@ class UserTable(metaclass=TableMeta):
     def to_pandas(cls, **kwargs: Any) -> Any:
         """The rows as a pandas DataFrame indexed by the primary key."""
         return cls._expression().to_pandas(**kwargs)
+
+    @classmethod
+    def to_arrow(cls, **kwargs: Any) -> Any:
+        """The rows as a ``pyarrow.Table`` (see Query.to_arrow)."""
+        return cls._expression().to_arrow(**kwargs)
+
+    @classmethod
+    def to_polars(cls, **kwargs: Any) -> Any:
+        """The rows as a ``polars.DataFrame`` (see Query.to_polars)."""
+        return cls._expression().to_polars(**kwargs)
 
     @classmethod
     def fetch(cls, *attrs: str, **kwargs: Any) -> Any:
@@ -393,12 +470,17 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def delete(
-        cls, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+        cls,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: bool = False,
+        transaction: bool = True,
     ) -> Any:
         """Delete all rows, with everything that depends on them (see TableQuery.delete);
         ``dry_run=True`` returns what would go instead."""
         return cls._expression().delete(
-            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run
+            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run, transaction=transaction
         )
 
     @classmethod
@@ -407,9 +489,10 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().delete_quick(get_count)  # type: ignore[no-any-return]
 
     @classmethod
-    def drop(cls, prompt: bool | None = None) -> None:
-        """Drop the table and the tables that depend on it."""
-        cls._expression().drop(prompt)
+    def drop(cls, prompt: bool | None = None, part_integrity: str = "enforce") -> None:
+        """Drop the table and the tables that depend on it (a part only with its master,
+        unless ``part_integrity="ignore"``)."""
+        cls._expression().drop(prompt, part_integrity)
 
     @classmethod
     def drop_quick(cls) -> None:
@@ -570,3 +653,40 @@ class Table(abc.ABC):  # noqa: B024  # a name for isinstance checks, not a base 
 
 Table.register(UserTable)
 Table.register(TableQuery)
+
+
+def _chunks(rows: Any, size: int | None) -> Iterator[Any]:
+    """``rows`` in pieces of ``size`` (all at once without a size)."""
+    if size is None:
+        yield rows
+        return
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise DataJointError(f"insert: chunk_size must be a positive integer, not {size!r}.")
+    if isinstance(rows, (QueryExpression, type)):
+        raise DataJointError("insert: chunk_size does not apply to inserting from a query.")
+    if hasattr(rows, "iloc"):  # a DataFrame: slices keep its index
+        for start in range(0, len(rows), size):
+            yield rows.iloc[start : start + size]
+        return
+    if isinstance(rows, np.ndarray):
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+        return
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows of a CSV file with a header row, as dicts of text (an empty field is null)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            return [
+                {k: (v if v != "" else None) for k, v in row.items()}
+                for row in csv.DictReader(file)
+            ]
+    except OSError as err:
+        raise DataJointError(
+            f"insert: cannot read the CSV file {os.fspath(path)!r} ({err.strerror}); give "
+            "rows, or the path of a readable CSV file."
+        ) from None

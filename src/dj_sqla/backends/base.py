@@ -114,9 +114,17 @@ class Backend:
         """Adjust a new DBAPI connection of the main pool (a ``connect`` event), when
         dj_sqla built the engine."""
 
-    def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+    def bulk_insert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        skip_duplicates: bool = False,
+    ) -> bool:
         """Insert many rows (all with the same attributes) by the backend's bulk path, inside
-        ``conn``'s transaction; False when the rows should go through ``executemany``.
+        ``conn``'s transaction; False when the rows should go through ``executemany``. With
+        ``skip_duplicates``, rows whose primary key is stored (or repeated) are skipped.
 
         Errors are raised as SQLAlchemy's exceptions, as ``execute`` would raise them.
         """
@@ -250,6 +258,11 @@ class Backend:
         """An INSERT of the attributes ``names`` that overwrites rows with the same key."""
         raise NotImplementedError
 
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """An INSERT that skips each row whose primary key is stored already (or comes
+        earlier in the same statement) and refuses every other error."""
+        raise NotImplementedError
+
     def type_limit(self, spec: TypeSpec) -> str | None:
         """Why the backend cannot store ``spec`` exactly, or None when it can."""
         return None
@@ -306,6 +319,12 @@ def on_conflict_update(insert: Any, table: sa.Table, names: list[str]) -> Any:
     if not values:
         return insert.on_conflict_do_nothing(index_elements=key)
     return insert.on_conflict_do_update(index_elements=key, set_=values)
+
+
+def on_conflict_skip(insert: Any, table: sa.Table) -> Any:
+    """PostgreSQL's and SQLite's ``INSERT ... ON CONFLICT (key) DO NOTHING`` (same API): only
+    a primary-key conflict is skipped, a unique-index one still fails."""
+    return insert.on_conflict_do_nothing(index_elements=[c.name for c in table.primary_key.columns])
 
 
 class ServerBackend(Backend):

@@ -53,6 +53,10 @@ def _refuse_oversized(sql: Any, limit: list[int], dbapi_conn: Any) -> None:
         )
 
 
+#: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
+_SKIPPING_MARK = "ELSE NULL END"
+
+
 class MySQLBackend(ServerBackend):
     """MySQL 8 and MariaDB 10.5+."""
 
@@ -173,8 +177,26 @@ class MySQLBackend(ServerBackend):
         }
         return insert.on_duplicate_key_update(values)
 
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """``INSERT ... ON DUPLICATE KEY UPDATE`` that keeps a row whose primary key is stored.
+
+        ``INSERT IGNORE`` would also turn foreign-key failures and truncations into warnings.
+        The update sets the first key column to itself when the stored row has the new row's
+        primary key, and to NULL otherwise: a clash on another unique index then fails with
+        "cannot be null" (key columns are NOT NULL), as it does on the other backends.
+        """
+        insert = mysql.insert(table)
+        key = list(table.primary_key.columns)
+        same_key = sa.and_(*[c == insert.inserted[c.name] for c in key])
+        first = key[0]
+        return insert.on_duplicate_key_update(
+            {first.name: sa.case((same_key, first), else_=sa.null())}
+        )
+
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""
         code = getattr(error.orig, "args", (None,))[0]
+        if code == 1048 and _SKIPPING_MARK in str(error.statement or ""):
+            return "duplicate"  # a unique-index clash under insert_skipping_duplicates
         kinds = {1062: "duplicate", 1451: "foreign_key", 1452: "foreign_key"}
         return kinds.get(code) if isinstance(code, int) else None

@@ -31,7 +31,7 @@ from sqlalchemy.schema import (
 from sqlalchemy.sql.ddl import SchemaGenerator
 
 from ..types import CodecColumn
-from .base import ServerBackend, on_conflict_update
+from .base import ServerBackend, on_conflict_skip, on_conflict_update
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -142,52 +142,58 @@ class PostgreSQLBackend(ServerBackend):
         code = getattr(error.orig, "pgcode", None)
         return {"23505": "duplicate", "23503": "foreign_key"}.get(str(code))
 
-    def bulk_insert(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
+    def bulk_insert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        skip_duplicates: bool = False,
+    ) -> bool:
         """``COPY table (columns) FROM STDIN`` for large inserts: several times faster than
         ``executemany``, in the same transaction, so a failure still stores nothing.
 
         Values go through the same SQLAlchemy bind processing as in an INSERT and are
         written in COPY's text format; a driver error is raised as SQLAlchemy would raise it.
+        With ``skip_duplicates`` the rows are copied into a temporary table first and moved
+        by ``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING``.
         """
         if len(rows) < COPY_THRESHOLD:
             return False
-        dialect = conn.dialect
+        if not skip_duplicates:
+            _copy(conn, table, table, rows)
+            return True
         names = list(rows[0])
-        processors = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-        ]
-        lines = []
-        for row in rows:
-            values = [row[name] for name in names]
-            cells = [
-                copy_text(value if process is None else process(value))
-                for value, process in zip(values, processors, strict=True)
-            ]
-            lines.append("\t".join(cells))
-        lines.append("")
-        preparer = dialect.identifier_preparer
-        # COPY has no SQLAlchemy construct; the names are quoted by the dialect's preparer
-        statement = (
-            f"COPY {preparer.format_table(table)} "
-            f"({', '.join(preparer.quote(name) for name in names)}) FROM STDIN"
+        scratch = sa.table(f"dj_sqla_skip_{table.name}"[:60], *(sa.column(n) for n in names))
+        preparer = conn.dialect.identifier_preparer
+        # CREATE TEMP TABLE ... (LIKE ...) has no SQLAlchemy construct; both names are quoted
+        # by the dialect's preparer
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {preparer.format_table(scratch)} "
+            f"(LIKE {preparer.format_table(table)} INCLUDING DEFAULTS) ON COMMIT DROP"
         )
-        dbapi_conn: Any = conn.connection.dbapi_connection
-        if conn.info.get(_BEGIN_PENDING):  # COPY bypasses the statement events: begin here
-            _begin_now(conn, dbapi_conn)
-        cursor = dbapi_conn.cursor()
-        try:
-            cursor.copy_expert(statement, io.StringIO("\n".join(lines)))
-        except dialect.loaded_dbapi.Error as err:
-            raise sa.exc.DBAPIError.instance(
-                statement, None, err, dialect.loaded_dbapi.Error
-            ) from err
-        finally:
-            cursor.close()
+        _copy(conn, table, scratch, rows)
+        move = on_conflict_skip(
+            postgresql.insert(table).from_select(names, sa.select(*scratch.c)), table
+        )
+        conn.execute(move)
+        # dropped now for the next insert of the same transaction (a failure above rolls the
+        # transaction back, and the temporary table with it)
+        conn.exec_driver_sql(f"DROP TABLE {preparer.format_table(scratch)}")
         return True
 
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
         return on_conflict_update(postgresql.insert(table), table, names)
+
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT (key) DO NOTHING``, sent as multi-row statements.
+
+        ``RETURNING`` makes SQLAlchemy send many rows per statement ("insertmanyvalues")
+        instead of one statement per row, about ten times faster for large inserts.
+        """
+        key = list(table.primary_key.columns)
+        return on_conflict_skip(postgresql.insert(table), table).returning(key[0])
 
     def drop_schema(self, conn: Connection, name: str) -> None:
         """Drop the schema with its tables, enum types and sequences (``CASCADE``)."""
@@ -203,6 +209,40 @@ class PostgreSQLBackend(ServerBackend):
 
 #: Set while :class:`_CommentsWithTable` creates a table: its comments join the CREATE TABLE.
 _creating_with_comments = threading.local()
+
+
+def _copy(conn: Connection, table: sa.Table, target: Any, rows: list[dict[str, Any]]) -> None:
+    """``COPY target (columns) FROM STDIN`` of ``rows``, bound as ``table``'s columns."""
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    lines = []
+    for row in rows:
+        values = [row[name] for name in names]
+        cells = [
+            copy_text(value if process is None else process(value))
+            for value, process in zip(values, processors, strict=True)
+        ]
+        lines.append("\t".join(cells))
+    lines.append("")
+    preparer = dialect.identifier_preparer
+    # COPY has no SQLAlchemy construct; the names are quoted by the dialect's preparer
+    statement = (
+        f"COPY {preparer.format_table(target)} "
+        f"({', '.join(preparer.quote(name) for name in names)}) FROM STDIN"
+    )
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    if conn.info.get(_BEGIN_PENDING):  # COPY bypasses the statement events: begin here
+        _begin_now(conn, dbapi_conn)
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.copy_expert(statement, io.StringIO("\n".join(lines)))
+    except dialect.loaded_dbapi.Error as err:
+        raise sa.exc.DBAPIError.instance(statement, None, err, dialect.loaded_dbapi.Error) from err
+    finally:
+        cursor.close()
 
 
 class _InlineComments:

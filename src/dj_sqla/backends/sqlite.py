@@ -39,7 +39,7 @@ from .._memo import memo
 from ..errors import ConfigError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
-from .base import Annotations, Backend, Drainable, on_conflict_update
+from .base import Annotations, Backend, Drainable, on_conflict_skip, on_conflict_update
 
 try:
     import fcntl
@@ -403,6 +403,10 @@ class SQLiteBackend(Backend):
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (key) DO UPDATE``."""
         return on_conflict_update(sqlite.insert(table), table, names)
+
+    def insert_skipping_duplicates(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT (key) DO NOTHING``."""
+        return on_conflict_skip(sqlite.insert(table), table)
 
     def type_limit(self, spec: TypeSpec) -> str | None:
         """SQLite stores integers in 64 signed bits and decimals as doubles."""

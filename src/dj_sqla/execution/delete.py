@@ -129,7 +129,6 @@ def _masters(
         if not isinstance(master_class, type) or part_integrity == "ignore":
             continue  # not a Part (a Part's own namespace holds its master class)
         master = own_attributes(master_class)["__table__"]
-        fk = next(fk for fk in table.foreign_key_constraints if fk.referred_table is master)
         if master in selected:
             continue
         if part_integrity == "enforce":
@@ -139,9 +138,8 @@ def _masters(
                 f"`{master.name}`: delete the master rows instead, or pass "
                 "part_integrity='cascade' (delete the masters too) or 'ignore'."
             )
-        local = [table.c[el.parent.name] for el in fk.elements]
+        local, referred = _master_key(table, master)
         keys = conn.execute(sa.select(*local).where(sa.or_(*selected[table])).distinct()).all()
-        referred = [el.column for el in fk.elements]
         selected[master] = [
             sa.or_(
                 sa.false(),
@@ -150,6 +148,26 @@ def _masters(
         ]
         added = True
     return added
+
+
+def _master_key(part: sa.Table, master: sa.Table) -> tuple[list[Any], list[Any]]:
+    """The part's columns holding its master's key, and the master's key columns.
+
+    A part that references another part of its master (``-> master.Other``) has no foreign
+    key to the master itself; it holds the master's key under the same names.
+    """
+    fk = next((fk for fk in part.foreign_key_constraints if fk.referred_table is master), None)
+    if fk is not None:
+        return [part.c[el.parent.name] for el in fk.elements], [el.column for el in fk.elements]
+    referred = list(master.primary_key.columns)
+    missing = [c.name for c in referred if c.name not in part.c]
+    if missing:
+        raise DataJointError(
+            f"Part table `{part.name}` does not hold the key of its master `{master.name}` "
+            f"(missing {', '.join(missing)}); delete with part_integrity='ignore' or delete "
+            "the master rows."
+        )
+    return [part.c[c.name] for c in referred], referred
 
 
 def _topological(tables: Iterable[sa.Table]) -> list[sa.Table]:
@@ -331,9 +349,23 @@ def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElemen
 
 
 def drop_tables(
-    connection: Connection, table: sa.Table, *, cascade: bool, prompt: bool | None
+    connection: Connection,
+    table: sa.Table,
+    *,
+    cascade: bool,
+    prompt: bool | None,
+    part_integrity: str = "enforce",
 ) -> None:
-    """Drop ``table`` (and with ``cascade`` its dependent tables, leaves first)."""
+    """Drop ``table`` (and with ``cascade`` its dependent tables, leaves first).
+
+    With ``part_integrity="enforce"`` a part is dropped only with its master; ``"ignore"``
+    drops it alone (``"cascade"`` is for deleting rows only).
+    """
+    if part_integrity not in ("enforce", "ignore"):
+        raise DataJointError(
+            f"drop(part_integrity={part_integrity!r}): use 'enforce' or 'ignore' ('cascade' "
+            "applies to delete only)."
+        )
     tables = known_tables(connection)
     tables.setdefault(table, None)
     doomed = {table}
@@ -341,6 +373,18 @@ def drop_tables(
         for candidate in _topological(tables):
             if any(fk.referred_table in doomed for fk in candidate.foreign_key_constraints):
                 doomed.add(candidate)
+    if part_integrity == "enforce":
+        for victim in doomed:
+            cls = tables.get(victim)
+            master_class = own_attributes(cls).get("master") if cls is not None else None
+            if isinstance(master_class, type):
+                master = own_attributes(master_class)["__table__"]
+                if master not in doomed:
+                    raise DataJointError(
+                        f"Cannot drop part table `{victim.name}` without its master "
+                        f"`{master.name}`: drop the master instead, or pass "
+                        "part_integrity='ignore'."
+                    )
     order = list(reversed(_topological(doomed)))
     ask = config["safemode"] if prompt is None else prompt
     if ask:

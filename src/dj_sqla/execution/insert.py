@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +174,26 @@ def _insert_of(table: sa.Table) -> sa.Insert:
     return memo(table, "_dj_sqla_insert", table.insert)
 
 
+@contextmanager
+def _explaining(
+    connection: Connection, table: sa.Table, rows: list[dict[str, Any]]
+) -> Iterator[None]:
+    """An IntegrityError from the block as DataJoint's error naming the row; entered before
+    the write transaction, so the queries that find the row run after it rolled back (an
+    in-memory SQLite database has one connection, which cannot open a second transaction)."""
+    try:
+        yield
+    except sa.exc.IntegrityError as err:
+        raise _explain(connection, table, err, rows) from err
+
+
+def _skipping_insert_of(connection: Connection, table: sa.Table) -> Any:
+    """The backend's insert that skips rows whose primary key exists, made once per table."""
+    backend = connection.backend
+    name = f"_dj_sqla_insert_skipping_{backend.name}"  # one per dialect
+    return memo(table, name, lambda: backend.insert_skipping_duplicates(table))
+
+
 def insert_rows(
     schema: Schema,
     table: sa.Table,
@@ -199,13 +220,7 @@ def insert_rows(
     if not prepared:
         return 0
     connection = schema.connection
-    with connection.write() as conn:
-        if skip_duplicates:
-            existing = _existing_keys(conn, table, prepared)
-            key = [c.name for c in table.primary_key.columns]
-            prepared = [r for r in prepared if tuple(r.get(k) for k in key) not in existing]
-            if not prepared:
-                return 0
+    with _explaining(connection, table, prepared), connection.write() as conn:
         # one executemany per set of given attributes: an omitted attribute gets its default,
         # which a single statement over rows with different keys could not express
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -216,19 +231,22 @@ def insert_rows(
                 groups.setdefault(tuple(row), []).append(row)
         try:
             for rows_with_same_keys in groups.values():  # the transaction rolls back on error
-                statement = (
-                    connection.backend.upsert(table, list(rows_with_same_keys[0]))
-                    if replace
-                    else _insert_of(table)
-                )
-                if not replace and connection.backend.bulk_insert(conn, table, rows_with_same_keys):
+                if replace:
+                    statement = connection.backend.upsert(table, list(rows_with_same_keys[0]))
+                elif skip_duplicates:  # the backend skips stored keys and repeats in the call
+                    statement = _skipping_insert_of(connection, table)
+                else:
+                    statement = _insert_of(table)
+                if not replace and connection.backend.bulk_insert(
+                    conn, table, rows_with_same_keys, skip_duplicates=skip_duplicates
+                ):
                     continue  # COPY on PostgreSQL
                 # one row goes as plain parameters: SQLAlchemy's executemany path costs more
                 single = len(rows_with_same_keys) == 1
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
-        except sa.exc.IntegrityError as err:
-            raise _explain(connection, table, err, prepared) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
+            if isinstance(err, sa.exc.IntegrityError):
+                raise  # explained once the transaction has rolled back
             if isinstance(getattr(err, "orig", None), CodecError):
                 raise _codec_failure(table, prepared, err.orig) from err
             what = _misfit(table, prepared) or "a value does not fit its attribute"

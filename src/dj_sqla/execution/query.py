@@ -35,6 +35,7 @@ from ..expression.core import QueryExpression, TableExpression
 from ..types import CodecColumn, decoding_with
 from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
 from .fetch import all_rows, dict_maker, record_array, rows_to_arrays, rows_to_dicts
+from .frames import rows_to_arrow, rows_to_polars
 from .insert import update_row
 
 #: Rows per fetch when a query is iterated (see :meth:`Query.stream`).
@@ -53,11 +54,18 @@ class Query(QueryExpression):
         def __sub__(self, restriction: Any) -> Query: ...
         def __xor__(self, restriction: Any) -> Query: ...
         def proj(self, *attributes: Any, **named: str) -> Query: ...
-        def join(self, other: Any, *, left: bool = False) -> Query: ...
+        def join(self, other: Any, *, left: bool = False, semantic_check: bool = True) -> Query: ...
         def __mul__(self, other: Any) -> Query: ...
+        def __matmul__(self, other: Any) -> Query: ...
+        def extend(self, other: Any, *, semantic_check: bool = True) -> Query: ...
         def __add__(self, other: Any) -> Query: ...
         def aggr(
-            self, other: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+            self,
+            other: Any,
+            *attributes: Any,
+            exclude_nonmatching: bool = False,
+            keep_all_rows: bool | None = None,
+            **named: str,
         ) -> Query: ...
 
     def __repr__(self) -> str:
@@ -106,12 +114,15 @@ class Query(QueryExpression):
         offset: int | None = None,
         *,
         download_path: str | None = None,
+        attributes: Sequence[str] | None = None,
     ) -> Sequence[Sequence[Any]]:
-        """All rows (tuple-like), values in ``heading_names`` order (one query)."""
-        if order_by is None and limit is None and offset is None:
+        """All rows (tuple-like), values in ``heading_names`` order (one query); with
+        ``attributes``, only their values, in that order (``order_by`` may name any
+        attribute)."""
+        if order_by is None and limit is None and offset is None and attributes is None:
             query, params = self._executable()
         else:
-            query, params = self._ordered(order_by, limit, offset), {}
+            query, params = self._ordered(order_by, limit, offset, attributes), {}
         with self._connection.read() as conn, decoding_with(download_path=download_path):
             try:
                 return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
@@ -145,6 +156,16 @@ class Query(QueryExpression):
         """A pandas DataFrame of the rows, indexed by the primary key."""
         return _to_pandas(self, **kwargs)
 
+    def to_arrow(self, **kwargs: Any) -> Any:
+        """A ``pyarrow.Table`` of the rows (``order_by``, ``limit``, ``offset`` as in
+        :meth:`to_dicts`); needs the ``arrow`` extra."""
+        return rows_to_arrow(self.heading_names, self.fetch_rows(**kwargs))
+
+    def to_polars(self, **kwargs: Any) -> Any:
+        """A ``polars.DataFrame`` of the rows (``order_by``, ``limit``, ``offset`` as in
+        :meth:`to_dicts`); needs the ``polars`` extra."""
+        return rows_to_polars(self.heading_names, self.fetch_rows(**kwargs))
+
     def fetch(
         self,
         *attrs: str,
@@ -165,7 +186,9 @@ class Query(QueryExpression):
 
     def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
         """The primary keys of the rows, as dicts."""
-        return self.proj().to_dicts(**kwargs)
+        return rows_to_dicts(
+            self._primary_key, self.fetch_rows(attributes=self._primary_key, **kwargs)
+        )
 
     def fetch1(self, *attrs: str, download_path: str | None = None) -> Any:
         """The one row of the expression: a dict, or the values of ``attrs`` (attachments are
@@ -346,15 +369,26 @@ class TableQuery(TableExpression, Query):
         part_integrity: str = "enforce",
         *,
         dry_run: Literal[False] = False,
+        transaction: bool = True,
     ) -> int: ...
 
     @overload
     def delete(
-        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: Literal[True]
+        self,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: Literal[True],
+        transaction: bool = True,
     ) -> DeletePreview: ...
 
     def delete(
-        self, prompt: bool | None = None, part_integrity: str = "enforce", *, dry_run: bool = False
+        self,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        *,
+        dry_run: bool = False,
+        transaction: bool = True,
     ) -> int | DeletePreview:
         """Delete these rows and every row that depends on them, in one transaction.
 
@@ -364,6 +398,8 @@ class TableQuery(TableExpression, Query):
             part_integrity: ``"enforce"``, ``"ignore"`` or ``"cascade"`` (see
                 :mod:`dj_sqla.execution.delete`).
             dry_run: delete nothing; return what would go.
+            transaction: False for a delete nested in the caller's transaction (DataJoint's
+                spelling): it asks nothing, and commits or rolls back with that transaction.
 
         Returns:
             The number of rows deleted from this table; with ``dry_run`` the
@@ -378,7 +414,7 @@ class TableQuery(TableExpression, Query):
             self._connection,
             self._table,
             self._condition(),
-            prompt=prompt,
+            prompt=prompt if transaction else False,
             part_integrity=part_integrity,
         )
 
@@ -392,10 +428,17 @@ class TableQuery(TableExpression, Query):
         self._require_unrestricted("drop_quick()")
         drop_tables(self._connection, self._table, cascade=False, prompt=False)
 
-    def drop(self, prompt: bool | None = None) -> None:
-        """Drop this table and every table that depends on it, after confirmation."""
+    def drop(self, prompt: bool | None = None, part_integrity: str = "enforce") -> None:
+        """Drop this table and every table that depends on it, after confirmation; a part
+        only with its master unless ``part_integrity="ignore"``."""
         self._require_unrestricted("drop()")
-        drop_tables(self._connection, self._table, cascade=True, prompt=prompt)
+        drop_tables(
+            self._connection,
+            self._table,
+            cascade=True,
+            prompt=prompt,
+            part_integrity=part_integrity,
+        )
 
     def update1(self, row: Mapping[str, Any]) -> None:
         """Change secondary attributes of one existing row, found by its full primary key."""
@@ -472,12 +515,13 @@ def _to_arrays(
     ``include_key=True`` puts that list first.
     """
     wanted = [n for n in attrs if n != "KEY"] if attrs else expr.heading_names
-    query = expr.proj(*wanted)  # the primary key comes along, for "KEY" and include_key
-    rows = query.fetch_rows(**kwargs)
-    by_name = rows_to_arrays(query.heading_names, rows)
+    # the primary key comes along, for "KEY" and include_key
+    names = [*expr.primary_key, *(n for n in wanted if n not in expr.primary_key)]
+    rows = expr.fetch_rows(attributes=names, **kwargs)
+    by_name = rows_to_arrays(names, rows)
     key_dicts: list[dict[str, Any]] = []
     if include_key or "KEY" in attrs:
-        positions = [query.heading_names.index(k) for k in expr.primary_key]
+        positions = [names.index(k) for k in expr.primary_key]
         key_dicts = [
             {k: row[i] for k, i in zip(expr.primary_key, positions, strict=True)} for row in rows
         ]
@@ -518,8 +562,8 @@ def _fetch(
     if as_dict:
         if not attrs:
             return expr.to_dicts(**kwargs)
-        names = [n for n in attrs if n != "KEY"]
-        if "KEY" in attrs:
-            names = [*expr.primary_key, *(n for n in names if n not in expr.primary_key)]
-        return expr.proj(*names).to_dicts(**kwargs)
+        # the primary key comes along (as ``proj`` would keep it)
+        key = expr.primary_key
+        names = [*key, *(n for n in dict.fromkeys(attrs) if n != "KEY" and n not in key)]
+        return rows_to_dicts(names, expr.fetch_rows(attributes=names, **kwargs))
     return _to_arrays(expr, attrs, **kwargs)

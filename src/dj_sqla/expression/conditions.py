@@ -11,7 +11,7 @@ list, tuple, set            any of its restrictions (OR); empty: nothing matches
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
 ``dj.Top(n, order_by)``     the first ``n`` rows in that order
-``True`` / ``False``        everything / nothing
+``True`` / ``False``        everything / nothing (``dj.U(...)`` is always true)
 another query (or table)     rows whose shared attributes match one of its rows (semi-join)
 SQLAlchemy boolean clause   used as it is (``Mouse.dob > date(2020, 1, 1)``)
 string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt for the
@@ -21,7 +21,9 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -75,6 +77,43 @@ class Not:
         return f"Not({self.restriction!r})"
 
 
+_ORDER_TERM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
+
+
+def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
+    """``(name, descending)`` for each term of ``order_by``: ``attr``, ``attr ASC``,
+    ``attr DESC`` or ``KEY`` (the primary key), alone or in a list.
+
+    Example:
+        >>> order_terms(["KEY", "weight DESC"])
+        [('KEY', False), ('weight', True)]
+
+    Raises:
+        QueryError: a term is anything else.
+    """
+    terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
+    parsed = []
+    for term in terms:
+        match = _ORDER_TERM.fullmatch(term) if isinstance(term, str) else None
+        if match is None:
+            raise QueryError(
+                f"order_by term {term!r} is not `attr`, `attr ASC`, `attr DESC` or `KEY`; "
+                "give attribute names, each optionally followed by ASC or DESC."
+            )
+        name = "KEY" if match[1].upper() == "KEY" else match[1]
+        parsed.append((name, (match[2] or "").upper() == "DESC"))
+    return parsed
+
+
+def _count(value: Any, what: str, *, none: bool) -> int | None:
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        allowed = "an integer >= 0 or None" if none else "an integer >= 0"
+        raise QueryError(f"dj.Top: {what} must be {allowed}, not {value!r}.")
+    return value
+
+
 class Top:
     """A restriction to the first ``limit`` rows in ``order_by`` order (after ``offset``).
 
@@ -82,14 +121,19 @@ class Top:
         >>> import dj_sqla as dj
         >>> dj.Top(3, "weight DESC")
         Top(limit=3, order_by='weight DESC', offset=0)
+
+    Raises:
+        QueryError: ``limit`` is not an integer >= 0 or None, ``offset`` not an integer >= 0,
+            or an ``order_by`` term is not ``attr [ASC|DESC]`` or ``KEY``.
     """
 
     def __init__(
         self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
     ) -> None:
-        self.limit = limit
+        self.limit = _count(limit, "limit", none=True)
+        order_terms(order_by)
         self.order_by = order_by
-        self.offset = offset
+        self.offset = _count(offset, "offset", none=False) or 0
 
     def __repr__(self) -> str:
         return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"
@@ -113,6 +157,8 @@ def to_condition(
         return _semijoin(expr, other, semantic_check)
     if isinstance(restriction, bool):
         return sa.true() if restriction else sa.false()
+    if getattr(restriction, "matches_every_row", False):  # dj.U(...): DataJoint's always-true
+        return sa.true()
     if isinstance(restriction, Not):
         return sa.not_(to_condition(expr, restriction.restriction, semantic_check))
     if isinstance(restriction, AndList):
@@ -139,7 +185,33 @@ def to_condition(
 def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
-    return _all([columns[k] == v for k, v in restriction.items() if k in columns])
+    return _all(
+        [columns[k] == _checked(k, columns[k], v) for k, v in restriction.items() if k in columns]
+    )
+
+
+def _checked(name: str, column: ColumnElement[Any], value: Any) -> Any:
+    """``value``, refused with a clear error where a uuid attribute cannot hold it (the
+    drivers' own errors for a bad uuid name neither the attribute nor the value)."""
+    if value is None or isinstance(value, uuid.UUID) or not holds_uuid(column):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise QueryError(
+        f"Cannot restrict uuid attribute `{name}` by {value!r}: give a uuid.UUID or its text "
+        "(such as '12345678-1234-5678-1234-567812345678')."
+    )
+
+
+def holds_uuid(column: ColumnElement[Any]) -> bool:
+    """Whether the attribute's values are ``uuid.UUID``."""
+    try:
+        return column.type.python_type is uuid.UUID
+    except NotImplementedError:
+        return False
 
 
 def _semijoin(

@@ -36,7 +36,7 @@ from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, to_condition
+from .conditions import Not, Top, holds_uuid, order_terms, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -261,20 +261,28 @@ class QueryExpression:
         key = [renamed.get(name, name) for name in self._primary_key]
         return self._replace(columns=columns, primary_key=key, lineage=lineage)
 
-    def join(self, other: Any, *, left: bool = False) -> QueryExpression:
+    def join(
+        self, other: Any, *, left: bool = False, semantic_check: bool = True
+    ) -> QueryExpression:
         """Rows of both with equal shared attributes (``A * B``); ``left=True`` keeps every
-        row of ``self`` (requires that ``self`` determines ``other``)."""
+        row of ``self`` (requires that ``self`` determines ``other``); without
+        ``semantic_check`` (DataJoint's ``A @ B``) namesakes match whatever their lineage."""
         other = as_expression(other)
         if left and not set(other._primary_key) <= set(self._columns):
             raise QueryError(
                 "A left join needs the left operand to contain the primary key of the right "
                 f"one ({', '.join(other._primary_key)})."
             )
-        return self.joined(other, left=left)
+        return self.joined(other, left=left, semantic_check=semantic_check)
 
-    def joined(self, other: QueryExpression, *, left: bool) -> QueryExpression:
+    def joined(
+        self, other: QueryExpression, *, left: bool, semantic_check: bool = True
+    ) -> QueryExpression:
         """The join itself (see :meth:`join`), without the left-join precondition."""
-        shared = self.shared_attributes(other, operation="join")
+        if semantic_check:
+            shared = self.shared_attributes(other, operation="join")
+        else:
+            shared = [name for name in self._columns if name in other._columns]
         if self._tables & other._tables or (left and other._where):
             # the same table on both sides (or a restricted right side of a left join):
             # join the right side as a subquery
@@ -316,16 +324,26 @@ class QueryExpression:
         )
 
     def aggr(
-        self, other: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+        self,
+        other: Any,
+        *attributes: Any,
+        exclude_nonmatching: bool = False,
+        keep_all_rows: bool | None = None,
+        **named: str,
     ) -> QueryExpression:
         """Per row of ``self``, aggregates over the matching rows of ``other``.
 
         Every row of ``self`` is kept (``count(*)`` is 0 where nothing matches) unless
-        ``exclude_nonmatching``; ``attributes`` are attributes of ``self`` to keep.
+        ``exclude_nonmatching`` (DataJoint 0.14 spells it ``keep_all_rows=False``);
+        ``attributes`` are attributes of ``self`` to keep.
 
         Example:
             ``Mouse.aggr(Session, n="count(*)", last="max(session_date)")``
         """
+        if keep_all_rows is not None:
+            if exclude_nonmatching and keep_all_rows:
+                raise QueryError("aggr: keep_all_rows=True contradicts exclude_nonmatching=True.")
+            exclude_nonmatching = not keep_all_rows
         return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
 
     def __add__(self, other: Any) -> QueryExpression:
@@ -334,14 +352,27 @@ class QueryExpression:
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
 
+    def extend(self, other: Any, *, semantic_check: bool = True) -> QueryExpression:
+        """Every row of ``self`` with the attributes of ``other`` it determines (null where
+        nothing matches): DataJoint's ``extend``, a left join."""
+        return self.join(other, left=True, semantic_check=semantic_check)
+
+    def __matmul__(self, other: Any) -> QueryExpression:
+        """``A @ B``: DataJoint 0.14's join without the lineage check."""
+        return self.join(other, semantic_check=False)
+
     # -- SQL -----------------------------------------------------------------------------------
 
     def select(self) -> sa.Select[Any]:
         """The ``sqlalchemy.Select`` of this expression (one labelled column per attribute)."""
+        return self._select_of(self._columns)
+
+    def _select_of(self, names: Sequence[str] | Mapping[str, Any]) -> sa.Select[Any]:
+        """The Select of some of the attributes, over all the rows of this expression."""
         columns = [
             # a table's own column already carries its name; labelling it would only cost time
             column if isinstance(column, sa.Column) and column.name == name else column.label(name)
-            for name, column in self._columns.items()
+            for name, column in ((n, self.column(n)) for n in names)
         ]
         return sa.select(*columns).select_from(self._source).where(*self._where)
 
@@ -352,18 +383,21 @@ class QueryExpression:
     # -- ordering ------------------------------------------------------------------------------
 
     def _ordered(
-        self, order_by: str | Sequence[str] | None, limit: int | None, offset: int | None
+        self,
+        order_by: str | Sequence[str] | None,
+        limit: int | None,
+        offset: int | None,
+        attributes: Sequence[str] | None = None,
     ) -> sa.Select[Any]:
-        query = self.select()
+        """The Select in ``order_by`` order, of ``attributes`` only if given: the order may
+        name any attribute of this expression, fetched or not."""
+        query = self.select() if attributes is None else self._select_of(attributes)
         if order_by is None and limit is None and offset is None:
             return query
-        terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
         clauses: list[Any] = []
         used: set[str] = set()
-        for term in terms:
-            name, _, direction = term.strip().partition(" ")
-            descending = direction.strip().upper() == "DESC"
-            names = self._primary_key if name.upper() == "KEY" else (name,)
+        for name, descending in order_terms(order_by):
+            names = self._primary_key if name == "KEY" else (name,)
             for attr in names:
                 column = self.column(attr)
                 clauses.append(column.desc() if descending else column.asc())
@@ -496,6 +530,8 @@ def _key_values(
     items = [(k, v) for k, v in restriction.items() if k in columns]
     if not _KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
         return None
+    if any(type(v) is not uuid.UUID and holds_uuid(columns[k]) for k, v in items):
+        return None  # the general path checks the value
     return tuple(k for k, _ in items), tuple(v for _, v in items)
 
 

@@ -27,6 +27,9 @@ class U:
         ['sex', 'species']
     """
 
+    #: ``expr & dj.U(...)`` restricts nothing (read by the restriction code, a lower module).
+    matches_every_row = True
+
     def __init__(self, *attributes: str) -> None:
         self.attributes = list(attributes)
 
