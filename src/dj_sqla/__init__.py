@@ -12,11 +12,12 @@ mapped classes; the same code runs on SQLite, MySQL/MariaDB and PostgreSQL.
 from __future__ import annotations
 
 from . import errors, utils
+from ._config_keys import ConfigWarning
 from ._log import logger
 from ._version import __version__
 from .codecs import Codec, MatCell, MatStruct, get_codec, list_codecs
 from .compat import install_as_datajoint
-from .config import ConfigWarning, config
+from .config import config
 from .connection import Connection, conn
 from .diagram import ERD, Di, Diagram
 from .errors import (
