@@ -43,6 +43,7 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
     ThreadSafetyError,
+    TransactionConflictError,
     UnknownAttributeError,
     UnknownSettingError,
 )
@@ -111,6 +112,7 @@ __all__ = [  # noqa: RUF022
     "TableNotDeclaredError",
     "ThreadSafetyError",
     "Top",
+    "TransactionConflictError",
     "U",
     "UnknownAttributeError",
     "UnknownSettingError",

@@ -93,6 +93,9 @@ class Backend:
     #: Whether reads outside a transaction use a pool of autocommit connections, so that a
     #: query costs one round trip instead of BEGIN, query, ROLLBACK (SQLite runs in-process).
     reads_in_autocommit: ClassVar[bool] = False
+    #: Whether connections can be closed by a server (idle timeout, restart): pooled ones that
+    #: sat idle are pinged before use.
+    has_server: ClassVar[bool] = False
 
     @staticmethod
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
@@ -230,6 +233,11 @@ class Backend:
         """``"duplicate"``, ``"foreign_key"`` or None for an IntegrityError."""
         return None
 
+    def is_conflict(self, error: BaseException) -> bool:
+        """Whether the driver error ``error`` is a deadlock, a serialization failure or a lock
+        wait timeout: the transaction was rolled back and running it again may succeed."""
+        return False
+
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """An INSERT of the attributes ``names`` that overwrites rows with the same key."""
         raise NotImplementedError
@@ -296,6 +304,7 @@ class ServerBackend(Backend):
     """Shared parts of MySQL/MariaDB and PostgreSQL."""
 
     reads_in_autocommit = True
+    has_server = True
 
     def current_user(self, conn: Connection) -> str:
         """The database user ``conn`` runs as."""

@@ -172,6 +172,11 @@ class MySQLBackend(ServerBackend):
         }
         return insert.on_duplicate_key_update(values)
 
+    def is_conflict(self, error: BaseException) -> bool:
+        """MySQL error 1213 is a deadlock, 1205 a lock wait timeout."""
+        code = getattr(getattr(error, "orig", error), "args", (None,))[:1]
+        return bool(code) and code[0] in (1205, 1213)
+
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""
         code = getattr(error.orig, "args", (None,))[0]

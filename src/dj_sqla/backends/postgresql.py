@@ -137,6 +137,11 @@ class PostgreSQLBackend(ServerBackend):
         """
         conn._run_ddl_visitor(_CommentsWithTable, metadata, checkfirst=False, tables=tables)
 
+    def is_conflict(self, error: BaseException) -> bool:
+        """SQLSTATE 40P01 is a deadlock, 40001 a serialization failure, 55P03 a lock not
+        available."""
+        return getattr(getattr(error, "orig", error), "pgcode", None) in ("40P01", "40001", "55P03")
+
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """SQLSTATE 23505 is a unique violation, 23503 a foreign-key violation."""
         code = getattr(error.orig, "pgcode", None)

@@ -191,14 +191,19 @@ def cascade_delete(
     if connection.in_transaction:
         with connection.write() as conn:
             return run(conn)[1][start]
-    with connection.engine.connect() as conn, conn.begin() as transaction:
-        order, deleted = run(conn)
-        if ask:
-            print(DeletePreview.of(connection, [(t, deleted[t]) for t in order]))
-            if not _confirm("Commit deletes?"):
-                transaction.rollback()
-                return 0
-    return deleted[start]
+
+    def attempt() -> int:
+        with connection.engine.connect() as conn, conn.begin() as transaction:
+            order, deleted = run(conn)
+            if ask:
+                print(DeletePreview.of(connection, [(t, deleted[t]) for t in order]))
+                if not _confirm("Commit deletes?"):
+                    transaction.rollback()
+                    return 0
+        return deleted[start]
+
+    # concurrent deletes and inserts deadlock on MySQL; the rolled-back cascade runs again
+    return connection.retrying(attempt)
 
 
 def _deletion_order(selected: Iterable[sa.Table]) -> list[sa.Table]:

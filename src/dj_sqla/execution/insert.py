@@ -22,6 +22,7 @@ from ..codecs import CodecError
 from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
+from .values import check_rows
 
 if TYPE_CHECKING:
     from ..connection import Connection, Schema
@@ -198,6 +199,14 @@ def insert_rows(
     prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
     if not prepared:
         return 0
+    if uniform:
+        check_rows(table, prepared[0], prepared)
+    else:
+        by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in prepared:
+            by_names.setdefault(tuple(row), []).append(row)
+        for names, same in by_names.items():
+            check_rows(table, names, same)
     connection = schema.connection
     with connection.write() as conn:
         if skip_duplicates:

@@ -68,7 +68,7 @@ from .._naming import NAMING_CONVENTION
 from ..config import config
 from ..connection import Schema
 from ..dependencies import lineage
-from ..errors import DataJointError
+from ..errors import DataJointError, TransactionConflictError
 from ..expression.core import QueryExpression, TableClass
 from .query import Query
 
@@ -516,7 +516,7 @@ def _retrying(work: Callable[[], Any], attempts: int = 8) -> Any:
     for attempt in range(attempts):
         try:
             return work()
-        except (sa.exc.OperationalError, sa.exc.IntegrityError):
+        except (sa.exc.OperationalError, sa.exc.IntegrityError, TransactionConflictError):
             if attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))

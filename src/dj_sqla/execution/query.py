@@ -25,6 +25,8 @@ import html
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+import sqlalchemy as sa
+
 from .. import dependencies as deps
 from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
@@ -105,8 +107,12 @@ class Query(QueryExpression):
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset), {}
-        with self._connection.read() as conn, decoding_with(download_path=download_path):
+
+        def read(conn: sa.Connection) -> Sequence[Sequence[Any]]:
             return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
+
+        with decoding_with(download_path=download_path):
+            return self._connection.run_read(read)
 
     def to_arrays(self, *attrs: str, include_key: bool = False, **kwargs: Any) -> Any:
         """A numpy structured array of the rows, or one array per attribute in ``attrs``."""
@@ -148,10 +154,15 @@ class Query(QueryExpression):
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
         query, params = self._executable()
-        with self._connection.read() as conn, decoding_with(download_path=download_path):
+
+        def read(conn: sa.Connection) -> Sequence[Any]:
             result = conn.execute(query, params)
-            fetched = result.fetchmany(2)
+            fetched: Sequence[Any] = result.fetchmany(2)
             result.close()
+            return fetched
+
+        with decoding_with(download_path=download_path):
+            fetched = self._connection.run_read(read)
         rows = rows_to_dicts(self.heading_names, fetched)
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
@@ -167,13 +178,11 @@ class Query(QueryExpression):
 
     def __len__(self) -> int:
         count, params = self._executable("count")
-        with self._connection.read() as conn:
-            return int(conn.scalar(count, params) or 0)
+        return int(self._connection.run_read(lambda conn: conn.scalar(count, params)) or 0)
 
     def __bool__(self) -> bool:
         exists, params = self._executable("exists")
-        with self._connection.read() as conn:
-            return bool(conn.scalar(exists, params))
+        return bool(self._connection.run_read(lambda conn: conn.scalar(exists, params)))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.to_dicts())
