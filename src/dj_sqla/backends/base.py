@@ -233,6 +233,11 @@ class Backend:
         """``"duplicate"``, ``"foreign_key"`` or None for an IntegrityError."""
         return None
 
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """The name of the table whose rows blocked a DELETE (a foreign-key failure), when
+        the backend's message says it."""
+        return None
+
     def is_conflict(self, error: BaseException) -> bool:
         """Whether the driver error ``error`` is a deadlock, a serialization failure or a lock
         wait timeout: the transaction was rolled back and running it again may succeed."""

@@ -172,6 +172,11 @@ class MySQLBackend(ServerBackend):
         }
         return insert.on_duplicate_key_update(values)
 
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """MySQL: 'a foreign key constraint fails (`schema`.`child`, CONSTRAINT ...'."""
+        found = re.search(r"constraint fails \(`[^`]*`\.`([^`]+)`", str(error.orig))
+        return found.group(1) if found else None
+
     def is_conflict(self, error: BaseException) -> bool:
         """MySQL error 1213 is a deadlock, 1205 a lock wait timeout."""
         code = getattr(getattr(error, "orig", error), "args", (None,))[:1]

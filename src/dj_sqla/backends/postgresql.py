@@ -137,6 +137,11 @@ class PostgreSQLBackend(ServerBackend):
         """
         conn._run_ddl_visitor(_CommentsWithTable, metadata, checkfirst=False, tables=tables)
 
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """PostgreSQL: 'Key (...) is still referenced from table "child"'."""
+        found = re.search(r'still referenced from table "([^"]+)"', str(error.orig))
+        return found.group(1) if found else None
+
     def is_conflict(self, error: BaseException) -> bool:
         """SQLSTATE 40P01 is a deadlock, 40001 a serialization failure, 55P03 a lock not
         available."""
