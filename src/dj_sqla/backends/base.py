@@ -96,6 +96,10 @@ class Backend:
     #: Whether connections can be closed by a server (idle timeout, restart): pooled ones that
     #: sat idle are pinged before use.
     has_server: ClassVar[bool] = False
+    #: Whether a float attribute stores NaN (SQLite would make it NULL, MySQL refuses it).
+    stores_float_nan: ClassVar[bool] = False
+    #: Whether a float attribute stores infinities (MySQL refuses them).
+    stores_float_infinity: ClassVar[bool] = True
 
     @staticmethod
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:

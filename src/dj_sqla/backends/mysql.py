@@ -56,6 +56,8 @@ def _refuse_oversized(sql: Any, limit: list[int], dbapi_conn: Any) -> None:
 class MySQLBackend(ServerBackend):
     """MySQL 8 and MariaDB 10.5+."""
 
+    stores_float_infinity = False
+
     name = "mysql"
     dialect_names = ("mysql", "mariadb")
     default_driver = "mysql+pymysql"

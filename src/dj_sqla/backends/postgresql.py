@@ -80,6 +80,8 @@ def copy_text(value: Any) -> str:
 class PostgreSQLBackend(ServerBackend):
     """PostgreSQL 12+."""
 
+    stores_float_nan = True
+
     name = "postgresql"
     dialect_names = ("postgresql",)
     default_driver = "postgresql+psycopg2"

@@ -199,14 +199,15 @@ def insert_rows(
     prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
     if not prepared:
         return 0
+    backend = schema.connection.backend
     if uniform:
-        check_rows(table, prepared[0], prepared)
+        check_rows(table, prepared[0], prepared, backend)
     else:
         by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in prepared:
             by_names.setdefault(tuple(row), []).append(row)
         for names, same in by_names.items():
-            check_rows(table, names, same)
+            check_rows(table, names, same, backend)
     connection = schema.connection
     with connection.write() as conn:
         if skip_duplicates:
@@ -243,9 +244,19 @@ def insert_rows(
             what = _misfit(table, prepared) or "a value does not fit its attribute"
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
-                f"inserted. ({getattr(err, 'orig', err)})"
+                f"inserted. ({_quoted(getattr(err, 'orig', err))})"
             ) from err
     return len(prepared)
+
+
+def _quoted(error: Any) -> str:
+    """The database's message, on one line and cut to a few hundred characters (a
+    driver's message may repeat a whole statement and its parameters)."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= _QUOTED else text[: _QUOTED - 3] + "..."
+
+
+_QUOTED = 300
 
 
 def _misfit(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
@@ -321,16 +332,18 @@ def _explain(
         return DuplicateError(
             f"Duplicate entry in {where}:{what}; nothing was inserted. Use "
             "skip_duplicates=True to skip rows whose key exists, or replace=True to overwrite "
-            f"them. ({err.orig})"
+            f"them. ({_quoted(err.orig)})"
         )
     if kind == "foreign_key":
         what = culprit or " a row references a parent row that does not exist"
         return MissingParentError(
             f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
-            f"first. ({err.orig})"
+            f"first. ({_quoted(err.orig)})"
         )
     what = _misfit(table, rows or []) or "a value breaks a constraint of the table"
-    return DataJointError(f"Cannot insert into {where}: {what}; nothing was inserted. ({err.orig})")
+    return DataJointError(
+        f"Cannot insert into {where}: {what}; nothing was inserted. ({_quoted(err.orig)})"
+    )
 
 
 def _culprit(
@@ -427,7 +440,7 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
         except sa.exc.IntegrityError as err:
             raise MissingParentError(
                 f"Cannot update `{table.fullname}`: a new value references a parent row that "
-                f"does not exist. ({err.orig})"
+                f"does not exist. ({_quoted(err.orig)})"
             ) from err
         if count != 1:
             raise DataJointError(

@@ -6,7 +6,8 @@ column and a too-large decimal in ``decimal(5,2)``. :func:`check_rows` applies o
 any statement runs, so the same value gives the same result everywhere:
 
 * integers (and ``bool``): ``int`` or an integral ``float``/``Decimal`` within the type's range;
-* ``float``: a real number (``int``, ``float``, ``Decimal``) a double can hold;
+* ``float``: a real number (``int``, ``float``, ``Decimal``, or its text) within the
+  type's range; an integer a double cannot hold exactly is refused;
 * ``decimal(p,s)``: a finite number with at most ``s`` decimals and ``p - s`` integer digits;
 * text (``varchar``, ``char``, ``text``, ``enum``): ``str`` within the length, without NUL
   characters or unpaired surrogates; an enum value is one of the listed values;
@@ -23,14 +24,16 @@ at a time with builtins that run in C.
 
 Example:
     >>> import sqlalchemy as sa
+    >>> import dj_sqla as dj
     >>> from dj_sqla.declare.build import ColumnInfo
     >>> from dj_sqla.types import resolve_type
     >>> column = sa.Column("n", resolve_type("int16").sa_type, primary_key=True)
     >>> column.info["dj"] = ColumnInfo(resolve_type("int16"), "")
     >>> table = sa.Table("t", sa.MetaData(), column, schema="s")
-    >>> check_rows(table, ["n"], [{"n": 3}])
+    >>> backend = dj.Connection("sqlite://").backend
+    >>> check_rows(table, ["n"], [{"n": 3}], backend)
     >>> try:
-    ...     check_rows(table, ["n"], [{"n": 1.7}])
+    ...     check_rows(table, ["n"], [{"n": 1.7}], backend)
     ... except DataJointError as err:
     ...     print(str(err)[:60])
     Cannot insert into `s`.`t`: `n` = 1.7 is refused: int16 hold
@@ -40,8 +43,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
@@ -50,6 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .._memo import memo
+from ..backends import Backend
 from ..errors import DataJointError
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
@@ -64,6 +70,7 @@ _WIDE_RANGES = {
     "bigint unsigned": (0, 2**64 - 1),
     "year": (0, 2155),
 }
+_FLOAT32_MAX = 3.4028234663852886e38
 _SHOWN = 60  # characters of a refused value quoted in the error
 
 
@@ -112,20 +119,32 @@ def _bool_check() -> tuple[_Fast, _Check]:
     return fast, check
 
 
-def _float_check() -> tuple[_Fast, _Check]:
-    def fast(values: list[Any]) -> bool:
-        return set(map(type, values)) <= {float}
-
+def _float_check(largest: float, nan: bool, infinity: bool) -> tuple[_Fast, _Check]:
     def check(value: Any) -> str | None:
         if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
             value = float(value)
-        if not isinstance(value, int | float | decimal.Decimal):
+        if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
             return f"a float takes a number (or its text), not {type(value).__name__}"
         try:
-            float(value)
+            number = float(value)
         except OverflowError:
             return "too large for a double"
+        if isinstance(value, int) and number != value:
+            return "a double cannot hold this integer exactly (more than 53 bits)"
+        if number != number and not nan:
+            return "this backend cannot store NaN; store None for a missing value"
+        if math.isinf(number) and not infinity:
+            return "this backend cannot store an infinity"
+        if math.isfinite(number) and abs(number) > largest:
+            return f"outside the range of the attribute (at most {largest:g} in magnitude)"
         return None
+
+    def fast(values: list[Any]) -> bool:
+        if not set(map(type, values)) <= {float}:
+            return False
+        if not (nan and infinity) and not math.isfinite(sum(values)):
+            return False  # a NaN or an infinity (or an overflowing sum: checked one by one)
+        return largest == sys.float_info.max or max(map(abs, values)) <= largest
 
     return fast, check
 
@@ -246,6 +265,20 @@ def _temporal_check(kind: type, digits: int) -> tuple[_Fast, _Check]:
     return fast, check
 
 
+def _json_check() -> tuple[_Fast, _Check]:
+    def check(value: Any) -> str | None:
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as err:
+            return f"not a JSON document ({err})"
+        return None
+
+    def fast(values: list[Any]) -> bool:
+        return all(check(v) is None for v in values)
+
+    return fast, check
+
+
 def _uuid_check() -> tuple[_Fast, _Check]:
     def check(value: Any) -> str | None:
         if isinstance(value, uuid.UUID):
@@ -271,7 +304,7 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def _checks_for(column: sa.Column[Any]) -> tuple[_Fast, _Check] | None:
+def _checks_for(column: sa.Column[Any], backend: Backend) -> tuple[_Fast, _Check] | None:
     """The checks of one attribute, from its DataJoint type (None: nothing to check)."""
     info = column.info.get("dj")
     if info is None or isinstance(column.type, CodecColumn):
@@ -287,7 +320,9 @@ def _checks_for(column: sa.Column[Any]) -> tuple[_Fast, _Check] | None:
         low, high = INTEGER_RANGES.get(name) or _WIDE_RANGES.get(name, (-(2**63), 2**64 - 1))
         return _integer_check(name, low, high)
     if kind is float:
-        return _float_check()
+        single = "float32" in name or name == "float"
+        largest = _FLOAT32_MAX if single else sys.float_info.max
+        return _float_check(largest, backend.stores_float_nan, backend.stores_float_infinity)
     if kind is decimal.Decimal:
         sa_type = spec.sa_type
         return _decimal_check(sa_type.precision, sa_type.scale, name.endswith(" unsigned"))
@@ -300,19 +335,24 @@ def _checks_for(column: sa.Column[Any]) -> tuple[_Fast, _Check] | None:
         return _temporal_check(kind, int(digits.group(1)) if digits else 0)
     if kind is uuid.UUID:
         return _uuid_check()
+    if spec.is_json:
+        return _json_check()
     return None
 
 
-def _table_checks(table: sa.Table) -> dict[str, tuple[_Fast, _Check]]:
+def _table_checks(table: sa.Table, backend: Backend) -> dict[str, tuple[_Fast, _Check]]:
     def build() -> dict[str, tuple[_Fast, _Check]]:
         found = {}
         for column in table.columns:
-            checks = _checks_for(column)
+            checks = _checks_for(column, backend)
             if checks is not None:
                 found[column.name] = checks
         return found
 
-    return memo(table, "_dj_sqla_value_checks", build)
+    by_backend = memo(table, "_dj_sqla_value_checks", dict)
+    if backend.name not in by_backend:
+        by_backend[backend.name] = build()
+    return by_backend[backend.name]
 
 
 def _required_key(table: sa.Table) -> tuple[str, ...]:
@@ -343,7 +383,9 @@ def _refuse(
     )
 
 
-def check_rows(table: sa.Table, names: Iterable[str], rows: Sequence[dict[str, Any]]) -> None:
+def check_rows(
+    table: sa.Table, names: Iterable[str], rows: Sequence[dict[str, Any]], backend: Backend
+) -> None:
     """Refuse the first value of ``rows`` (which all give the attributes ``names``) that
     ``table`` would not store exactly.
 
@@ -351,7 +393,7 @@ def check_rows(table: sa.Table, names: Iterable[str], rows: Sequence[dict[str, A
         DataJointError: naming the table, the attribute and the shortened value.
     """
     names = list(names)
-    checks = _table_checks(table)
+    checks = _table_checks(table, backend)
     for key in _required_key(table):
         if key not in names:
             raise DataJointError(

@@ -36,7 +36,7 @@ from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, to_condition
+from .conditions import Not, Top, impossible_text, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -496,6 +496,8 @@ def _key_values(
     items = [(k, v) for k, v in restriction.items() if k in columns]
     if not _KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
         return None
+    if any(type(v) is str and impossible_text(columns[k], v) for k, v in items):
+        return None  # the general path compares it as false
     return tuple(k for k, _ in items), tuple(v for _, v in items)
 
 
