@@ -54,6 +54,7 @@ IDLE_PING_SECONDS = 1.0
 CONFLICT_ATTEMPTS = 8
 _CONFLICT_PAUSE = 1.0
 _SQL_SHOWN = 300  # characters of a statement quoted in an error
+_REOPEN_PAUSE = 1.0  # seconds before a read tries again when the server did not answer
 
 
 class Schema(Protocol):
@@ -276,7 +277,9 @@ class Connection:
         try:
             with self.read() as conn:
                 return work(conn)
-        except LostConnectionError:
+        except LostConnectionError as lost:
+            if isinstance(lost, ServerNotAnswering):
+                time.sleep(_REOPEN_PAUSE)  # the server may be restarting: give it a moment
             with self.read() as conn:  # the pool replaced the lost connection
                 return work(conn)
 
@@ -429,6 +432,11 @@ class Connection:
         original = context.original_exception
         if context.is_disconnect:
             return LostConnectionError(self._lost_message(context))
+        if context.connection is None and self.backend.has_server:  # connecting failed
+            return ServerNotAnswering(
+                f"{self.backend.describe_server()} does not answer ({_short(original)}); "
+                "check that the server runs and can be reached, then run it again."
+            )
         if self.backend.is_conflict(original):
             return TransactionConflictError(
                 f"{self.backend.describe_server()} rolled the transaction back to resolve a "
@@ -635,6 +643,10 @@ class QueryResult:
 
     def close(self) -> None:
         """Nothing to release (the rows are read already); here for cursor-style code."""
+
+
+class ServerNotAnswering(LostConnectionError):
+    """No connection could be opened: the server is down, restarting or unreachable."""
 
 
 class _Cancelled(Exception):

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import dj_sqla as dj
+import servers
 
 _SHORT_IDLE = {
     "mysql": "SET SESSION wait_timeout = 1",
@@ -111,6 +112,45 @@ def test_reads_survive_a_server_ending_every_connection(
     assert len(mouse.to_dicts()) == 10
     mouse.insert1((99, "after"))
     assert len(mouse()) == 11
+
+
+@pytest.fixture
+def own_server(server: str) -> Any:
+    """A throwaway server of the test's own, to restart."""
+    started = {"mysql": servers.start_mariadb, "postgresql": servers.start_postgresql}[server]()
+    yield started
+    started.stop()
+
+
+def test_reads_and_writes_survive_a_server_restart(own_server: Any) -> None:
+    connection = dj.Connection(own_server.url)
+    try:
+        schema = dj.Schema("restart", connection=connection)
+
+        @schema
+        class Item(dj.Manual):
+            definition = """
+            item : int32
+            """
+
+        Item.insert([(i,) for i in range(5)])
+        assert len(Item()) == 5
+        own_server.restart()  # every pooled connection (read and write) is dead now
+        assert len(Item()) == 5  # used less than a second ago: the read is run again
+        own_server.restart()
+        time.sleep(1.2)
+        assert len(Item.to_dicts()) == 5  # idle: pinged and replaced before use
+        own_server.restart()
+        Item.insert1((5,))  # the write pool's dead connection is found by its ping
+        assert len(Item()) == 6
+        lost = pytest.raises(dj.LostConnectionError, match="rolled back")
+        with lost, connection.transaction:
+            Item.insert1((6,))
+            own_server.restart()
+            Item.insert1((7,))
+        assert len(Item()) == 6
+    finally:
+        connection.engine.dispose()
 
 
 def test_a_connection_lost_in_a_transaction_says_it_was_rolled_back(
