@@ -86,6 +86,7 @@ CASES: list[tuple[str, str, Any, Any]] = [
     ("date iso text", "day", "2024-05-01", dt.date(2024, 5, 1)),
     ("date bad text", "day", "May 1st", REFUSED),
     ("date from datetime", "day", dt.datetime(2024, 5, 1, 12), REFUSED),
+    ("date from midnight datetime", "day", dt.datetime(2024, 5, 1), dt.date(2024, 5, 1)),
     ("date int", "day", 20240501, REFUSED),
     ("datetime ok", "ts", dt.datetime(2024, 5, 1, 12), dt.datetime(2024, 5, 1, 12)),
     ("datetime iso", "ts", "2024-05-01 12:30:00", dt.datetime(2024, 5, 1, 12, 30)),
@@ -235,3 +236,12 @@ def test_restrictions_by_impossible_values_match_nothing(table: Any) -> None:
         if found != expected:
             wrong.append(f"{case}: {found} rows, expected {expected}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_update1_follows_the_same_rule(table: Any) -> None:
+    table.insert1({"id": 1, "i16": 1, "d52": Decimal("1.00")})
+    for attribute, value in [("i16", 1.7), ("d52", Decimal("1.234")), ("name", b"abc")]:
+        with pytest.raises(dj.DataJointError, match=f"`{attribute}`.*nothing was changed"):
+            table.update1({"id": 1, attribute: value})
+    table.update1({"id": 1, "i16": 2.0})
+    assert (table & {"id": 1}).fetch1("i16", "d52") == (2, Decimal("1.00"))

@@ -430,9 +430,11 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
             f"update1 needs the full primary key of `{table.fullname}`; missing "
             f"{', '.join(missing)}."
         )
-    values = {k: v for k, v in row.items() if k not in key}
+    encoded = _codec_columns(table)
+    values = {k: v if k in encoded else _plain(v) for k, v in row.items() if k not in key}
     if not values:
         return
+    check_rows(table, values, [values], connection.backend, verb="update")
     where = [table.c[k] == row[k] for k in key]
     with connection.write() as conn:
         try:

@@ -229,7 +229,9 @@ def _bytes_check(length: int | None) -> tuple[_Fast, _Check]:
 
 
 def _fraction_check(value: Any, digits: int) -> str | None:
-    if digits < 6 and value.microsecond % 10 ** (6 - digits):
+    """Refuse fractional seconds finer than the attribute's ``digits`` (servers round)."""
+    micro = value.microseconds if isinstance(value, dt.timedelta) else value.microsecond
+    if digits < 6 and micro % 10 ** (6 - digits):
         return f"more fractional seconds than the {digits} digits the attribute holds"
     return None
 
@@ -247,10 +249,14 @@ def _temporal_check(kind: type, digits: int) -> tuple[_Fast, _Check]:
                     f"not ISO 8601 text; write it like {examples.get(kind, '2024-05-01 12:30')!r}"
                 )
         if kind is dt.time and isinstance(value, dt.timedelta):
-            return None
+            return _fraction_check(value, digits)
         if kind is dt.datetime and type(value) is dt.date:
             return None
-        if not isinstance(value, kind) or (kind is dt.date and isinstance(value, dt.datetime)):
+        if kind is dt.date and isinstance(value, dt.datetime):
+            if value.tzinfo is None and value.time() == dt.time():
+                return None  # midnight: the date itself
+            return "a date attribute would drop the time of this datetime; pass value.date()"
+        if not isinstance(value, kind):
             return f"takes a {kind.__name__} (or ISO 8601 text), not {type(value).__name__}"
         if kind is not dt.date and getattr(value, "tzinfo", None) is not None:
             return (
@@ -371,20 +377,31 @@ def _required_key(table: sa.Table) -> tuple[str, ...]:
 
 
 def _refuse(
-    table: sa.Table, name: str, value: Any, why: str, row: dict[str, Any] | None = None
+    table: sa.Table,
+    name: str,
+    value: Any,
+    why: str,
+    row: dict[str, Any] | None = None,
+    verb: str = "insert into",
 ) -> DataJointError:
     key = [c.name for c in table.primary_key.columns]
     where = ""
     if row is not None and name not in key and all(k in row for k in key):
         where = f" (row with key {shortened({k: row[k] for k in key})})"
+    outcome = "inserted" if verb == "insert into" else "changed"
     return DataJointError(
-        f"Cannot insert into `{table.schema}`.`{table.name}`: `{name}` = {shortened(value)}"
-        f"{where} is refused: {why}; nothing was inserted."
+        f"Cannot {verb} `{table.schema}`.`{table.name}`: `{name}` = {shortened(value)}"
+        f"{where} is refused: {why}; nothing was {outcome}."
     )
 
 
 def check_rows(
-    table: sa.Table, names: Iterable[str], rows: Sequence[dict[str, Any]], backend: Backend
+    table: sa.Table,
+    names: Iterable[str],
+    rows: Sequence[dict[str, Any]],
+    backend: Backend,
+    *,
+    verb: str = "insert into",
 ) -> None:
     """Refuse the first value of ``rows`` (which all give the attributes ``names``) that
     ``table`` would not store exactly.
@@ -394,13 +411,14 @@ def check_rows(
     """
     names = list(names)
     checks = _table_checks(table, backend)
-    for key in _required_key(table):
+    required = _required_key(table) if verb == "insert into" else ()
+    for key in required:
         if key not in names:
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: the primary-key "
                 f"attribute `{key}` is missing (row {shortened(rows[0])}); nothing was inserted."
             )
-    keys = set(_required_key(table))
+    keys = set(required)
     for name in names:
         found = checks.get(name)
         if found is None and name not in keys:
@@ -418,4 +436,4 @@ def check_rows(
             value = row[name]
             why = None if value is None else check(value)
             if why is not None:
-                raise _refuse(table, name, value, why, row)
+                raise _refuse(table, name, value, why, row, verb)
