@@ -61,8 +61,9 @@ from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
 #: A per-value check: None when the value is fine, else why it is refused.
 _Check = Callable[[Any], "str | None"]
-#: A whole-column fast path: True when every value is of the common kind and fine.
-_Fast = Callable[[list[Any]], bool]
+#: A whole-column fast path, given the column's values (no None) and their types: True when
+#: every value is of the common kind and fine.
+_Fast = Callable[[list[Any], set[type]], bool]
 
 _WIDE_RANGES = {
     "int64": (-(2**63), 2**63 - 1),
@@ -71,6 +72,7 @@ _WIDE_RANGES = {
     "year": (0, 2155),
 }
 _FLOAT32_MAX = 3.4028234663852886e38
+_NONE = type(None)
 _SHOWN = 60  # characters of a refused value quoted in the error
 
 
@@ -86,8 +88,8 @@ def shortened(value: Any) -> str:
 
 
 def _integer_check(type_name: str, low: int, high: int) -> tuple[_Fast, _Check]:
-    def fast(values: list[Any]) -> bool:
-        return set(map(type, values)) <= {int} and low <= min(values) and max(values) <= high
+    def fast(values: list[Any], types: set[type]) -> bool:
+        return types <= {int} and low <= min(values) and max(values) <= high
 
     def check(value: Any) -> str | None:
         if isinstance(value, bool):
@@ -108,8 +110,8 @@ def _integer_check(type_name: str, low: int, high: int) -> tuple[_Fast, _Check]:
 
 
 def _bool_check() -> tuple[_Fast, _Check]:
-    def fast(values: list[Any]) -> bool:
-        return set(map(type, values)) <= {bool}
+    def fast(values: list[Any], types: set[type]) -> bool:
+        return types <= {bool}
 
     def check(value: Any) -> str | None:
         if isinstance(value, bool) or (type(value) is int and value in (0, 1)):
@@ -139,8 +141,8 @@ def _float_check(largest: float, nan: bool, infinity: bool) -> tuple[_Fast, _Che
             return f"outside the range of the attribute (at most {largest:g} in magnitude)"
         return None
 
-    def fast(values: list[Any]) -> bool:
-        if not set(map(type, values)) <= {float}:
+    def fast(values: list[Any], types: set[type]) -> bool:
+        if not types <= {float}:
             return False
         if not (nan and infinity) and not math.isfinite(sum(values)):
             return False  # a NaN or an infinity (or an overflowing sum: checked one by one)
@@ -172,7 +174,7 @@ def _decimal_check(precision: int, scale: int, unsigned: bool) -> tuple[_Fast, _
             return f"{name} unsigned holds no negative numbers"
         return None
 
-    def fast(values: list[Any]) -> bool:
+    def fast(values: list[Any], types: set[type]) -> bool:
         return all(check(v) is None for v in values)
 
     return fast, check
@@ -197,8 +199,8 @@ def _text_check(length: int | None, choices: tuple[str, ...] | None) -> tuple[_F
             return f"not one of the enum values {', '.join(map(repr, choices or ()))}"
         return None
 
-    def fast(values: list[Any]) -> bool:
-        if not set(map(type, values)) <= {str}:
+    def fast(values: list[Any], types: set[type]) -> bool:
+        if not types <= {str}:
             return False
         if allowed is not None:
             return allowed.issuperset(values)
@@ -220,10 +222,8 @@ def _bytes_check(length: int | None) -> tuple[_Fast, _Check]:
             return f"it has {len(value)} bytes and holds at most {length}"
         return None
 
-    def fast(values: list[Any]) -> bool:
-        return set(map(type, values)) <= {bytes} and (
-            length is None or max(map(len, values)) <= length
-        )
+    def fast(values: list[Any], types: set[type]) -> bool:
+        return types <= {bytes} and (length is None or max(map(len, values)) <= length)
 
     return fast, check
 
@@ -265,7 +265,7 @@ def _temporal_check(kind: type, digits: int) -> tuple[_Fast, _Check]:
             )
         return None if kind is dt.date else _fraction_check(value, digits)
 
-    def fast(values: list[Any]) -> bool:
+    def fast(values: list[Any], types: set[type]) -> bool:
         return all(check(v) is None for v in values)
 
     return fast, check
@@ -279,7 +279,7 @@ def _json_check() -> tuple[_Fast, _Check]:
             return f"not a JSON document ({err})"
         return None
 
-    def fast(values: list[Any]) -> bool:
+    def fast(values: list[Any], types: set[type]) -> bool:
         return all(check(v) is None for v in values)
 
     return fast, check
@@ -299,8 +299,8 @@ def _uuid_check() -> tuple[_Fast, _Check]:
             return None
         return f"uuid takes a uuid.UUID or its text, not {type(value).__name__}"
 
-    def fast(values: list[Any]) -> bool:
-        return set(map(type, values)) <= {uuid.UUID}
+    def fast(values: list[Any], types: set[type]) -> bool:
+        return types <= {uuid.UUID}
 
     return fast, check
 
@@ -424,13 +424,16 @@ def check_rows(
         if found is None and name not in keys:
             continue
         values = list(map(itemgetter(name), rows))
-        if name in keys and None in values:
-            raise _refuse(table, name, None, "a primary-key attribute cannot be None")
+        types = set(map(type, values))
+        if _NONE in types:
+            if name in keys:
+                raise _refuse(table, name, None, "a primary-key attribute cannot be None")
+            values = [v for v in values if v is not None]
+            types.discard(_NONE)
         if found is None:
             continue
         fast, check = found
-        present = [v for v in values if v is not None] if None in values else values
-        if not present or fast(present):
+        if not values or fast(values, types):
             continue
         for row in rows:
             value = row[name]
