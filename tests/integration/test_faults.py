@@ -267,6 +267,7 @@ def test_workers_inserts_and_deletes_together(db_url: str, server: str, schema_n
     result.populate(reserve_jobs=True)
     sources = set(source.to_arrays("source_id").tolist())
     assert set(result.to_arrays("source_id").tolist()) == sources  # all computed, no orphans
+    assert len(result.jobs.reserved) == 0  # no reservation left behind
     computed = [k for c, _ in reports for k in c]
     assert len(computed) > 100
     twice = len(computed) - len(set(computed))
