@@ -273,3 +273,55 @@ def test_workers_inserts_and_deletes_together(db_url: str, server: str, schema_n
     twice = len(computed) - len(set(computed))
     assert twice == 0, f"{twice} keys were computed twice"
     connection.engine.dispose()
+
+
+def test_eighty_concurrent_cascading_deletes(
+    new_schema: Callable[..., dj.Schema], server: str
+) -> None:
+    """Cascading deletes of neighbouring keys deadlock on MySQL (error 1213): each one is
+    run again, so all 80 succeed and nothing of their subtrees is left."""
+    schema = new_schema("deletes")
+
+    @schema
+    class Parent(dj.Manual):
+        definition = """
+        parent_id : int32
+        """
+
+    @schema
+    class Child(dj.Manual):
+        definition = """
+        -> Parent
+        child : int16
+        """
+
+    @schema
+    class Grandchild(dj.Manual):
+        definition = """
+        -> Child
+        grandchild : int16
+        """
+
+    Parent.insert([(i,) for i in range(80)])
+    Child.insert([(i, c) for i in range(80) for c in range(5)])
+    Grandchild.insert([(i, c, g) for i in range(80) for c in range(5) for g in range(3)])
+    failures: list[BaseException] = []
+
+    def delete(i: int) -> None:
+        try:
+            # neighbouring deletes overlap: their row locks meet in both orders
+            keys = [{"parent_id": i}, {"parent_id": (i + 1) % 80}, {"parent_id": (i + 7) % 80}]
+            (Parent & keys).delete(prompt=False)
+        except BaseException as err:
+            failures.append(err)
+
+    threads = [threading.Thread(target=delete, args=(i,)) for i in range(80)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(t.is_alive() for t in threads), "a delete hangs"
+    assert not failures, failures[:3]
+    assert len(Parent()) == 0
+    assert len(Child()) == 0
+    assert len(Grandchild()) == 0
