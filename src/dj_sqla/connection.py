@@ -432,7 +432,8 @@ class Connection:
         original = context.original_exception
         if context.is_disconnect:
             return LostConnectionError(self._lost_message(context))
-        if context.connection is None and self.backend.has_server:  # connecting failed
+        connecting = context.connection is None and self.backend.has_server
+        if connecting or self.backend.is_unreachable(original):
             return ServerNotAnswering(
                 f"{self.backend.describe_server()} does not answer ({_short(original)}); "
                 "check that the server runs and can be reached, then run it again."
@@ -457,7 +458,7 @@ class Connection:
         where = self.backend.describe_server()
         if self.in_transaction:
             done = (
-                "inside a transaction: the transaction was rolled back and none of its changes "
+                " inside a transaction: the transaction was rolled back and none of its changes "
                 "were stored. Run the whole transaction again (a new connection is opened)"
             )
         elif context.statement is None or _is_read(context.statement):

@@ -325,3 +325,39 @@ def test_eighty_concurrent_cascading_deletes(
     assert len(Parent()) == 0
     assert len(Child()) == 0
     assert len(Grandchild()) == 0
+
+
+def test_populate_survives_a_server_restart(own_server: Any) -> None:
+    """A restart in the middle of populate(suppress_errors=True): the keys it hits fail with
+    dj_sqla's errors (never a raw driver error), and the next populate finishes the rest."""
+    connection = dj.Connection(own_server.url)
+    try:
+        schema = dj.Schema("restart_populate", connection=connection)
+
+        @schema
+        class Key(dj.Manual):
+            definition = """
+            k : int32
+            """
+
+        @schema
+        class Done(dj.Computed):
+            definition = """
+            -> Key
+            """
+
+            def make(self, key: dict[str, Any]) -> None:
+                time.sleep(0.01)
+                self.insert1(key)
+
+        Key.insert([(i,) for i in range(100)])
+        restart = threading.Thread(target=lambda: (time.sleep(0.3), own_server.restart()))
+        restart.start()
+        result = Done.populate(suppress_errors=True, return_exception_objects=True)
+        restart.join(60)
+        raw = [e for _, e in result["error_list"] if not isinstance(e, dj.DataJointError)]
+        assert not raw, raw[:2]
+        Done.populate(reserve_jobs=True)
+        assert len(Done()) == 100
+    finally:
+        connection.engine.dispose()

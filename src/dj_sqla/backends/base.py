@@ -242,6 +242,11 @@ class Backend:
         the backend's message says it."""
         return None
 
+    def is_unreachable(self, error: BaseException) -> bool:
+        """Whether the driver error ``error`` says no connection could be opened (the server
+        is down, starting, shutting down or unreachable)."""
+        return False
+
     def is_conflict(self, error: BaseException) -> bool:
         """Whether the driver error ``error`` is a deadlock, a serialization failure or a lock
         wait timeout: the transaction was rolled back and running it again may succeed."""

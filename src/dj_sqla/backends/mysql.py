@@ -179,6 +179,12 @@ class MySQLBackend(ServerBackend):
         found = re.search(r"constraint fails \(`[^`]*`\.`([^`]+)`", str(error.orig))
         return found.group(1) if found else None
 
+    def is_unreachable(self, error: BaseException) -> bool:
+        """MySQL client errors 2002/2003 (cannot connect), 2005 (unknown host), server error
+        1053 (shutdown in progress)."""
+        code = getattr(getattr(error, "orig", error), "args", (None,))[:1]
+        return bool(code) and code[0] in (1053, 2002, 2003, 2005)
+
     def is_conflict(self, error: BaseException) -> bool:
         """MySQL error 1213 is a deadlock, 1205 a lock wait timeout."""
         code = getattr(getattr(error, "orig", error), "args", (None,))[:1]

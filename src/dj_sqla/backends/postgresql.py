@@ -30,6 +30,7 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.sql.ddl import SchemaGenerator
 
+from ..errors import DataJointError
 from ..types import CodecColumn
 from .base import ServerBackend, on_conflict_update
 
@@ -143,6 +144,17 @@ class PostgreSQLBackend(ServerBackend):
         """PostgreSQL: 'Key (...) is still referenced from table "child"'."""
         found = re.search(r'still referenced from table "([^"]+)"', str(error.orig))
         return found.group(1) if found else None
+
+    def is_unreachable(self, error: BaseException) -> bool:
+        """psycopg2 says so in its message (connecting fails before any SQLSTATE): refused,
+        or the server is starting up, shutting down or recovering (SQLSTATE 57P03)."""
+        orig = getattr(error, "orig", error)
+        if getattr(orig, "pgcode", None) == "57P03":
+            return True
+        text = str(orig)
+        return text.startswith(("connection to server", "could not connect")) or (
+            "the database system is" in text
+        )
 
     def is_conflict(self, error: BaseException) -> bool:
         """SQLSTATE 40P01 is a deadlock, 40001 a serialization failure, 55P03 a lock not
@@ -314,5 +326,7 @@ def _begin_with_statement(
 def _end_quietly(conn: Connection, statement: str) -> None:
     """End the transaction after an error; the error itself is what the caller raises."""
     # on a broken connection SQLAlchemy has invalidated it, and the server rolled back
-    with suppress(sa.exc.DBAPIError):
+    if conn.invalidated:
+        return
+    with suppress(sa.exc.DBAPIError, DataJointError):  # a lost connection is translated
         conn.exec_driver_sql(statement)

@@ -244,8 +244,7 @@ class Jobs(Query):
             .where(self._condition())
             .group_by(table.c.status)
         )
-        with self._connection.read() as conn:
-            counts: dict[str, int] = dict(conn.execute(query).all())
+        counts: dict[str, int] = dict(self._connection.run_read(lambda c: c.execute(query).all()))
         return {status: int(counts.get(status, 0)) for status in STATUSES}
 
     # -- changing jobs ---------------------------------------------------------------------------
@@ -408,8 +407,7 @@ class Jobs(Query):
         if priority is not None:
             conditions.append(table.c.priority <= priority)
         query = sa.select(table.c.priority, *table.primary_key.columns).where(*conditions)
-        with self._connection.read() as conn:
-            rows = list(conn.execute(query).all())
+        rows = list(self._connection.run_read(lambda conn: conn.execute(query).all()))
         random.shuffle(rows)
         rows.sort(key=lambda row: row[0])  # stable: random within one priority
         return [dict(zip(names, row[1:], strict=True)) for row in rows]
