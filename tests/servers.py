@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -51,6 +51,21 @@ class Server:
     tmpdir: Path
     log: Path
     stop_signal: signal.Signals = signal.SIGTERM
+    args: list[str] = field(default_factory=list)  # the server's command line
+    ready: Callable[[], None] | None = None  # connects once, or raises
+
+    def restart(self) -> None:
+        """Stop the server process and start it again on the same data and port (the fault
+        tests: every client connection dies, and new ones work once it is back)."""
+        if self.process.poll() is None:
+            self.process.send_signal(self.stop_signal)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                _kill_group(self.process)
+        self.process = _spawn(self.args, self.tmpdir, self.log)
+        if self.ready is not None:
+            _wait_until_ready(self, self.ready)
 
     def stop(self) -> None:
         """Shut the server down (kill it if it takes too long) and delete its directory."""
@@ -118,6 +133,7 @@ def start_postgresql() -> Server:
         tmpdir=tmpdir,
         log=log,
         stop_signal=signal.SIGINT,
+        args=args,
     )
 
     def connect() -> None:
@@ -125,6 +141,7 @@ def start_postgresql() -> Server:
             host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=5
         ).close()
 
+    server.ready = connect
     try:
         _wait_until_ready(server, connect)
     except BaseException:
@@ -159,28 +176,26 @@ def start_mariadb() -> Server:
             tmpdir / "install-db.log",
         )
         port = _free_port()  # as late as possible: someone else might grab it meanwhile
-        process = _spawn(
-            [
-                mariadbd,
-                "--no-defaults",
-                f"--datadir={data}",
-                f"--socket={sock}",
-                f"--port={port}",
-                "--bind-address=127.0.0.1",
-                f"--pid-file={tmpdir / 'mysqld.pid'}",
-                f"--log-error={log}",
-                f"--tmpdir={tmpdir}",
-                "--skip-name-resolve",
-                "--local-infile=1",
-                "--innodb-flush-log-at-trx-commit=0",
-                "--innodb-doublewrite=0",
-                "--skip-log-bin",
-                "--max-connections=200",
-                *innodb,
-            ],
-            tmpdir,
-            log,  # mariadbd writes here itself (--log-error) once it gets going
-        )
+        args = [
+            mariadbd,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            f"--pid-file={tmpdir / 'mysqld.pid'}",
+            f"--log-error={log}",
+            f"--tmpdir={tmpdir}",
+            "--skip-name-resolve",
+            "--local-infile=1",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-doublewrite=0",
+            "--skip-log-bin",
+            "--max-connections=200",
+            *innodb,
+        ]
+        # mariadbd writes to its log itself (--log-error) once it gets going
+        process = _spawn(args, tmpdir, log)
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
@@ -190,6 +205,7 @@ def start_mariadb() -> Server:
         process=process,
         tmpdir=tmpdir,
         log=log,
+        args=args,
     )
 
     def connect_as_root() -> None:
@@ -198,6 +214,7 @@ def start_mariadb() -> Server:
             probe.connect(str(sock))
         pymysql.connect(unix_socket=str(sock), user="root", connect_timeout=5).close()
 
+    server.ready = connect_as_root
     try:
         _wait_until_ready(server, connect_as_root)
         _create_mysql_user(sock, port)

@@ -44,6 +44,7 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
     ThreadSafetyError,
+    TransactionConflictError,
     UnknownAttributeError,
     UnknownSettingError,
 )
@@ -115,6 +116,7 @@ __all__ = [  # noqa: RUF022
     "TableNotDeclaredError",
     "ThreadSafetyError",
     "Top",
+    "TransactionConflictError",
     "U",
     "UnknownAttributeError",
     "UnknownSettingError",

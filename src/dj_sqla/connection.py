@@ -16,7 +16,9 @@ Example:
 from __future__ import annotations
 
 import os
+import random
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -28,7 +30,13 @@ from sqlalchemy import event
 
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
-from .errors import ConfigError, DataJointError, LostConnectionError, TableNotDeclaredError
+from .errors import (
+    ConfigError,
+    DataJointError,
+    LostConnectionError,
+    TableNotDeclaredError,
+    TransactionConflictError,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import ExceptionContext
@@ -37,6 +45,16 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T", bound=type)
+_R = TypeVar("_R")
+
+#: A pooled connection idle longer than this many seconds is pinged before use: the server
+#: may have closed it (idle timeout, restart). Busy connections skip the round trip.
+IDLE_PING_SECONDS = 1.0
+#: Attempts, and the longest pause in seconds, of work the database rolled back for a conflict.
+CONFLICT_ATTEMPTS = 8
+_CONFLICT_PAUSE = 1.0
+_SQL_SHOWN = 300  # characters of a statement quoted in an error
+_REOPEN_PAUSE = 1.0  # seconds before a read tries again when the server did not answer
 
 
 class Schema(Protocol):
@@ -116,6 +134,8 @@ class Connection:
         self._local = threading.local()
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
         event.listen(engine, "handle_error", self._translate_error)
+        if self.backend.has_server:
+            _ping_when_idle(engine)
         if self.backend.reads_in_autocommit and not isinstance(url_or_engine, sa.Engine):
             # dj_sqla knows how this engine connects, so it can open a second pool for reads
             self._read_engine = self._autocommit_engine(url, options)
@@ -129,6 +149,7 @@ class Connection:
         if self._init_fun:
             event.listen(reader, "connect", partial(_run_init, self._init_fun))
         event.listen(reader, "handle_error", self._translate_error)
+        _ping_when_idle(reader)
         creator = os.getpid()
 
         def dispose_too(engine: sa.Engine) -> None:
@@ -237,6 +258,53 @@ class Connection:
         """The open transaction's connection, or one of :attr:`read_engine` for reading."""
         return self._current_or(self.read_engine.connect)
 
+    def run_read(self, work: Callable[[sa.Connection], _R]) -> _R:
+        """``work(conn)`` on a reading connection; outside a transaction, once more on a new
+        connection if the first was lost (a read changes nothing, so running it again is
+        safe). Inside a transaction a lost connection raises :class:`LostConnectionError`.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> c = dj.Connection("sqlite://")
+            >>> c.run_read(lambda conn: conn.exec_driver_sql("select 2").scalar())
+            2
+        """
+        if self.in_transaction:
+            with self.read() as conn:
+                return work(conn)
+        try:
+            with self.read() as conn:
+                return work(conn)
+        except LostConnectionError as lost:
+            if isinstance(lost, ServerNotAnswering):
+                time.sleep(_REOPEN_PAUSE)  # the server may be restarting: give it a moment
+            with self.read() as conn:  # the pool replaced the lost connection
+                return work(conn)
+
+    def retrying(self, work: Callable[[], _R], *, attempts: int = CONFLICT_ATTEMPTS) -> _R:
+        """Run ``work`` (a whole transaction of its own); run it again after a growing random
+        pause (at most about a second each) when the database rolled it back to resolve a
+        conflict with another transaction (a deadlock, a serialization failure). Inside an
+        open transaction it runs once: only the whole transaction could be run again.
+
+        Raises:
+            TransactionConflictError: the conflict persisted through every attempt.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> dj.Connection("sqlite://").retrying(lambda: 42)
+            42
+        """
+        if self.in_transaction:
+            return work()
+        for attempt in range(attempts - 1):
+            try:
+                return work()
+            except TransactionConflictError:
+                pause = min(_CONFLICT_PAUSE, 0.02 * 2**attempt)
+                time.sleep(random.uniform(pause / 2, pause))
+        return work()
+
     @contextmanager
     def _current_or(
         self, new: Callable[[], AbstractContextManager[sa.Connection]]
@@ -312,9 +380,9 @@ class Connection:
         try:
             with self.read_engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
-        except sa.exc.DBAPIError as err:
+        except (sa.exc.DBAPIError, LostConnectionError) as err:
             raise LostConnectionError(
-                f"{self.backend.describe_server()} does not answer: {err.orig}"
+                f"{self.backend.describe_server()} does not answer: {getattr(err, 'orig', err)}"
             ) from err
 
     @property
@@ -355,8 +423,27 @@ class Connection:
         return self._schemas.get(name)
 
     def _translate_error(self, context: ExceptionContext) -> BaseException | None:
-        """Turn "no such table" for a dj_sqla table into :class:`TableNotDeclaredError`."""
-        name = self.backend.missing_table(context.original_exception)
+        """Name what a driver error means for the user: a lost connection
+        (:class:`LostConnectionError`, saying what was rolled back), a conflict with another
+        transaction (:class:`TransactionConflictError`), "no such table" for a dj_sqla table
+        (:class:`TableNotDeclaredError`)."""
+        original = context.original_exception
+        if context.is_disconnect:
+            return LostConnectionError(self._lost_message(context))
+        connecting = context.connection is None and self.backend.has_server
+        if connecting or self.backend.is_unreachable(original):
+            return ServerNotAnswering(
+                f"{self.backend.describe_server()} does not answer ({_short(original)}); "
+                "check that the server runs and can be reached, then run it again."
+            )
+        if self.backend.is_conflict(original):
+            return TransactionConflictError(
+                f"{self.backend.describe_server()} rolled the transaction back to resolve a "
+                f"conflict with another one ({_short(original)}); none of its changes were "
+                "stored. dj_sqla runs its own job and delete statements again by itself; run "
+                f"your transaction again.{_statement(context)}"
+            )
+        name = self.backend.missing_table(original)
         if name is None or "." not in name:
             return None
         schema_name, _, table_name = name.partition(".")
@@ -364,6 +451,72 @@ class Connection:
         if schema is None or name not in schema.tables:
             return None  # not a table of a dj_sqla class (e.g. SQLAlchemy's own probing)
         return TableNotDeclaredError(schema.missing_table_message(table_name))
+
+    def _lost_message(self, context: ExceptionContext) -> str:
+        where = self.backend.describe_server()
+        if self.in_transaction:
+            done = (
+                " inside a transaction: the transaction was rolled back and none of its changes "
+                "were stored. Run the whole transaction again (a new connection is opened)"
+            )
+        elif context.statement is None or _is_read(context.statement):
+            done = "; a read is tried once more on a new connection, and that failed too"
+        else:
+            done = (
+                ": the statement's work was rolled back unless the server had committed it "
+                "just before; writes are never run again automatically, so check and run it "
+                "again"
+            )
+        return (
+            f"The connection to {where} was lost{done} ({_short(context.original_exception)})."
+            f"{_statement(context)}"
+        )
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= _SQL_SHOWN else text[: _SQL_SHOWN - 3] + "..."
+
+
+def _statement(context: ExceptionContext) -> str:
+    """The failed statement for an error message, cut to a few hundred characters."""
+    if not context.statement:
+        return ""
+    text = " ".join(context.statement.split())
+    return f" [SQL: {text if len(text) <= _SQL_SHOWN else text[: _SQL_SHOWN - 3] + '...'}]"
+
+
+def _is_read(statement: str) -> bool:
+    return statement.lstrip().split(None, 1)[:1] in (["SELECT"], ["select"], ["WITH"], ["SHOW"])
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """Ping a pooled connection that sat idle before handing it out: a dead one (closed by
+    the server's idle timeout or a restart) is replaced by the pool instead of failing the
+    next statement. Connections in steady use skip the round trip."""
+
+    def checked_in(dbapi_conn: Any, record: Any) -> None:
+        record.info["dj_sqla_idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("dj_sqla_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        record.info["dj_sqla_idle_since"] = None
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()  # leave no transaction open (psycopg2 opens one)
+        except Exception as err:
+            # the pool discards this connection and hands out (or opens) another
+            raise sa.exc.DisconnectionError(str(err)) from err
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
 
 
 _default: Connection | None = None
@@ -489,6 +642,10 @@ class QueryResult:
 
     def close(self) -> None:
         """Nothing to release (the rows are read already); here for cursor-style code."""
+
+
+class ServerNotAnswering(LostConnectionError):
+    """No connection could be opened: the server is down, restarting or unreachable."""
 
 
 class _Cancelled(Exception):

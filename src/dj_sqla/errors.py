@@ -13,6 +13,7 @@ pipeline would catch for them:
 class                       parent                       raised when
 ==========================  ===========================  ======================================
 ``LostConnectionError``     ``DataJointError``           the server connection is gone
+``TransactionConflictError`` ``DataJointError``          a deadlock rolled a transaction back
 ``QueryError``              ``DataJointError``           a query cannot be built or run
 ``QuerySyntaxError``        ``QueryError``               a query (or restriction) is malformed
 ``AccessError``             ``QueryError``               the user lacks a privilege
@@ -76,6 +77,11 @@ class DataJointError(Exception):
 
 class LostConnectionError(DataJointError):
     """The connection to the database server was lost; reconnect (``dj.conn(reset=True)``)."""
+
+
+class TransactionConflictError(DataJointError):
+    """The database rolled a transaction back to resolve a conflict with another one (a
+    deadlock, a serialization failure, a lock wait timeout); running it again may succeed."""
 
 
 class QueryError(DataJointError):

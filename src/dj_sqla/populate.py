@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from tqdm import tqdm
 
 from ._mapping import own_attributes
-from .errors import DataJointError, DuplicateError
+from .errors import DataJointError, DuplicateError, LostConnectionError
 from .execution.jobs import Jobs
 from .execution.query import Query, TableQuery
 from .expression.core import as_expression
@@ -371,7 +371,11 @@ class _Worker:
         jobs = self.jobs
         started = time.monotonic()
         try:
-            made = self.cls._make_one(self.connection, key, self.make_kwargs, jobs)
+            # a deadlock rolled the key's transaction back: nothing of it was stored, so its
+            # make runs again (a few times, with pauses) before it counts as an error
+            made = self.connection.retrying(
+                lambda: self.cls._make_one(self.connection, key, self.make_kwargs, jobs)
+            )
         except (KeyboardInterrupt, SystemExit):
             if jobs is not None:
                 jobs.release(statements, [key])
@@ -565,8 +569,11 @@ class _Statements:
             self._conn = None
 
     def execute(self, statement: Any) -> Any:
+        """Run and commit one job statement; again (after a pause) when a deadlock with
+        another worker rolled it back, and on a new connection when this one was lost. Each
+        statement is one idempotent UPDATE or DELETE, so running it again is safe."""
         with self.jobs.turn() if self.jobs is not None else nullcontext():
-            return self._execute(statement)
+            return self.connection.retrying(lambda: self._execute(statement))
 
     def _execute(self, statement: Any) -> Any:
         if not self.connection.backend.has_autocommit:
@@ -576,7 +583,12 @@ class _Statements:
             self._conn = self.connection.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             )
-        return self._conn.execute(statement)
+        try:
+            return self._conn.execute(statement)
+        except LostConnectionError:
+            self._conn.close()
+            self._conn = None
+            raise
 
 
 def _exit_on_terminate(signum: int, frame: Any) -> None:

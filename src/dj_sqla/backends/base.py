@@ -104,6 +104,13 @@ class Backend:
     #: Whether reads outside a transaction use a pool of autocommit connections, so that a
     #: query costs one round trip instead of BEGIN, query, ROLLBACK (SQLite runs in-process).
     reads_in_autocommit: ClassVar[bool] = False
+    #: Whether connections can be closed by a server (idle timeout, restart): pooled ones that
+    #: sat idle are pinged before use.
+    has_server: ClassVar[bool] = False
+    #: Whether a float attribute stores NaN (SQLite would make it NULL, MySQL refuses it).
+    stores_float_nan: ClassVar[bool] = False
+    #: Whether a float attribute stores infinities (MySQL refuses them).
+    stores_float_infinity: ClassVar[bool] = True
 
     @staticmethod
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:
@@ -254,6 +261,21 @@ class Backend:
         """``"duplicate"``, ``"foreign_key"`` or None for an IntegrityError."""
         return None
 
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """The name of the table whose rows blocked a DELETE (a foreign-key failure), when
+        the backend's message says it."""
+        return None
+
+    def is_unreachable(self, error: BaseException) -> bool:
+        """Whether the driver error ``error`` says no connection could be opened (the server
+        is down, starting, shutting down or unreachable)."""
+        return False
+
+    def is_conflict(self, error: BaseException) -> bool:
+        """Whether the driver error ``error`` is a deadlock, a serialization failure or a lock
+        wait timeout: the transaction was rolled back and running it again may succeed."""
+        return False
+
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """An INSERT of the attributes ``names`` that overwrites rows with the same key."""
         raise NotImplementedError
@@ -331,6 +353,7 @@ class ServerBackend(Backend):
     """Shared parts of MySQL/MariaDB and PostgreSQL."""
 
     reads_in_autocommit = True
+    has_server = True
 
     def current_user(self, conn: Connection) -> str:
         """The database user ``conn`` runs as."""

@@ -60,6 +60,8 @@ _SKIPPING_MARK = "ELSE NULL END"
 class MySQLBackend(ServerBackend):
     """MySQL 8 and MariaDB 10.5+."""
 
+    stores_float_infinity = False
+
     name = "mysql"
     dialect_names = ("mysql", "mariadb")
     default_driver = "mysql+pymysql"
@@ -192,6 +194,22 @@ class MySQLBackend(ServerBackend):
         return insert.on_duplicate_key_update(
             {first.name: sa.case((same_key, first), else_=sa.null())}
         )
+
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """MySQL: 'a foreign key constraint fails (`schema`.`child`, CONSTRAINT ...'."""
+        found = re.search(r"constraint fails \(`[^`]*`\.`([^`]+)`", str(error.orig))
+        return found.group(1) if found else None
+
+    def is_unreachable(self, error: BaseException) -> bool:
+        """MySQL client errors 2002/2003 (cannot connect), 2005 (unknown host), server error
+        1053 (shutdown in progress)."""
+        code = getattr(getattr(error, "orig", error), "args", (None,))[:1]
+        return bool(code) and code[0] in (1053, 2002, 2003, 2005)
+
+    def is_conflict(self, error: BaseException) -> bool:
+        """MySQL error 1213 is a deadlock, 1205 a lock wait timeout."""
+        code = getattr(getattr(error, "orig", error), "args", (None,))[:1]
+        return bool(code) and code[0] in (1205, 1213)
 
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL error 1062 is a duplicate key; 1451/1452 are foreign-key failures."""

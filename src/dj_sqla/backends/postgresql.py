@@ -30,6 +30,7 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.sql.ddl import SchemaGenerator
 
+from ..errors import DataJointError
 from ..types import CodecColumn
 from .base import ServerBackend, on_conflict_skip, on_conflict_update
 
@@ -79,6 +80,8 @@ def copy_text(value: Any) -> str:
 
 class PostgreSQLBackend(ServerBackend):
     """PostgreSQL 12+."""
+
+    stores_float_nan = True
 
     name = "postgresql"
     dialect_names = ("postgresql",)
@@ -136,6 +139,27 @@ class PostgreSQLBackend(ServerBackend):
         ``CREATE TABLE`` text: one round trip, the same DDL.
         """
         conn._run_ddl_visitor(_CommentsWithTable, metadata, checkfirst=False, tables=tables)
+
+    def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
+        """PostgreSQL: 'Key (...) is still referenced from table "child"'."""
+        found = re.search(r'still referenced from table "([^"]+)"', str(error.orig))
+        return found.group(1) if found else None
+
+    def is_unreachable(self, error: BaseException) -> bool:
+        """psycopg2 says so in its message (connecting fails before any SQLSTATE): refused,
+        or the server is starting up, shutting down or recovering (SQLSTATE 57P03)."""
+        orig = getattr(error, "orig", error)
+        if getattr(orig, "pgcode", None) == "57P03":
+            return True
+        text = str(orig)
+        return text.startswith(("connection to server", "could not connect")) or (
+            "the database system is" in text
+        )
+
+    def is_conflict(self, error: BaseException) -> bool:
+        """SQLSTATE 40P01 is a deadlock, 40001 a serialization failure, 55P03 a lock not
+        available."""
+        return getattr(getattr(error, "orig", error), "pgcode", None) in ("40P01", "40001", "55P03")
 
     def integrity_kind(self, error: sa.exc.IntegrityError) -> str | None:
         """SQLSTATE 23505 is a unique violation, 23503 a foreign-key violation."""
@@ -342,5 +366,7 @@ def _begin_with_statement(
 def _end_quietly(conn: Connection, statement: str) -> None:
     """End the transaction after an error; the error itself is what the caller raises."""
     # on a broken connection SQLAlchemy has invalidated it, and the server rolled back
-    with suppress(sa.exc.DBAPIError):
+    if conn.invalidated:
+        return
+    with suppress(sa.exc.DBAPIError, DataJointError):  # a lost connection is translated
         conn.exec_driver_sql(statement)

@@ -27,7 +27,7 @@ from .. import dependencies as deps
 from .._mapping import own_attributes
 from .._prompt import confirm as _confirm
 from ..config import config
-from ..errors import DataJointError
+from ..errors import DataJointError, TransactionConflictError
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -204,19 +204,24 @@ def cascade_delete(
     def run(conn: sa.Connection) -> tuple[list[sa.Table], dict[sa.Table, int]]:
         selected = plan(conn, start, condition, tables, part_integrity)
         order = _deletion_order(selected)
-        return order, _delete(conn, order, selected)
+        return order, _delete(connection, conn, order, selected)
 
     if connection.in_transaction:
         with connection.write() as conn:
             return run(conn)[1][start]
-    with connection.engine.connect() as conn, conn.begin() as transaction:
-        order, deleted = run(conn)
-        if ask:
-            print(DeletePreview.of(connection, [(t, deleted[t]) for t in order]))
-            if not _confirm("Commit deletes?"):
-                transaction.rollback()
-                return 0
-    return deleted[start]
+
+    def attempt() -> int:
+        with connection.engine.connect() as conn, conn.begin() as transaction:
+            order, deleted = run(conn)
+            if ask:
+                print(DeletePreview.of(connection, [(t, deleted[t]) for t in order]))
+                if not _confirm("Commit deletes?"):
+                    transaction.rollback()
+                    return 0
+        return deleted[start]
+
+    # concurrent deletes and inserts deadlock on MySQL; the rolled-back cascade runs again
+    return connection.retrying(attempt)
 
 
 def _deletion_order(selected: Iterable[sa.Table]) -> list[sa.Table]:
@@ -317,6 +322,7 @@ def preview_delete(
 
 
 def _delete(
+    connection: Connection,
     conn: sa.Connection,
     order: list[sa.Table],
     selected: dict[sa.Table, list[ColumnElement[bool]]],
@@ -327,6 +333,15 @@ def _delete(
         try:
             result = conn.execute(sa.delete(table).where(*_any(selected[table])))
         except sa.exc.IntegrityError as err:
+            blocking = connection.backend.referencing_table(err)
+            if blocking is not None and blocking in {t.name for t in order}:
+                # the cascade deleted that table's rows already: another transaction has
+                # inserted a new one since (READ COMMITTED); the whole cascade runs again
+                raise TransactionConflictError(
+                    f"Deleting from `{table.schema}`.`{table.name}`: a row of `{blocking}` "
+                    "referencing it was inserted meanwhile; the delete was rolled back. Run "
+                    f"it again. ({err.orig})"
+                ) from err
             raise DataJointError(
                 f"Deleting from `{table.schema}`.`{table.name}` is blocked by rows of a table "
                 "whose schema is not activated in this process, so the cascade cannot reach "

@@ -23,6 +23,7 @@ from ..codecs import CodecError
 from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
+from .values import check_rows
 
 if TYPE_CHECKING:
     from ..connection import Connection, Schema
@@ -219,6 +220,15 @@ def insert_rows(
     prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
     if not prepared:
         return 0
+    backend = schema.connection.backend
+    if uniform:
+        check_rows(table, prepared[0], prepared, backend)
+    else:
+        by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in prepared:
+            by_names.setdefault(tuple(row), []).append(row)
+        for names, same in by_names.items():
+            check_rows(table, names, same, backend)
     connection = schema.connection
     with _explaining(connection, table, prepared), connection.write() as conn:
         # one executemany per set of given attributes: an omitted attribute gets its default,
@@ -252,9 +262,19 @@ def insert_rows(
             what = _misfit(table, prepared) or "a value does not fit its attribute"
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
-                f"inserted. ({getattr(err, 'orig', err)})"
+                f"inserted. ({_quoted(getattr(err, 'orig', err))})"
             ) from err
     return len(prepared)
+
+
+def _quoted(error: Any) -> str:
+    """The database's message, on one line and cut to a few hundred characters (a
+    driver's message may repeat a whole statement and its parameters)."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= _QUOTED else text[: _QUOTED - 3] + "..."
+
+
+_QUOTED = 300
 
 
 def _misfit(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
@@ -330,16 +350,18 @@ def _explain(
         return DuplicateError(
             f"Duplicate entry in {where}:{what}; nothing was inserted. Use "
             "skip_duplicates=True to skip rows whose key exists, or replace=True to overwrite "
-            f"them. ({err.orig})"
+            f"them. ({_quoted(err.orig)})"
         )
     if kind == "foreign_key":
         what = culprit or " a row references a parent row that does not exist"
         return MissingParentError(
             f"Cannot insert into {where}:{what}; nothing was inserted. Insert the parent "
-            f"first. ({err.orig})"
+            f"first. ({_quoted(err.orig)})"
         )
     what = _misfit(table, rows or []) or "a value breaks a constraint of the table"
-    return DataJointError(f"Cannot insert into {where}: {what}; nothing was inserted. ({err.orig})")
+    return DataJointError(
+        f"Cannot insert into {where}: {what}; nothing was inserted. ({_quoted(err.orig)})"
+    )
 
 
 def _culprit(
@@ -426,9 +448,11 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
             f"update1 needs the full primary key of `{table.fullname}`; missing "
             f"{', '.join(missing)}."
         )
-    values = {k: v for k, v in row.items() if k not in key}
+    encoded = _codec_columns(table)
+    values = {k: v if k in encoded else _plain(v) for k, v in row.items() if k not in key}
     if not values:
         return
+    check_rows(table, values, [values], connection.backend, verb="update")
     where = [table.c[k] == row[k] for k in key]
     with connection.write() as conn:
         try:
@@ -436,7 +460,7 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
         except sa.exc.IntegrityError as err:
             raise MissingParentError(
                 f"Cannot update `{table.fullname}`: a new value references a parent row that "
-                f"does not exist. ({err.orig})"
+                f"does not exist. ({_quoted(err.orig)})"
             ) from err
         if count != 1:
             raise DataJointError(

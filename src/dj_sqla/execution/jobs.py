@@ -69,7 +69,7 @@ from .._naming import NAMING_CONVENTION
 from ..config import config
 from ..connection import Schema
 from ..dependencies import lineage
-from ..errors import DataJointError
+from ..errors import DataJointError, TransactionConflictError
 from ..expression.core import QueryExpression, TableClass
 from .query import Query
 
@@ -317,8 +317,7 @@ class Jobs(Query):
             .where(self._condition())
             .group_by(_bk(table, "status"))
         )
-        with self._connection.read() as conn:
-            counts: dict[str, int] = dict(conn.execute(query).all())
+        counts: dict[str, int] = dict(self._connection.run_read(lambda c: c.execute(query).all()))
         return {status: int(counts.get(status, 0)) for status in STATUSES}
 
     # -- changing jobs ---------------------------------------------------------------------------
@@ -495,8 +494,7 @@ class Jobs(Query):
         if priority is not None:
             conditions.append(_bk(table, "priority") <= priority)
         query = sa.select(_bk(table, "priority"), *table.primary_key.columns).where(*conditions)
-        with self._connection.read() as conn:
-            rows = list(conn.execute(query).all())
+        rows = list(self._connection.run_read(lambda conn: conn.execute(query).all()))
         random.shuffle(rows)
         rows.sort(key=lambda row: row[0])  # stable: random within one priority
         return [dict(zip(names, row[1:], strict=True)) for row in rows]
@@ -608,7 +606,7 @@ def _retrying(work: Callable[[], Any], attempts: int = 8) -> Any:
     for attempt in range(attempts):
         try:
             return work()
-        except (sa.exc.OperationalError, sa.exc.IntegrityError):
+        except (sa.exc.OperationalError, sa.exc.IntegrityError, TransactionConflictError):
             if attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))

@@ -123,11 +123,15 @@ class Query(QueryExpression):
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset, attributes), {}
-        with self._connection.read() as conn, decoding_with(download_path=download_path):
+
+        def read(conn: sa.Connection) -> Sequence[Sequence[Any]]:
             try:
                 return all_rows(conn.execute(query, params), query)  # type: ignore[arg-type]
             except CodecError as err:
                 raise self._keyed_error(conn, err) from None
+
+        with decoding_with(download_path=download_path):
+            return self._connection.run_read(read)
 
     def _keyed_error(self, conn: sa.Connection, err: CodecError) -> CodecError:
         """The decoding error completed with the key of the row whose value failed: the
@@ -200,13 +204,18 @@ class Query(QueryExpression):
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
         query, params = self._executable()
-        with self._connection.read() as conn, decoding_with(download_path=download_path):
+
+        def read(conn: sa.Connection) -> Sequence[Any]:
             result = conn.execute(query, params)
             try:
-                fetched = result.fetchmany(2)
+                fetched: Sequence[Any] = result.fetchmany(2)
             except CodecError as err:
                 raise self._keyed_error(conn, err) from None
             result.close()
+            return fetched
+
+        with decoding_with(download_path=download_path):
+            fetched = self._connection.run_read(read)
         rows = rows_to_dicts(self.heading_names, fetched)
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
@@ -222,13 +231,11 @@ class Query(QueryExpression):
 
     def __len__(self) -> int:
         count, params = self._executable("count")
-        with self._connection.read() as conn:
-            return int(conn.scalar(count, params) or 0)
+        return int(self._connection.run_read(lambda conn: conn.scalar(count, params)) or 0)
 
     def __bool__(self) -> bool:
         exists, params = self._executable("exists")
-        with self._connection.read() as conn:
-            return bool(conn.scalar(exists, params))
+        return bool(self._connection.run_read(lambda conn: conn.scalar(exists, params)))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The rows as dicts, read in batches as the loop goes (see :meth:`stream`)."""

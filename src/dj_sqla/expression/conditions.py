@@ -21,9 +21,11 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -186,7 +188,11 @@ def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnEleme
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
     return _all(
-        [columns[k] == _checked(k, columns[k], v) for k, v in restriction.items() if k in columns]
+        [
+            _equals(columns[k], _checked(k, columns[k], v))
+            for k, v in restriction.items()
+            if k in columns
+        ]
     )
 
 
@@ -212,6 +218,64 @@ def holds_uuid(column: ColumnElement[Any]) -> bool:
         return column.type.python_type is uuid.UUID
     except NotImplementedError:
         return False
+
+
+def _python_type(column: ColumnElement[Any]) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _equals(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    """``column == value``; false at once for a text value no row of the column can hold
+    (see :func:`impossible_text`)."""
+    return sa.false() if impossible_text(column, value) else column == value
+
+
+def impossible_text(column: ColumnElement[Any], value: Any) -> bool:
+    """Whether ``value`` is text that no row of ``column`` can hold (``"abc"`` for an
+    integer, a NUL character), as the same value is refused on insert. PostgreSQL would
+    fail the whole query on such a comparison; the other backends return no rows, and so
+    does dj_sqla everywhere.
+
+    Example:
+        >>> impossible_text(sa.column("n", sa.Integer), "abc")
+        True
+        >>> impossible_text(sa.column("n", sa.Integer), "12")
+        False
+    """
+    if not isinstance(value, str):
+        return False
+    if "\x00" in value:
+        return True
+    kind = _python_type(column)
+    parse = _TEXT_PARSERS.get(kind) if kind is not None else None
+    if parse is None:
+        return False
+    try:
+        parse(value)
+    except (ValueError, ArithmeticError):
+        return True
+    return False
+
+
+def _integer_text(text: str) -> int:
+    if not _INTEGER_TEXT.fullmatch(text):
+        raise ValueError(text)
+    return int(text)
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_TEXT_PARSERS: dict[type, Callable[[str], Any]] = {
+    int: _integer_text,
+    float: float,
+    decimal.Decimal: decimal.Decimal,
+    uuid.UUID: uuid.UUID,
+    dt.date: dt.date.fromisoformat,
+    dt.datetime: dt.datetime.fromisoformat,
+    dt.time: dt.time.fromisoformat,
+}
 
 
 def _semijoin(

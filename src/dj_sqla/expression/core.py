@@ -36,7 +36,7 @@ from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, holds_uuid, order_terms, to_condition
+from .conditions import Not, Top, holds_uuid, impossible_text, order_terms, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -532,6 +532,8 @@ def _key_values(
         return None
     if any(type(v) is not uuid.UUID and holds_uuid(columns[k]) for k, v in items):
         return None  # the general path checks the value
+    if any(type(v) is str and impossible_text(columns[k], v) for k, v in items):
+        return None  # the general path compares it as false
     return tuple(k for k, _ in items), tuple(v for _, v in items)
 
 
