@@ -27,10 +27,13 @@ _SHORT_IDLE = {
 }
 
 
+#: Every test here runs on the servers only: SQLite is a library in the process, with no
+#: server connection to lose, restart or time out.
+pytestmark = pytest.mark.parametrize("backend", ["mysql", "postgresql"])
+
+
 @pytest.fixture
 def server(backend: str) -> str:
-    if backend == "sqlite":
-        pytest.skip("SQLite has no server to lose")
     return backend
 
 
