@@ -51,10 +51,11 @@ from .errors import (
 from .execution.jobs import Jobs
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
+from .heading import Heading
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas, schema
-from .table import Heading, Lookup, Manual, Part, Table
+from .table import Lookup, Manual, Part, Table
 from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
 #: DataJoint 2.3's names for the tiers and the job table.

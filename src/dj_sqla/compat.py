@@ -48,10 +48,11 @@ from .execution.jobs import Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
+from .heading import Attribute, Heading
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
-from .table import Attribute, Heading, Lookup, Manual, Part, Table, TableMeta, UserTable
+from .table import Lookup, Manual, Part, Table, TableMeta, UserTable
 from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
 #: The marker ``install_as_datajoint`` leaves on the ``datajoint`` module it installs.

@@ -11,25 +11,29 @@ the batch was built, because SQLAlchemy cannot un-map a class when a later defin
 from __future__ import annotations
 
 import decimal
+import importlib
+import inspect
+import threading
+import types
 import uuid
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy import orm
+from sqlalchemy import event, orm
 
 from ._mapping import defer_mapping, own_attributes
 from .declare.build import ColumnInfo, build_table
 from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
-from .errors import DefinitionError
+from .errors import DataJointError, DefinitionError
+from .heading import Attribute, Heading
 from .table import (
     RESERVED_ATTRIBUTES,
-    Attribute,
-    Heading,
+    Lookup,
     UserTable,
     parts_of,
     table_name_for,
@@ -213,3 +217,122 @@ def attach_parts(cls: type[UserTable]) -> None:
     """Give each part its ``master``."""
     for part in parts_of(cls):
         type.__setattr__(part, "master", cls)
+
+
+def lookup_contents(cls: type[Lookup]) -> Any:
+    """A Lookup's ``contents``, also when written as a ``@property`` (as DataJoint allows)."""
+    declared = inspect.getattr_static(cls, "contents", ())
+    if isinstance(declared, property) and declared.fget is not None:
+        return declared.fget(cls())
+    return cls.contents
+
+
+class LinkedContext(Mapping[str, Any]):
+    """A class's declaration context: the schema's ``add_objects``, then the namespaces of
+    its linking modules, then the names the class was decorated among; all read when a
+    foreign key is resolved, so names added later (at activation) are found."""
+
+    def __init__(
+        self,
+        add_objects: Mapping[str, Any],
+        linked: list[Mapping[str, Any]],
+        names: Mapping[str, Any],
+    ) -> None:
+        self._add_objects = add_objects  # the schema's own dict and list, read live
+        self._linked = linked
+        self._names = names
+
+    def _maps(self) -> list[Mapping[str, Any]]:
+        return [self._add_objects, *self._linked, self._names]
+
+    def __getitem__(self, key: str) -> Any:
+        for names in self._maps():
+            if key in names:
+                return names[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in names for names in self._maps())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for names in self._maps() for k in names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def linking_namespace_module(value: types.ModuleType | str) -> types.ModuleType:
+    """A linking module given as a module or as its importable name."""
+    if isinstance(value, types.ModuleType):
+        return value
+    try:
+        return importlib.import_module(value)
+    except ImportError as err:
+        raise DataJointError(
+            f"linking_module={value!r} cannot be imported ({err}); pass the module itself or "
+            "its full dotted name."
+        ) from err
+
+
+def resolve_plain_foreign_keys(cls: type, names: Mapping[str, Any]) -> None:
+    """Point string foreign keys that name a class of the context at that class's column.
+
+    ``ForeignKey("Subject.subject_id")`` with ``Subject`` a mapped class (or Table) in the
+    context becomes a reference to ``Subject.__table__.c.subject_id``. A Column reference
+    works across schemas (one MetaData each), where a string cannot.
+    """
+    for value in vars(cls).values():
+        column = getattr(value, "column", value)
+        if not isinstance(column, sa.Column) or column.table is not None:
+            continue
+        for fk in list(column.foreign_keys):
+            spec = fk.target_fullname
+            *path, column_name = spec.split(".")
+            if not path or path[0] not in names:
+                continue
+            target: Any = names[path[0]]
+            for attr in path[1:]:
+                target = getattr(target, attr, None)
+            table = getattr(target, "__table__", target)
+            if not isinstance(table, sa.Table) or column_name not in table.c:
+                continue
+            replacement = sa.ForeignKey(
+                table.c[column_name],
+                name=fk.name,
+                onupdate=fk.onupdate,
+                ondelete=fk.ondelete,
+                deferrable=fk.deferrable,
+                initially=fk.initially,
+                use_alter=fk.use_alter,
+                match=fk.match,
+                comment=fk.comment,
+            )
+            # A ForeignKey hooks itself onto its column's table attachment; unhook the string
+            # one (public event API) before attaching its replacement.
+            column.foreign_keys.discard(fk)
+            event.remove(column, "after_parent_attach", fk._set_table)
+            column.append_foreign_key(replacement)
+
+
+#: While ``Schema._create`` runs in a thread: the tables whose creation it has started.
+CREATING = threading.local()
+
+
+@event.listens_for(sa.Table, "before_create")
+def note_creating(table: sa.Table, connection: Any, **kw: Any) -> None:
+    """Record a table ``Schema._create`` is about to create (it may have to drop it again).
+
+    One listener for all tables' DDL, rather than one per connection for every statement
+    (on MySQL that cost a fifth of a CREATE TABLE). ``after_create`` would come too late:
+    it follows the table's indexes, which can fail after the table exists.
+    """
+    tables = getattr(CREATING, "tables", None)
+    if tables is not None:
+        tables.append(table)
+
+
+def created_before(err: sa.exc.DBAPIError, started: list[sa.Table]) -> list[sa.Table]:
+    """The tables that exist after ``err`` stopped creating ``started`` (in that order): all
+    of them, unless the failed statement was the last one's CREATE TABLE itself."""
+    statement = (err.statement or "").lstrip().upper()
+    return started[:-1] if statement.startswith("CREATE TABLE") else list(started)

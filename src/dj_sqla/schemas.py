@@ -22,18 +22,15 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import re
 import sys
-import threading
 import types
 from collections import ChainMap
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event, orm
+from sqlalchemy import orm
 from sqlalchemy.sql.elements import quoted_name
 
 from ._mapping import Registry, own_attributes
@@ -41,7 +38,17 @@ from ._naming import NAMING_CONVENTION
 from ._prompt import confirm as _confirm
 from .config import config
 from .connection import Connection, as_connection
-from .declaration import attach_parts, build_class_tables, map_class
+from .declaration import (
+    CREATING,
+    LinkedContext,
+    attach_parts,
+    build_class_tables,
+    created_before,
+    linking_namespace_module,
+    lookup_contents,
+    map_class,
+    resolve_plain_foreign_keys,
+)
 from .declare.names import snake_case
 from .errors import (
     DataJointError,
@@ -60,30 +67,6 @@ if TYPE_CHECKING:
     from .backends import Backend
 
 _T = TypeVar("_T", bound=type)
-
-#: While ``Schema._create`` runs in a thread: the tables whose creation it has started.
-_creating = threading.local()
-
-
-@event.listens_for(sa.Table, "before_create")
-def _note_creating(table: sa.Table, connection: Any, **kw: Any) -> None:
-    """Record a table ``Schema._create`` is about to create (it may have to drop it again).
-
-    One listener for all tables' DDL, rather than one per connection for every statement
-    (on MySQL that cost a fifth of a CREATE TABLE). ``after_create`` would come too late:
-    it follows the table's indexes, which can fail after the table exists.
-    """
-    tables = getattr(_creating, "tables", None)
-    if tables is not None:
-        tables.append(table)
-
-
-def _created_before(err: sa.exc.DBAPIError, started: list[sa.Table]) -> list[sa.Table]:
-    """The tables that exist after ``err`` stopped creating ``started`` (in that order): all
-    of them, unless the failed statement was the last one's CREATE TABLE itself."""
-    statement = (err.statement or "").lstrip().upper()
-    return started[:-1] if statement.startswith("CREATE TABLE") else list(started)
-
 
 #: Schema names: a letter or underscore, then letters, digits, ``_`` or ``$``. The limit of 63
 #: characters is PostgreSQL's, so that one name works on every backend.
@@ -216,7 +199,7 @@ class Schema(sa.MetaData):
         if add_objects:
             self.add_objects.update(add_objects)
         if linking_module is not None:
-            self._linked.append(vars(_module(linking_module)))
+            self._linked.append(vars(linking_namespace_module(linking_module)))
         if not _NAME.fullmatch(name):
             raise SchemaNameError(
                 f"`{name}` cannot be a schema name: use 1 to 63 letters, digits, `_` or `$`, "
@@ -321,7 +304,7 @@ class Schema(sa.MetaData):
             names = self.context
         else:
             names = ChainMap(frame.f_locals, frame.f_globals)
-        return _Linked(self, names)
+        return LinkedContext(self.add_objects, self._linked, names)
 
     def _declare(self, items: list[tuple[type, Mapping[str, Any]]]) -> None:
         """Build the classes' Tables, create the missing ones, then map the classes.
@@ -348,7 +331,7 @@ class Schema(sa.MetaData):
                         )
                     )
                 else:
-                    _resolve_foreign_keys(cls, names)
+                    resolve_plain_foreign_keys(cls, names)
                     self.registry.mapped(cls)
                     self._classes[own_attributes(cls)["__table__"]] = cls
         except Exception:
@@ -381,7 +364,7 @@ class Schema(sa.MetaData):
                 conn.backend.guard_foreign_keys(table)
         for cls, table in tiers:
             if issubclass(cls, Lookup) and table.name in self._existing:
-                contents = _contents(cls)
+                contents = lookup_contents(cls)
                 if contents:
                     cls.insert(list(contents), skip_duplicates=True)
 
@@ -394,7 +377,7 @@ class Schema(sa.MetaData):
         started: list[sa.Table] = []
 
         def create(sa_conn: sa.Connection) -> None:
-            _creating.tables = started  # filled by _note_creating
+            CREATING.tables = started  # filled by note_creating
             try:
                 backend.create_tables(sa_conn, self, tables)
             except sa.exc.DBAPIError as err:
@@ -404,14 +387,14 @@ class Schema(sa.MetaData):
                     f"nothing was created. Change the definition. ({err.orig})"
                 ) from err
             finally:
-                _creating.tables = None
+                CREATING.tables = None
 
         try:
             backend.declare(create)
         except DefinitionError as err:
             cause = err.__cause__
             if isinstance(cause, sa.exc.DBAPIError) and backend.has_nontransactional_ddl:
-                created = _created_before(cause, started)
+                created = created_before(cause, started)
                 if created:
                     with conn.engine.begin() as sa_conn:
                         for table in reversed(created):
@@ -607,55 +590,6 @@ class Schema(sa.MetaData):
 schema = Schema
 
 
-def _contents(cls: type[Lookup]) -> Any:
-    """A Lookup's ``contents``, also when written as a ``@property`` (as DataJoint allows)."""
-    declared = inspect.getattr_static(cls, "contents", ())
-    if isinstance(declared, property) and declared.fget is not None:
-        return declared.fget(cls())
-    return cls.contents
-
-
-class _Linked(Mapping[str, Any]):
-    """A class's declaration context: the schema's ``add_objects``, then the namespaces of
-    its linking modules, then the names the class was decorated among; all read when a
-    foreign key is resolved, so names added later (at activation) are found."""
-
-    def __init__(self, schema: Schema, names: Mapping[str, Any]) -> None:
-        self._schema = schema
-        self._names = names
-
-    def _maps(self) -> list[Mapping[str, Any]]:
-        return [self._schema.add_objects, *self._schema._linked, self._names]
-
-    def __getitem__(self, key: str) -> Any:
-        for names in self._maps():
-            if key in names:
-                return names[key]
-        raise KeyError(key)
-
-    def __contains__(self, key: object) -> bool:
-        return any(key in names for names in self._maps())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(k for names in self._maps() for k in names))
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def _module(value: types.ModuleType | str) -> types.ModuleType:
-    """A linking module given as a module or as its importable name."""
-    if isinstance(value, types.ModuleType):
-        return value
-    try:
-        return importlib.import_module(value)
-    except ImportError as err:
-        raise DataJointError(
-            f"linking_module={value!r} cannot be imported ({err}); pass the module itself or "
-            "its full dotted name."
-        ) from err
-
-
 def list_schemas(connection: Connection | sa.Engine | str | sa.URL | None = None) -> list[str]:
     """Names of the schemas on the server (SQLite: the schema files of the store).
 
@@ -669,43 +603,3 @@ def list_schemas(connection: Connection | sa.Engine | str | sa.URL | None = None
     conn = as_connection(connection)
     with conn.engine.connect() as sa_conn:
         return conn.backend.list_schemas(sa_conn)
-
-
-def _resolve_foreign_keys(cls: type, names: Mapping[str, Any]) -> None:
-    """Point string foreign keys that name a class of the context at that class's column.
-
-    ``ForeignKey("Subject.subject_id")`` with ``Subject`` a mapped class (or Table) in the
-    context becomes a reference to ``Subject.__table__.c.subject_id``. A Column reference
-    works across schemas (one MetaData each), where a string cannot.
-    """
-    for value in vars(cls).values():
-        column = getattr(value, "column", value)
-        if not isinstance(column, sa.Column) or column.table is not None:
-            continue
-        for fk in list(column.foreign_keys):
-            spec = fk.target_fullname
-            *path, column_name = spec.split(".")
-            if not path or path[0] not in names:
-                continue
-            target: Any = names[path[0]]
-            for attr in path[1:]:
-                target = getattr(target, attr, None)
-            table = getattr(target, "__table__", target)
-            if not isinstance(table, sa.Table) or column_name not in table.c:
-                continue
-            replacement = sa.ForeignKey(
-                table.c[column_name],
-                name=fk.name,
-                onupdate=fk.onupdate,
-                ondelete=fk.ondelete,
-                deferrable=fk.deferrable,
-                initially=fk.initially,
-                use_alter=fk.use_alter,
-                match=fk.match,
-                comment=fk.comment,
-            )
-            # A ForeignKey hooks itself onto its column's table attachment; unhook the string
-            # one (public event API) before attaching its replacement.
-            column.foreign_keys.discard(fk)
-            event.remove(column, "after_parent_attach", fk._set_table)
-            column.append_foreign_key(replacement)

@@ -32,25 +32,21 @@ Example:
 from __future__ import annotations
 
 import abc
-import csv
-import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import numpy as np
 import sqlalchemy as sa
 
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
 from .errors import DataJointError, UnknownAttributeError
-from .execution.insert import insert_rows
+from .execution.insert import chunks, csv_rows, insert_rows
 from .execution.query import TableQuery
 from .execution.validate import ValidationResult, validate_rows
-from .expression.core import QueryExpression
+from .heading import Heading
 
 if TYPE_CHECKING:
     from .connection import Connection, Schema
@@ -68,87 +64,6 @@ class classproperty(Generic[_R]):
 
     def __get__(self, instance: object, owner: type) -> _R:
         return self.fget(owner)
-
-
-@dataclass(frozen=True)
-class Attribute:
-    """One attribute of a table's heading, with the fields DataJoint's heading has.
-
-    Attributes:
-        default: the declared default as SQL text (``"null"`` for a nullable attribute
-            without one), or None.
-        dtype: the numpy dtype ``to_arrays`` gives it (``object`` for non-numbers).
-        numeric, string, uuid, json, is_blob: what its values are.
-    """
-
-    name: str
-    type: str
-    in_key: bool
-    nullable: bool
-    comment: str
-    default: str | None = None
-    autoincrement: bool = False
-    dtype: Any = object
-    numeric: bool = False
-    string: bool = False
-    uuid: bool = False
-    json: bool = False
-    is_blob: bool = False
-    is_hidden: bool = False
-
-    @property
-    def sql_type(self) -> str:
-        """The declared type (alias of ``type``)."""
-        return self.type
-
-
-class Heading:
-    """The attributes of a table, in declaration order.
-
-    Example:
-        >>> h = Heading([Attribute("a", "int32", True, False, "")])
-        >>> h.names, h.primary_key
-        (['a'], ['a'])
-    """
-
-    def __init__(self, attributes: Iterable[Attribute]) -> None:
-        self.attributes: dict[str, Attribute] = {a.name: a for a in attributes}
-
-    @property
-    def names(self) -> list[str]:
-        """All attribute names."""
-        return list(self.attributes)
-
-    @property
-    def primary_key(self) -> list[str]:
-        """Names of the primary-key attributes."""
-        return [a.name for a in self.attributes.values() if a.in_key]
-
-    @property
-    def secondary_attributes(self) -> list[str]:
-        """Names of the attributes outside the primary key."""
-        return [a.name for a in self.attributes.values() if not a.in_key]
-
-    def __getitem__(self, name: str) -> Attribute:
-        return self.attributes[name]
-
-    def __iter__(self) -> Any:
-        return iter(self.attributes.values())
-
-    def __len__(self) -> int:
-        return len(self.attributes)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.attributes
-
-    def __repr__(self) -> str:
-        lines = []
-        for attr in self.attributes.values():
-            lines.append(
-                f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
-            )
-        keys = len(self.primary_key)
-        return "\n".join([*lines[:keys], "---", *lines[keys:]])
 
 
 class TableMeta(type):
@@ -328,8 +243,8 @@ class UserTable(metaclass=TableMeta):
                 "allow_direct_insert=True to insert directly."
             )
         if isinstance(rows, (str, os.PathLike)):
-            rows = _csv_rows(rows)
-        for chunk in _chunks(rows, chunk_size):
+            rows = csv_rows(rows)
+        for chunk in chunks(rows, chunk_size):
             insert_rows(
                 cls._require_schema(),
                 cls._declared(),
@@ -653,40 +568,3 @@ class Table(abc.ABC):  # noqa: B024  # a name for isinstance checks, not a base 
 
 Table.register(UserTable)
 Table.register(TableQuery)
-
-
-def _chunks(rows: Any, size: int | None) -> Iterator[Any]:
-    """``rows`` in pieces of ``size`` (all at once without a size)."""
-    if size is None:
-        yield rows
-        return
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise DataJointError(f"insert: chunk_size must be a positive integer, not {size!r}.")
-    if isinstance(rows, (QueryExpression, type)):
-        raise DataJointError("insert: chunk_size does not apply to inserting from a query.")
-    if hasattr(rows, "iloc"):  # a DataFrame: slices keep its index
-        for start in range(0, len(rows), size):
-            yield rows.iloc[start : start + size]
-        return
-    if isinstance(rows, np.ndarray):
-        for start in range(0, len(rows), size):
-            yield rows[start : start + size]
-        return
-    iterator = iter(rows)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The rows of a CSV file with a header row, as dicts of text (an empty field is null)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as file:
-            return [
-                {k: (v if v != "" else None) for k, v in row.items()}
-                for row in csv.DictReader(file)
-            ]
-    except OSError as err:
-        raise DataJointError(
-            f"insert: cannot read the CSV file {os.fspath(path)!r} ({err.strerror}); give "
-            "rows, or the path of a readable CSV file."
-        ) from None

@@ -6,8 +6,11 @@ the database's message allows, the offending row and attribute.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
+import itertools
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -467,3 +470,40 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
                 f"update1 found no row of `{table.fullname}` with key "
                 f"{ {k: row[k] for k in key} }; it only updates an existing row."
             )
+
+
+def chunks(rows: Any, size: int | None) -> Iterator[Any]:
+    """``rows`` in pieces of ``size`` (all at once without a size)."""
+    if size is None:
+        yield rows
+        return
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise DataJointError(f"insert: chunk_size must be a positive integer, not {size!r}.")
+    if isinstance(rows, (QueryExpression, type)):
+        raise DataJointError("insert: chunk_size does not apply to inserting from a query.")
+    if hasattr(rows, "iloc"):  # a DataFrame: slices keep its index
+        for start in range(0, len(rows), size):
+            yield rows.iloc[start : start + size]
+        return
+    if isinstance(rows, np.ndarray):
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+        return
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def csv_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows of a CSV file with a header row, as dicts of text (an empty field is null)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            return [
+                {k: (v if v != "" else None) for k, v in row.items()}
+                for row in csv.DictReader(file)
+            ]
+    except OSError as err:
+        raise DataJointError(
+            f"insert: cannot read the CSV file {os.fspath(path)!r} ({err.strerror}); give "
+            "rows, or the path of a readable CSV file."
+        ) from None

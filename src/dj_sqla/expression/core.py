@@ -20,11 +20,8 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import inspect
 import types
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -32,11 +29,11 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._mapping import own_attributes
-from .._memo import memo
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
-from .conditions import Not, Top, holds_uuid, impossible_text, order_terms, to_condition
+from ._keyed import key_values, keyed_statement, of_kind
+from .conditions import Not, Top, order_terms, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -121,7 +118,7 @@ class QueryExpression:
     def _executable(self, kind: str = "rows") -> tuple[sa.Executable, dict[str, Any]]:
         """The statement that fetches the rows (``kind="rows"``), counts them (``"count"``)
         or tells whether there is one (``"exists"``), and its parameters."""
-        return _of_kind(self.select(), kind), {}
+        return of_kind(self.select(), kind), {}
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -459,7 +456,7 @@ class TableExpression(QueryExpression):
     def restrict(self, restriction: Any, *, semantic_check: bool = True) -> QueryExpression:
         """A new expression with only the rows that satisfy ``restriction``."""
         if type(restriction) is dict:
-            key = _key_values(self._columns, restriction)
+            key = key_values(self._columns, restriction)
             if key is not None:
                 if not key[0]:
                     return self  # no attribute of the table named: no restriction
@@ -481,7 +478,7 @@ class TableExpression(QueryExpression):
         if self._key is None or self._conditions:
             return super()._executable(kind)
         names, values = self._key
-        found = _keyed_statement(self._table, names, values, kind)
+        found = keyed_statement(self._table, names, values, kind)
         if found is None:
             return super()._executable(kind)
         statement, parameters = found
@@ -513,71 +510,6 @@ class TableExpression(QueryExpression):
     def _require_unrestricted(self, operation: str) -> None:
         if self._where:
             raise QueryError(f"{operation} applies to a whole table, not a restriction of it.")
-
-
-#: Value types a key restriction binds as they are; others (None, which means IS NULL,
-#: booleans, numpy scalars, SQL expressions) take the general path.
-_KEY_VALUE_TYPES = frozenset(
-    {int, float, str, bytes, decimal.Decimal, dt.date, dt.datetime, dt.time, uuid.UUID}
-)
-
-
-def _key_values(
-    columns: Mapping[str, ColumnElement[Any]], restriction: dict[str, Any]
-) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
-    """The names and values of a dict restriction's attributes, or None when a value needs
-    the general path."""
-    items = [(k, v) for k, v in restriction.items() if k in columns]
-    if not _KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
-        return None
-    if any(type(v) is not uuid.UUID and holds_uuid(columns[k]) for k, v in items):
-        return None  # the general path checks the value
-    if any(type(v) is str and impossible_text(columns[k], v) for k, v in items):
-        return None  # the general path compares it as false
-    return tuple(k for k, _ in items), tuple(v for _, v in items)
-
-
-_Keyed = tuple[sa.Executable, tuple[str, ...]]
-
-
-def _keyed_statement(
-    table: sa.Table, names: tuple[str, ...], values: tuple[Any, ...], kind: str
-) -> _Keyed | None:
-    """The statement of ``kind`` (see ``_executable``) over ``table`` restricted to rows
-    whose ``names`` equal parameters, made once and reused.
-
-    Kept on the table (see ``_memo``): (names, value types, kind) → the statement with one
-    parameter per name and the parameter names, or None where ``column == value`` is not a
-    plain comparison with a bound value. Value types are part of the key because SQLAlchemy
-    types a compared value by its Python type.
-    """
-    statements: dict[tuple[Any, ...], _Keyed | None] = memo(table, "_dj_sqla_keyed", dict)
-    cache_key = (names, tuple(map(type, values)), kind)
-    if cache_key in statements:
-        return statements[cache_key]
-    parameters = tuple(f"dj_key_{i}" for i in range(len(names)))
-    conditions = []
-    found: _Keyed | None = None
-    for name, value, parameter in zip(names, values, parameters, strict=True):
-        column = table.c[name]
-        bound = getattr(column == value, "right", None)  # typed as ``column == value`` types it
-        if not isinstance(bound, sa.BindParameter):
-            break
-        conditions.append(column == sa.bindparam(parameter, type_=bound.type))
-    else:
-        found = (_of_kind(sa.select(*table.columns).where(*conditions), kind), parameters)
-    statements[cache_key] = found
-    return found
-
-
-def _of_kind(query: sa.Select[Any], kind: str) -> sa.Executable:
-    """``query`` itself (``"rows"``), the count of its rows (``"count"``) or whether it has
-    one (``"exists"``)."""
-    if kind == "count":
-        return sa.select(sa.func.count()).select_from(query.subquery())
-    if kind == "exists":
-        return sa.select(sa.exists(query))
-    return query
 
 
 def as_expression(value: Any) -> QueryExpression:
