@@ -28,10 +28,19 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from ._connecting import (
+    Cancelled,
+    QueryResult,
+    connection_target,
+    failed_statement,
+    is_read,
+    ping_when_idle,
+    run_init,
+    short_error,
+)
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
-    ConfigError,
     DataJointError,
     LostConnectionError,
     TableNotDeclaredError,
@@ -48,12 +57,9 @@ _T = TypeVar("_T", bound=type)
 _R = TypeVar("_R")
 
 #: A pooled connection idle longer than this many seconds is pinged before use: the server
-#: may have closed it (idle timeout, restart). Busy connections skip the round trip.
-IDLE_PING_SECONDS = 1.0
 #: Attempts, and the longest pause in seconds, of work the database rolled back for a conflict.
 CONFLICT_ATTEMPTS = 8
 _CONFLICT_PAUSE = 1.0
-_SQL_SHOWN = 300  # characters of a statement quoted in an error
 _REOPEN_PAUSE = 1.0  # seconds before a read tries again when the server did not answer
 
 
@@ -116,7 +122,7 @@ class Connection:
         **engine_options: Any,
     ) -> None:
         self._read_engine: sa.Engine | None = None
-        url_or_engine = _target(url_or_engine, user, password, port, use_tls)
+        url_or_engine = connection_target(url_or_engine, user, password, port, use_tls)
         init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
         self._init_fun: str | None = init_fun
         if isinstance(url_or_engine, sa.Engine):
@@ -128,14 +134,14 @@ class Connection:
             engine = sa.create_engine(url, **options)
             event.listen(engine, "connect", backend_class.prepare_write_connection)
         if init_fun:
-            event.listen(engine, "connect", partial(_run_init, init_fun))
+            event.listen(engine, "connect", partial(run_init, init_fun))
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
         event.listen(engine, "handle_error", self._translate_error)
         if self.backend.has_server:
-            _ping_when_idle(engine)
+            ping_when_idle(engine)
         if self.backend.reads_in_autocommit and not isinstance(url_or_engine, sa.Engine):
             # dj_sqla knows how this engine connects, so it can open a second pool for reads
             self._read_engine = self._autocommit_engine(url, options)
@@ -147,9 +153,9 @@ class Connection:
         )
         event.listen(reader, "connect", self.backend.prepare_read_connection)
         if self._init_fun:
-            event.listen(reader, "connect", partial(_run_init, self._init_fun))
+            event.listen(reader, "connect", partial(run_init, self._init_fun))
         event.listen(reader, "handle_error", self._translate_error)
-        _ping_when_idle(reader)
+        ping_when_idle(reader)
         creator = os.getpid()
 
         def dispose_too(engine: sa.Engine) -> None:
@@ -358,8 +364,8 @@ class Connection:
 
     def cancel_transaction(self) -> None:
         """Roll back the transaction opened by :meth:`start_transaction`."""
-        cancelled = _Cancelled()
-        self._manual_transaction("cancel_transaction").__exit__(_Cancelled, cancelled, None)
+        cancelled = Cancelled()
+        self._manual_transaction("cancel_transaction").__exit__(Cancelled, cancelled, None)
 
     def _manual_transaction(self, operation: str) -> AbstractContextManager[Any]:
         manager: AbstractContextManager[Any] | None = getattr(self._local, "manual", None)
@@ -433,15 +439,15 @@ class Connection:
         connecting = context.connection is None and self.backend.has_server
         if connecting or self.backend.is_unreachable(original):
             return ServerNotAnswering(
-                f"{self.backend.describe_server()} does not answer ({_short(original)}); "
+                f"{self.backend.describe_server()} does not answer ({short_error(original)}); "
                 "check that the server runs and can be reached, then run it again."
             )
         if self.backend.is_conflict(original):
             return TransactionConflictError(
                 f"{self.backend.describe_server()} rolled the transaction back to resolve a "
-                f"conflict with another one ({_short(original)}); none of its changes were "
+                f"conflict with another one ({short_error(original)}); none of its changes were "
                 "stored. dj_sqla runs its own job and delete statements again by itself; run "
-                f"your transaction again.{_statement(context)}"
+                f"your transaction again.{failed_statement(context)}"
             )
         name = self.backend.missing_table(original)
         if name is None or "." not in name:
@@ -459,7 +465,7 @@ class Connection:
                 " inside a transaction: the transaction was rolled back and none of its changes "
                 "were stored. Run the whole transaction again (a new connection is opened)"
             )
-        elif context.statement is None or _is_read(context.statement):
+        elif context.statement is None or is_read(context.statement):
             done = "; a read is tried once more on a new connection, and that failed too"
         else:
             done = (
@@ -468,55 +474,9 @@ class Connection:
                 "again"
             )
         return (
-            f"The connection to {where} was lost{done} ({_short(context.original_exception)})."
-            f"{_statement(context)}"
+            f"The connection to {where} was lost{done} ({short_error(context.original_exception)})."
+            f"{failed_statement(context)}"
         )
-
-
-def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text if len(text) <= _SQL_SHOWN else text[: _SQL_SHOWN - 3] + "..."
-
-
-def _statement(context: ExceptionContext) -> str:
-    """The failed statement for an error message, cut to a few hundred characters."""
-    if not context.statement:
-        return ""
-    text = " ".join(context.statement.split())
-    return f" [SQL: {text if len(text) <= _SQL_SHOWN else text[: _SQL_SHOWN - 3] + '...'}]"
-
-
-def _is_read(statement: str) -> bool:
-    return statement.lstrip().split(None, 1)[:1] in (["SELECT"], ["select"], ["WITH"], ["SHOW"])
-
-
-def _ping_when_idle(engine: sa.Engine) -> None:
-    """Ping a pooled connection that sat idle before handing it out: a dead one (closed by
-    the server's idle timeout or a restart) is replaced by the pool instead of failing the
-    next statement. Connections in steady use skip the round trip."""
-
-    def checked_in(dbapi_conn: Any, record: Any) -> None:
-        record.info["dj_sqla_idle_since"] = time.monotonic()
-
-    def checked_out(dbapi_conn: Any, record: Any, proxy: Any) -> None:
-        since = record.info.get("dj_sqla_idle_since")
-        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
-            return
-        record.info["dj_sqla_idle_since"] = None
-        try:
-            cursor = dbapi_conn.cursor()
-            try:
-                cursor.execute("SELECT 1")
-                cursor.fetchall()
-            finally:
-                cursor.close()
-            dbapi_conn.rollback()  # leave no transaction open (psycopg2 opens one)
-        except Exception as err:
-            # the pool discards this connection and hands out (or opens) another
-            raise sa.exc.DisconnectionError(str(err)) from err
-
-    event.listen(engine, "checkin", checked_in)
-    event.listen(engine, "checkout", checked_out)
 
 
 _default: Connection | None = None
@@ -557,7 +517,9 @@ def conn(
     global _default
     with _default_lock:
         if host is not None or user is not None or password is not None:
-            target = _target(host or config["database.host"], user, password, None, use_tls)
+            target = connection_target(
+                host or config["database.host"], user, password, None, use_tls
+            )
         elif _default is not None and not reset:
             return _default
         else:
@@ -603,95 +565,5 @@ def as_connection(value: Connection | sa.Engine | str | sa.URL | None) -> Connec
         return found
 
 
-class QueryResult:
-    """The rows of :meth:`Connection.query`, read from the server before it returns (so the
-    database connection is free again), with the cursor methods DataJoint code calls."""
-
-    def __init__(self, result: sa.CursorResult[Any], as_dict: bool) -> None:
-        self.rowcount: int = result.rowcount
-        self.description: Any = result.cursor.description if result.returns_rows else None
-        if not result.returns_rows:
-            self._rows: list[Any] = []
-        elif as_dict:
-            self._rows = [dict(row) for row in result.mappings()]
-        else:
-            self._rows = [tuple(row) for row in result]
-        self._next = 0
-
-    def fetchone(self) -> Any:
-        """The next row, or None after the last."""
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    def fetchmany(self, size: int = 1) -> list[Any]:
-        """The next ``size`` rows."""
-        rows = self._rows[self._next : self._next + size]
-        self._next += len(rows)
-        return rows
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
-        rows = self._rows[self._next :]
-        self._next = len(self._rows)
-        return rows
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-    def close(self) -> None:
-        """Nothing to release (the rows are read already); here for cursor-style code."""
-
-
 class ServerNotAnswering(LostConnectionError):
     """No connection could be opened: the server is down, restarting or unreachable."""
-
-
-class _Cancelled(Exception):
-    """Thrown into a transaction to roll it back (``cancel_transaction``); never escapes."""
-
-
-def _target(
-    value: str | sa.URL | sa.Engine,
-    user: str | None,
-    password: str | None,
-    port: int | str | None,
-    use_tls: bool | dict[str, Any] | None,
-) -> str | sa.URL | sa.Engine:
-    """A URL or Engine as it is; DataJoint's host (with credentials) as a URL built from it
-    and ``dj.config``."""
-    if use_tls:
-        raise ConfigError(
-            "use_tls: TLS connections are not supported by dj_sqla yet; put the driver's TLS "
-            "options in a SQLAlchemy URL (e.g. ?ssl_ca=... for MySQL, ?sslmode=require for "
-            "PostgreSQL) and pass the URL instead."
-        )
-    if isinstance(value, (sa.Engine, sa.URL)) or "://" in value:
-        return value
-    backend = config["database.backend"] or "mysql"
-    if backend == "sqlite":
-        raise ConfigError(
-            f"Connection({value!r}): a host needs a server backend, and database.backend is "
-            "sqlite. Set dj.config['database.backend'] to 'mysql' or 'postgresql', or pass a "
-            "SQLAlchemy URL (sqlite:///path/to/store/main.db)."
-        )
-    return url_from_settings(
-        backend=backend,
-        host=value,
-        port=port if port is not None else config["database.port"],
-        user=user if user is not None else config["database.user"],
-        password=password if password is not None else config["database.password"],
-        name=config["database.name"],
-        sqlite_dir=config["database.sqlite_dir"],
-    )
-
-
-def _run_init(sql: str, dbapi_conn: Any, record: Any) -> None:
-    """DataJoint's ``init_fun``: SQL run on every new database connection."""
-    cursor = dbapi_conn.cursor()
-    try:
-        cursor.execute(sql)
-    finally:
-        cursor.close()
-    dbapi_conn.commit()  # a session setting made in a transaction would end with it

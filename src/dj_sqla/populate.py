@@ -17,21 +17,28 @@ from __future__ import annotations
 
 import inspect
 import multiprocessing
-import pickle
 import random
 import signal
-import threading
 import time
-import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy
 import sqlalchemy as sa
-from tqdm import tqdm
 
 from ._mapping import own_attributes
+from ._populate_support import (
+    as_tuple,
+    check_returned,
+    each_key,
+    exit_on_terminate,
+    picklable,
+    progress_bar,
+    same,
+    stack_of,
+    step,
+    terminate_as_exit,
+)
 from .errors import DataJointError, DuplicateError, LostConnectionError
 from .execution.jobs import Jobs
 from .execution.query import Query, TableQuery
@@ -226,7 +233,7 @@ class AutoPopulate:
                 return cls._make_generator(connection, table, make, key, make_kwargs, own, jobs)
         if tripartite:
             fetched = table.make_fetch(key, **make_kwargs)
-            computed = table.make_compute(key, *_tuple(fetched))
+            computed = table.make_compute(key, *as_tuple(fetched))
         try:
             with (
                 jobs.turn() if jobs is not None else nullcontext(),
@@ -235,14 +242,14 @@ class AutoPopulate:
             ):
                 connection.backend.lock_for_write(conn, table._table)
                 if not tripartite:
-                    _check_returned(cls, make(key, **make_kwargs))
+                    check_returned(cls, make(key, **make_kwargs))
                     return True
-                if not _same(_tuple(table.make_fetch(key, **make_kwargs)), _tuple(fetched)):
+                if not same(as_tuple(table.make_fetch(key, **make_kwargs)), as_tuple(fetched)):
                     raise DataJointError(
                         f"{cls.__name__}: the data make_fetch read for {key} changed while "
                         "make_compute ran; nothing was inserted. Populate again."
                     )
-                table.make_insert(key, *_tuple(computed))
+                table.make_insert(key, *as_tuple(computed))
                 return True
         except DuplicateError:
             if key in table:  # another worker stored this key meanwhile
@@ -264,8 +271,8 @@ class AutoPopulate:
         computed; run again inside the transaction, it must fetch the same data, and, sent
         the computed result, inserts it. The computation holds no transaction."""
         first = make(dict(key), **make_kwargs)
-        fetched = _step(cls, first, "the fetched data")
-        computed = _step(cls, first, "the computed result")
+        fetched = step(cls, first, "the fetched data")
+        computed = step(cls, first, "the computed result")
         first.close()
         try:
             with (
@@ -275,7 +282,7 @@ class AutoPopulate:
             ):
                 connection.backend.lock_for_write(conn, table._table)
                 again = make(dict(key), **make_kwargs)
-                if not _same(_step(cls, again, "the fetched data"), fetched):
+                if not same(step(cls, again, "the fetched data"), fetched):
                     raise DataJointError(
                         f"{cls.__name__}: the data make read for {key} changed while it "
                         "computed; nothing was inserted. Populate again."
@@ -338,15 +345,15 @@ class _Worker:
     ) -> dict[str, Any]:
         """Compute the keys here, one transaction each (with jobs: those this worker gets)."""
         tally = _Tally(self, max_calls)
-        bar = _bar(display, self.cls.__name__, len(keys))
+        bar = progress_bar(display, self.cls.__name__, len(keys))
         with (
             _Statements(self.connection, self.jobs) as statements,
-            _terminate_as_exit(),
+            terminate_as_exit(),
             self.connection.hold_connection(),
         ):
             claims = None if self.jobs is None else _Claims(self.jobs, statements)
             try:
-                for key in _each(keys, bar) if claims is None else claims.take(keys, bar):
+                for key in each_key(keys, bar) if claims is None else claims.take(keys, bar):
                     outcome, error = self.one(statements, key)
                     tally.add(key, outcome, error)
                     if tally.first_error is not None:
@@ -384,7 +391,7 @@ class _Worker:
             if jobs is not None:
                 message = f"{type(err).__name__}: {err}"
                 duration = time.monotonic() - started
-                jobs.error(statements, key, message, _stack(err), duration=duration)
+                jobs.error(statements, key, message, stack_of(err), duration=duration)
             return "error", err
         return ("done" if made else "skipped"), None
 
@@ -397,7 +404,7 @@ class _Worker:
         """An ``error_list`` entry: the exception or its message and traceback."""
         if self.return_exception_objects:
             return error
-        return f"{type(error).__name__}: {error}\n{_stack(error)}"
+        return f"{type(error).__name__}: {error}\n{stack_of(error)}"
 
     def run_in_processes(
         self, keys: list[dict[str, Any]], processes: int, display: bool, max_calls: int | None
@@ -409,7 +416,7 @@ class _Worker:
         stop = context.Event()
         tally = _Tally(self, max_calls)
         _forked = (self, stop)
-        bar = _bar(display, self.cls.__name__, len(keys))
+        bar = progress_bar(display, self.cls.__name__, len(keys))
         try:
             with context.Pool(processes, initializer=_start_child) as pool:
                 for key, outcome, error in pool.imap_unordered(_run_in_child, keys):
@@ -512,7 +519,7 @@ def _start_child() -> None:
     worker = _forked[0]
     worker.connection.engine.dispose(close=False)  # the parent's connections are not ours
     _child_statements = _Statements(worker.connection, worker.jobs)
-    signal.signal(signal.SIGTERM, _exit_on_terminate)
+    signal.signal(signal.SIGTERM, exit_on_terminate)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
@@ -526,28 +533,9 @@ def _run_in_child(key: dict[str, Any]) -> tuple[dict[str, Any], str, Any]:
         return key, "taken", None
     outcome, error = worker.one(_child_statements, key)
     if error is not None:
-        error.__dict__.setdefault("_dj_sqla_stack", _stack(error))  # travels with the pickle
-        error = _picklable(error)
+        error.__dict__.setdefault("_dj_sqla_stack", stack_of(error))  # travels with the pickle
+        error = picklable(error)
     return key, outcome, error
-
-
-def _picklable(error: BaseException) -> BaseException:
-    """The exception itself if it can travel to the parent, else one with its description."""
-    try:
-        pickle.dumps(error)
-    except Exception:
-        stand_in = DataJointError(f"{type(error).__name__} (not picklable): {error}")
-        stand_in.__dict__["_dj_sqla_stack"] = _stack(error)
-        return stand_in
-    return error
-
-
-def _stack(error: BaseException) -> str:
-    """The traceback, also of an exception that came back from a worker process."""
-    kept = error.__dict__.get("_dj_sqla_stack")
-    if isinstance(kept, str):
-        return kept
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
 class _Statements:
@@ -591,75 +579,11 @@ class _Statements:
             raise
 
 
-def _exit_on_terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(f"terminated by signal {signum}")
-
-
-@contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM raises SystemExit, so the current key is rolled back and its job given back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 _ORDERS: dict[str, Any] = {
     "original": lambda keys: keys,
     "reverse": lambda keys: keys[::-1],
     "random": lambda keys: random.sample(keys, len(keys)),
 }
-
-
-def _step(cls: type, generator: Any, what: str) -> Any:
-    """The next value of a generator ``make`` (``what`` it should yield now)."""
-    try:
-        return next(generator)
-    except StopIteration:
-        raise DataJointError(
-            f"{cls.__name__}.make is a generator that stopped before yielding {what}; a "
-            "generator make yields the fetched data, then (sent None) the computed result, "
-            "and inserts when it is sent that result. Nothing was inserted."
-        ) from None
-
-
-def _check_returned(cls: type, returned: Any) -> None:
-    """A plain ``make`` inserts its rows and returns None; anything else is a mistake that
-    must not count as success (a generator object would mean nothing was run)."""
-    if returned is None:
-        return
-    if inspect.isgenerator(returned):
-        returned.close()
-        raise DataJointError(
-            f"{cls.__name__}.make returned a generator without running it; define make "
-            "itself as a generator function (DataJoint's protocol), or make it insert its rows "
-            "and return None. Nothing was inserted."
-        )
-    raise DataJointError(
-        f"{cls.__name__}.make returned {type(returned).__name__} {returned!r:.80}; make must "
-        "insert its rows itself (self.insert1(...)) and return None. Nothing was inserted."
-    )
-
-
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return value if isinstance(value, tuple) else (value,)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Deep equality that also compares numpy arrays (whose ``==`` is elementwise)."""
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if hasattr(a, "__array__") or hasattr(b, "__array__"):
-        x, y = numpy.asarray(a), numpy.asarray(b)
-        floats = x.dtype.kind == "f" and y.dtype.kind == "f"
-        return bool(numpy.array_equal(x, y, equal_nan=floats))
-    return bool(a == b)
 
 
 def _shape(cls: type) -> tuple[bool, list[type]]:
@@ -683,24 +607,3 @@ def _inserting(classes: list[type]) -> Iterator[None]:
     finally:
         for each in classes:
             type.__setattr__(each, "_allow_insert", False)
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(display: bool, name: str, total: int) -> Any:
-    """A progress bar (tqdm) over ``total`` keys, or one that shows nothing."""
-    if not display:
-        return _NoBar()
-    return tqdm(total=total, desc=name, unit="key")
-
-
-def _each(keys: list[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:
-    for key in keys:
-        yield key
-        bar.update()
