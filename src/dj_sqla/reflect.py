@@ -8,8 +8,9 @@ parent in another schema that is not activated on the connection is loaded the s
 first (a virtual schema of it), so a schema's classes never depend on what was imported
 before. Tables of plain SQLAlchemy applications are read too (see ``describe``).
 
-Columns of DataJoint codec types (``<blob>``, ``<attach>``, ``<object@store>``...) are read as
-the raw bytes stored in the row: dj_sqla does not decode DataJoint's codecs yet.
+Columns of DataJoint's codec types (``<blob>``, ``<attach>``, a registered plugin's ``<name>``)
+are decoded; those of codecs dj_sqla does not know (object stores' ``<object@store>``, an
+uninstalled plugin) are read as the bytes stored in the row.
 """
 
 from __future__ import annotations
