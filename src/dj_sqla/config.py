@@ -91,7 +91,6 @@ import copy
 import difflib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
@@ -99,6 +98,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _log
+from ._config_files import find_project_config, write_settings, write_template
 from ._config_keys import (
     _GROUPS,
     _SPECS,
@@ -554,18 +554,7 @@ class Config(MutableMapping[str, Any]):
         path = Path(filename)
         data = self._to_save(include_password)
         secret = include_password and (bool(data.get("database.password")) or "stores" in data)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=4, default=str)
-                out.write("\n")
-            if not secret:
-                os.chmod(temp, 0o644)  # mkstemp creates 0600; an ordinary settings file
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_settings(path, data, secret=secret)
         if verbose:
             _log.logger.info("Saved settings in %s", path)
         return path
@@ -609,9 +598,6 @@ class Config(MutableMapping[str, Any]):
             >>> json.loads(path.read_text())
             {'database': {'sqlite_dir': 'dj_sqla_data'}}
         """
-        target = Path(path)
-        if target.exists():
-            raise ConfigError(f"{str(target)!r} exists already; remove it or choose another path.")
         wanted = ("url", "backend", "host", "port", "name", "sqlite_dir")
         database = {k: self[f"database.{k}"] for k in wanted if self[f"database.{k}"] is not None}
         template: dict[str, Any] = {"database": database}
@@ -620,43 +606,7 @@ class Config(MutableMapping[str, Any]):
             keys = ("safemode", "loglevel", "download_path")
             template.update({k: self[k] for k in keys})
             template["stores"] = self._to_save(include_password=False).get("stores", {})
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
-        if create_secrets_dir:
-            secrets = target.parent / SECRETS_DIRNAME
-            secrets.mkdir(exist_ok=True)
-            for name, text in (
-                (".gitignore", "# never commit secrets\n*\n!.gitignore\n"),
-                ("database.user", "your_username\n"),
-                ("database.password", "your_password\n"),
-            ):
-                if not (secrets / name).exists():
-                    (secrets / name).write_text(text, encoding="utf-8")
-        return target.resolve()
-
-
-def find_project_config(start: str | os.PathLike[str] | None = None) -> Path | None:
-    """The ``datajoint.json`` that DataJoint 2.x would read, searching upward from ``start``.
-
-    The search stops at the first folder holding ``.git`` or ``.hg`` (after looking in it)
-    and at the file-system root.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> (root / ".git").mkdir(); _ = (root / "datajoint.json").write_text("{}")
-        >>> (root / "src").mkdir()
-        >>> find_project_config(root / "src") == root / "datajoint.json"
-        True
-    """
-    folder = (Path.cwd() if start is None else Path(start)).resolve()
-    while True:
-        candidate = folder / PROJECT_CONFIG
-        if candidate.is_file():
-            return candidate
-        if (folder / ".git").exists() or (folder / ".hg").exists() or folder.parent == folder:
-            return None
-        folder = folder.parent
+        return write_template(Path(path), template, create_secrets_dir=create_secrets_dir)
 
 
 #: The process-wide settings object, exported as ``dj.config``.

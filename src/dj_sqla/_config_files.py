@@ -1,0 +1,76 @@
+"""The files behind ``dj.config``: finding DataJoint 2's ``datajoint.json``, and writing
+settings files and templates safely (whole or not at all; credentials readable by their
+owner only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ._config_keys import PROJECT_CONFIG, SECRETS_DIRNAME
+from .errors import ConfigError
+
+
+def write_settings(path: Path, data: dict[str, Any], *, secret: bool) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file replaced at once; a file
+    holding credentials (``secret``) stays readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=4, default=str)
+            out.write("\n")
+        if not secret:
+            os.chmod(temp, 0o644)  # mkstemp creates 0600; an ordinary settings file
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_template(target: Path, template: dict[str, Any], *, create_secrets_dir: bool) -> Path:
+    """Write a ``datajoint.json`` template (never over an existing file) and, beside it, a
+    ``.secrets/`` folder with a ``.gitignore`` and placeholder credential files."""
+    if target.exists():
+        raise ConfigError(f"{str(target)!r} exists already; remove it or choose another path.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    if create_secrets_dir:
+        secrets = target.parent / SECRETS_DIRNAME
+        secrets.mkdir(exist_ok=True)
+        for name, text in (
+            (".gitignore", "# never commit secrets\n*\n!.gitignore\n"),
+            ("database.user", "your_username\n"),
+            ("database.password", "your_password\n"),
+        ):
+            if not (secrets / name).exists():
+                (secrets / name).write_text(text, encoding="utf-8")
+    return target.resolve()
+
+
+def find_project_config(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The ``datajoint.json`` that DataJoint 2.x would read, searching upward from ``start``.
+
+    The search stops at the first folder holding ``.git`` or ``.hg`` (after looking in it)
+    and at the file-system root.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> (root / ".git").mkdir(); _ = (root / "datajoint.json").write_text("{}")
+        >>> (root / "src").mkdir()
+        >>> find_project_config(root / "src") == root / "datajoint.json"
+        True
+    """
+    folder = (Path.cwd() if start is None else Path(start)).resolve()
+    while True:
+        candidate = folder / PROJECT_CONFIG
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists() or (folder / ".hg").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
