@@ -29,6 +29,7 @@ from dj_sqla.codecs import (
     pack,
     pack_attachment,
     parse_type_spec,
+    registry,
     resolve_dtype,
     unpack_attachment,
     unregister_codec,
@@ -169,6 +170,34 @@ def test_duplicate_names_are_refused_but_redefinition_replaces(cleanup: list[str
     registry.register(define("test_redefined", "newer"))
     assert get_codec("test_redefined").encode(None) == "newer"
     assert isinstance(get_codec("test_dup"), First)
+
+
+def test_a_codec_registered_again_is_resolved_anew(cleanup: list[str]) -> None:
+    cleanup.append("test_again")
+
+    def define(dtype: str) -> None:
+        class Again(Codec, register=False):
+            name = "test_again"
+
+            def get_dtype(self, is_store: bool) -> str:
+                return dtype
+
+            def encode(self, value: Any, **kw: Any) -> Any:
+                return value
+
+            def decode(self, stored: Any, **kw: Any) -> Any:
+                return stored
+
+        registry.register(Again)
+
+    define("bytes")
+    assert resolve_dtype("<test_again>")[0] == "bytes"
+    assert resolve_dtype("<test_again>")[0] == "bytes"  # the remembered answer
+    unregister_codec("test_again")
+    with pytest.raises(CodecNotFoundError):
+        resolve_dtype("<test_again>")
+    define("json")
+    assert resolve_dtype("<test_again>")[0] == "json"
 
 
 @pytest.mark.parametrize("bad", ["", "a b", "x@y", "<x>", 3])

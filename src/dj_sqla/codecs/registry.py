@@ -200,6 +200,9 @@ class CodecRegistry:
         self._codecs: dict[str, Codec] = {}
         self._plugins: dict[str, list[metadata.EntryPoint]] | None = None
         self._failures: dict[str, str] = {}
+        #: resolve_dtype's answers, by (spec, store): every value a column encodes or decodes
+        #: asks again; forgotten whenever a codec is registered or unregistered
+        self.resolved: dict[tuple[str, str | None], tuple[str, tuple[Codec, ...], str | None]] = {}
 
     def register(self, codec: type[Codec] | Codec) -> Codec:
         """Add a codec class (instantiated without arguments) or instance under its name.
@@ -224,6 +227,7 @@ class CodecRegistry:
                 hint=f"Give {_where(type(instance))} another name, or unregister_codec({name!r}).",
             )
         self._codecs[name] = instance
+        self.resolved.clear()
         return instance
 
     def unregister(self, name: str) -> None:
@@ -235,6 +239,7 @@ class CodecRegistry:
         type_name, _ = parse_type_spec(name)
         if self._codecs.pop(type_name, None) is None:
             raise CodecNotFoundError(f"Codec <{type_name}> is not registered")
+        self.resolved.clear()
 
     def get(self, spec: str) -> Codec:
         """The codec named in ``spec`` (``"blob"``, ``"<blob>"``, ``"<blob@store>"``).
@@ -386,6 +391,10 @@ def resolve_dtype(spec: str, store_name: str | None = None) -> tuple[str, list[C
         >>> core, [c.name for c in chain], store
         ('bytes', ['blob'], None)
     """
+    known = registry.resolved.get((spec, store_name))
+    if known is not None:
+        return known[0], list(known[1]), known[2]
+    asked = store_name
     chain: list[Codec] = []
     seen: set[str] = set()
     dtype = spec.strip()
@@ -406,6 +415,7 @@ def resolve_dtype(spec: str, store_name: str | None = None) -> tuple[str, list[C
     core, at, store = dtype.partition("@")
     if at:  # a core type with a store, e.g. DataJoint 0.14's "blob@store"
         store_name = store or store_name
+    registry.resolved[(spec, asked)] = (core, tuple(chain), store_name)
     return core, chain, store_name
 
 
