@@ -76,21 +76,26 @@ def _resolve(cls: type) -> Packer:
     )
 
 
+def _prefixed(w: Writer, item: Any, where: str, label: Any) -> int:
+    """Append ``item`` after its uint64 length prefix; return the bytes added. A value the
+    format cannot hold gets ``where.format(label)`` (its place) in its error's path."""
+    chunks = w.chunks
+    slot = len(chunks)
+    chunks.append(b"")
+    try:
+        size = (_PACKERS.get(type(item)) or _resolve(type(item)))(w, item)
+    except BlobEncodeError as err:
+        err.path.insert(0, where.format(label))
+        raise
+    chunks[slot] = _U64(size)
+    return size + 8
+
+
 def _items(w: Writer, items: Any) -> int:
     """Append each element with its uint64 length prefix; return the bytes added."""
-    chunks = w.chunks
-    get = _PACKERS.get
     total = 0
     for i, item in enumerate(items):
-        slot = len(chunks)
-        chunks.append(b"")
-        try:
-            size = (get(type(item)) or _resolve(type(item)))(w, item)
-        except BlobEncodeError as err:
-            err.path.insert(0, f"[{i}]")
-            raise
-        chunks[slot] = _U64(size)
-        total += size + 8
+        total += _prefixed(w, item, "[{!r}]", i)
     return total
 
 
@@ -206,29 +211,11 @@ def _pack_sequence(code: int) -> Packer:
 
 def _pack_dict(w: Writer, obj: Mapping[Any, Any]) -> int:
     w.dj0 = True
-    chunks = w.chunks
-    get = _PACKERS.get
-    chunks.append(_CODE_U64(fmt.DICT, len(obj)))
+    w.chunks.append(_CODE_U64(fmt.DICT, len(obj)))
     total = 9
     for key, value in obj.items():
-        slot = len(chunks)
-        chunks.append(b"")
-        try:
-            size = (get(type(key)) or _resolve(type(key)))(w, key)
-        except BlobEncodeError as err:
-            err.path.insert(0, f" (a key {key!r})")
-            raise
-        chunks[slot] = _U64(size)
-        total += size + 8
-        slot = len(chunks)
-        chunks.append(b"")
-        try:
-            size = (get(type(value)) or _resolve(type(value)))(w, value)
-        except BlobEncodeError as err:
-            err.path.insert(0, f"[{key!r}]")
-            raise
-        chunks[slot] = _U64(size)
-        total += size + 8
+        total += _prefixed(w, key, " (a key {!r})", key)
+        total += _prefixed(w, value, "[{!r}]", key)
     return total
 
 
