@@ -20,7 +20,7 @@ import multiprocessing
 import random
 import signal
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -226,14 +226,17 @@ class AutoPopulate:
         """
         table: Any = cls()  # the table as a query: make(self, key) gets it as self
         tripartite, own = _shape(cls)
-        make: Any = None
-        if not tripartite:
+        if tripartite:
+            inside = _three_part(cls, table, key, make_kwargs)
+        else:
             make = table._make_tuples if hasattr(cls, "_make_tuples") else table.make
             if inspect.isgeneratorfunction(make):
-                return cls._make_generator(connection, table, make, key, make_kwargs, own, jobs)
-        if tripartite:
-            fetched = table.make_fetch(key, **make_kwargs)
-            computed = table.make_compute(key, *as_tuple(fetched))
+                inside = _generator(cls, make, key, make_kwargs)
+            else:
+
+                def inside() -> None:
+                    check_returned(cls, make(key, **make_kwargs))
+
         try:
             with (
                 jobs.turn() if jobs is not None else nullcontext(),
@@ -241,60 +244,56 @@ class AutoPopulate:
                 _inserting(own),
             ):
                 connection.backend.lock_for_write(conn, table._table)
-                if not tripartite:
-                    check_returned(cls, make(key, **make_kwargs))
-                    return True
-                if not same(as_tuple(table.make_fetch(key, **make_kwargs)), as_tuple(fetched)):
-                    raise DataJointError(
-                        f"{cls.__name__}: the data make_fetch read for {key} changed while "
-                        "make_compute ran; nothing was inserted. Populate again."
-                    )
-                table.make_insert(key, *as_tuple(computed))
+                inside()
                 return True
         except DuplicateError:
             if key in table:  # another worker stored this key meanwhile
                 return False
             raise
 
-    @classmethod
-    def _make_generator(
-        cls,
-        connection: Any,
-        table: Any,
-        make: Any,
-        key: dict[str, Any],
-        make_kwargs: dict[str, Any],
-        own: list[type],
-        jobs: Jobs | None,
-    ) -> bool:
-        """DataJoint's generator ``make``: it yields what it fetched, then (sent None) what it
-        computed; run again inside the transaction, it must fetch the same data, and, sent
-        the computed result, inserts it. The computation holds no transaction."""
-        first = make(dict(key), **make_kwargs)
-        fetched = step(cls, first, "the fetched data")
-        computed = step(cls, first, "the computed result")
-        first.close()
-        try:
-            with (
-                jobs.turn() if jobs is not None else nullcontext(),
-                connection.transaction as conn,
-                _inserting(own),
-            ):
-                connection.backend.lock_for_write(conn, table._table)
-                again = make(dict(key), **make_kwargs)
-                if not same(step(cls, again, "the fetched data"), fetched):
-                    raise DataJointError(
-                        f"{cls.__name__}: the data make read for {key} changed while it "
-                        "computed; nothing was inserted. Populate again."
-                    )
-                with suppress(StopIteration):  # the insert stage may end without a yield
-                    again.send(computed)
-                again.close()
-                return True
-        except DuplicateError:
-            if key in table:  # another worker stored this key meanwhile
-                return False
-            raise
+
+def _three_part(
+    cls: type, table: Any, key: dict[str, Any], make_kwargs: dict[str, Any]
+) -> Callable[[], None]:
+    """``make_fetch`` and ``make_compute`` now, outside the transaction; the returned step,
+    inside it, fetches again, checks the inputs are unchanged and runs ``make_insert``."""
+    fetched = table.make_fetch(key, **make_kwargs)
+    computed = table.make_compute(key, *as_tuple(fetched))
+
+    def inside() -> None:
+        if not same(as_tuple(table.make_fetch(key, **make_kwargs)), as_tuple(fetched)):
+            raise DataJointError(
+                f"{cls.__name__}: the data make_fetch read for {key} changed while "
+                "make_compute ran; nothing was inserted. Populate again."
+            )
+        table.make_insert(key, *as_tuple(computed))
+
+    return inside
+
+
+def _generator(
+    cls: type, make: Any, key: dict[str, Any], make_kwargs: dict[str, Any]
+) -> Callable[[], None]:
+    """DataJoint's generator ``make``: it yields what it fetched, then (sent None) what it
+    computed, here, outside the transaction. The returned step, inside it, runs ``make``
+    again, which must fetch the same data, and sends it the computed result to insert."""
+    first = make(dict(key), **make_kwargs)
+    fetched = step(cls, first, "the fetched data")
+    computed = step(cls, first, "the computed result")
+    first.close()
+
+    def inside() -> None:
+        again = make(dict(key), **make_kwargs)
+        if not same(step(cls, again, "the fetched data"), fetched):
+            raise DataJointError(
+                f"{cls.__name__}: the data make read for {key} changed while it "
+                "computed; nothing was inserted. Populate again."
+            )
+        with suppress(StopIteration):  # the insert stage may end without a yield
+            again.send(computed)
+        again.close()
+
+    return inside
 
 
 class _JobsOf:
