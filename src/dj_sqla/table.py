@@ -293,7 +293,10 @@ class UserTable(metaclass=TableMeta):
         """
         if isinstance(rows, Mapping):
             rows = [rows]
-        return validate_rows(cls._declared(), rows, ignore_extra_fields=ignore_extra_fields)
+        backend = cls._require_schema().connection.backend
+        return validate_rows(
+            cls._declared(), rows, backend, ignore_extra_fields=ignore_extra_fields
+        )
 
     @classmethod
     def insert1(cls, row: Any, **kwargs: Any) -> None:

@@ -1,9 +1,10 @@
 """``Table.validate(rows)``: what an insert of these rows would refuse, without inserting.
 
 DataJoint 2.3's ``validate``: every row is checked against the table's heading (unknown and
-missing attributes, NULL where not allowed, values that do not fit their declared type:
-numbers out of range, text too long, values outside an enum, dates that are not dates, values a
-blob or codec cannot encode), and all the problems are returned together, so a user can fix a
+missing attributes, NULL where not allowed) and every value by the rule an insert applies
+(:mod:`dj_sqla.execution.values`: numbers out of range, text too long, values outside an enum,
+dates that are not dates; values a blob or codec cannot encode), and all the problems are
+returned together, so a user can fix a
 whole batch before inserting it. Nothing is sent to the database.
 
 Example:
@@ -19,10 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import numbers
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,11 +27,11 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from ..backends import Backend
 from ..codecs import CodecError
 from ..errors import DataJointError
-from ..types import INTEGER_RANGES, CodecColumn, enum_values
-
-_ISO = {dt.date: dt.date.fromisoformat, dt.datetime: dt.datetime.fromisoformat}
+from ..types import CodecColumn
+from .values import column_checks
 
 
 @dataclass
@@ -77,11 +74,13 @@ class ValidationResult:
 
 
 def validate_rows(
-    table: sa.Table, rows: Iterable[Any], *, ignore_extra_fields: bool = False
+    table: sa.Table, rows: Iterable[Any], backend: Backend, *, ignore_extra_fields: bool = False
 ) -> ValidationResult:
-    """Check ``rows`` (dicts or tuples in attribute order) against ``table``."""
+    """Check ``rows`` (dicts or tuples in attribute order) against ``table`` by the rule an
+    insert into it on ``backend`` applies (:mod:`dj_sqla.execution.values`)."""
     result = ValidationResult()
     names = [c.name for c in table.columns]
+    checks = column_checks(table, backend)
     for index, row in enumerate(rows):
         result.rows_checked += 1
         if isinstance(row, Mapping):
@@ -98,13 +97,15 @@ def validate_rows(
             if name not in table.c and not ignore_extra_fields:
                 result.errors.append((index, name, "not an attribute of the table"))
         for column in table.columns:
-            problem = _problem(column, values)
+            problem = _problem(column, values, checks.get(column.name))
             if problem is not None:
                 result.errors.append((index, column.name, problem))
     return result
 
 
-def _problem(column: sa.Column[Any], values: Mapping[str, Any]) -> str | None:
+def _problem(
+    column: sa.Column[Any], values: Mapping[str, Any], checks: tuple[Any, Any] | None
+) -> str | None:
     """What an insert would refuse about this column's value in the row, if anything."""
     if column.name not in values:
         needed = not column.nullable and column.server_default is None
@@ -120,50 +121,6 @@ def _problem(column: sa.Column[Any], values: Mapping[str, Any]) -> str | None:
         except CodecError as err:
             return str(err)
         return None
-    info = column.info.get("dj")
-    return _type_problem(info.spec if info is not None else None, column, value)
-
-
-def _type_problem(spec: Any, column: sa.Column[Any], value: Any) -> str | None:
-    if spec is None:
-        return None
-    expected: type = spec.python_type
     if isinstance(value, np.generic):
-        value = value.item()
-    if expected is int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            return f"{value!r} is not an integer"
-        low, high = INTEGER_RANGES.get(spec.name, (None, None))
-        if low is not None and high is not None and not low <= int(value) <= high:
-            return f"{value} is outside the range of {spec.name} ({low}..{high})"
-    elif expected is float:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return f"{value!r} is not a number"
-    elif expected is decimal.Decimal:
-        if not isinstance(value, (decimal.Decimal, numbers.Real)) or isinstance(value, bool):
-            return f"{value!r} is not a number"
-    elif expected is str:
-        if not isinstance(value, str):
-            return f"{value!r} is not text"
-        allowed = enum_values(spec)
-        if allowed is not None and value not in allowed:
-            return f"{value!r} is not one of {', '.join(map(repr, allowed))}"
-        length = getattr(spec.sa_type, "length", None)
-        if isinstance(length, int) and len(value) > length:
-            return f"{len(value)} characters, more than the {length} of {spec.name}"
-    elif expected in _ISO:
-        if isinstance(value, str):
-            try:
-                _ISO[expected](value)
-            except ValueError:
-                return f"{value!r} is not an ISO 8601 {expected.__name__}"
-        elif not isinstance(value, expected):
-            return f"{value!r} is not a {expected.__name__}"
-    elif expected is uuid.UUID and not isinstance(value, uuid.UUID):
-        try:
-            uuid.UUID(str(value))
-        except ValueError:
-            return f"{value!r} is not a UUID"
-    elif expected is bytes and not isinstance(value, (bytes, bytearray, memoryview)):
-        return f"{type(value).__name__} is not bytes"
-    return None
+        value = value.item()  # as an insert passes it on
+    return None if checks is None else checks[1](value)

@@ -346,7 +346,10 @@ def _checks_for(column: sa.Column[Any], backend: Backend) -> tuple[_Fast, _Check
     return None
 
 
-def _table_checks(table: sa.Table, backend: Backend) -> dict[str, tuple[_Fast, _Check]]:
+def column_checks(table: sa.Table, backend: Backend) -> dict[str, tuple[_Fast, _Check]]:
+    """Per attribute of ``table`` that has a rule: (a check of a whole column of values in C,
+    a check of one value that says why it is refused), made once per table and backend."""
+
     def build() -> dict[str, tuple[_Fast, _Check]]:
         found = {}
         for column in table.columns:
@@ -410,7 +413,7 @@ def check_rows(
         DataJointError: naming the table, the attribute and the shortened value.
     """
     names = list(names)
-    checks = _table_checks(table, backend)
+    checks = column_checks(table, backend)
     required = _required_key(table) if verb == "insert into" else ()
     for key in required:
         if key not in names:
