@@ -6,7 +6,7 @@ arguments made into a URL, ``init_fun``, the idle-connection ping, the cursor-li
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -121,9 +121,11 @@ def connection_target(
     password: str | None,
     port: int | str | None,
     use_tls: bool | dict[str, Any] | None,
+    *,
+    settings: Mapping[str, Any] = config,
 ) -> str | sa.URL | sa.Engine:
     """A URL or Engine as it is; DataJoint's host (with credentials) as a URL built from it
-    and ``dj.config``."""
+    and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own)."""
     if use_tls:
         raise ConfigError(
             "use_tls: TLS connections are not supported by dj_sqla yet; put the driver's TLS "
@@ -132,21 +134,21 @@ def connection_target(
         )
     if isinstance(value, (sa.Engine, sa.URL)) or "://" in value:
         return value
-    backend = config["database.backend"] or "mysql"
+    backend = settings["database.backend"] or "mysql"
     if backend == "sqlite":
         raise ConfigError(
-            f"Connection({value!r}): a host needs a server backend, and database.backend is "
-            "sqlite. Set dj.config['database.backend'] to 'mysql' or 'postgresql', or pass a "
-            "SQLAlchemy URL (sqlite:///path/to/store/main.db)."
+            f"{value!r}: a host needs a server backend, and database.backend is sqlite. Set "
+            "database.backend to 'mysql' or 'postgresql' (in dj.config, or backend= of "
+            "dj.Instance), or pass a SQLAlchemy URL (sqlite:///path/to/store/main.db)."
         )
     return url_from_settings(
         backend=backend,
         host=value,
-        port=port if port is not None else config["database.port"],
-        user=user if user is not None else config["database.user"],
-        password=password if password is not None else config["database.password"],
-        name=config["database.name"],
-        sqlite_dir=config["database.sqlite_dir"],
+        port=port if port is not None else settings["database.port"],
+        user=user if user is not None else settings["database.user"],
+        password=password if password is not None else settings["database.password"],
+        name=settings["database.name"],
+        sqlite_dir=settings["database.sqlite_dir"],
     )
 
 

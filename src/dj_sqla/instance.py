@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .backends import url_from_settings
+from ._connecting import connection_target
 from .config import Config
 from .connection import Connection
-from .errors import ConfigError
 from .schemas import Schema
 from .virtual import FreeTable
 
@@ -57,26 +56,8 @@ class Instance:
             self.config[key.replace("__", ".")] = value
         if backend is not None:
             self.config["database.backend"] = backend
-        self.connection = Connection(self._url(host, user, password, port), use_tls=use_tls)
-
-    def _url(self, host: str, user: str | None, password: str | None, port: int | None) -> Any:
-        if "://" in host:
-            return host
-        backend = self.config["database.backend"] or "mysql"
-        if backend == "sqlite":
-            raise ConfigError(
-                f"Instance({host!r}): a host needs a server backend; for SQLite pass a URL "
-                "(sqlite:///path/to/store/main.db)."
-            )
-        return url_from_settings(
-            backend=backend,
-            host=host,
-            port=port if port is not None else self.config["database.port"],
-            user=user if user is not None else self.config["database.user"],
-            password=password if password is not None else self.config["database.password"],
-            name=self.config["database.name"],
-            sqlite_dir=self.config["database.sqlite_dir"],
-        )
+        url = connection_target(host, user, password, port, None, settings=self.config)
+        self.connection = Connection(url, use_tls=use_tls)
 
     def Schema(  # DataJoint's name: it reads as a class
         self,
