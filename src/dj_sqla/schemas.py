@@ -437,6 +437,10 @@ class Schema(sa.MetaData):
                 f"Schema `{self.database}` has no table `{name}`; schema.list_tables() lists "
                 "its tables."
             )
+        return self._query_of(table_name)
+
+    def _query_of(self, table_name: str) -> Any:
+        """The query of this schema's table ``table_name`` (its SQL name, which exists)."""
         cls = self.class_for(self.database, table_name)
         if cls is None:
             make_classes(self, {})
@@ -454,9 +458,9 @@ class Schema(sa.MetaData):
 
     def __iter__(self) -> Iterator[Any]:
         """The schema's tables as queries, parents before children (see :meth:`list_tables`)."""
-        for table_name in self.list_tables():
+        for table_name in self.list_tables():  # one query for all of them
             if DATAJOINT_TABLE_NAME.fullmatch(table_name):
-                yield self.get_table(table_name)
+                yield self._query_of(table_name)
 
     def __contains__(self, name: object) -> bool:
         """``"Session" in schema``: whether the schema has that table (by SQL or class name).
