@@ -252,8 +252,8 @@ class Login:
     """A login the test session made on a server: its name, password and URL."""
 
     name: str
-    password: str
-    url: str
+    password: str = field(repr=False)
+    url: str = field(repr=False)
 
 
 def new_password() -> str:
@@ -334,5 +334,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         found += _watch.found
         _watch.found = []
     if found:
+        original = report.longreprtext
+        for secret in SECRETS:
+            original = original.replace(secret, "<password>")
         report.outcome = "failed"
-        report.longrepr = f"a test password appeared in: {found}"
+        report.longrepr = f"a test password appeared in: {found}\n{original}"

@@ -108,6 +108,11 @@ _DENIED = re.compile(
 _NOT_OWNER = re.compile(
     r"must be owner of (?P<kind>table|relation|view|sequence|index|schema|database) (?P<name>.+)"
 )
+#: ``CREATE TABLE schema.name``: group 1 is the table's name (quoted or not).
+_CREATED = re.compile(
+    r'CREATE TABLE (?:IF NOT EXISTS )?(?:"(?:[^"]|"")+"|[\w$]+)\.("((?:[^"]|"")+)"|[\w$]+)',
+    re.I,
+)
 _LOGIN_REFUSED = (
     "password authentication failed",
     "no pg_hba.conf entry",
@@ -155,8 +160,18 @@ def denial(error: BaseException, statement: str | None) -> Denial | None:
     if kind == "sequence":
         return Denial("USAGE", _target(kind, name, statement))
     if kind in ("schema", "database"):
-        return Denial("CREATE" if needed == "CREATE" else "USAGE", _target(kind, name, statement))
+        target = _target(kind, name, statement)
+        if needed != "CREATE":
+            return Denial("USAGE", target)
+        created = _CREATED.search(statement or "")
+        if created is not None:  # the table being declared, with its schema
+            target += f" (to create table {qualified_table(_unquoted(created[1]), statement)})"
+        return Denial("CREATE", target)
     return Denial(needed, _target(kind, name, statement))
+
+
+def _unquoted(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
 def _target(kind: str, name: str, statement: str | None) -> str:
