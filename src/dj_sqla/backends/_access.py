@@ -318,6 +318,15 @@ def access_error(denial: Denial, *, user: str | None, server: str) -> AccessErro
     )
 
 
+def unknown_user(user: str, server: str) -> DataJointError:
+    """The error for a grant to a user the server does not know."""
+    return DataJointError(
+        f"User `{user}` does not exist on {server}; an administrator creates it first "
+        "(MySQL: CREATE USER ... IDENTIFIED BY ...; PostgreSQL: CREATE ROLE ... LOGIN "
+        "PASSWORD ...), then grants."
+    )
+
+
 def refused_login(user: str | None, server: str) -> AccessError:
     """The error for credentials the server refused; it names the user, never the password."""
     return AccessError(

@@ -28,6 +28,7 @@ from ._access import (
     level_of,
     qualified_table,
     statement_privilege,
+    unknown_user,
 )
 from ._tls import tls_options, verifies
 
@@ -113,6 +114,7 @@ _CREATED = re.compile(
     r'CREATE TABLE (?:IF NOT EXISTS )?(?:"(?:[^"]|"")+"|[\w$]+)\.("((?:[^"]|"")+)"|[\w$]+)',
     re.I,
 )
+_CREATED_SCHEMA = re.compile(r'CREATE SCHEMA (?:IF NOT EXISTS )?("(?:[^"]|"")+"|[\w$]+)', re.I)
 _LOGIN_REFUSED = (
     "password authentication failed",
     "no pg_hba.conf entry",
@@ -166,6 +168,9 @@ def denial(error: BaseException, statement: str | None) -> Denial | None:
         created = _CREATED.search(statement or "")
         if created is not None:  # the table being declared, with its schema
             target += f" (to create table {qualified_table(_unquoted(created[1]), statement)})"
+        created = _CREATED_SCHEMA.search(statement or "")
+        if created is not None:
+            target += f" (to create schema `{_unquoted(created[1])}`)"
         return Denial("CREATE", target)
     return Denial(needed, _target(kind, name, statement))
 
@@ -199,7 +204,8 @@ def grant(conn: Connection, schema: str, user: str, level: str, *, server: str) 
     wanted = GRANTED[check_level(level)]
     creates = "CREATE" in wanted.schema or wanted.schema == _ALL
     others = {name: held for name, held in privileges(conn, schema).items() if name != who.name}
-    statements = _on_objects(wanted, schema, who, revoke=False)
+    _run(conn, _on_objects(wanted, schema, who, revoke=False), schema, server)
+    statements: list[GrantOn] = []
     for creator in _creators(conn, schema, who.name if creates else None):
         statements += _defaults(wanted, schema, who, creator, revoke=False)
     if creates:
@@ -215,7 +221,8 @@ def revoke(conn: Connection, schema: str, user: str, level: str, *, server: str)
     who = User.parse(user, hosts=False)
     below = LEVELS[: LEVELS.index(check_level(level))]
     everything = GRANTED["all"]
-    statements = _on_objects(everything, schema, who, revoke=True)
+    _run(conn, _on_objects(everything, schema, who, revoke=True), schema, server)
+    statements: list[GrantOn] = []
     for creator in _creators(conn, schema, None):
         statements += _defaults(everything, schema, who, creator, revoke=True)
     _run(conn, statements, schema, server)
@@ -288,18 +295,39 @@ def _creators(conn: Connection, schema: str, also: str | None) -> list[str]:
     return sorted(found)
 
 
+class _KeptNotices(list):  # type: ignore[type-arg]  # psycopg2 appends str
+    """psycopg2's ``connection.notices``, keeping what arrives: SQLAlchemy logs and clears
+    the list after each statement."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: list[str] = []
+
+    def append(self, notice: str) -> None:
+        self.kept.append(notice)
+        super().append(notice)
+
+
 def _run(conn: Connection, statements: list[GrantOn], schema: str, server: str) -> None:
     """Run the statements; PostgreSQL only warns when the granting user may not grant (no
     GRANT OPTION), so its notices are read and turned into an AccessError."""
     dbapi: Any = conn.connection.dbapi_connection
-    notices: list[str] = getattr(dbapi, "notices", [])
-    for statement in statements:
-        del notices[:]
-        conn.execute(statement)
-        refused = [n.strip() for n in notices if any(s in n for s in _NOT_GRANTED)]
-        if refused:
-            denied = Denial("GRANT OPTION", f"schema `{schema}` or its tables")
-            raise AccessError(
-                f"{access_error(denied, user=conn.engine.url.username, server=server)} "
-                f"(PostgreSQL: {refused[0]})"
-            )
+    saved, dbapi.notices = dbapi.notices, _KeptNotices()
+    try:
+        for statement in statements:
+            dbapi.notices.kept.clear()
+            try:
+                conn.execute(statement)
+            except sa.exc.DBAPIError as err:
+                if getattr(err.orig, "pgcode", None) == "42704":  # undefined_object: the role
+                    raise unknown_user(str(statement.user), server) from err
+                raise
+            refused = [n.strip() for n in dbapi.notices.kept if any(s in n for s in _NOT_GRANTED)]
+            if refused:
+                denied = Denial("GRANT OPTION", f"schema `{schema}` or its tables")
+                raise AccessError(
+                    f"{access_error(denied, user=conn.engine.url.username, server=server)} "
+                    f"(PostgreSQL: {refused[0]})"
+                )
+    finally:
+        dbapi.notices = saved

@@ -26,6 +26,7 @@ from ._access import (
     escape_schema_pattern,
     level_of,
     statement_privilege,
+    unknown_user,
 )
 from ._tls import tls_options, verifies
 from .base import ServerBackend
@@ -294,7 +295,13 @@ class MySQLBackend(ServerBackend):
     def grant(self, conn: Connection, schema: str, user: str, level: str) -> None:
         """``GRANT <level's privileges> ON `schema`.* TO 'user'@'host'``."""
         privileges = _GRANTED[check_level(level)].schema
-        conn.execute(GrantOn(privileges, "schema", schema, User.parse(user)))
+        who = User.parse(user)
+        try:
+            conn.execute(GrantOn(privileges, "schema", schema, who))
+        except sa.exc.DBAPIError as err:
+            if _code_and_message(err)[0] == 1133:  # no such user (and none is created)
+                raise unknown_user(str(who), self.describe_server()) from err
+            raise
 
     def revoke(self, conn: Connection, schema: str, user: str, level: str) -> None:
         """Revoke everything on ``schema``.*, then grant the level below ``level`` again (a
