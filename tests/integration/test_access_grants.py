@@ -198,3 +198,37 @@ def test_a_reader_cannot_create_a_schema(logins: dict[str, Login], schema_name: 
     with user_connection(logins["read"]) as conn, pytest.raises(dj.AccessError) as error:
         dj.Schema(schema_name("forbidden"), connection=conn)
     denied(error, "forbidden", "CREATE")
+
+
+def test_a_user_with_privileges_on_some_tables_only(
+    backend: str, logins: dict[str, Login], new_schema: Callable[..., dj.Schema]
+) -> None:
+    """DataJoint's subset case: table-level grants on two tables of a schema; the user
+    activates it and populates, and the tables it cannot see stay undeclared."""
+    schema = new_schema("subset")
+    admin = pipeline(schema)
+    admin.Subject.insert1((1, "ann"))
+    admin.Session.insert([(1, 1, "a"), (1, 2, "b")])
+    user = logins["read"].name
+    database = str(schema.database)
+    granted = "SELECT, INSERT, UPDATE, DELETE"
+    if backend == "mysql":
+        statements = [
+            f"GRANT {granted} ON `{database}`.`{t}` TO '{user}'@'%%'"
+            for t in ("session", "__score", "#kind")
+        ]
+    else:
+        statements = [f"GRANT USAGE ON SCHEMA {database} TO {user}"] + [
+            f'GRANT {granted} ON {database}."{t}" TO {user}'
+            for t in ("session", "__score", "#kind")
+        ]
+    for statement in statements:
+        schema.connection.query(statement)
+    assert schema.privileges().get(user, "partial") == "partial"
+    with as_user(logins["read"], database) as mine:
+        tables = pipeline(mine)
+        assert tables.Score.populate()["success_count"] == 2
+        with pytest.raises(dj.AccessError) as error:
+            len(tables.Subject())
+        denied(error, "subject", "SELECT")
+    assert len(admin.Score()) == 2
