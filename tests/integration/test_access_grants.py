@@ -232,3 +232,31 @@ def test_a_user_with_privileges_on_some_tables_only(
             len(tables.Subject())
         denied(error, "subject", "SELECT")
     assert len(admin.Score()) == 2
+
+
+def test_a_cascading_drop_into_a_schema_without_drop_drops_nothing(
+    backend: str, logins: dict[str, Login], new_schema: Callable[..., dj.Schema]
+) -> None:
+    admin = filled(new_schema("dropped"))
+    other = new_schema("kept")
+
+    @other
+    class Visit(dj.Manual):
+        definition = """
+        -> admin.Subject
+        visit : int16
+        """
+
+    user = logins["all"]
+    admin.schema.grant(user.name, "all")
+    other.grant(user.name, "read")
+    before = admin.schema.list_tables(), other.list_tables()
+    with user_connection(user) as conn, dj.config.override(safemode=False):
+        mine = pipeline(dj.Schema(str(admin.schema.database), connection=conn, create_tables=False))
+        dj.Schema(str(other.database), connection=conn, create_tables=False).make_classes({})
+        with pytest.raises(dj.AccessError) as error:
+            mine.Subject.drop()
+    # MySQL refuses the other schema's table; on PostgreSQL even "all" may drop only the
+    # tables one owns, so an administrator's table of the first schema is refused as well
+    denied(error, f"`{other.database}`.`visit`" if backend == "mysql" else "not the owner")
+    assert (admin.schema.list_tables(), other.list_tables()) == before

@@ -172,6 +172,12 @@ class Backend:
         with conn.begin():
             yield conn
 
+    def drop_tables(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """DROP ``tables`` (dependents first) inside ``conn``'s transaction, which undoes
+        them all if one is refused."""
+        for table in tables:
+            table.drop(conn)
+
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
