@@ -9,6 +9,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +37,24 @@ def denied(error: pytest.ExceptionInfo[dj.AccessError], *parts: str) -> None:
     text = str(error.value)
     assert all(part in text for part in parts), text
     assert leaked("".join(traceback.format_exception(error.value))) is None
+
+
+def parents_and_children(
+    new_schema: Callable[..., dj.Schema],
+) -> tuple[SimpleNamespace, dj.Schema, type[dj.Manual]]:
+    """The filled pipeline, and a second schema whose ``Visit`` references its subjects."""
+    admin = filled(new_schema("parents"))
+    other = new_schema("children")
+
+    @other
+    class Visit(dj.Manual):
+        definition = """
+        -> admin.Subject
+        visit : int16
+        """
+
+    Visit.insert([(1, 1), (3, 1)])
+    return admin, other, Visit
 
 
 def test_privileges_list_each_level_and_revoke_steps_down(
@@ -115,17 +134,7 @@ def test_grants_cover_tables_declared_later(
 def test_a_cascade_into_a_schema_without_delete_deletes_nothing(
     logins: dict[str, Login], new_schema: Callable[..., dj.Schema]
 ) -> None:
-    admin = filled(new_schema("parents"))
-    other = new_schema("children")
-
-    @other
-    class Visit(dj.Manual):
-        definition = """
-        -> admin.Subject
-        visit : int16
-        """
-
-    Visit.insert([(1, 1), (3, 1)])
+    admin, other, Visit = parents_and_children(new_schema)
     writer = logins["write"]
     admin.schema.grant(writer.name, "write")
     other.grant(writer.name, "read")
@@ -237,16 +246,7 @@ def test_a_user_with_privileges_on_some_tables_only(
 def test_a_cascading_drop_into_a_schema_without_drop_drops_nothing(
     backend: str, logins: dict[str, Login], new_schema: Callable[..., dj.Schema]
 ) -> None:
-    admin = filled(new_schema("dropped"))
-    other = new_schema("kept")
-
-    @other
-    class Visit(dj.Manual):
-        definition = """
-        -> admin.Subject
-        visit : int16
-        """
-
+    admin, other, _ = parents_and_children(new_schema)
     user = logins["all"]
     admin.schema.grant(user.name, "all")
     other.grant(user.name, "read")
