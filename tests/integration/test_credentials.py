@@ -48,8 +48,13 @@ def login(server: servers.Server, *, require_tls: bool = False) -> tuple[sa.URL,
 
 
 def encrypted(conn: dj.Connection) -> bool:
-    row = conn.query(TLS_IN_USE[conn.backend.name]).fetchone()
-    return bool(row and row[1 if conn.backend.name == "mysql" else 0])
+    """Whether both pools (writes, and the autocommit reads) connect with TLS."""
+    sql = TLS_IN_USE[conn.backend.name]
+    column = 1 if conn.backend.name == "mysql" else 0
+    written = conn.query(sql).fetchone()
+    read = conn.run_read(lambda sa_conn: sa_conn.exec_driver_sql(sql).fetchone())
+    assert bool(written and written[column]) == bool(read and read[column])
+    return bool(written and written[column])
 
 
 def clean(error: BaseException, password: str) -> str:
