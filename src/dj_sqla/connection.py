@@ -202,7 +202,11 @@ class Connection:
             "user": url.username,
             "backend": self.backend.name,
             "database": url.database,
-            "ssl_input": self._use_tls,
+            "ssl_input": (
+                {k: v for k, v in self._use_tls.items() if k != "password"}  # the key's
+                if isinstance(self._use_tls, dict)
+                else self._use_tls
+            ),
         }
         if self._use_tls not in (None, False):
             info["ssl"] = True
