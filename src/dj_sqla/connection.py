@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 import weakref
@@ -42,6 +43,7 @@ from ._connecting import (
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
+    AccessError,
     DataJointError,
     LostConnectionError,
     TableNotDeclaredError,
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T", bound=type)
+#: A driver's words for a failed TLS handshake or certificate check (PyMySQL, libpq).
+_TLS_FAILURE = re.compile(r"\bSSL\b|certificate|\bTLS\b", re.IGNORECASE)
 _R = TypeVar("_R")
 
 #: A pooled connection idle longer than this many seconds is pinged before use: the server
@@ -416,7 +420,7 @@ class Connection:
         """Whether the server answers now (see :meth:`ping`)."""
         try:
             self.ping()
-        except LostConnectionError:
+        except (LostConnectionError, AccessError):  # AccessError: the login was refused
             return False
         return True
 
@@ -463,6 +467,12 @@ class Connection:
         if context.is_disconnect:
             return LostConnectionError(self._lost_message(context))
         connecting = context.connection is None and self.backend.has_server
+        if connecting and _TLS_FAILURE.search(str(original)):
+            return LostConnectionError(
+                f"{self.backend.describe_server()} and this client could not agree on TLS "
+                f"({short_error(original)}); check use_tls (or database.use_tls) and its "
+                "certificate files, and whether the server offers TLS."
+            )
         if connecting or self.backend.is_unreachable(original):
             return ServerNotAnswering(
                 f"{self.backend.describe_server()} does not answer ({short_error(original)}); "

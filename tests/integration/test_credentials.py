@@ -100,9 +100,10 @@ def test_a_certificate_from_another_ca_is_refused(secure: servers.Server, tmp_pa
     url, password = login(secure)
     other = servers.make_certificate(tmp_path)
     conn = dj.Connection(url, use_tls={"ca": str(other.ca)})
-    with pytest.raises(dj.DataJointError) as error:
+    with pytest.raises(dj.LostConnectionError, match="could not agree on TLS") as error:
         conn.query("SELECT 1")
-    clean(error.value, password)
+    assert "certificate" in clean(error.value, password).lower()
+    assert not conn.is_connected
     conn.engine.dispose()
 
 
@@ -112,6 +113,7 @@ def test_a_user_who_must_use_tls(secure: servers.Server) -> None:
     with pytest.raises(dj.AccessError) as error:
         refused.query("SELECT 1")
     clean(error.value, password)
+    assert not refused.is_connected
     refused.engine.dispose()
     accepted = dj.Connection(url, use_tls=True)
     assert encrypted(accepted)
