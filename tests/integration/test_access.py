@@ -170,6 +170,10 @@ def test_privilege_matrix(
             virtual = dj.virtual_schema(database, connection=other)
             assert len(virtual.Session()) == 5
             assert not [s for s in seen.sql if s.lstrip().upper().startswith(WRITES)]
+        with user_connection(login) as other, count_statements(other.engine) as seen:
+            # the default flags too: every table exists, so nothing is created or filled
+            pipeline(dj.Schema(database, connection=other))
+            assert not [s for s in seen.sql if s.lstrip().upper().startswith(WRITES)]
 
         attempt.run("insert", lambda: mine.Subject.insert1((4, "dee")), "subject", "INSERT")
         attempt.run("insert", lambda: mine.Note.insert1({"text": "auto"}), "note", "INSERT")
