@@ -11,6 +11,7 @@ start makes its tests error: a backend is never skipped silently.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import uuid
@@ -237,3 +238,104 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if name in counts:
                 text = ", ".join(f"{n} {o}" for o, n in sorted(counts[name].items()))
                 terminalreporter.write_line(f"{name:<12} {text}")
+
+
+# --- limited users and the password-leak check ---------------------------------------------
+
+#: Passwords of the logins the tests make; no report, captured output or log line may hold one.
+SECRETS: set[str] = set()
+LEVELS = ("read", "write", "declare", "all")
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login the test session made on a server: its name, password and URL."""
+
+    name: str
+    password: str = field(repr=False)
+    url: str = field(repr=False)
+
+
+def new_password() -> str:
+    """A password no other text in the suite contains; registered for the leak check."""
+    password = f"pw-{uuid.uuid4().hex}"
+    SECRETS.add(password)
+    return password
+
+
+class _Logins:
+    """One login per privilege level and server, made on first use, dropped at the end."""
+
+    def __init__(self, pool: _Servers) -> None:
+        self.pool = pool
+        self.made: dict[str, dict[str, Login]] = {}
+
+    def __call__(self, backend: str) -> dict[str, Login]:
+        if backend not in self.made:
+            admin = self.pool.url(backend)
+            tag = uuid.uuid4().hex[:8]
+            logins = {}
+            for level in LEVELS:
+                name, password = f"djt{tag}_{level}", new_password()
+                logins[level] = Login(name, password, servers.create_user(admin, name, password))
+            self.made[backend] = logins
+        return self.made[backend]
+
+    def drop(self) -> None:
+        for backend, logins in self.made.items():
+            servers.drop_users(self.pool.url(backend), [login.name for login in logins.values()])
+
+
+@pytest.fixture(scope="session")
+def _logins(_servers: _Servers) -> Iterator[_Logins]:
+    made = _Logins(_servers)
+    yield made
+    made.drop()
+
+
+@pytest.fixture
+def logins(backend: str, _logins: _Logins) -> dict[str, Login]:
+    """Logins without privileges on the backend's server, one per level name (``read``,
+    ``write``, ``declare``, ``all``); grant them what the test needs. None on SQLite."""
+    return {} if backend == "sqlite" else _logins(backend)
+
+
+def leaked(text: str) -> str | None:
+    """The first test password found in ``text``, if any."""
+    return next((secret for secret in SECRETS if secret in text), None)
+
+
+class _LeakWatch(logging.Handler):
+    """Every log record of the session, checked for the test passwords."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = logging.Formatter().format(record)
+        if leaked(text):
+            self.found.append(f"{record.name}: {text[:200]}")
+
+
+_watch = _LeakWatch()
+logging.getLogger().addHandler(_watch)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Fail a test whose report (error text, traceback, captured output or log) or whose
+    log lines hold a test password."""
+    outcome = yield
+    report = outcome.get_result()
+    named = [("report", report.longreprtext), *report.sections]
+    found = [name for name, text in named if leaked(text)]
+    if _watch.found:
+        found += _watch.found
+        _watch.found = []
+    if found:
+        original = report.longreprtext
+        for secret in SECRETS:
+            original = original.replace(secret, "<password>")
+        report.outcome = "failed"
+        report.longrepr = f"a test password appeared in: {found}\n{original}"

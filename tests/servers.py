@@ -10,6 +10,11 @@ Nothing is registered globally: whoever starts a server stops it.  When running 
 does) the servers run as the unprivileged user ``nobody``, because PostgreSQL refuses to run as
 root.
 
+The administrators connect as before (MariaDB ``dj``/``dj``; PostgreSQL ``postgres`` without a
+password); every other login needs its password (PostgreSQL: ``scram-sha-256``).
+``create_user`` makes such logins for the access-control tests. ``tls=True`` starts a server
+with TLS, on a certificate signed by a throwaway CA made for it (``Server.certificate``).
+
 ``python tests/servers.py`` starts both servers, prints ``export DJ_SQLA_TEST_..._URL=...`` lines
 and keeps them running until interrupted, so they can be reused across pytest runs.
 """
@@ -35,10 +40,20 @@ from types import TracebackType
 
 import psycopg2  # type: ignore[import-untyped]  # no type stubs installed
 import pymysql  # type: ignore[import-untyped]  # no type stubs installed
+from sqlalchemy import make_url
 
 STARTUP_TIMEOUT = 60.0  # seconds until a server must accept connections
 STOP_TIMEOUT = 20.0  # seconds a server gets to shut down before it is killed
 MAX_SOCKET_PATH = 100  # unix socket paths are limited to ~107 bytes on Linux
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A throwaway CA and a server certificate it signed (for 127.0.0.1 and localhost)."""
+
+    ca: Path
+    cert: Path
+    key: Path
 
 
 @dataclass
@@ -53,6 +68,7 @@ class Server:
     stop_signal: signal.Signals = signal.SIGTERM
     args: list[str] = field(default_factory=list)  # the server's command line
     ready: Callable[[], None] | None = None  # connects once, or raises
+    certificate: Certificate | None = None  # the server's TLS certificate (tls=True)
 
     def restart(self) -> None:
         """Stop the server process and start it again on the same data and port (the fault
@@ -91,8 +107,11 @@ class Server:
         self.stop()
 
 
-def start_postgresql() -> Server:
-    """Start a PostgreSQL server; connect as ``postgres`` (trust auth) to database ``postgres``."""
+def start_postgresql(*, tls: bool = False) -> Server:
+    """Start a PostgreSQL server; connect as ``postgres`` (trust auth) to database ``postgres``.
+
+    Other roles log in with their password (scram-sha-256). With ``tls``, the server offers
+    TLS, and members of the role ``dj_tls_required`` are refused without it."""
     initdb = _find("initdb", "postgresql", ["/usr/lib/postgresql/*/bin"])
     # The server must be initdb's version: prefer the one next to it (initdb may be a symlink).
     postgres = str(Path(initdb).resolve().with_name("postgres"))
@@ -110,13 +129,23 @@ def start_postgresql() -> Server:
             tmpdir,
             tmpdir / "initdb.log",
         )
+        _write_pg_hba(data / "pg_hba.conf", tls=tls)
+        certificate = make_certificate(tmpdir) if tls else None
         settings = {
             "listen_addresses": "127.0.0.1",
             "fsync": "off",
             "synchronous_commit": "off",
             "full_page_writes": "off",
             "max_connections": "200",
+            "password_encryption": "scram-sha-256",
         }
+        if certificate is not None:
+            settings.update(
+                ssl="on",
+                ssl_cert_file=str(certificate.cert),
+                ssl_key_file=str(certificate.key),
+                ssl_ca_file=str(certificate.ca),
+            )
         port = _free_port()  # as late as possible: someone else might grab it meanwhile
         args = [postgres, "-D", str(data), "-p", str(port), "-k", str(tmpdir)]
         for key, value in settings.items():
@@ -134,6 +163,7 @@ def start_postgresql() -> Server:
         log=log,
         stop_signal=signal.SIGINT,
         args=args,
+        certificate=certificate,
     )
 
     def connect() -> None:
@@ -144,14 +174,32 @@ def start_postgresql() -> Server:
     server.ready = connect
     try:
         _wait_until_ready(server, connect)
+        if tls:
+            _admin_statements(server.url, ["CREATE ROLE dj_tls_required NOLOGIN"])
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def start_mariadb() -> Server:
-    """Start a MariaDB server with user ``dj`` (password ``dj``) holding all privileges."""
+def _write_pg_hba(path: Path, *, tls: bool) -> None:
+    """The superuser needs no password (as the tests always had it); everyone else does."""
+    lines = [
+        "local all postgres trust",
+        "host all postgres 127.0.0.1/32 trust",
+        *(["hostnossl all +dj_tls_required 127.0.0.1/32 reject"] if tls else []),
+        "local all all scram-sha-256",
+        "host all all 127.0.0.1/32 scram-sha-256",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    service = _service_user()
+    if service is not None:
+        shutil.chown(path, *service)
+
+
+def start_mariadb(*, tls: bool = False) -> Server:
+    """Start a MariaDB server with user ``dj`` (password ``dj``) holding all privileges
+    (with ``tls``: offering TLS on a certificate of its own)."""
     install_db = _find("mariadb-install-db", "mariadb-server", alternatives=["mysql_install_db"])
     mariadbd = _find("mariadbd", "mariadb-server", ["/usr/sbin"], alternatives=["mysqld"])
     tmpdir = _make_tmpdir("djmy")
@@ -194,6 +242,13 @@ def start_mariadb() -> Server:
             "--max-connections=200",
             *innodb,
         ]
+        certificate = make_certificate(tmpdir) if tls else None
+        if certificate is not None:
+            args += [
+                f"--ssl-ca={certificate.ca}",
+                f"--ssl-cert={certificate.cert}",
+                f"--ssl-key={certificate.key}",
+            ]
         # mariadbd writes to its log itself (--log-error) once it gets going
         process = _spawn(args, tmpdir, log)
     except BaseException:
@@ -206,6 +261,7 @@ def start_mariadb() -> Server:
         tmpdir=tmpdir,
         log=log,
         args=args,
+        certificate=certificate,
     )
 
     def connect_as_root() -> None:
@@ -234,6 +290,108 @@ def _create_mysql_user(sock: Path, port: int) -> None:
     finally:
         root.close()
     pymysql.connect(host="127.0.0.1", port=port, user="dj", password="dj").close()
+
+
+# --- logins and certificates ----------------------------------------------------------------
+
+
+def create_user(admin_url: str, name: str, password: str, *, require_tls: bool = False) -> str:
+    """Create a login without privileges (a MariaDB user for any host, a PostgreSQL role) and
+    return its URL; ``require_tls`` refuses it connections without TLS."""
+    url = make_url(admin_url)
+    if url.get_backend_name() == "postgresql":
+        statements = [(f'CREATE ROLE "{name}" LOGIN PASSWORD %s', (password,))]
+        if require_tls:
+            statements.append((f'GRANT dj_tls_required TO "{name}"', ()))
+    else:
+        tls = " REQUIRE SSL" if require_tls else ""
+        statements = [(f"CREATE USER %s@'%%' IDENTIFIED BY %s{tls}", (name, password))]
+    _admin_statements(admin_url, statements)
+    return url.set(username=name, password=password).render_as_string(hide_password=False)
+
+
+def drop_users(admin_url: str, names: Sequence[str]) -> None:
+    """Drop logins made by :func:`create_user`, with whatever they own and were granted."""
+    if make_url(admin_url).get_backend_name() == "postgresql":
+        statements = [
+            statement
+            for name in names
+            for statement in (f'DROP OWNED BY "{name}"', f'DROP ROLE IF EXISTS "{name}"')
+        ]
+    else:
+        statements = [f"DROP USER IF EXISTS '{name}'@'%'" for name in names]
+    _admin_statements(admin_url, statements)
+
+
+def _admin_statements(
+    admin_url: str, statements: Sequence[str | tuple[str, tuple[str, ...]]]
+) -> None:
+    """Run statements as the server's administrator, each committed at once."""
+    url = make_url(admin_url)
+    if url.get_backend_name() == "postgresql":
+        conn = psycopg2.connect(
+            host=url.host, port=url.port, user=url.username, dbname=url.database or "postgres"
+        )
+        conn.autocommit = True
+    else:
+        conn = pymysql.connect(
+            host=url.host, port=url.port, user=url.username, password=url.password, autocommit=True
+        )
+    try:
+        with conn.cursor() as cursor:
+            for statement in statements:
+                sql, args = statement if isinstance(statement, tuple) else (statement, None)
+                cursor.execute(sql, args)
+    finally:
+        conn.close()
+
+
+def make_certificate(directory: Path) -> Certificate:
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost it signed, written to
+    ``directory`` with the ``openssl`` command (readable by the servers' user only)."""
+    openssl = _find("openssl", "openssl")
+    ca, ca_key = directory / "ca.pem", directory / "ca.key"
+    cert, key, request = (
+        directory / "server.pem",
+        directory / "server.key",
+        directory / "server.csr",
+    )
+    extensions = directory / "server.ext"
+    extensions.write_text(
+        "basicConstraints = CA:FALSE\n"
+        "keyUsage = critical, digitalSignature, keyEncipherment\n"
+        "extendedKeyUsage = serverAuth\n"
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\n"
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    commands = [
+        [
+            *("req", "-x509", *ec, "-days", "2", "-subj", "/CN=dj_sqla test CA"),
+            *("-keyout", str(ca_key), "-out", str(ca)),
+            *("-addext", "basicConstraints=critical,CA:TRUE"),
+            *("-addext", "keyUsage=critical,keyCertSign,cRLSign"),
+        ],
+        [
+            *("req", *ec, "-subj", "/CN=127.0.0.1"),
+            *("-keyout", str(key), "-out", str(request)),
+        ],
+        [
+            *("x509", "-req", "-in", str(request), "-CA", str(ca), "-CAkey", str(ca_key)),
+            *("-CAcreateserial", "-days", "2", "-out", str(cert), "-extfile", str(extensions)),
+        ],
+    ]
+    for command in commands:
+        done = subprocess.run([openssl, *command], capture_output=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"openssl {command[0]} failed: {done.stderr.decode(errors='replace')}"
+            )
+    service = _service_user()
+    for path in (ca, cert, key):
+        path.chmod(0o600 if path == key else 0o644)
+        if service is not None:
+            shutil.chown(path, *service)
+    return Certificate(ca=ca, cert=cert, key=key)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ parsing of values given as text (environment variables, files).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("database.name", None, "DJ_DATABASE_NAME", h=True),
     _s("database.sqlite_dir", DEFAULT_SQLITE_DIR, "DJ_SQLITE_DIR", h=True),
     _s("database.reconnect", True, kind="bool"),
-    _s("database.use_tls", None, "DJ_USE_TLS", "tls"),
+    _s("database.use_tls", None, "DJ_USE_TLS", "tls", h=True),
     _s("database.database_prefix", "", "DJ_DATABASE_PREFIX"),
     _s("database.create_tables", True, "DJ_CREATE_TABLES", "bool"),
     _s("connection.init_function", None),
@@ -156,10 +157,32 @@ def _parse_env(spec: Setting, raw: str) -> Any:
     return raw
 
 
+#: ``scheme://user:password@`` in a URL's text (also one SQLAlchemy cannot parse).
+_URL_PASSWORD = re.compile(r"(://[^:/@?#]*):[^@/?#]*@")
+
+
+def url_without_password(text: str, replacement: str | None = "***") -> str:
+    """``text`` with the password of any URL in it replaced (None: left out).
+
+    Example:
+        >>> url_without_password("mysql+pymysql://alice:s3cret@db.lab:3306/x")
+        'mysql+pymysql://alice:***@db.lab:3306/x'
+        >>> url_without_password("postgresql://alice:s3cret@db.lab/lab", None)
+        'postgresql://alice@db.lab/lab'
+    """
+    kept = r"\1@" if replacement is None else rf"\1:{replacement}@"
+    return _URL_PASSWORD.sub(kept, text)
+
+
 def _check_value(key: str, value: Any) -> Any:
     """Validate the values DataJoint validates too; returns the value to store."""
     if key == "loglevel":
         return _log.level_name(value)
+    if key == "database.use_tls" and not (value is None or isinstance(value, (bool, dict))):
+        raise ConfigError(
+            f"database.use_tls={value!r}: use true (TLS required), false (no TLS), null (TLS "
+            'when the server offers it) or certificate files such as {"ca": "ca.pem"}.'
+        )
     if key == "database.port" and value is not None:
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from ._config_keys import url_without_password
 from .backends import url_from_settings
 from .config import config
 from .errors import ConfigError
@@ -123,17 +124,19 @@ def connection_target(
     use_tls: bool | dict[str, Any] | None,
     *,
     settings: Mapping[str, Any] = config,
-) -> str | sa.URL | sa.Engine:
-    """A URL or Engine as it is; DataJoint's host (with credentials) as a URL built from it
-    and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own)."""
-    if use_tls:
-        raise ConfigError(
-            "use_tls: TLS connections are not supported by dj_sqla yet; put the driver's TLS "
-            "options in a SQLAlchemy URL (e.g. ?ssl_ca=... for MySQL, ?sslmode=require for "
-            "PostgreSQL) and pass the URL instead."
-        )
-    if isinstance(value, (sa.Engine, sa.URL)) or "://" in value:
+) -> sa.URL | sa.Engine:
+    """An Engine as it is, a URL parsed; DataJoint's host (with credentials) as a URL built
+    from it and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own).
+    ``use_tls`` is refused with an Engine, which connects with its own arguments."""
+    if isinstance(value, sa.Engine):
+        if use_tls is not None:
+            raise ConfigError(
+                "use_tls applies when dj_sqla connects; an Engine connects with its own "
+                "connect_args (give the driver's TLS options to create_engine instead)."
+            )
         return value
+    if isinstance(value, sa.URL) or "://" in value:
+        return parse_url(value)
     backend = settings["database.backend"] or "mysql"
     if backend == "sqlite":
         raise ConfigError(
@@ -150,6 +153,20 @@ def connection_target(
         name=settings["database.name"],
         sqlite_dir=settings["database.sqlite_dir"],
     )
+
+
+def parse_url(value: str | sa.URL) -> sa.URL:
+    """``value`` as a URL; one SQLAlchemy cannot read is refused without showing its
+    password (SQLAlchemy's own error quotes the whole text)."""
+    if isinstance(value, sa.URL):
+        return value
+    try:
+        return sa.make_url(value)
+    except (sa.exc.ArgumentError, ValueError):
+        raise ConfigError(
+            f"{url_without_password(value)!r} is not a SQLAlchemy URL; write it as "
+            "dialect+driver://user:password@host:port/database."
+        ) from None
 
 
 def run_init(sql: str, dbapi_conn: Any, record: Any) -> None:

@@ -37,7 +37,7 @@ key                                              environment                  de
 ``database.name`` (PostgreSQL database)          ``DJ_DATABASE_NAME``         None      yes
 ``database.sqlite_dir`` (embedded store folder)  ``DJ_SQLITE_DIR``            see [1]   yes
 ``database.reconnect``                           --                           True      no [2]
-``database.use_tls``                             ``DJ_USE_TLS``               None      no
+``database.use_tls`` [3]                         ``DJ_USE_TLS``               None      yes
 ``database.database_prefix``                     ``DJ_DATABASE_PREFIX``       ""        no
 ``database.create_tables``                       ``DJ_CREATE_TABLES``         True      no
 ``connection.init_function``                     --                           None      no
@@ -75,6 +75,8 @@ key                                              environment                  de
 
 [1] ``dj_sqla_data``, relative to the working folder of the first connection.
 [2] dj_sqla always detects dropped connections and retries reads once.
+[3] True, False, None or a dict of certificate files (``{"ca": "ca.pem"}``): see ``use_tls`` of
+    :class:`dj_sqla.Connection`.
 The allow-new-pk variable is ``DJ_JOBS_ALLOW_NEW_PK_FIELDS_IN_COMPUTED_TABLES``.
 
 Example:
@@ -112,6 +114,7 @@ from ._config_keys import (
     ConfigWarning,
     _check_value,
     _parse_env,
+    url_without_password,
 )
 from .errors import ConfigError, ConfigFileError, ConfigFileMissingError, UnknownSettingError
 
@@ -154,6 +157,26 @@ class Group:
 
     def __repr__(self) -> str:
         return f"<dj.config.{self._prefix}: {', '.join(sorted(self))}>"
+
+
+def _shown(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as ``repr`` shows them: passwords and store credentials as ``***``."""
+    shown = dict(settings)
+    if shown.get("database.password"):
+        shown["database.password"] = "***"
+    if isinstance(shown.get("database.url"), str):
+        shown["database.url"] = url_without_password(shown["database.url"])
+    stores = shown.get("stores")
+    if isinstance(stores, dict):
+        shown["stores"] = {
+            name: (
+                {a: "***" if a in _STORE_SECRETS and v else v for a, v in spec.items()}
+                if isinstance(spec, dict)
+                else spec
+            )
+            for name, spec in stores.items()
+        }
+    return shown
 
 
 class Config(MutableMapping[str, Any]):
@@ -294,8 +317,7 @@ class Config(MutableMapping[str, Any]):
         return sum(1 for _ in self)
 
     def __repr__(self) -> str:
-        shown = {k: ("***" if k == "database.password" and v else v) for k, v in self.items()}
-        return f"Config({shown})"
+        return f"Config({_shown(dict(self.items()))})"
 
     def _apply_loglevel(self) -> None:
         _log.set_level(self["loglevel"])
@@ -514,6 +536,8 @@ class Config(MutableMapping[str, Any]):
                     stacklevel=3,
                 )
                 continue
+            if key == "database.url" and not include_password and isinstance(value, str):
+                value = url_without_password(value, None)
             if key == "stores" and not include_password:
                 value = {
                     name: (

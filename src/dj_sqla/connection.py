@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 import weakref
@@ -34,6 +35,7 @@ from ._connecting import (
     connection_target,
     failed_statement,
     is_read,
+    parse_url,
     ping_when_idle,
     run_init,
     short_error,
@@ -41,6 +43,7 @@ from ._connecting import (
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
+    AccessError,
     DataJointError,
     LostConnectionError,
     TableNotDeclaredError,
@@ -54,6 +57,8 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T", bound=type)
+#: A driver's words for a failed TLS handshake or certificate check (PyMySQL, libpq).
+_TLS_FAILURE = re.compile(r"\bSSL\b|certificate|\bTLS\b", re.IGNORECASE)
 _R = TypeVar("_R")
 
 #: A pooled connection idle longer than this many seconds is pinged before use: the server
@@ -102,7 +107,13 @@ class Connection:
     Args:
         url_or_engine: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
             ``sqlalchemy.Engine``. An Engine is used as it is, so an application can share its
-            own engine (and pool) with dj_sqla.
+            own engine (and pool) with dj_sqla. Or (DataJoint's way) a server host, with
+            ``user``, ``password`` and ``port``.
+        init_fun: SQL run on every new database connection.
+        use_tls: None (the driver's default: TLS when the server offers it), True (TLS
+            required), False (no TLS), or a dict of certificate files in PyMySQL's spelling
+            (``{"ca": "ca.pem", "cert": ..., "key": ...}``: TLS required, the server checked
+            against the CA); the same on MySQL and PostgreSQL.
         **engine_options: passed to ``sqlalchemy.create_engine`` when a URL is given.
 
     Example:
@@ -125,12 +136,16 @@ class Connection:
         url_or_engine = connection_target(url_or_engine, user, password, port, use_tls)
         init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
         self._init_fun: str | None = init_fun
+        self._use_tls = use_tls
         if isinstance(url_or_engine, sa.Engine):
             engine = url_or_engine
         else:
-            url = sa.make_url(url_or_engine)
+            url = url_or_engine
             backend_class = backend_class_for_url(url)
             options = {**backend_class.engine_options(url), **engine_options}
+            if use_tls is not None:
+                tls = backend_class.tls_connect_args(use_tls)
+                options["connect_args"] = {**options.get("connect_args", {}), **tls}
             engine = sa.create_engine(url, **options)
             event.listen(engine, "connect", backend_class.prepare_write_connection)
         if init_fun:
@@ -181,16 +196,25 @@ class Connection:
     @property
     def conn_info(self) -> dict[str, Any]:
         """Where this connection goes, as DataJoint's ``conn.conn_info`` says it: ``host``,
-        ``port``, ``user``, ``backend`` and ``database``. The password is left out on purpose:
-        it would end up in logs and error reports."""
+        ``port``, ``user``, ``backend`` and ``database``, and DataJoint's ``ssl_input`` (the
+        ``use_tls`` given) and ``ssl`` (present when TLS was required). The password is left
+        out on purpose: it would end up in logs and error reports."""
         url = self.engine.url
-        return {
+        info: dict[str, Any] = {
             "host": url.host,
             "port": url.port,
             "user": url.username,
             "backend": self.backend.name,
             "database": url.database,
+            "ssl_input": (
+                {k: v for k, v in self._use_tls.items() if k != "password"}  # the key's
+                if isinstance(self._use_tls, dict)
+                else self._use_tls
+            ),
         }
+        if self._use_tls not in (None, False):
+            info["ssl"] = True
+        return info
 
     @property
     def dialect_name(self) -> str:
@@ -396,7 +420,7 @@ class Connection:
         """Whether the server answers now (see :meth:`ping`)."""
         try:
             self.ping()
-        except LostConnectionError:
+        except (LostConnectionError, AccessError):  # AccessError: the login was refused
             return False
         return True
 
@@ -429,14 +453,26 @@ class Connection:
         return self._schemas.get(name)
 
     def _translate_error(self, context: ExceptionContext) -> BaseException | None:
-        """Name what a driver error means for the user: a lost connection
+        """Name what a driver error means for the user: refused credentials or a missing
+        privilege (:class:`AccessError`, naming the user, table and privilege), a lost connection
         (:class:`LostConnectionError`, saying what was rolled back), a conflict with another
         transaction (:class:`TransactionConflictError`), "no such table" for a dj_sqla table
         (:class:`TableNotDeclaredError`)."""
         original = context.original_exception
+        refused = self.backend.login_error(original) or self.backend.access_error(
+            original, context.statement
+        )
+        if refused is not None:
+            return refused
         if context.is_disconnect:
             return LostConnectionError(self._lost_message(context))
         connecting = context.connection is None and self.backend.has_server
+        if connecting and _TLS_FAILURE.search(str(original)):
+            return LostConnectionError(
+                f"{self.backend.describe_server()} and this client could not agree on TLS "
+                f"({short_error(original)}); check use_tls (or database.use_tls) and its "
+                "certificate files, and whether the server offers TLS."
+            )
         if connecting or self.backend.is_unreachable(original):
             return ServerNotAnswering(
                 f"{self.backend.describe_server()} does not answer ({short_error(original)}); "
@@ -517,22 +553,23 @@ def conn(
     global _default
     with _default_lock:
         if host is not None or user is not None or password is not None:
-            target = connection_target(
-                host or config["database.host"], user, password, None, use_tls
-            )
+            target = connection_target(host or config["database.host"], user, password, None, None)
         elif _default is not None and not reset:
             return _default
         else:
             target = url_from_config()
+        server = isinstance(target, sa.URL) and backend_class_for_url(target).has_server
+        if use_tls is None and server:
+            use_tls = config["database.use_tls"]  # as DataJoint: the argument, else the setting
         if _default is None or reset or _default.engine.url != target:
-            _default = Connection(target, init_fun=init_fun)
+            _default = Connection(target, init_fun=init_fun, use_tls=use_tls)
         return _default
 
 
 def url_from_config() -> sa.URL:
     """The URL described by ``dj.config`` (see :mod:`dj_sqla.config`)."""
     if config["database.url"]:
-        return sa.make_url(config["database.url"])
+        return parse_url(config["database.url"])
     return url_from_settings(
         backend=config["database.backend"],
         host=config["database.host"],
@@ -557,7 +594,12 @@ def as_connection(value: Connection | sa.Engine | str | sa.URL | None) -> Connec
         return conn()
     if isinstance(value, Connection):
         return value
-    key: Any = value if isinstance(value, sa.Engine) else str(sa.make_url(value))
+    # the password is part of the key (two users, two connections); the key is never shown
+    key: Any = (
+        value
+        if isinstance(value, sa.Engine)
+        else parse_url(value).render_as_string(hide_password=False)
+    )
     with _default_lock:
         found = _by_key.get(key)
         if found is None:

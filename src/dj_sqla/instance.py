@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+
 from ._connecting import connection_target
 from .config import Config
 from .connection import Connection
@@ -31,7 +33,8 @@ class Instance:
         host: the server (``host`` or ``host:port``), or a SQLAlchemy URL.
         user, password: the credentials for ``host``.
         port: the server's port (default: the backend's).
-        use_tls: as for :class:`dj.Connection` (TLS is not supported yet).
+        use_tls: as for :class:`dj.Connection` (default: the instance's
+            ``database.use_tls``).
         backend: ``"mysql"`` or ``"postgresql"`` (default ``database.backend`` of the
             instance's configuration, else MySQL, as DataJoint assumes).
         **settings: configuration values for this instance, dots written ``__``
@@ -57,6 +60,8 @@ class Instance:
         if backend is not None:
             self.config["database.backend"] = backend
         url = connection_target(host, user, password, port, None, settings=self.config)
+        if use_tls is None and isinstance(url, sa.URL) and url.get_backend_name() != "sqlite":
+            use_tls = self.config["database.use_tls"]
         self.connection = Connection(url, use_tls=use_tls)
 
     def Schema(  # DataJoint's name: it reads as a class

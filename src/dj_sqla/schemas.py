@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import quoted_name
 from ._mapping import Registry, own_attributes
 from ._naming import NAMING_CONVENTION
 from ._prompt import confirm as _confirm
+from ._schema_access import SchemaAccess
 from .config import config
 from .connection import Connection, as_connection
 from .declaration import (
@@ -77,7 +78,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 _TIERS = (Manual, Lookup, Imported, Computed, Part)
 
 
-class Schema(sa.MetaData):
+class Schema(SchemaAccess, sa.MetaData):
     """A database schema, its tables' MetaData and registry, and the class decorator.
 
     Args:
@@ -217,9 +218,10 @@ class Schema(sa.MetaData):
                 existing = set()
             else:
                 raise SchemaMissingError(
-                    f"Schema `{name}` does not exist on {backend.describe_server()}, and "
-                    "create_schema=False forbids creating it. Check the name "
-                    "(dj.list_schemas() lists the existing ones) or pass create_schema=True."
+                    f"Schema `{name}` does not exist on {backend.describe_server()} (or its "
+                    "user may not see it), and create_schema=False forbids creating it. Check "
+                    "the name (dj.list_schemas() lists the ones you can see) or pass "
+                    "create_schema=True."
                 )
             sa_conn.commit()
         self.schema = quoted_name(name, None)
@@ -362,11 +364,15 @@ class Schema(sa.MetaData):
         for table in tables:
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)
+        created = set(missing) if self.create_tables else set()
         for cls, table in tiers:
             if issubclass(cls, Lookup) and table.name in self._existing:
                 contents = lookup_contents(cls)
-                if contents:
-                    cls.insert(list(contents), skip_duplicates=True)
+                rows = list(contents) if contents is not None else []
+                # as DataJoint: a table that exists is filled only when it holds fewer rows
+                # than its contents, so that activating sends no write (a read-only user)
+                if rows and (table in created or len(rows) > len(cls._expression())):
+                    cls.insert(rows, skip_duplicates=True)
 
     def _create(self, conn: Connection, tables: list[sa.Table]) -> None:
         """CREATE the tables atomically, at once, in one committed transaction of their own.

@@ -146,6 +146,16 @@ def test_host_user_password_build_the_url(db_url: str, backend: str) -> None:
             dj.conn("sqlite://", reset=True)
 
 
-def test_use_tls_is_refused_with_the_way_that_works(db_url: str) -> None:
-    with pytest.raises(dj.ConfigError, match="TLS connections are not supported"):
-        dj.Connection(db_url, use_tls=True)
+def test_use_tls_false_connects_without_tls(backend: str, db_url: str) -> None:
+    """DataJoint's insecure-connection check (TLS itself: test_credentials.py)."""
+    if backend == "sqlite":  # no network connection to encrypt
+        with pytest.raises(dj.ConfigError, match="TLS applies to MySQL and PostgreSQL"):
+            dj.Connection(db_url, use_tls=True)
+        return
+    connection = dj.Connection(db_url, use_tls=False)
+    try:
+        assert connection.conn_info["ssl_input"] is False
+        assert "ssl" not in connection.conn_info
+        assert connection.query("SELECT 1").fetchone()[0] == 1
+    finally:
+        connection.engine.dispose()

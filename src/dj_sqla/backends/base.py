@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateSchema, DropSchema
 
+from ..errors import AccessError, ConfigError, DataJointError
+from ._access import refused_login
+
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
 
@@ -169,6 +172,12 @@ class Backend:
         with conn.begin():
             yield conn
 
+    def drop_tables(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """DROP ``tables`` (dependents first) inside ``conn``'s transaction, which undoes
+        them all if one is refused."""
+        for table in tables:
+            table.drop(conn)
+
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
@@ -275,6 +284,55 @@ class Backend:
         """Whether the driver error ``error`` is a deadlock, a serialization failure or a lock
         wait timeout: the transaction was rolled back and running it again may succeed."""
         return False
+
+    def access_error(self, error: BaseException, statement: str | None) -> AccessError | None:
+        """The :class:`AccessError` for a driver error that says the user lacks a privilege
+        (naming the table and the privilege), or None for any other error."""
+        return None
+
+    def refused_login(self, error: BaseException) -> bool:
+        """Whether the driver error ``error`` says the server refused the credentials."""
+        return False
+
+    def login_error(self, error: BaseException) -> AccessError | None:
+        """The :class:`AccessError` for refused credentials (naming the user, never the
+        password), or None for any other error."""
+        if not self.refused_login(error):
+            return None
+        return refused_login(self.engine.url.username, self.describe_server())
+
+    # -- access control (``schema.grant``) -------------------------------------------------------
+
+    def grant(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """Give ``user`` the privileges of ``level`` on ``schema`` (see ``backends._access``)."""
+        raise self._no_users("grant")
+
+    def revoke(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """Take ``level`` and the levels above it on ``schema`` from ``user``."""
+        raise self._no_users("revoke")
+
+    def privileges(self, conn: Connection, schema: str) -> dict[str, str]:
+        """Each user holding privileges on ``schema``, with the level they amount to."""
+        raise self._no_users("privileges")
+
+    def _no_users(self, operation: str) -> DataJointError:
+        return DataJointError(
+            f"schema.{operation}(): {self.name} has no users or privileges; whoever can open "
+            "the schema files can read and change them. Control access with the files' "
+            "permissions, or use a MySQL or PostgreSQL server for per-user access."
+        )
+
+    @classmethod
+    def tls_connect_args(cls, use_tls: bool | dict[str, Any]) -> dict[str, Any]:
+        """The driver's connect arguments for DataJoint's ``use_tls``: True requires TLS,
+        False turns it off, a dict of certificates (``ca``, ``cert``, ``key``, ...) requires
+        TLS and verifies the server with them."""
+        if use_tls is False:
+            return {}
+        raise ConfigError(
+            f"use_tls: {cls.name} runs inside this process and has no network connection to "
+            "encrypt; TLS applies to MySQL and PostgreSQL servers only."
+        )
 
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """An INSERT of the attributes ``names`` that overwrites rows with the same key."""

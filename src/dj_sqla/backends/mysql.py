@@ -14,7 +14,21 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from ..errors import DataJointError
+from ..errors import AccessError, DataJointError
+from ._access import (
+    LEVELS,
+    Denial,
+    GrantOn,
+    LevelPrivileges,
+    User,
+    access_error,
+    check_level,
+    escape_schema_pattern,
+    level_of,
+    statement_privilege,
+    unknown_user,
+)
+from ._tls import tls_options, verifies
 from .base import ServerBackend
 
 #: PyMySQL's SERVER_STATUS_IN_TRANS flag of the server status in each reply.
@@ -51,6 +65,49 @@ def _refuse_oversized(sql: Any, limit: list[int], dbapi_conn: Any) -> None:
             "Insert fewer rows at a time, store large arrays in an object store, or raise "
             "max_allowed_packet on the server (SET GLOBAL max_allowed_packet = ...)."
         )
+
+
+#: What each level grants on ``schema``.* (MySQL grants privileges per database).
+_READ = ("SELECT", "REFERENCES")
+_WRITE = (*_READ, "INSERT", "UPDATE", "DELETE")
+_DECLARE = (*_WRITE, "CREATE", "ALTER", "INDEX", "DROP")
+_GRANTED = {
+    "read": LevelPrivileges(schema=_READ),
+    "write": LevelPrivileges(schema=_WRITE),
+    "declare": LevelPrivileges(schema=_DECLARE),
+    "all": LevelPrivileges(schema=("ALL PRIVILEGES",)),
+}
+#: What a user must hold to be listed at each level (``ALL PRIVILEGES`` is listed as its parts).
+_HELD = {
+    **_GRANTED,
+    "all": LevelPrivileges(schema=(*_DECLARE, "CREATE VIEW", "TRIGGER", "EVENT", "LOCK TABLES")),
+}
+_schema_privileges = sa.table(
+    "SCHEMA_PRIVILEGES",
+    sa.column("GRANTEE"),
+    sa.column("TABLE_SCHEMA"),
+    sa.column("PRIVILEGE_TYPE"),
+    schema="information_schema",
+)
+#: ``'alice'@'%'`` as information_schema writes a grantee.
+_GRANTEE = re.compile(r"'((?:[^']|'')*)'@'((?:[^']|'')*)'")
+#: 1142 (table), 1143 (column): "INSERT command denied to user 'u'@'h' for table `s`.`t`".
+_COMMAND_DENIED = re.compile(
+    r"(?P<privilege>[A-Z][A-Z ]*?) command denied to user '(?P<user>[^']*)'@'[^']*' for "
+    r"(?:column '(?P<column>[^']*)' in )?table (?P<table>.+)"
+)
+#: 1044: "Access denied for user 'u'@'h' to database 's'".
+_DATABASE_DENIED = re.compile(
+    r"Access denied for user '(?P<user>[^']*)'@'[^']*' to database '(?P<db>[^']*)'"
+)
+#: 1227: "Access denied; you need (at least one of) the SUPER privilege(s) for this operation".
+_NEEDS = re.compile(r"you need \(at least one of\) the (?P<privilege>.+?) privilege")
+
+
+def _quoted_table(text: str) -> str:
+    """```s`.`t``` or ``'t'`` (MySQL 8) as ```s`.`t``` / ```t```."""
+    parts = [part.strip("`'") for part in re.findall(r"`[^`]*`|'[^']*'|[^.]+", text.strip())]
+    return ".".join(f"`{part}`" for part in parts)
 
 
 #: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
@@ -155,6 +212,15 @@ class MySQLBackend(ServerBackend):
             else:
                 conn.commit()
 
+    def drop_tables(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """One ``DROP TABLE a, b, ...`` (dependents first): MySQL commits each DDL statement,
+        so dropping them one by one could drop some before the server refuses another; in
+        one statement it checks the privileges on all of them before dropping any."""
+        preparer = self.engine.dialect.identifier_preparer
+        # DropTable names one table; the names are quoted by the dialect's preparer
+        names = ", ".join(preparer.format_table(table) for table in tables)
+        conn.execute(sa.text(f"DROP TABLE {names}"))
+
     def create_schema(self, conn: Connection, name: str) -> None:
         """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
 
@@ -195,6 +261,93 @@ class MySQLBackend(ServerBackend):
             {first.name: sa.case((same_key, first), else_=sa.null())}
         )
 
+    # -- access control ------------------------------------------------------------------------
+
+    @classmethod
+    def tls_connect_args(cls, use_tls: bool | dict[str, Any]) -> dict[str, Any]:
+        """PyMySQL's ``ssl`` (a dict, as DataJoint passes it): a non-empty one makes TLS
+        required; without a CA the certificate is not checked. False: ``ssl_disabled``."""
+        if use_tls is False:
+            return {"ssl_disabled": True}
+        options = tls_options(use_tls)
+        verify, check_hostname = verifies(options)
+        return {"ssl": {**options, "verify_mode": verify, "check_hostname": check_hostname}}
+
+    def access_error(self, error: BaseException, statement: str | None) -> AccessError | None:
+        """MySQL errors 1142/1143 (a command on a table or column), 1044 (a database) and
+        1227 (a server-wide privilege)."""
+        code, message = _code_and_message(error)
+        denial: Denial | None = None
+        if code in (1142, 1143):
+            found = _COMMAND_DENIED.search(message)
+            if found is not None:
+                table = f"table {_quoted_table(found['table'])}"
+                if found["column"]:
+                    table = f"column `{found['column']}` of {table}"
+                denial = Denial(found["privilege"], table, found["user"])
+        elif code == 1044:
+            found = _DATABASE_DENIED.search(message)
+            if found is not None:
+                privilege = statement_privilege(statement)
+                denial = Denial(privilege, f"schema `{found['db']}`", found["user"])
+        elif code == 1227:
+            found = _NEEDS.search(message)
+            denial = Denial(found["privilege"] if found else "required", "this server")
+        if denial is None:
+            return None
+        return access_error(denial, user=self.engine.url.username, server=self.describe_server())
+
+    def refused_login(self, error: BaseException) -> bool:
+        """MySQL error 1045 (wrong user or password), 1698 (no such login for this user)."""
+        return _code_and_message(error)[0] in (1045, 1698)
+
+    def grant(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """``GRANT <level's privileges> ON `schema`.* TO 'user'@'host'``."""
+        privileges = _GRANTED[check_level(level)].schema
+        who = User.parse(user)
+        try:
+            conn.execute(GrantOn(privileges, "schema", schema, who))
+        except sa.exc.DBAPIError as err:
+            if _code_and_message(err)[0] == 1133:  # no such user (and none is created)
+                raise unknown_user(str(who), self.describe_server()) from err
+            raise
+
+    def revoke(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """Revoke everything on ``schema``.*, then grant the level below ``level`` again (a
+        user who holds nothing there is left alone: MySQL would refuse the REVOKE)."""
+        below = LEVELS[: LEVELS.index(check_level(level))]
+        who = User.parse(user)
+        held = self._grants(conn, schema).get(who)
+        if not held:
+            return
+        conn.execute(GrantOn(("ALL PRIVILEGES",), "schema", schema, who, revoke=True))
+        if below:
+            conn.execute(GrantOn(_GRANTED[below[-1]].schema, "schema", schema, who))
+
+    def privileges(self, conn: Connection, schema: str) -> dict[str, str]:
+        """Users with privileges on ``schema``.* (from information_schema, which shows every
+        user's grants to an administrator and a user's own to anyone else); server-wide
+        grants are not listed."""
+        return {
+            str(who): level_of({"schema": held}, _HELD)
+            for who, held in sorted(self._grants(conn, schema).items(), key=lambda i: str(i[0]))
+        }
+
+    def _grants(self, conn: Connection, schema: str) -> dict[User, set[str]]:
+        sp = _schema_privileges.c
+        rows = conn.execute(
+            sa.select(sp.GRANTEE, sp.PRIVILEGE_TYPE).where(
+                sp.TABLE_SCHEMA.in_([schema, escape_schema_pattern(schema)])
+            )
+        ).all()
+        found: dict[User, set[str]] = {}
+        for grantee, privilege in rows:
+            parsed = _GRANTEE.fullmatch(str(grantee))
+            if parsed is not None:
+                who = User(parsed[1].replace("''", "'"), parsed[2].replace("''", "'"))
+                found.setdefault(who, set()).add(str(privilege).upper())
+        return found
+
     def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
         """MySQL: 'a foreign key constraint fails (`schema`.`child`, CONSTRAINT ...'."""
         found = re.search(r"constraint fails \(`[^`]*`\.`([^`]+)`", str(error.orig))
@@ -218,3 +371,11 @@ class MySQLBackend(ServerBackend):
             return "duplicate"  # a unique-index clash under insert_skipping_duplicates
         kinds = {1062: "duplicate", 1451: "foreign_key", 1452: "foreign_key"}
         return kinds.get(code) if isinstance(code, int) else None
+
+
+def _code_and_message(error: BaseException) -> tuple[Any, str]:
+    """A PyMySQL error's number and message (``(1142, "INSERT command denied ...")``)."""
+    args: Any = getattr(getattr(error, "orig", error), "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return args[0], str(args[1])
+    return None, ""

@@ -30,8 +30,10 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.sql.ddl import SchemaGenerator
 
-from ..errors import DataJointError
+from ..errors import AccessError, DataJointError
 from ..types import CodecColumn
+from . import _postgresql_access as access
+from ._access import access_error
 from .base import ServerBackend, on_conflict_skip, on_conflict_update
 
 if TYPE_CHECKING:
@@ -140,6 +142,36 @@ class PostgreSQLBackend(ServerBackend):
         """
         conn._run_ddl_visitor(_CommentsWithTable, metadata, checkfirst=False, tables=tables)
 
+    # -- access control (see _postgresql_access) -------------------------------------------------
+
+    @classmethod
+    def tls_connect_args(cls, use_tls: bool | dict[str, Any]) -> dict[str, Any]:
+        """libpq's ``sslmode`` (``require``, or ``verify-full`` with a CA) and certificates."""
+        return access.tls_connect_args(use_tls)
+
+    def access_error(self, error: BaseException, statement: str | None) -> AccessError | None:
+        """SQLSTATE 42501, with the table and privilege taken from the statement."""
+        denied = access.denial(error, statement)
+        if denied is None:
+            return None
+        return access_error(denied, user=self.engine.url.username, server=self.describe_server())
+
+    def refused_login(self, error: BaseException) -> bool:
+        """A wrong password, an unknown role, or no pg_hba.conf line letting the user in."""
+        return access.refused_login(error)
+
+    def grant(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """GRANT on the schema, its tables and sequences, and their default privileges."""
+        access.grant(conn, schema, user, level, server=self.describe_server())
+
+    def revoke(self, conn: Connection, schema: str, user: str, level: str) -> None:
+        """REVOKE ``level`` and above, keeping the level below it."""
+        access.revoke(conn, schema, user, level, server=self.describe_server())
+
+    def privileges(self, conn: Connection, schema: str) -> dict[str, str]:
+        """Roles with privileges on the schema and the level they amount to."""
+        return access.privileges(conn, schema)
+
     def referencing_table(self, error: sa.exc.IntegrityError) -> str | None:
         """PostgreSQL: 'Key (...) is still referenced from table "child"'."""
         found = re.search(r'still referenced from table "([^"]+)"', str(error.orig))
@@ -184,9 +216,27 @@ class PostgreSQLBackend(ServerBackend):
         """
         if len(rows) < COPY_THRESHOLD:
             return False
+        try:
+            self._bulk_insert(conn, table, rows, skip_duplicates=skip_duplicates)
+        except sa.exc.DBAPIError as err:
+            # COPY runs on the driver's cursor, past SQLAlchemy's error events
+            denied = self.access_error(err, str(err.statement))
+            if denied is not None:
+                raise denied from err
+            raise
+        return True
+
+    def _bulk_insert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        skip_duplicates: bool,
+    ) -> None:
         if not skip_duplicates:
             _copy(conn, table, table, rows)
-            return True
+            return
         names = list(rows[0])
         scratch = sa.table(f"dj_sqla_skip_{table.name}"[:60], *(sa.column(n) for n in names))
         preparer = conn.dialect.identifier_preparer
@@ -204,7 +254,6 @@ class PostgreSQLBackend(ServerBackend):
         # dropped now for the next insert of the same transaction (a failure above rolls the
         # transaction back, and the temporary table with it)
         conn.exec_driver_sql(f"DROP TABLE {preparer.format_table(scratch)}")
-        return True
 
     def upsert(self, table: sa.Table, names: list[str]) -> Any:
         """``INSERT ... ON CONFLICT (key) DO UPDATE``."""

@@ -407,13 +407,13 @@ def drop_tables(
         if not _confirm(f"Drop {names}?"):
             return
     with connection.engine.begin() as conn:
-        for victim in order:
-            try:
-                victim.drop(conn)
-            except sa.exc.DBAPIError as err:
-                raise DataJointError(
-                    f"Cannot drop `{victim.schema}`.`{victim.name}`: {err.orig}. Tables that "
-                    "depend on it must be dropped first (drop() does that)."
-                ) from err
+        try:
+            connection.backend.drop_tables(conn, order)
+        except sa.exc.DBAPIError as err:
+            names = ", ".join(f"`{t.schema}`.`{t.name}`" for t in order)
+            raise DataJointError(
+                f"Cannot drop {names}: {err.orig}. Tables that depend on "
+                f"{'it' if len(order) == 1 else 'them'} must be dropped first (drop() does that)."
+            ) from err
     for schema in connection.schemas():
         schema.forget_tables(t for t in order if t.schema == schema.database)

@@ -69,7 +69,7 @@ from .._naming import NAMING_CONVENTION
 from ..config import config
 from ..connection import Schema
 from ..dependencies import lineage
-from ..errors import DataJointError, TransactionConflictError
+from ..errors import AccessError, DataJointError, TransactionConflictError
 from ..expression.core import QueryExpression, TableClass
 from .query import Query
 
@@ -236,8 +236,17 @@ class Jobs(Query):
         table = job_table(schema, target._declared())
         connection = schema.connection
         if table not in _created:
-            with connection.backend.worker_turn(str(table.schema)):
-                _retrying(partial(_create, connection, table))
+            try:
+                with connection.backend.worker_turn(str(table.schema)):
+                    _retrying(partial(_create, connection, table))
+            except AccessError as err:
+                raise AccessError(
+                    f"The job table `{table.schema}`.`{table.name}` of {target.__name__} cannot "
+                    f"be used. {err} A job table is created on first use by a user who may "
+                    f"declare tables: an administrator reads {target.__name__}.jobs once (or "
+                    "runs populate(reserve_jobs=True)); populate() without reserve_jobs needs "
+                    "no job table."
+                ) from err
             _created.add(table)
         key_lineage = lineage(target._declared())
         key = [column.name for column in table.primary_key]
