@@ -356,9 +356,10 @@ class Schema(sa.MetaData):
         for cls, table in tiers:
             map_class(self, cls, table)
             self._classes[table] = cls
-        for cls, _ in items:
+        for cls, names in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)
+                type.__setattr__(cls, "_declaration_context", names)  # for alter()
         for table in tables:
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)

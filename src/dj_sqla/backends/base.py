@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -149,6 +149,21 @@ class Backend:
         block ends."""
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def altering(self, schemas: Sequence[str]) -> Iterator[Connection]:
+        """The transaction that changes existing tables of ``schemas`` (``Table.alter()``, a
+        table rename): by default one of the engine's own, committed when the block ends.
+        (MySQL commits each DDL statement anyway.)"""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def type_change_options(
+        self, column: str, new_type: sa.types.TypeEngine[Any]
+    ) -> dict[str, Any]:
+        """Keyword arguments of Alembic's ``alter_column`` that change the type of ``column``
+        to ``new_type`` keeping its values; the servers convert them by themselves."""
+        return {}
 
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]

@@ -92,6 +92,16 @@ class PostgreSQLBackend(ServerBackend):
     # psycopg2.errors.UndefinedTable: relation "alice.mouse" does not exist
     missing_table_pattern = re.compile(r'relation "([^"]+)" does not exist')
 
+    def type_change_options(
+        self, column: str, new_type: sa.types.TypeEngine[Any]
+    ) -> dict[str, Any]:
+        """``USING "column"::new_type``: PostgreSQL converts only some types by itself
+        (text to integer, for instance, needs the cast spelled out). Only the quoted column
+        name and the compiled type are written into the SQL."""
+        quoted = self.engine.dialect.identifier_preparer.quote(column)
+        spelled = new_type.compile(dialect=self.engine.dialect)
+        return {"postgresql_using": f"{quoted}::{spelled}"}
+
     @contextmanager
     def held_connection(self) -> Iterator[Connection]:
         """A connection in autocommit mode, whose transactions dj_sqla opens and ends itself

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
 from .._memo import memo
-from ..errors import ConfigError, SchemaLimitError
+from ..errors import ConfigError, IntegrityError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
 from .base import Annotations, Backend, Drainable, on_conflict_skip, on_conflict_update
@@ -247,6 +247,55 @@ class SQLiteBackend(Backend):
     @staticmethod
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
+
+    @contextmanager
+    def altering(self, schemas: Sequence[str]) -> Iterator[Connection]:
+        """A transaction that may rebuild tables other tables reference.
+
+        SQLite changes a column by rebuilding its table (Alembic's batch mode: a new table,
+        the rows copied, the old table dropped and the new one renamed). With foreign keys
+        enforced, dropping a table that has children is refused, and enforcement can be
+        switched off only outside a transaction. So it is off on this connection during the
+        block, every foreign key of ``schemas`` is checked before the commit, and it is on
+        again afterwards (see also :meth:`suspend_guards`).
+        """
+        with self.engine.connect() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+            try:
+                with conn.begin():
+                    self.suspend_guards(conn, schemas)
+                    yield conn
+                    self._check_foreign_keys(conn, schemas)
+            finally:
+                dbapi.execute("PRAGMA foreign_keys = ON")
+
+    def _check_foreign_keys(self, conn: Connection, schemas: Sequence[str]) -> None:
+        for schema in schemas:
+            check = f"PRAGMA {self._quote(schema)}.foreign_key_check"
+            broken = conn.exec_driver_sql(check).fetchall()
+            if broken:
+                raise IntegrityError(
+                    f"Changing tables of `{schema}` would leave rows of `{broken[0][0]}` "
+                    "without their parent; nothing was changed."
+                )
+
+    def suspend_guards(self, conn: Connection, schemas: Sequence[str]) -> None:
+        """Drop, on ``conn``, the temp triggers that guard cross-schema foreign keys of
+        ``schemas``: SQLite checks every trigger when a table is renamed, and one naming a
+        table being rebuilt would fail it. Every connection installs them again when it is
+        next checked out."""
+        for statement in self._guards_dropped(schemas):
+            conn.exec_driver_sql(statement)
+
+    def _guards_dropped(self, schemas: Sequence[str]) -> list[str]:
+        """The statements that drop the guards of ``schemas`` on one connection (every
+        connection makes them again when it is next checked out)."""
+        with self._lock:
+            guards = [n for n, (_, *ends) in self._triggers.items() if set(ends) & set(schemas)]
+            self._changed()
+        return [f"DROP TRIGGER IF EXISTS temp.{self._quote(name)}" for name in guards]
 
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Take the write lock of ``table``'s file now, with a statement that changes nothing.

@@ -33,6 +33,8 @@ from ..backends import Backend, backend_for
 from ..connection import Connection
 from ..errors import DataJointError
 from ..schemas import Schema
+from ..table import supply_alter
+from ._alter import alter
 from ._columns import column, column_type, drop_checks, in_default_schema
 from ._directives import DataLossWarning, DropChecks, OnDialects, warn_about_data_loss
 from ._render import Renderer
@@ -49,6 +51,9 @@ __all__ = [
     "options",
     "warn_about_data_loss",
 ]
+
+
+supply_alter(alter)  # Table.alter() runs through Alembic's operations
 
 
 def include_object(backend_enforces_cross_schema_keys: bool) -> Any:
