@@ -363,15 +363,23 @@ def test_cross_schema_references_still_hold(new_schema: Callable[..., dj.Schema]
         context={"Mouse": Mouse},
     )
     Session.insert1({"mouse_id": 1, "session": 1})
+    engine = lab.connection.engine
+    with engine.connect(), engine.connect():
+        pass  # two connections in the pool, each guarding the foreign key (SQLite)
     Mouse.definition = edited("tag : varchar(10)", "tag : varchar(12)")
     Mouse.alter(prompt=False)
     Session.definition = "-> Mouse\nsession : int16\n---\nx = 0 : int16\ny = null : float64"
     Session.alter(prompt=False)
     assert Session.to_dicts() == [{"mouse_id": 1, "session": 1, "x": 0, "y": None}]
-    with pytest.raises(dj.DataJointError):
-        Session.insert1({"mouse_id": 99, "session": 1})
-    with pytest.raises(dj.DataJointError):
-        (Mouse & {"mouse_id": 1}).delete_quick()
+    with engine.connect() as first, engine.connect() as second:
+        for conn in (first, second):  # whichever the pool gives, the key holds
+            conn.execute(Session.__table__.insert().values(mouse_id=1, session=2))
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.execute(Session.__table__.insert().values(mouse_id=99, session=1))
+            conn.rollback()
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.execute(Mouse.__table__.delete())
+            conn.rollback()
     assert "-> Mouse" in Session.describe()
     assert differences(lab) == []
     assert differences(experiment) == []

@@ -37,18 +37,22 @@ from ..table import supply_alter
 from ._alter import alter
 from ._columns import column, column_type, drop_checks, in_default_schema
 from ._directives import DataLossWarning, DropChecks, OnDialects, warn_about_data_loss
+from ._rename import RenameTable, rename, rename_table
 from ._render import Renderer
 
 __all__ = [
     "DataLossWarning",
     "DropChecks",
     "OnDialects",
+    "RenameTable",
     "column",
     "column_type",
     "drop_checks",
     "in_default_schema",
     "include_object",
     "options",
+    "rename",
+    "rename_table",
     "warn_about_data_loss",
 ]
 
@@ -153,6 +157,8 @@ def options(
         return name in names if type_ == "schema" else True
 
     backend = _backend(connection, dj_schemas)
+    if isinstance(connection, sa.Connection):
+        backend.prepare_migration(connection, [str(md.schema) for md in dj_schemas])
     targets = _Targets(metadatas)
     conventions = {id(md): dict(md.naming_convention) for md in metadatas}
     if dj_schemas and all(c == conventions[id(dj_schemas[0])] for c in conventions.values()):
