@@ -238,7 +238,20 @@ REFUSED = [
         ["alembic revision --autogenerate", "create_foreign_key("],
         id="foreign-key-added",
     ),
+    pytest.param(
+        ("-> [nullable] Cage\n", ""),
+        r"cannot change foreign keys \(drops the reference to #cage\(cage\)\)",
+        ["drop_constraint('fk_mouse_", "'cage'"],
+        id="foreign-key-dropped",
+    ),
+    pytest.param(
+        ("-> [nullable] Cage", "-> Cage"),
+        "changes whether `cage` may be null",
+        ["alembic revision --autogenerate"],
+        id="foreign-key-required",
+    ),
 ]
+WITH_CAGE = MOUSE.replace("tag : varchar(10)", "-> [nullable] Cage\ntag : varchar(10)")
 
 
 @pytest.mark.parametrize(("edit", "problem", "migration_lines"), REFUSED)
@@ -250,10 +263,11 @@ def test_key_and_foreign_key_changes_are_refused(
 ) -> None:
     schema = new_schema()
     Cage = schema(type("Cage", (dj.Lookup,), {"definition": "cage : int16", "contents": [[1]]}))
-    Mouse = schema(type("Mouse", (dj.Manual,), {"definition": MOUSE}), context={"Cage": Cage})
+    start = WITH_CAGE if "Cage" in edit[0] else MOUSE
+    Mouse = schema(type("Mouse", (dj.Manual,), {"definition": start}), context={"Cage": Cage})
     Mouse.insert(ROWS)
     before = Mouse.describe()
-    Mouse.definition = edited(*edit)
+    Mouse.definition = edited(*edit, text=start)
     with pytest.raises(dj.MigrationError, match=problem) as err:
         Mouse.alter(prompt=False)
     for line in migration_lines:  # the migration to write instead
