@@ -234,6 +234,12 @@ def redeclare(schema: Registered, cls: type[UserTable], live: sa.Table, built: s
         if c.name not in live.c or _column_key(live.c[c.name]) != _column_key(c)
     ]
     gone = [c for c in live.columns if c.name not in built.c or c.name in changed]
+    if (
+        not (changed or gone)
+        and live.comment == built.comment
+        and _indexes(live) == _indexes(built)
+    ):
+        return False  # the same declaration (the table was altered before, or elsewhere)
     for constraint in list(live.constraints):
         if isinstance(constraint, sa.CheckConstraint) and (
             any(c in gone for c in constraint.columns)
@@ -277,6 +283,10 @@ def redeclare(schema: Registered, cls: type[UserTable], live: sa.Table, built: s
         if column.key not in mapper.attrs:
             mapper.add_property(cls._renamed_columns.get(column.name, column.name), column)
     return True
+
+
+def _indexes(table: sa.Table) -> set[tuple[Any, ...]]:
+    return {(ix.name, ix.unique, tuple(c.name for c in ix.columns)) for ix in table.indexes}
 
 
 def copy_column(column: sa.Column[Any], name: str | None = None) -> sa.Column[Any]:

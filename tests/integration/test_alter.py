@@ -417,3 +417,13 @@ def test_a_definition_edited_before_the_module_is_imported(
     assert "age = 1 : int16" in Mouse.describe()
     assert "index(tag)" not in Mouse.describe()
     assert differences(again) == []
+
+
+def test_nothing_changed_says_nothing_of_the_mapping(
+    new_schema: Callable[..., dj.Schema], caplog: Any
+) -> None:
+    schema = new_schema()
+    Mouse = declare(schema)
+    assert sa.inspect(Mouse).columns.keys()  # the ORM mapped it
+    Mouse.alter(prompt=False)
+    assert "mapped by SQLAlchemy" not in caplog.text

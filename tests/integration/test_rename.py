@@ -144,6 +144,8 @@ def test_refused_renames(connection: dj.Connection, two: Callable[[], Any]) -> N
     lab(type("Animal", (dj.Manual,), {"definition": "animal_id : int32"}))
     with pytest.raises(dj.MigrationError, match="has a table `animal` already"):
         migration.rename(tables["Mouse"], "animal", prompt=False)
+    with pytest.raises(dj.MigrationError, match="has that name already"):
+        migration.rename(tables["Mouse"], dj.Manual, prompt=False)
     with pytest.raises(dj.MigrationError, match="not a DataJoint table name"):
         migration.rename(tables["Mouse"], "Bad-Name", prompt=False)
     with pytest.raises(dj.DataJointError, match="a part"):

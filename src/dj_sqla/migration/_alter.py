@@ -42,7 +42,7 @@ from ..types import CodecColumn
 from ._alter_ops import alter_work
 from ._alter_plan import AlterPlan, Refusal, compare, declared, foreign_key_signature
 from ._apply import render_sql, run
-from ._directives import _narrowed
+from ._directives import narrowed
 from ._render import Renderer
 
 #: Offending values shown when stored values do not fit a changed type.
@@ -77,7 +77,7 @@ def alter(cls: type[UserTable], prompt: bool, context: Mapping[str, Any]) -> Non
             f"({', '.join(unknown)}), which rebuilding the table on SQLite would lose."
         )
     try:
-        plan = compare(f"{where}`.`{name}", stored, old, old_definition, new, new_definition)
+        plan = compare(f"`{where}`.`{name}`", stored, old, old_definition, new, new_definition)
     except Refusal as refusal:
         raise MigrationError(_refusal_message(refusal, stored, new, backend)) from None
     if not plan:
@@ -218,7 +218,7 @@ def _check_values(
             f"because stored values would not be kept exactly ({examples}). Change or delete "
             "those rows first, or write an Alembic migration that converts them."
         )
-    if count and _narrowed(before.type, after.type):
+    if count and narrowed(before.type, after.type):
         yield f"`{after.name}` narrows: its {count} distinct stored values were checked and fit"
 
 

@@ -101,9 +101,9 @@ def compare(
     new: sa.Table,
     new_definition: Definition,
 ) -> AlterPlan:
-    """Compare table ``name`` as stored (``reflected``; ``old``: its declared attributes built
-    from ``old_definition``, which ``describe()`` read back) with ``new``, the Table of
-    ``new_definition``.
+    """Compare table ``name`` (quoted, for messages) as stored (``reflected``; ``old``: its
+    declared attributes built from ``old_definition``, which ``describe()`` read back) with
+    ``new``, the Table of ``new_definition``.
 
     Raises:
         Refusal: the key or a foreign key would change.
@@ -152,18 +152,18 @@ def _renames(name: str, old: dict[str, Attribute], new: dict[str, Attribute]) ->
             continue  # no rename, or done already (the `{old}` left in the definition)
         if source not in old:
             raise MigrationError(
-                f"Table `{name}`, line {attr.line}: `{attr.text}` renames attribute "
+                f"Table {name}, line {attr.line}: `{attr.text}` renames attribute "
                 f"`{source}`, which is not a secondary attribute of the table; correct the "
                 "name in `{...}` or remove it."
             )
         if source in new:
             raise MigrationError(
-                f"Table `{name}`, line {attr.line}: `{attr.text}` renames `{source}`, which "
+                f"Table {name}, line {attr.line}: `{attr.text}` renames `{source}`, which "
                 "the definition still declares; remove its line, or the `{...}`."
             )
         if source in sources.values():
             raise MigrationError(
-                f"Table `{name}`: attribute `{source}` is renamed twice; rename it once."
+                f"Table {name}: attribute `{source}` is renamed twice; rename it once."
             )
         sources[attr.name] = source
     return sources
@@ -211,7 +211,7 @@ def _compare_key(name: str, reflected: Reflected, old: sa.Table, new: sa.Table) 
     if reflected.key != new_key:
         raise Refusal(
             "primary key",
-            f"Table `{name}`: alter() cannot change the primary key ({', '.join(reflected.key)}"
+            f"Table {name}: alter() cannot change the primary key ({', '.join(reflected.key)}"
             f" to {', '.join(new_key)}).",
         )
     for column in new.primary_key:
@@ -221,7 +221,7 @@ def _compare_key(name: str, reflected: Reflected, old: sa.Table, new: sa.Table) 
         if declared(before)[0] != declared(after)[0] or default_text(before) != default_text(after):
             raise Refusal(
                 "primary key",
-                f"Table `{name}`: alter() cannot change the key attribute `{column.name}` "
+                f"Table {name}: alter() cannot change the key attribute `{column.name}` "
                 f"({declared(before)[0]} to {declared(after)[0]}).",
             )
 
@@ -269,7 +269,7 @@ def _compare_foreign_keys(name: str, reflected: Reflected, new: sa.Table) -> Non
                 problem = f"changes whether `{', '.join(columns)}` is unique"
     if problem:
         raise Refusal(
-            "foreign key", f"Table `{name}`: alter() cannot change foreign keys ({problem})."
+            "foreign key", f"Table {name}: alter() cannot change foreign keys ({problem})."
         )
 
 

@@ -289,7 +289,7 @@ def _loss(op: ops.MigrateOperation, dialect: str) -> str | None:
         table = _qualified(op.schema, op.table_name)
         return f"this drops column `{op.column_name}` of `{table}` and its values."
     if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
-        narrower = _narrowed(op.existing_type, _for_dialect(op.modify_type, dialect))
+        narrower = narrowed(op.existing_type, _for_dialect(op.modify_type, dialect))
         if narrower:
             table = _qualified(op.schema, op.table_name)
             return f"this changes `{op.column_name}` of `{table}` {narrower}: values may be lost."
@@ -309,8 +309,14 @@ _INTEGER_BYTES: list[tuple[Callable[[Any], bool], int]] = [
 ]
 
 
-def _narrowed(old: Any, new: Any) -> str | None:
-    """How ``new`` is narrower than ``old`` (the reflected type), or None."""
+def narrowed(old: Any, new: Any) -> str | None:
+    """How ``new`` is narrower than ``old`` (the reflected type, or the declared one), or
+    None.
+
+    Example:
+        >>> narrowed(sa.String(10), sa.String(8))
+        'to at most 8 characters'
+    """
     if old is None:
         return None
     old, new = _generic(old), _generic(new)

@@ -115,6 +115,8 @@ def inspect_rename(
     where = f"schema `{schema}`"
     if old not in present:
         raise MigrationError(f"Cannot rename `{old}`: {where} has no such table.")
+    if new == old:
+        raise MigrationError(f"Cannot rename `{old}`: it has that name already.")
     if not DATAJOINT_TABLE_NAME.fullmatch(new) or len(new) > backend.max_table_name_length:
         raise MigrationError(
             f"Cannot rename `{old}` to `{new}`: not a DataJoint table name (`#name` Lookup, "
