@@ -21,7 +21,7 @@ pipeline = example.build(connection, prefix=prefix, create_tables=False)
 
 def run_migrations_online() -> None:
     with connection.engine.connect() as conn:
-        context.configure(connection=conn, **migration.options(pipeline.schemas, connection))
+        context.configure(connection=conn, **migration.options(pipeline.schemas, conn))
         with context.begin_transaction():
             context.run_migrations(prefix=prefix)
 

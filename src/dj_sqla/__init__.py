@@ -11,7 +11,11 @@ mapped classes; the same code runs on SQLite, MySQL/MariaDB and PostgreSQL.
 
 from __future__ import annotations
 
-from . import errors, utils
+from . import (
+    errors,
+    migration,  # noqa: F401  # supplies Table.alter() (Alembic operations)
+    utils,
+)
 from ._config_keys import ConfigWarning
 from ._log import logger
 from ._version import __version__
@@ -31,6 +35,7 @@ from .errors import (
     DuplicateError,
     IntegrityError,
     LostConnectionError,
+    MigrationError,
     MissingAttributeError,
     MissingExternalFile,
     MissingParentError,
@@ -99,6 +104,7 @@ __all__ = [  # noqa: RUF022
     "Manual",
     "MatCell",
     "MatStruct",
+    "MigrationError",
     "MissingAttributeError",
     "MissingExternalFile",
     "MissingParentError",

@@ -125,6 +125,12 @@ def _entry(cls: type) -> _Pending | None:
     return own_attributes(cls).get(_ENTRY)
 
 
+def is_mapped(cls: type) -> bool:
+    """Whether SQLAlchemy has mapped ``cls`` already (without mapping a pending class)."""
+    attributes = own_attributes(cls)
+    return _ENTRY not in attributes and _MANAGER_ATTRIBUTE in attributes
+
+
 def map_for_attribute(cls: type, name: str) -> bool:
     """Map ``cls`` if it waits for mapping and ``name`` is an attribute that mapping creates
     (a column, ``__mapper__``, SQLAlchemy's ``_sa_...``); True if it did."""

@@ -24,16 +24,18 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
-from ._mapping import defer_mapping, own_attributes
-from .declare.build import ColumnInfo, build_table
+from ._mapping import defer_mapping, is_mapped, own_attributes
+from .declare.build import ColumnInfo, build_table, declared_checks
 from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
+from .dependencies import forget_lineage
 from .errors import DataJointError, DefinitionError
 from .heading import Attribute, Heading
 from .table import (
     RESERVED_ATTRIBUTES,
     Lookup,
+    Part,
     UserTable,
     parts_of,
     table_name_for,
@@ -86,6 +88,73 @@ def _check_name(name: str, cls: type, backend: Backend) -> None:
         )
 
 
+def _build_one(
+    schema: sa.MetaData,
+    table_cls: type[UserTable],
+    name: str,
+    context: Mapping[str, Any],
+    backend: Backend,
+    tables: dict[type, sa.Table],
+) -> sa.Table:
+    """Build the Table of one class (master or part) named ``name`` into ``schema``; its
+    foreign keys resolve in ``context`` and among the ``tables`` built earlier."""
+    _check_name(name, table_cls, backend)
+    definition = parse_definition(table_cls.definition, table=name)
+
+    def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
+        target_text = ".".join(ref.target)
+        if ref.target[0] not in context:
+            raise DefinitionError(
+                f"Table `{name}`, line {line}: `{ref.text}` — `{ref.target[0]}` is not "
+                "defined where the class is decorated; import it, or pass it in the "
+                "schema's context / add_objects."
+            )
+        target: Any = context[ref.target[0]]
+        for attr in ref.target[1:]:
+            target = getattr(target, attr, None)
+        if target in tables:
+            return tables[target], _infos(tables[target])
+        if not (isinstance(target, type) and issubclass(target, UserTable)):
+            plain = target if isinstance(target, sa.Table) else getattr(target, "__table__", None)
+            if isinstance(plain, sa.Table):  # an application's own SQLAlchemy class
+                return plain, _plain_infos(plain, name, line, ref.text)
+            raise DefinitionError(
+                f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not a "
+                "table class; reference a class derived from dj.Manual, dj.Lookup, "
+                "dj.Imported, dj.Computed or dj.Part, a mapped SQLAlchemy class or a "
+                "sqlalchemy.Table."
+            )
+        parent = own_attributes(target).get("__table__")
+        if parent is None:
+            raise DefinitionError(
+                f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not "
+                "declared yet; decorate it with its schema before this class."
+            )
+        return parent, _infos(parent)
+
+    table = build_table(schema, name, definition, resolve=resolve, raw_codecs=table_cls._reflected)
+    for column in table.columns:
+        problem = backend.type_limit(column.info["dj"].spec)
+        if problem:
+            raise DefinitionError(
+                f"Table `{name}`: attribute `{column.name}` cannot be stored exactly on "
+                f"{backend.name}: {problem}"
+            )
+    tables[table_cls] = table
+    return table
+
+
+def _master_context(cls: type[UserTable], names: Mapping[str, Any]) -> Mapping[str, Any]:
+    own: dict[str, Any] = {cls.__name__: cls, "self": cls}
+    return ChainMap(own, names)  # type: ignore[arg-type]  # read only
+
+
+def _part_context(master: type[UserTable], part: type, context: Mapping[str, Any]) -> Any:
+    # as in DataJoint: a part's own name is not in its context, so `-> Organization`
+    # in a part named Organization is the module's Organization, not the part itself
+    return ChainMap({"master": master, "self": part}, context)  # type: ignore[arg-type]
+
+
 def build_class_tables(
     schema: sa.MetaData,
     cls: type[UserTable],
@@ -99,69 +168,35 @@ def build_class_tables(
     yet either (a deferred schema's classes, declared together when it is activated); the
     Tables built here are added to it.
     """
-    built: Built = []
     tables: dict[type, sa.Table] = {} if batch is None else batch
-
-    def build(table_cls: type[UserTable], name: str, context: Mapping[str, Any]) -> sa.Table:
-        _check_name(name, table_cls, backend)
-        definition = parse_definition(table_cls.definition, table=name)
-
-        def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
-            target_text = ".".join(ref.target)
-            if ref.target[0] not in context:
-                raise DefinitionError(
-                    f"Table `{name}`, line {line}: `{ref.text}` — `{ref.target[0]}` is not "
-                    "defined where the class is decorated; import it, or pass it in the "
-                    "schema's context / add_objects."
-                )
-            target: Any = context[ref.target[0]]
-            for attr in ref.target[1:]:
-                target = getattr(target, attr, None)
-            if target in tables:
-                return tables[target], _infos(tables[target])
-            if not (isinstance(target, type) and issubclass(target, UserTable)):
-                plain = (
-                    target if isinstance(target, sa.Table) else getattr(target, "__table__", None)
-                )
-                if isinstance(plain, sa.Table):  # an application's own SQLAlchemy class
-                    return plain, _plain_infos(plain, name, line, ref.text)
-                raise DefinitionError(
-                    f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not a "
-                    "table class; reference a class derived from dj.Manual, dj.Lookup, "
-                    "dj.Imported, dj.Computed or dj.Part, a mapped SQLAlchemy class or a "
-                    "sqlalchemy.Table."
-                )
-            parent = own_attributes(target).get("__table__")
-            if parent is None:
-                raise DefinitionError(
-                    f"Table `{name}`, line {line}: `{ref.text}` — `{target_text}` is not "
-                    "declared yet; decorate it with its schema before this class."
-                )
-            return parent, _infos(parent)
-
-        table = build_table(
-            schema, name, definition, resolve=resolve, raw_codecs=table_cls._reflected
-        )
-        for column in table.columns:
-            problem = backend.type_limit(column.info["dj"].spec)
-            if problem:
-                raise DefinitionError(
-                    f"Table `{name}`: attribute `{column.name}` cannot be stored exactly on "
-                    f"{backend.name}: {problem}"
-                )
-        tables[table_cls] = table
-        built.append((table_cls, table))
-        return table
-
-    own: dict[str, Any] = {cls.__name__: cls, "self": cls}
-    context: Mapping[str, Any] = ChainMap(own, names)  # type: ignore[arg-type]  # read only
-    master_table = build(cls, table_name_for(cls), context)
+    context = _master_context(cls, names)
+    master_table = _build_one(schema, cls, table_name_for(cls), context, backend, tables)
+    built: Built = [(cls, master_table)]
     for part in parts_of(cls):
-        # as in DataJoint: a part's own name is not in its context, so `-> Organization`
-        # in a part named Organization is the module's Organization, not the part itself
-        part_context = ChainMap({"master": cls, "self": part}, context)  # type: ignore[arg-type]
-        build(part, table_name_for(part, master_name=master_table.name), part_context)
+        name = table_name_for(part, master_name=master_table.name)
+        part_table = _build_one(
+            schema, part, name, _part_context(cls, part, context), backend, tables
+        )
+        built.append((part, part_table))
     return built
+
+
+def build_declared_table(
+    schema: sa.MetaData,
+    cls: type[UserTable],
+    name: str,
+    names: Mapping[str, Any],
+    backend: Backend,
+) -> sa.Table:
+    """The Table that ``cls.definition`` gives the declared class ``cls`` (a master or a
+    part, whose table is ``name``) now, built into ``schema`` (a scratch MetaData): what
+    ``Table.alter()`` compares with the database. ``names`` is the context the master was
+    declared in."""
+    master = own_attributes(cls).get("master") if issubclass(cls, Part) else None
+    if master is None:
+        return _build_one(schema, cls, name, _master_context(cls, names), backend, {})
+    context = _part_context(master, cls, _master_context(master, names))
+    return _build_one(schema, cls, name, context, backend, {})
 
 
 def map_class(schema: Registered, cls: type[UserTable], table: sa.Table) -> None:
@@ -178,6 +213,103 @@ def map_class(schema: Registered, cls: type[UserTable], table: sa.Table) -> None
         Heading(attribute_of(c) for c in table.columns if not is_hidden(c.name)),
     )
     defer_mapping(cls, schema.registry, table, properties)
+
+
+def redeclare(schema: Registered, cls: type[UserTable], live: sa.Table, built: sa.Table) -> bool:
+    """Make the declared Table ``live`` of ``cls`` what ``built`` (the Table of its altered
+    definition) says, after ``Table.alter()`` changed the database, and refresh the class.
+
+    The Table object stays (children's foreign keys, the schema and the ORM refer to it): an
+    alter changes no key or foreign key, so only other columns, their CHECKs, the indexes and
+    the comment change. A column whose definition changed is a new Column object.
+
+    Returns:
+        True when the class was mapped by SQLAlchemy already: its mapper keeps the columns it
+        was built with (SQLAlchemy cannot take a mapped attribute away), and only added columns
+        are added to it.
+    """
+    changed = [
+        c.name
+        for c in built.columns
+        if c.name not in live.c or _column_key(live.c[c.name]) != _column_key(c)
+    ]
+    gone = [c for c in live.columns if c.name not in built.c or c.name in changed]
+    if (
+        not (changed or gone)
+        and live.comment == built.comment
+        and _indexes(live) == _indexes(built)
+    ):
+        return False  # the same declaration (the table was altered before, or elsewhere)
+    for constraint in list(live.constraints):
+        if isinstance(constraint, sa.CheckConstraint) and (
+            any(c in gone for c in constraint.columns)
+            or set(constraint.info.get("dj_columns", ())) & {c.name for c in gone}
+        ):
+            live.constraints.discard(constraint)
+    for index in list(live.indexes):
+        live.indexes.discard(index)
+    for column in gone:
+        live._columns.remove(column)  # SQLAlchemy has no public way to take a column out
+    added: list[sa.Column[Any]] = []
+    for name in changed:
+        new = built.c[name]
+        column = copy_column(new)
+        live.append_column(column)
+        for check in declared_checks(str(live.name), column, new.info["dj"].spec):
+            live.append_constraint(check)
+        added.append(column)
+    order = [c.name for c in built.columns if not c.primary_key]
+    if [c.name for c in live.columns if not c.primary_key] != order:
+        for name in order:  # the definition's order, as a new declaration would have it
+            column = live.c[name]
+            live._columns.remove(column)
+            live.append_column(column)
+    for index in built.indexes:
+        sa.Index(index.name, *(live.c[c.name] for c in index.columns), unique=index.unique)
+    live.comment = built.comment
+    for name in [n for n in vars(live) if n.startswith("_dj_sqla_")]:
+        delattr(live, name)  # statements and value checks made for the old columns
+    forget_lineage(live)
+    if "_table_expression" in own_attributes(cls):
+        type.__delattr__(cls, "_table_expression")
+    if not is_mapped(cls):
+        map_class(schema, cls, live)
+        return False
+    type.__setattr__(
+        cls, "_heading", Heading(attribute_of(c) for c in live.columns if not is_hidden(c.name))
+    )
+    mapper = orm.class_mapper(cls)
+    for column in added:
+        if column.key not in mapper.attrs:
+            mapper.add_property(cls._renamed_columns.get(column.name, column.name), column)
+    return True
+
+
+def _indexes(table: sa.Table) -> set[tuple[Any, ...]]:
+    return {(ix.name, ix.unique, tuple(c.name for c in ix.columns)) for ix in table.indexes}
+
+
+def copy_column(column: sa.Column[Any], name: str | None = None) -> sa.Column[Any]:
+    """A new Column declared as ``column`` (of a built Table), named ``name`` if given."""
+    return sa.Column(
+        name or column.name,
+        column.type,
+        nullable=column.nullable,
+        server_default=getattr(column.server_default, "arg", None),
+        autoincrement=column.autoincrement,
+        comment=column.comment,
+        info=dict(column.info),
+    )
+
+
+def _column_key(column: sa.Column[Any]) -> tuple[Any, ...]:
+    default = getattr(column.server_default, "arg", None)
+    return (
+        column.comment,
+        column.nullable,
+        str(getattr(default, "text", default)),
+        type(default).__name__,
+    )
 
 
 _NUMPY_NAMES = frozenset(

@@ -60,6 +60,11 @@ def lineage(table: sa.Table) -> dict[str, str | None]:
     return found
 
 
+def forget_lineage(table: sa.Table) -> None:
+    """Drop the remembered lineage of ``table``, whose attributes changed (``alter()``)."""
+    _cache.pop(table, None)
+
+
 # -- the dependency graph ----------------------------------------------------------------------
 #
 # Nodes are ``sqlalchemy.Table`` objects; an edge runs from the referenced (parent) table to the

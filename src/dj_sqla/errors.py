@@ -31,6 +31,8 @@ class                       parent                       raised when
 ``ConfigError``             ``DataJointError``           a setting is missing or unusable
 ``UnknownSettingError``     ``ConfigError``, ``KeyError``, ``AttributeError``: no such setting
 ``ConfigFileError``         ``ConfigError``              a settings file cannot be read
+``MigrationError``          ``DataJointError``           ``alter()`` or a table rename is refused
+                                                         or failed
 ==========================  ===========================  ======================================
 
 As in DataJoint, ``DuplicateError`` is *not* an ``IntegrityError``: DataJoint keeps the two
@@ -186,6 +188,12 @@ class DefinitionError(DataJointError):
 
 class MissingParentError(IntegrityError):
     """A row references a parent row (foreign key) that does not exist."""
+
+
+class MigrationError(DataJointError):
+    """``Table.alter()`` or a table rename is refused (the message names the Alembic
+    migration to write instead) or failed (the message says what was undone, or on MySQL,
+    which statements had run)."""
 
 
 # --- DataJoint 0.14's feature switches -------------------------------------------------------

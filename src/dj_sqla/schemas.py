@@ -128,6 +128,8 @@ class Schema(SchemaAccess, sa.MetaData):
         self._existing: set[str] = set()
         #: every declared table's class (tier classes may not be mapped yet: see ``_mapping``)
         self._classes: dict[sa.Table, type] = {}
+        #: tables renamed in the database since activation: old name -> new name
+        self._renamed: dict[str, str] = {}
         if name is not None:
             self.activate(name)
 
@@ -358,9 +360,10 @@ class Schema(SchemaAccess, sa.MetaData):
         for cls, table in tiers:
             map_class(self, cls, table)
             self._classes[table] = cls
-        for cls, _ in items:
+        for cls, names in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)
+                type.__setattr__(cls, "_declaration_context", names)  # for alter()
         for table in tables:
             if table.name in self._existing:
                 conn.backend.guard_foreign_keys(table)
@@ -505,9 +508,23 @@ class Schema(SchemaAccess, sa.MetaData):
         known = [t.name for t in self.sorted_tables if t.name in present]
         return known + sorted(present - set(known))
 
+    def tables_renamed(self, names: Mapping[str, str]) -> None:
+        """Note that tables of this schema were renamed (old name -> new name) in the
+        database (``dj_sqla.migration.rename``): their classes in this process keep the old
+        names, and using them raises an error that names the new table."""
+        for old, new in names.items():
+            self._existing.discard(old)
+            self._existing.add(new)
+            self._renamed[old] = new
+
     def missing_table_message(self, table_name: str) -> str:
         """The explanation given when ``table_name`` of this schema does not exist."""
         where = f"`{self.database}`.`{table_name}`"
+        if table_name in self._renamed:
+            return (
+                f"Table {where} was renamed to `{self._renamed[table_name]}` in the database. "
+                "Change its class to match (its tier or its name) and import the module again."
+            )
         server = self.connection.backend.describe_server()
         if not self.create_tables:
             return (

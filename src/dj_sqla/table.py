@@ -34,6 +34,7 @@ from __future__ import annotations
 import abc
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -53,6 +54,15 @@ if TYPE_CHECKING:
 
 _R = TypeVar("_R")
 _CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+
+#: ``alter(cls, prompt, context)``: changes a declared table to its class's definition. The
+#: Alembic support (``dj_sqla.migration``, a higher layer) supplies it when it is imported.
+_ALTER: list[Callable[[type[UserTable], bool, Mapping[str, Any]], None]] = []
+
+
+def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], None]) -> None:
+    """Set what :meth:`UserTable.alter` runs (called by ``dj_sqla.migration``)."""
+    _ALTER[:] = [alter]
 
 
 class classproperty(Generic[_R]):
@@ -131,6 +141,8 @@ class UserTable(metaclass=TableMeta):
     _renamed_columns: ClassVar[dict[str, str]] = {}
     #: True for classes rebuilt from an existing table (codec columns are read as raw bytes)
     _reflected: ClassVar[bool] = False
+    #: The names the class's foreign keys resolved in when it was declared (for alter())
+    _declaration_context: ClassVar[Mapping[str, Any] | None] = None
 
     def __init__(self, **values: Any) -> None:
         """``Table()`` is the table; ``Table(attr=value, ...)`` is an ORM row for a Session."""
@@ -201,6 +213,33 @@ class UserTable(metaclass=TableMeta):
         if printout:
             print(text)
         return text
+
+    @classmethod
+    def alter(cls, prompt: bool = True, context: Mapping[str, Any] | None = None) -> None:
+        """Change the table in the database to the class's current ``definition``, keeping
+        its rows (DataJoint's ``alter``): secondary attributes added, dropped, renamed (a
+        comment opening with ``{old_name}``) or changed (type, default, nullability,
+        comment), indexes and the table comment. Key and foreign-key changes are refused
+        with the Alembic migration to write instead.
+
+        Args:
+            prompt: show the changes (and the SQL) and ask before running them.
+            context: the names the definition's foreign keys resolve in; by default those
+                the class was declared with (else the caller's namespace).
+
+        Example:
+            ``Mouse.definition = Mouse.definition.replace("---", "---\\nweight = null :
+            float32")`` then ``Mouse.alter()``.
+        """
+        if context is None:
+            master = own_attributes(cls).get("master", cls)
+            context = own_attributes(master).get("_declaration_context")
+        if context is None:
+            frame = sys._getframe(1)
+            context = {**frame.f_globals, **frame.f_locals}
+        if not _ALTER:
+            raise DataJointError("Table.alter() needs dj_sqla.migration; import dj_sqla.")
+        _ALTER[0](cls, prompt, context)
 
     # -- data ----------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -153,6 +153,34 @@ class Backend:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def altering(self, schemas: Sequence[str]) -> Iterator[Connection]:
+        """The transaction that changes existing tables of ``schemas`` (``Table.alter()``, a
+        table rename): by default one of the engine's own, committed when the block ends.
+        (MySQL commits each DDL statement anyway.)"""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def rebuild_problem(self, conn: Connection) -> str | None:
+        """Why tables that others reference cannot be rebuilt on ``conn`` now (SQLite, with
+        foreign keys enforced), or None. The servers change tables in place."""
+        return None
+
+    def suspend_guards(self, conn: Connection, schemas: Sequence[str]) -> None:
+        """Before tables of ``schemas`` are renamed or rebuilt on ``conn``: take away what
+        would stop it (SQLite's cross-schema triggers). The servers need nothing."""
+
+    def prepare_migration(self, conn: Connection, schemas: Sequence[str]) -> None:
+        """Set up ``conn`` (not in a transaction yet) for an Alembic migration of
+        ``schemas``. The servers need nothing."""
+
+    def type_change_options(
+        self, column: str, new_type: sa.types.TypeEngine[Any]
+    ) -> dict[str, Any]:
+        """Keyword arguments of Alembic's ``alter_column`` that change the type of ``column``
+        to ``new_type`` keeping its values; the servers convert them by themselves."""
+        return {}
+
     def create_tables(
         self, conn: Connection, metadata: sa.MetaData, tables: list[sa.Table]
     ) -> None:
@@ -252,6 +280,24 @@ class Backend:
             .distinct()
         )
         return sorted(str(row) for row in conn.scalars(query))
+
+    def referencing_tables(
+        self, conn: Connection, schema: str, names: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        """(schema, table) of every table with a foreign key into the tables ``names`` of
+        ``schema``, those tables included; by default read from the foreign keys (and
+        annotations) of every schema the connection sees."""
+        found: set[tuple[str, str]] = set()
+        insp = sa.inspect(conn)
+        for other in insp.get_schema_names():
+            tables = insp.get_table_names(schema=other) if other not in self.system_schemas else []
+            if not tables:
+                continue
+            for child, notes in self.read_annotations(conn, other, tables, {}).items():
+                for fk in notes.foreign_keys:
+                    if fk.referred_schema == schema and fk.referred_table in names:
+                        found.add((other, child))
+        return found
 
     def table_names(self, conn: Connection, schema: str) -> set[str]:
         """Names of the tables in ``schema`` (one query)."""

@@ -7,7 +7,7 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +113,16 @@ def _quoted_table(text: str) -> str:
 #: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
 _SKIPPING_MARK = "ELSE NULL END"
 
+#: Each foreign key's columns, with the table they reference (MySQL's information_schema).
+_key_usage = sa.table(
+    "key_column_usage",
+    sa.column("table_schema"),
+    sa.column("table_name"),
+    sa.column("referenced_table_schema"),
+    sa.column("referenced_table_name"),
+    schema="information_schema",
+)
+
 
 class MySQLBackend(ServerBackend):
     """MySQL 8 and MariaDB 10.5+."""
@@ -129,6 +139,18 @@ class MySQLBackend(ServerBackend):
     max_table_name_length = 64
     has_nontransactional_ddl = True
     streams_beside_statements = False
+
+    def referencing_tables(
+        self, conn: Connection, schema: str, names: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        """The tables whose foreign keys reference ``names`` of ``schema``: one query."""
+        k = _key_usage.c
+        query = (
+            sa.select(k.table_schema, k.table_name)
+            .where(k.referenced_table_schema == schema, k.referenced_table_name.in_(names))
+            .distinct()
+        )
+        return {(str(s), str(t)) for s, t in conn.execute(query)}
 
     @staticmethod
     def prepare_read_connection(dbapi_conn: Any, record: Any) -> None:

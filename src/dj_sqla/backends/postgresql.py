@@ -12,7 +12,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,17 @@ def copy_text(value: Any) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+# pg_catalog: foreign keys (contype 'f') by the tables they belong to and reference. (The
+# information_schema views show only the constraints of tables the current role owns.)
+def _catalog(name: str, *columns: str) -> sa.TableClause:
+    return sa.table(name, *(sa.column(c) for c in columns), schema="pg_catalog")
+
+
+_constraint = _catalog("pg_constraint", "conrelid", "confrelid", "contype")
+_class = _catalog("pg_class", "oid", "relname", "relnamespace")
+_namespace = _catalog("pg_namespace", "oid", "nspname")
+
+
 class PostgreSQLBackend(ServerBackend):
     """PostgreSQL 12+."""
 
@@ -93,6 +104,38 @@ class PostgreSQLBackend(ServerBackend):
     system_schemas = frozenset({"information_schema", "pg_catalog", "pg_toast"})
     # psycopg2.errors.UndefinedTable: relation "alice.mouse" does not exist
     missing_table_pattern = re.compile(r'relation "([^"]+)" does not exist')
+
+    def referencing_tables(
+        self, conn: Connection, schema: str, names: Sequence[str]
+    ) -> set[tuple[str, str]]:
+        """The tables whose foreign keys reference ``names`` of ``schema``: one query."""
+        child, parent = _class.alias(), _class.alias()
+        child_ns, parent_ns = _namespace.alias(), _namespace.alias()
+        query = (
+            sa.select(child_ns.c.nspname, child.c.relname)
+            .select_from(_constraint)
+            .join(child, child.c.oid == _constraint.c.conrelid)
+            .join(child_ns, child_ns.c.oid == child.c.relnamespace)
+            .join(parent, parent.c.oid == _constraint.c.confrelid)
+            .join(parent_ns, parent_ns.c.oid == parent.c.relnamespace)
+            .where(
+                _constraint.c.contype == "f",
+                parent_ns.c.nspname == schema,
+                parent.c.relname.in_(names),
+            )
+            .distinct()
+        )
+        return {(str(s), str(t)) for s, t in conn.execute(query)}
+
+    def type_change_options(
+        self, column: str, new_type: sa.types.TypeEngine[Any]
+    ) -> dict[str, Any]:
+        """``USING "column"::new_type``: PostgreSQL converts only some types by itself
+        (text to integer, for instance, needs the cast spelled out). Only the quoted column
+        name and the compiled type are written into the SQL."""
+        quoted = self.engine.dialect.identifier_preparer.quote(column)
+        spelled = new_type.compile(dialect=self.engine.dialect)
+        return {"postgresql_using": f"{quoted}::{spelled}"}
 
     @contextmanager
     def held_connection(self) -> Iterator[Connection]:

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
 from .._memo import memo
-from ..errors import ConfigError, SchemaLimitError
+from ..errors import ConfigError, IntegrityError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
 from .base import Annotations, Backend, Drainable, on_conflict_skip, on_conflict_update
@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 MAIN_FILE = "main.db"
 SUFFIX = ".db"
 _MEMORY = ":memory:"
+#: Connection info key: foreign keys are enforced again when the connection is checked in.
+_ENFORCE_LATER = "dj_sqla_enforce_foreign_keys"
 #: Bytes a schema's kept rollback journal may keep after a commit (it is cut back to this).
 JOURNAL_SIZE_LIMIT = 1 << 20
 
@@ -114,6 +116,9 @@ class SQLiteBackend(Backend):
         self._memory_schemas: set[str] = set()
         # trigger name -> (DDL, child schema, parent schema)
         self._triggers: dict[str, tuple[str, str, str]] = {}
+        # trigger name -> how often its tables were rebuilt or renamed (a connection that made
+        # it before then makes it again: it may name a table that is gone)
+        self._remade: dict[str, int] = {}
         # (pid, thread, schema) -> the open lock file of worker turns (see worker_turn)
         self._turns: dict[tuple[int, int, str], _Turn] = {}
         # thread -> the query results it is streaming outside a transaction (see reading)
@@ -122,6 +127,7 @@ class SQLiteBackend(Backend):
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "begin", self._on_begin)
         event.listen(engine, "commit", self._on_commit)
+        event.listen(engine, "checkin", self._on_checkin)
         engine.dispose()  # pooled connections made before the listeners lack the setup
 
     @classmethod
@@ -166,6 +172,11 @@ class SQLiteBackend(Backend):
         cursor.execute("PRAGMA foreign_keys = ON")  # FKs inside one file are enforced
         cursor.execute("PRAGMA busy_timeout = 30000")  # wait for other writers, don't fail
         cursor.close()
+
+    @staticmethod
+    def _on_checkin(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        if dbapi_conn is not None and record.info.pop(_ENFORCE_LATER, False):
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")  # after a migration (see above)
 
     def _on_checkout(self, dbapi_conn: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
         self._sync_if_stale(dbapi_conn, record.info)
@@ -248,6 +259,92 @@ class SQLiteBackend(Backend):
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
+    @contextmanager
+    def altering(self, schemas: Sequence[str]) -> Iterator[Connection]:
+        """A transaction that may rebuild tables other tables reference.
+
+        SQLite changes a column by rebuilding its table (Alembic's batch mode: a new table,
+        the rows copied, the old table dropped and the new one renamed). With foreign keys
+        enforced, dropping a table that has children is refused, and enforcement can be
+        switched off only outside a transaction. So it is off on this connection during the
+        block, every foreign key of ``schemas`` is checked before the commit, and it is on
+        again afterwards (see also :meth:`suspend_guards`).
+        """
+        with self.engine.connect() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            dbapi.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+            try:
+                with conn.begin():
+                    self.suspend_guards(conn, schemas)
+                    yield conn
+                    self._check_foreign_keys(conn, schemas)
+            finally:
+                dbapi.execute("PRAGMA foreign_keys = ON")
+
+    def _check_foreign_keys(self, conn: Connection, schemas: Sequence[str]) -> None:
+        for schema in schemas:
+            check = f"PRAGMA {self._quote(schema)}.foreign_key_check"
+            broken = conn.exec_driver_sql(check).fetchall()
+            if broken:
+                raise IntegrityError(
+                    f"Changing tables of `{schema}` would leave rows of `{broken[0][0]}` "
+                    "without their parent; nothing was changed."
+                )
+
+    def rebuild_problem(self, conn: Connection) -> str | None:
+        """A table that others reference cannot be dropped (rebuilt) while foreign keys are
+        enforced: a migration's connection must have been given to ``migration.options``."""
+        if conn.exec_driver_sql("PRAGMA foreign_keys").scalar():
+            return (
+                "SQLite rebuilds the tables involved, which needs foreign-key enforcement off "
+                "for the migration: pass env.py's connection to migration.options(targets, "
+                "connection), which switches it off before the migration's transaction."
+            )
+        return None
+
+    def suspend_guards(self, conn: Connection, schemas: Sequence[str]) -> None:
+        """Drop, on ``conn``, the temp triggers that guard cross-schema foreign keys of
+        ``schemas``: SQLite checks every trigger when a table is renamed, and one naming a
+        table being rebuilt would fail it. Every connection installs them again when it is
+        next checked out."""
+        for statement in self._guards_dropped(schemas):
+            conn.exec_driver_sql(statement)
+
+    def _guards_dropped(self, schemas: Sequence[str]) -> list[str]:
+        """The statements that drop the guards of ``schemas`` on one connection (every
+        connection makes them again when it is next checked out)."""
+        with self._lock:
+            guards = [n for n, (_, *ends) in self._triggers.items() if set(ends) & set(schemas)]
+            for name in guards:
+                self._remade[name] = self._remade.get(name, 0) + 1
+            self._changed()
+        return [f"DROP TRIGGER IF EXISTS temp.{self._quote(name)}" for name in guards]
+
+    def prepare_migration(self, conn: Connection, schemas: Sequence[str]) -> None:
+        """Switch foreign-key enforcement off for an Alembic migration on ``conn``.
+
+        Alembic's batch mode rebuilds a table to change it, and a table that others reference
+        cannot be dropped while enforcement is on; it can be switched only outside a
+        transaction, so here, before the migration's. Every foreign key of ``schemas`` is
+        checked before each commit instead, and enforcement is on again when the connection
+        goes back to the pool. The cross-schema guards are taken away as in
+        :meth:`suspend_guards`.
+        """
+        if conn.in_transaction():
+            return
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("PRAGMA foreign_keys = OFF")
+        for statement in self._guards_dropped(schemas):  # see suspend_guards
+            dbapi.execute(statement)
+        conn.connection.info[_ENFORCE_LATER] = True
+
+        def check(connection: Connection) -> None:
+            self._check_foreign_keys(connection, schemas)
+
+        event.listen(conn, "commit", check)
+
     def lock_for_write(self, conn: Connection, table: sa.Table) -> None:
         """Take the write lock of ``table``'s file now, with a statement that changes nothing.
 
@@ -270,13 +367,15 @@ class SQLiteBackend(Backend):
             version = self._version
             wanted = dict(self._attached)
             triggers = {name: ddl for name, (ddl, _, _) in self._triggers.items()}
+            made = {name: (ddl, self._remade.get(name, 0)) for name, ddl in triggers.items()}
         attached: dict[str, int] = info.setdefault("dj_sqla_attached", {})
-        installed: set[str] = info.setdefault("dj_sqla_triggers", set())
+        # trigger name -> (DDL, remade) as this connection made it
+        installed: dict[str, tuple[str, int]] = info.setdefault("dj_sqla_triggers", {})
         cursor = dbapi_conn.cursor()
         try:
-            for name in [n for n in installed if n not in triggers]:
+            for name in [n for n in installed if installed[n] != made.get(n)]:
                 cursor.execute(f"DROP TRIGGER IF EXISTS temp.{self._quote(name)}")
-                installed.discard(name)
+                del installed[name]
             for name, generation in list(attached.items()):
                 if wanted.get(name, ("", None))[1] != generation:
                     cursor.execute(f"DETACH DATABASE {self._quote(name)}")
@@ -293,7 +392,7 @@ class SQLiteBackend(Backend):
                     cursor.execute(ddl)  # CREATE TEMP TRIGGER IF NOT EXISTS: idempotent
                 except sqlite3.OperationalError:
                     continue  # a table of the trigger is gone; nothing left to guard
-                installed.add(name)
+                installed[name] = made[name]
         finally:
             cursor.close()
         info["dj_sqla_version"] = version

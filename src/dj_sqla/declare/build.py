@@ -107,9 +107,16 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
     )
 
 
-def _range_checks(table: str, column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
+def declared_checks(table: str, column: sa.Column[Any], spec: TypeSpec) -> list[sa.CheckConstraint]:
     """The CHECKs that make every backend refuse what MySQL refuses: text longer than
-    varchar(n) and integers outside their declared type's range."""
+    varchar(n) and integers outside their declared type's range (each rendered only on the
+    backends that need it).
+
+    Example:
+        >>> column = sa.Column("tag", sa.String(8))
+        >>> [c.sqltext.text for c in declared_checks("t", column, resolve_type("varchar(8)"))]
+        ['length("tag") <= 8']
+    """
     checks: list[sa.CheckConstraint] = []
     length = getattr(spec.sa_type, "length", None)
     unsigned = spec.name.endswith(" unsigned")
@@ -228,7 +235,7 @@ def build_table(
             if isinstance(column.type, CodecColumn):
                 column.type.where = (f"`{name}`", column.name)  # for codec error messages
             add_column(column, ColumnInfo(spec, item.comment), item.in_key, item.line, item.text)
-            constraints.extend(_range_checks(name, column, spec))
+            constraints.extend(declared_checks(name, column, spec))
             continue
         found = resolve(item, item.line)
         if found is None:

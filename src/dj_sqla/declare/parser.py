@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_RENAMED_FROM = re.compile(r"\{\s*(\w+)\s*\}\s*(.*)", re.DOTALL)
 _INDEX = re.compile(r"(unique\s+)?index\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
 _AUTO_INCREMENT = re.compile(r"(?:(.*\S)\s+)?auto_increment", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""", re.DOTALL)
@@ -63,6 +64,9 @@ class Attribute:
     auto_increment: bool
     line: int
     text: str
+    #: ``{old_name}`` opening the comment: ``Table.alter()`` renames attribute ``old_name`` to
+    #: this one (DataJoint's spelling). It is an instruction, not part of the stored comment.
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,7 +234,14 @@ def _parse_attribute(code: str, comment: str, *, in_key: bool, line: int, text: 
     if not type_:
         raise _Problem("missing type after `:`; write a type such as `int32` or `varchar(64)`")
     auto_increment = auto is not None
-    return Attribute(name, type_, in_key, nullable, default, comment, auto_increment, line, text)
+    renamed = _RENAMED_FROM.fullmatch(comment)
+    renamed_from = None
+    if renamed:
+        renamed_from, comment = renamed.group(1), renamed.group(2)
+        _check_name(renamed_from, "renamed attribute name in `{...}`")
+    return Attribute(
+        name, type_, in_key, nullable, default, comment, auto_increment, line, text, renamed_from
+    )
 
 
 def _chain(node: ast.expr) -> tuple[str, ...]:
@@ -386,7 +397,10 @@ def _render_item(item: Attribute | ForeignKeyRef) -> str:
     elif item.nullable:
         text += " = null"
     text += f" : {item.type}" + (" auto_increment" if item.auto_increment else "")
-    return text + (f"  # {item.comment}" if item.comment else "")
+    comment = " ".join(
+        filter(None, (item.renamed_from and f"{{{item.renamed_from}}}", item.comment))
+    )
+    return text + (f"  # {comment}" if comment else "")
 
 
 def to_definition_text(defn: Definition) -> str:

@@ -33,22 +33,31 @@ from ..backends import Backend, backend_for
 from ..connection import Connection
 from ..errors import DataJointError
 from ..schemas import Schema
+from ..table import supply_alter
+from ._alter import alter
 from ._columns import column, column_type, drop_checks, in_default_schema
 from ._directives import DataLossWarning, DropChecks, OnDialects, warn_about_data_loss
+from ._rename import RenameTable, rename, rename_table
 from ._render import Renderer
 
 __all__ = [
     "DataLossWarning",
     "DropChecks",
     "OnDialects",
+    "RenameTable",
     "column",
     "column_type",
     "drop_checks",
     "in_default_schema",
     "include_object",
     "options",
+    "rename",
+    "rename_table",
     "warn_about_data_loss",
 ]
+
+
+supply_alter(alter)  # Table.alter() runs through Alembic's operations
 
 
 def include_object(backend_enforces_cross_schema_keys: bool) -> Any:
@@ -148,6 +157,8 @@ def options(
         return name in names if type_ == "schema" else True
 
     backend = _backend(connection, dj_schemas)
+    if isinstance(connection, sa.Connection):
+        backend.prepare_migration(connection, [str(md.schema) for md in dj_schemas])
     targets = _Targets(metadatas)
     conventions = {id(md): dict(md.naming_convention) for md in metadatas}
     if dj_schemas and all(c == conventions[id(dj_schemas[0])] for c in conventions.values()):

@@ -1,8 +1,10 @@
 """Alembic's ``process_revision_directives`` hook: what autogenerate produced, made safe to run.
 
-New tables in foreign-key order across MetaData objects; a warning comment before each step
-that drops data; the CHECKs of added and retyped columns on the backends they apply to, and
-the old ones dropped first; no spurious change for MySQL's schema-qualified foreign keys.
+A DataJoint table renamed (a change of tier or of class name) is renamed, rows kept, rather
+than dropped and created empty; new tables in foreign-key order across MetaData objects; a
+warning comment before each step that drops data; the CHECKs of added and retyped columns on
+the backends they apply to, and the old ones dropped first; no spurious change for MySQL's
+schema-qualified foreign keys.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op, renderers
 from alembic.operations import ops
+
+from ._rename_detect import pair_renames
 
 _DROP_CHECKS_IMPORT = "from dj_sqla.migration import drop_checks as dj_drop_checks"
 
@@ -111,7 +115,8 @@ def warn_about_data_loss(context: Any, revision: Any, directives: list[Any]) -> 
         if default_schema:
             _drop_default_schema_fk_pairs(script.upgrade_ops, default_schema)
             _drop_default_schema_fk_pairs(script.downgrade_ops, default_schema)
-        if _order_created_tables(script.upgrade_ops):
+        renamed = pair_renames(script.upgrade_ops)
+        if _order_created_tables(script.upgrade_ops) or renamed:
             script.upgrade_ops.reverse_into(script.downgrade_ops)  # keeps its token
         targets = _target_tables(context)
         for container in getattr(script, "upgrade_ops_list", []) or [script.upgrade_ops]:
@@ -284,7 +289,7 @@ def _loss(op: ops.MigrateOperation, dialect: str) -> str | None:
         table = _qualified(op.schema, op.table_name)
         return f"this drops column `{op.column_name}` of `{table}` and its values."
     if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
-        narrower = _narrowed(op.existing_type, _for_dialect(op.modify_type, dialect))
+        narrower = narrowed(op.existing_type, _for_dialect(op.modify_type, dialect))
         if narrower:
             table = _qualified(op.schema, op.table_name)
             return f"this changes `{op.column_name}` of `{table}` {narrower}: values may be lost."
@@ -304,8 +309,14 @@ _INTEGER_BYTES: list[tuple[Callable[[Any], bool], int]] = [
 ]
 
 
-def _narrowed(old: Any, new: Any) -> str | None:
-    """How ``new`` is narrower than ``old`` (the reflected type), or None."""
+def narrowed(old: Any, new: Any) -> str | None:
+    """How ``new`` is narrower than ``old`` (the reflected type, or the declared one), or
+    None.
+
+    Example:
+        >>> narrowed(sa.String(10), sa.String(8))
+        'to at most 8 characters'
+    """
     if old is None:
         return None
     old, new = _generic(old), _generic(new)
