@@ -9,6 +9,7 @@ BINARY(16) uuid, full-precision FLOAT fetch and unsigned 64-bit integers elsewhe
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .codecs import CodecError, decode_value, encode_value
+from .codecs.journal import Encoded
 
 
 class MySQLFloat32(mysql.FLOAT):
@@ -137,6 +139,8 @@ class CodecColumn(TypeDecorator[Any]):
         """Encode ``value`` through the codec chain; None is NULL."""
         if value is None:
             return None
+        if isinstance(value, Encoded):  # encoded for its row (with its key) by the insert
+            return value.value
         try:
             return encode_value(self.spec, value)
         except CodecError as err:
@@ -148,10 +152,19 @@ class CodecColumn(TypeDecorator[Any]):
             return None
         if self.lenient and not bytes(value[:6]).startswith(_BLOB_HEADERS):
             return bytes(value)
+        if isinstance(value, str) and isinstance(self.storage, sa.JSON):
+            value = json.loads(value)  # read as text (a JSON column without its type)
         try:
-            return decode_value(self.spec, value, context=_DECODE_CONTEXT.get())
+            return decode_value(self.spec, value, context=self._context())
         except CodecError as err:
             raise self._located(err) from None
+
+    def _context(self) -> Mapping[str, Any] | None:
+        """What decoding gets: the fetch's settings, and where the value comes from."""
+        context = _DECODE_CONTEXT.get()
+        if self.where is None:
+            return context
+        return {**(context or {}), "column": self.where}
 
     def _located(self, err: CodecError) -> CodecError:
         if self.where is None:

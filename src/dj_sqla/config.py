@@ -113,6 +113,7 @@ from ._config_keys import (
     _check_value,
     _parse_env,
 )
+from ._config_stores import store_spec
 from .errors import ConfigError, ConfigFileError, ConfigFileMissingError, UnknownSettingError
 
 
@@ -299,6 +300,22 @@ class Config(MutableMapping[str, Any]):
 
     def _apply_loglevel(self) -> None:
         _log.set_level(self["loglevel"])
+
+    def get_store_spec(
+        self, store: str | None = None, *, use_filepath_default: bool = False
+    ) -> dict[str, Any]:
+        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``).
+
+        Raises:
+            ConfigError: The store is not configured or its settings are unusable.
+
+        Example:
+            >>> cfg = Config()
+            >>> cfg["stores"] = {"local": {"protocol": "file", "location": "/tmp"}}
+            >>> cfg.get_store_spec("local")["protocol"]
+            'file'
+        """
+        return store_spec(self["stores"], store, use_filepath_default=use_filepath_default)
 
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:

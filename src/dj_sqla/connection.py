@@ -38,6 +38,7 @@ from ._connecting import (
     run_init,
     short_error,
 )
+from ._log import logger
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
@@ -229,12 +230,47 @@ class Connection:
             )
         held: sa.Connection | None = getattr(self._local, "held", None)
         begin = self.engine.begin if held is None else partial(self.backend.transaction_on, held)
-        with begin() as conn:
-            self._local.conn = conn
-            try:
-                yield conn
-            finally:
-                self._local.conn = None
+        ends = _Ends()
+        try:
+            with begin() as conn:
+                self._local.conn = conn
+                self._local.ends = ends
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+                    self._local.ends = None
+        except BaseException:
+            ends.run(ends.rolled_back)
+            raise
+        ends.run(ends.committed)
+
+    def after_transaction(
+        self,
+        *,
+        committed: Callable[[], None] | None = None,
+        rolled_back: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run ``committed`` after this thread's open transaction commits, or ``rolled_back``
+        after it rolls back (object stores: remove objects of deleted rows only once the
+        deletion is committed). Returns False, doing nothing, outside a transaction.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> c = dj.Connection("sqlite://")
+            >>> with c.transaction:
+            ...     c.after_transaction(committed=lambda: print("committed"))
+            True
+            committed
+        """
+        ends: _Ends | None = getattr(self._local, "ends", None)
+        if ends is None:
+            return False
+        if committed is not None:
+            ends.committed.append(committed)
+        if rolled_back is not None:
+            ends.rolled_back.append(rolled_back)
+        return True
 
     @contextmanager
     def hold_connection(self) -> Iterator[None]:
@@ -563,6 +599,22 @@ def as_connection(value: Connection | sa.Engine | str | sa.URL | None) -> Connec
         if found is None:
             found = _by_key[key] = Connection(value)
         return found
+
+
+class _Ends:
+    """What to run once a transaction has committed, or rolled back."""
+
+    def __init__(self) -> None:
+        self.committed: list[Callable[[], None]] = []
+        self.rolled_back: list[Callable[[], None]] = []
+
+    @staticmethod
+    def run(work: list[Callable[[], None]]) -> None:
+        for step in work:
+            try:
+                step()
+            except Exception as err:  # the transaction's outcome stands; say what failed
+                logger.warning("after the transaction: %s", err)
 
 
 class ServerNotAnswering(LostConnectionError):

@@ -61,8 +61,10 @@ from ._column_types import (
     UuidBytes,
     decoding_with,
 )
+from ._config_stores import store_spec
 from .codecs import is_codec_registered, resolve_dtype
-from .errors import DefinitionError
+from .config import config
+from .errors import DataJointError, DefinitionError
 
 __all__ = [
     "CodecColumn",
@@ -136,13 +138,13 @@ def _codec(spec_name: str) -> _Factory:
     return factory
 
 
-def _codec_spec(spec_name: str) -> TypeSpec:
-    core, _, store = resolve_dtype(spec_name)
-    if store is not None:
-        raise _Problem(
-            f"`{spec_name}` keeps its values in an object store, which dj_sqla does not support "
-            "yet; store them in the row with the codec's in-table form (e.g. `<blob>`)"
-        )
+def _codec_spec(spec_name: str, *, check_store: bool = False) -> TypeSpec:
+    try:
+        core, _, store = resolve_dtype(spec_name)
+        if store is not None and check_store:
+            store_spec(config["stores"], store)  # a store that is not configured: refused now
+    except DataJointError as err:
+        raise _Problem(str(err).rstrip(".")) from None
     storage = _resolve(core)
     python_type = object
     column = CodecColumn(spec_name, storage.sa_type)
@@ -444,19 +446,16 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
     if text.startswith("<"):
         if not text.endswith(">"):
             raise _Problem("a codec type is written `<name>`; close the `>`")
-        name = text[1:-1].partition("@")[0].strip()
-        if is_codec_registered(name) and "@" not in text:
-            return _codec_spec(f"<{name}>")
+        name, at, store = text[1:-1].partition("@")
+        name = name.strip()
+        if is_codec_registered(name):
+            written = f"<{name}@{store.strip()}>" if at else f"<{name}>"
+            return _codec_spec(written, check_store=not raw_codecs)
         if raw_codecs:
             # a codec column of an existing table that dj_sqla cannot decode (an object
             # store's <object@s>, an unknown plugin): readable as the stored bytes
             spec = _TYPES["bytes"]("bytes", None)
             return TypeSpec(text, False, spec.sa_type, True, False, False, bytes)
-        if "@" in text:
-            raise _Problem(
-                "object-store types (`<type@store>`) are not supported yet; store the value "
-                "in the row (`<blob>`, `<attach>`)"
-            )
         raise _Problem(
             f"no codec `{name}` is registered (dj.list_codecs() lists them); define a "
             "dj.Codec subclass of that name, or install the package that provides it"
@@ -513,7 +512,10 @@ def resolve_type(
         return _resolve(text, raw_codecs)
     except _Problem as problem:
         base = " ".join(text.split("(")[0].lower().split())
-        known = _ALIASES.get(base, base) in _TYPES
+        codec = text[:1] + text[-1:] == "<>" and is_codec_registered(
+            text[1:-1].split("@")[0].strip()
+        )
+        known = codec or _ALIASES.get(base, base) in _TYPES
         subject = f"attribute `{attribute}`" if attribute else "an attribute"
         raise DefinitionError(
             f"Table `{table}`, line {line}: {subject} has {'invalid' if known else 'unknown'} "

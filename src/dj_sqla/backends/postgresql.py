@@ -92,6 +92,15 @@ class PostgreSQLBackend(ServerBackend):
     # psycopg2.errors.UndefinedTable: relation "alice.mouse" does not exist
     missing_table_pattern = re.compile(r'relation "([^"]+)" does not exist')
 
+    def lock_objects(self, conn: sa.Connection, names: list[str], *, shared: bool) -> None:
+        """Transaction-scoped advisory locks, one per object name (PostgreSQL's reads never
+        wait for uncommitted inserts, so the names are locked explicitly)."""
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        # text(): PostgreSQL's own lock functions, hashed to the 64-bit key they take
+        statement = sa.text(f"SELECT {function}(hashtextextended(:name, 0))")
+        for name in sorted(set(names)):  # one order everywhere: no deadlock between lockers
+            conn.execute(statement, {"name": name})
+
     @contextmanager
     def held_connection(self) -> Iterator[Connection]:
         """A connection in autocommit mode, whose transactions dj_sqla opens and ends itself
