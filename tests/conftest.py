@@ -33,7 +33,12 @@ import servers
 #: process-wide configuration).
 #: The Element linking modules and their runner import the Elements (and so ``datajoint``): they
 #: run only in the Element tests' subprocesses.
-collect_ignore = ["interop/datajoint_pipeline.py", "jobs_worker.py", "elements"]
+collect_ignore = [
+    "interop/datajoint_pipeline.py",
+    "interop/datajoint_stores.py",
+    "jobs_worker.py",
+    "elements",
+]
 
 ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
 BACKENDS = tuple(
