@@ -37,6 +37,7 @@ collect_ignore = [
     "interop/datajoint_pipeline.py",
     "interop/datajoint_stores.py",
     "jobs_worker.py",
+    "store_writer.py",
     "elements",
 ]
 
