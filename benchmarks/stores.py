@@ -70,13 +70,13 @@ def main() -> None:
             rows = [{"item": i, "value": a} for i, a in enumerate(arrays)]
             paths = [str(plain / f"{uuid.uuid4().hex}.npy") for _ in arrays]
 
-            def fs_write() -> None:
+            def fs_write(paths: list[str] = paths) -> None:
                 for path, array in zip(paths, arrays, strict=True):
                     with fs.open(path, "wb") as out:
                         np.save(out, array, allow_pickle=False)
 
             # both sides keep what they read, as a user does (and pay the same page faults)
-            def fs_read() -> list[object]:
+            def fs_read(paths: list[str] = paths) -> list[object]:
                 kept = []
                 for path in paths:
                     with fs.open(path, "rb") as source:
