@@ -136,6 +136,9 @@ class Connection:
             event.listen(engine, "connect", backend_class.prepare_write_connection)
         if init_fun:
             event.listen(engine, "connect", partial(run_init, init_fun))
+        #: The settings this connection's work reads (DataJoint's ``connection._config``):
+        #: ``dj.config``, or a ``dj.Instance``'s own.
+        self._config: Any = config
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()

@@ -58,6 +58,7 @@ class Instance:
             self.config["database.backend"] = backend
         url = connection_target(host, user, password, port, None, settings=self.config)
         self.connection = Connection(url, use_tls=use_tls)
+        self.connection._config = self.config
 
     def Schema(  # DataJoint's name: it reads as a class
         self,

@@ -52,7 +52,7 @@ class HashCodec(Codec):
 
     def get_dtype(self, is_store: bool) -> str:
         if not is_store:
-            raise DataJointError("<hash> keeps its values in an object store: write <hash@store>")
+            raise DataJointError("<hash> requires @: its values go to a store (<hash@store>)")
         return "json"
 
     def validate(self, value: Any) -> None:
@@ -90,7 +90,7 @@ class SchemaCodec(Codec, register=False):
     def get_dtype(self, is_store: bool) -> str:
         if not is_store:
             raise DataJointError(
-                f"<{self.name}> keeps its values in an object store: write <{self.name}@store>"
+                f"<{self.name}> requires @: its values go to a store (<{self.name}@store>)"
             )
         return "json"
 
@@ -231,7 +231,7 @@ class NpyCodec(SchemaCodec):
 
     def validate(self, value: Any) -> None:
         if not isinstance(value, np.ndarray):
-            raise DataJointError(f"<npy> stores a numpy array, not a {type(value).__name__}")
+            raise DataJointError(f"<npy> requires numpy.ndarray, not a {type(value).__name__}")
         if value.dtype.hasobject:
             raise DataJointError("<npy> cannot store arrays of Python objects (object dtype)")
 
@@ -277,7 +277,7 @@ class FilepathCodec(Codec):
 
     def get_dtype(self, is_store: bool) -> str:
         if not is_store:
-            raise DataJointError("<filepath> names a store: write <filepath@store>")
+            raise DataJointError("<filepath> requires @: it names a store (<filepath@store>)")
         return "json"
 
     def validate(self, value: Any) -> None:

@@ -29,7 +29,7 @@ from ..codecs import resolve_dtype
 from ..config import config as global_config
 from ..errors import DataJointError
 from ..execution.stored import store_columns
-from .hashed import get_store_backend
+from .hashed import delete_path, get_store_backend
 from .lifecycle import kind_of
 
 logger = logging.getLogger(__name__)
@@ -58,15 +58,19 @@ class GarbageCollector:
 
     def __init__(self, *schemas: Any, store: str | None = None, config: Any = None) -> None:
         if not schemas:
-            raise DataJointError("GarbageCollector needs at least one schema.")
+            raise DataJointError(
+                "At least one schema must be provided: GarbageCollector(schema, store=...)."
+            )
         self.schemas = schemas
         self.store = store
-        self.config = config or global_config
-        self.backend = get_store_backend(store, self.config)
-        spec = self.config.get_store_spec(store or None)
-        self._store_name = spec["_name"]
-        self._hash_prefix = str(spec["hash_prefix"] or "").strip("/")
-        self._schema_prefix = str(spec["schema_prefix"] or "").strip("/")
+        if config is None:
+            config = getattr(schemas[0].connection, "_config", None) or global_config
+        self.config = config
+        self.backend = get_store_backend(store, config=config)  # an unknown store fails now
+        spec = config.get_store_spec(store)
+        self._hash_prefix = str(spec.get("hash_prefix") or "").strip("/")
+        self._schema_prefix = str(spec.get("schema_prefix") or "").strip("/")
+        self._name = spec.get("_name") or store
         self._scan_errors: list[str] = []
 
     def hash_references(self, verbose: bool = False) -> set[str]:
@@ -96,12 +100,15 @@ class GarbageCollector:
         return found
 
     def _ours(self, store: str | None) -> bool:
+        """Whether a row's store (its name, or "" for the default) is this collector's."""
+        if store == self.store:
+            return True
         try:
-            return bool(self.config.get_store_spec(store or None)["_name"] == self._store_name)
+            return bool(self.config.get_store_spec(store or None).get("_name") == self._name)
         except DataJointError:
             return False
 
-    def _walk(self, section: str, keep: Any) -> dict[str, int]:
+    def _walk(self, label: str, section: str, keep: Any) -> dict[str, int]:
         root = self.backend._full_path("")
         stored: dict[str, int] = {}
         try:
@@ -112,20 +119,32 @@ class GarbageCollector:
                     full = f"{folder}/{name}"
                     stored[full[len(root) :].lstrip("/")] = int(self.backend.fs.size(full) or 0)
         except FileNotFoundError:
-            pass
-        except Exception as err:
-            self._scan_errors.append(f"{section}: {err}")
+            pass  # nothing stored in that section yet
+        except Exception as err:  # a partial listing must block removal: recorded, not raised
+            self._scan_errors.append(f"{label}: {err}")
         return stored
 
     def list_hash_paths(self, schema_name: str) -> dict[str, int]:
         """The hash-addressed objects stored for a schema, with their sizes."""
-        section = "/".join(p for p in (self._hash_prefix, schema_name) if p)
-        return self._walk(section, lambda name: bool(_HASH_NAME.fullmatch(name)))
+        section = f"{self._hash_prefix}/{schema_name}" if self._hash_prefix else f"{schema_name}"
+        return self._walk(
+            f"list_hash_paths({schema_name})", section, lambda n: bool(_HASH_NAME.fullmatch(n))
+        )
 
     def list_schema_paths(self, schema_name: str) -> dict[str, int]:
         """The files of schema-addressed objects stored for a schema, with their sizes."""
-        section = "/".join(p for p in (self._schema_prefix, schema_name) if p)
-        return self._walk(section, lambda name: True)
+        prefix = self._schema_prefix
+        section = f"{prefix}/{schema_name}" if prefix else f"{schema_name}"
+        return self._walk(f"list_schema_paths({schema_name})", section, lambda n: True)
+
+    def delete_schema_path(self, path: str) -> bool:
+        """Remove one file of a schema-addressed object and the folders it leaves empty;
+        whether it was there."""
+        if not self.backend.exists(path):
+            return False
+        self.backend.remove(path)
+        self.backend.prune(path)
+        return True
 
     def collect(self, dry_run: bool = True, verbose: bool = False) -> dict[str, Any]:
         """List the orphans and, unless ``dry_run``, remove them; returns DataJoint's report
@@ -148,24 +167,25 @@ class GarbageCollector:
         if not dry_run:
             if self._scan_errors:
                 raise DataJointError(
-                    f"Nothing removed: listing the store failed ({'; '.join(self._scan_errors)})."
+                    "Refusing to delete: listing the store failed, and a partial listing "
+                    f"could take live objects for orphans ({'; '.join(self._scan_errors)})."
                 )
-            for paths, sizes, is_hash in (
-                (orphan_hashes, hash_stored, True),
-                (orphan_files, schema_stored, False),
-            ):
-                for path in paths:
-                    try:
-                        self.backend.remove(path)
-                    except DataJointError as err:
-                        errors += 1
-                        logger.warning("could not remove %s: %s", path, err)
-                        continue
-                    freed += sizes.get(path, 0)
-                    if is_hash:
+            for path in orphan_hashes:
+                try:
+                    if delete_path(path, self.store, config=self.config):
                         deleted_hashes += 1
-                    else:
+                        freed += hash_stored.get(path, 0)
+                except DataJointError as err:
+                    errors += 1
+                    logger.warning("could not remove %s: %s", path, err)
+            for path in orphan_files:
+                try:
+                    if self.delete_schema_path(path):
                         deleted_files += 1
+                        freed += schema_stored.get(path, 0)
+                except DataJointError as err:
+                    errors += 1
+                    logger.warning("could not remove %s: %s", path, err)
         return {
             "hash_paths_referenced": len(hash_refs),
             "hash_paths_stored": len(hash_stored),

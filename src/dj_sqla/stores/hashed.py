@@ -26,7 +26,20 @@ from ..config import Config
 from ..config import config as global_config
 from ..errors import MissingExternalFile
 from .backend import StorageBackend
-from .paths import build_hash_path, compute_hash
+from .paths import build_hash_path, compute_hash, subfold
+
+#: DataJoint 2.3's private name, for code (and tests) that reach for it.
+_subfold = subfold
+__all__ = [
+    "build_hash_path",
+    "compute_hash",
+    "delete_path",
+    "get_hash",
+    "get_store_backend",
+    "get_store_subfolding",
+    "put_hash",
+    "shared_object_name",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +124,8 @@ def get_hash(metadata: dict[str, Any], config: Config | None = None) -> bytes:
     actual = compute_hash(data)
     if actual != metadata["hash"]:
         raise StoredObjectError(
-            f"The stored object {backend.describe(path)} does not match its checksum "
-            f"(expected {metadata['hash']}, found {actual})",
+            f"Hash mismatch: the stored object {backend.describe(path)} does not match its "
+            f"checksum (expected {metadata['hash']}, found {actual})",
             hint="It was changed or damaged in the store; restore it.",
         )
     return data

@@ -75,7 +75,7 @@ def build_hash_path(
     """
     if not _HASH.fullmatch(content_hash):
         raise DataJointError(
-            f"{content_hash!r} is not a content hash (26 lower-case Base32 characters)"
+            f"Invalid content hash {content_hash!r}: expected 26 lower-case Base32 characters"
         )
     parts = [p for p in (hash_prefix.strip("/"), schema_name) if p]
     parts.extend(subfold(content_hash, subfolding))

@@ -14,8 +14,10 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +32,11 @@ from ..codecs import MissingStoredObject, StoredObjectError
 from ..errors import DataJointError, MissingExternalFile
 from .backend import StorageBackend
 from .paths import compute_hash
+
+
+def _named(store: Any, path: str) -> str:
+    describe = getattr(store, "describe", None)
+    return str(describe(path)) if describe is not None else path
 
 
 class IntegrityError(DataJointError):
@@ -326,21 +333,25 @@ class NpyRef:
                 return self._cached
             if store.protocol == "file":
                 return np.load(store._full_path(self.path), mmap_mode=mmap_mode)  # type: ignore[no-any-return]
-            name = hashlib.md5(store.get_url(self.path).encode()).hexdigest()[:16]
+            where = f"{getattr(store, 'name', '')}:{self.path}"
+            name = hashlib.md5(where.encode()).hexdigest()[:16]
             local = Path(tempfile.gettempdir()) / "dj_sqla_mmap" / f"{name}.npy"
-            if not local.exists():
-                store.get_file(self.path, local)
+            if not local.exists():  # a local copy to map (written whole, then renamed)
+                local.parent.mkdir(parents=True, exist_ok=True)
+                partial = local.with_suffix(f".{os.getpid()}.partial")
+                partial.write_bytes(store.get_buffer(self.path))
+                os.replace(partial, local)
             return np.load(local, mmap_mode=mmap_mode)  # type: ignore[no-any-return]
         except (FileNotFoundError, MissingExternalFile):
             raise MissingStoredObject(
-                _located("the stored array is missing", self._where, store.describe(self.path))
+                _located("the stored array is missing", self._where, _named(store, self.path))
             ) from None
 
     def _read(self, store: StorageBackend) -> np.ndarray[Any, Any]:
         if store.protocol == "file":
             return np.load(store._full_path(self.path), allow_pickle=False)  # type: ignore[no-any-return]
-        with store.open(self.path, "rb") as source:
-            return np.load(source, allow_pickle=False)  # type: ignore[no-any-return]
+        data = store.get_buffer(self.path)
+        return np.load(io.BytesIO(data), allow_pickle=False)  # type: ignore[no-any-return]
 
     def _set_key(self, key: dict[str, Any]) -> None:
         if self._where is not None:
