@@ -48,7 +48,7 @@ from .execution.jobs import Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
-from .heading import Attribute, Heading
+from .heading import Attribute, Heading, default_attribute_properties
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
@@ -120,7 +120,11 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},
     "autopopulate": {"AutoPopulate": AutoPopulate},
     "jobs": {"Job": Jobs, "JobTable": Jobs},
-    "heading": {"Heading": Heading, "Attribute": Attribute},
+    "heading": {
+        "Heading": Heading,
+        "Attribute": Attribute,
+        "default_attribute_properties": default_attribute_properties,
+    },
     "diagram": {"Diagram": Diagram},
     # object stores (DataJoint 2.3's module names)
     "objectref": {"ObjectRef": ObjectRef, "IntegrityError": IntegrityError},

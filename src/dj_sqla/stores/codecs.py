@@ -87,6 +87,9 @@ class SchemaCodec(Codec, register=False):
     Subclasses use :meth:`_extract_context`, :meth:`_build_path` and :meth:`_get_backend`.
     """
 
+    #: How headings and garbage collection tell schema-addressed codecs (subclasses too).
+    schema_addressed = True
+
     def get_dtype(self, is_store: bool) -> str:
         if not is_store:
             raise DataJointError(
