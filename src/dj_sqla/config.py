@@ -56,7 +56,7 @@ key                                              environment                  de
 ``download_path``                                ``DJ_DOWNLOAD_PATH``         "."       no
 ``query_cache``                                  ``DJ_QUERY_CACHE``           None      no
 ``cache``                                        --                           None      no
-``stores`` (object stores, a dict)               ``DJ_STORES`` (JSON)         {}        no
+``stores`` (object stores, a dict)               ``DJ_STORES`` (JSON)         {}        yes
 ``custom`` (the user's own settings, a dict)     --                           {}        yes
 ``ignore_config_file``                           ``DJ_IGNORE_CONFIG_FILE``    False     yes
 ``external.aws_access_key_id``                   ``DJ_AWS_ACCESS_KEY_ID``     None      no
