@@ -126,6 +126,11 @@ class CodecColumn(TypeDecorator[Any]):
         self.storage = storage
         #: ``schema.table`` and attribute, for error messages (set when the column is built)
         self.where: tuple[str, str] | None = None
+        #: The store of DataJoint 0.14's ``blob@store`` (and ``attach@``, ``filepath@``): the
+        #: column refers to that store's tracking table.
+        self.external_store: str | None = None
+        #: The schema of the column's table (set when the column is built)
+        self.schema: str | None = None
         #: For a blob column of an existing table without DataJoint's type marker (what
         #: DataJoint 0.14 and other applications wrote on MySQL): bytes that are no
         #: DataJoint blob come back as they are instead of failing.
@@ -164,7 +169,10 @@ class CodecColumn(TypeDecorator[Any]):
         context = _DECODE_CONTEXT.get()
         if self.where is None:
             return context
-        return {**(context or {}), "column": self.where}
+        where = {"column": self.where, "schema": self.schema}
+        if self.external_store is not None:
+            where["external_store"] = self.external_store
+        return {**(context or {}), **where}
 
     def _located(self, err: CodecError) -> CodecError:
         if self.where is None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import difflib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,6 +150,36 @@ def _codec_spec(spec_name: str, *, check_store: bool = False) -> TypeSpec:
     python_type = object
     column = CodecColumn(spec_name, storage.sa_type)
     return TypeSpec(spec_name, True, column, True, False, False, python_type)
+
+
+#: DataJoint 0.14's external types and the codecs (of the object-store layer) that keep them.
+_EXTERNAL = {"blob": "external_blob", "attach": "external_attach", "filepath": "external_filepath"}
+#: The tracking table of a 0.14 store, in the schema of the tables that use it.
+EXTERNAL_TABLE = "~external_{store}"
+
+
+def _external(text: str, raw_codecs: bool) -> TypeSpec:
+    """DataJoint 0.14's ``blob@store``, ``attach@store``, ``filepath@store``: the row keeps a
+    UUID (BINARY(16) on MySQL) that refers to the store's tracking table ``~external_<store>``."""
+    kind, _, store = (part.strip() for part in text.partition("@"))
+    kind = kind.lower()
+    if kind not in _EXTERNAL or not re.fullmatch(r"[a-z][\-\w]*", store):
+        raise _Problem(
+            "DataJoint 0.14's store types are `blob@store`, `attach@store` and `filepath@store` "
+            "(a lower-case store name); DataJoint 2's are written `<blob@store>`"
+        )
+    name = f"{kind}@{store}"
+    codec_spec = f"<{_EXTERNAL[kind]}@{store}>"
+    if not is_codec_registered(_EXTERNAL[kind]):
+        raise _Problem("the object-store layer (dj_sqla.stores) is not loaded")
+    if not raw_codecs:
+        try:
+            store_spec(config["stores"], store)
+        except DataJointError as err:
+            raise _Problem(str(err).rstrip(".")) from None
+    column = CodecColumn(codec_spec, _TYPES["uuid"]("uuid", None).sa_type)
+    column.external_store = store
+    return TypeSpec(name, False, column, True, False, False, object)
 
 
 def _on_mysql(base: TypeEngine[Any], variant: TypeEngine[Any]) -> TypeEngine[Any]:
@@ -460,6 +491,8 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
             f"no codec `{name}` is registered (dj.list_codecs() lists them); define a "
             "dj.Codec subclass of that name, or install the package that provides it"
         )
+    if "@" in text and "(" not in text:
+        return _external(text, raw_codecs)
     name, args = _split(text)
     name = _ALIASES.get(name, name)
     factory = _TYPES.get(name)

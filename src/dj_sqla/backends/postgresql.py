@@ -331,7 +331,7 @@ def _external_storage(table: sa.Table, compiler: Any) -> list[str]:
         f"ALTER TABLE {preparer.format_table(table)} ALTER COLUMN "
         f"{preparer.format_column(column)} SET STORAGE EXTERNAL"
         for column in table.columns
-        if isinstance(column.type, CodecColumn)
+        if isinstance(column.type, CodecColumn) and isinstance(column.type.storage, sa.LargeBinary)
     ]
 
 

@@ -48,6 +48,10 @@ class WriteJournal:
     #: names of the shared objects found stored (their store and path), to lock before
     #: :meth:`recheck` where the backend locks by name
     shared: list[str] = field(default_factory=list)
+    #: rows of DataJoint 0.14's tracking tables, by store, to write before the rows that
+    #: reference them
+    tracking: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tracking_checks: list[Callable[[], None]] = field(default_factory=list)
 
     def created(self, remove: Callable[[], None]) -> None:
         """Note an object written for this insert, and how to remove it."""
@@ -73,7 +77,7 @@ class WriteJournal:
             check()
 
     def __bool__(self) -> bool:
-        return bool(self.removals or self.checks)
+        return bool(self.removals or self.checks or self.tracking)
 
 
 _JOURNAL: ContextVar[WriteJournal | None] = ContextVar("dj_write_journal", default=None)
@@ -99,6 +103,16 @@ def note_created(remove: Callable[[], None]) -> None:
     current = _JOURNAL.get()
     if current is not None:
         current.created(remove)
+
+
+def note_tracking(store: str, row: dict[str, Any], check: Callable[[], None]) -> None:
+    """Tell the open journal (if any) about a row of the store's 0.14 tracking table, and how
+    to make sure its object is stored once the row is written (a deletion may have removed it
+    meanwhile)."""
+    current = _JOURNAL.get()
+    if current is not None:
+        current.tracking.append((store, row))
+        current.tracking_checks.append(check)
 
 
 def note_reused(name: str, check: Callable[[], None]) -> None:

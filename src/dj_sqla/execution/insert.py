@@ -13,7 +13,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,13 @@ from ..codecs import CodecError
 from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
-from .stored import confirm_objects, encode_for_store, store_columns, writing_objects
+from .stored import (
+    confirm_objects,
+    encode_for_store,
+    store_columns,
+    write_tracking,
+    writing_objects,
+)
 from .values import check_rows
 
 if TYPE_CHECKING:
@@ -248,6 +254,7 @@ def insert_rows(
             replace,
             skip_duplicates,
             lambda conn: confirm_objects(connection, conn, written),
+            lambda conn: write_tracking(connection, conn, table, written),
         )
     return len(prepared)
 
@@ -260,9 +267,12 @@ def _write_rows(
     replace: bool,
     skip_duplicates: bool,
     before_commit: Callable[[sa.Connection], None] | None = None,
+    before_rows: Callable[[sa.Connection], None] | None = None,
 ) -> None:
     """The insert's statements, in one transaction (or the open one)."""
     with _explaining(connection, table, prepared), connection.write() as conn:
+        if before_rows is not None:
+            before_rows(conn)
         # one executemany per set of given attributes: an omitted attribute gets its default,
         # which a single statement over rows with different keys could not express
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -488,9 +498,13 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
     check_rows(table, values, [values], connection.backend, verb="update")
     stored = store_columns(table)
     if stored.keys() & values.keys():
-        with writing_objects(connection):
+        with writing_objects(connection) as written:
             keyed = encode_for_store(table, [{**{k: row[k] for k in key}, **values}], stored)[0]
-            _update(connection, table, row, key, {k: keyed[k] for k in values})
+            # 0.14's tracking rows first, in the update's transaction
+            with nullcontext() if connection.in_transaction else connection.transaction:
+                with connection.write() as conn:
+                    write_tracking(connection, conn, table, written)
+                _update(connection, table, row, key, {k: keyed[k] for k in values})
         return
     _update(connection, table, row, key, values)
 

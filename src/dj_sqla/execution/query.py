@@ -149,7 +149,7 @@ class Query(QueryExpression):
             except CodecError as err:
                 raise self._keyed_error(conn, err) from None
 
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=self._connection):
             return self._connection.run_read(read)
 
     def _keyed_error(self, conn: sa.Connection, err: CodecError) -> CodecError:
@@ -238,7 +238,7 @@ class Query(QueryExpression):
             result.close()
             return fetched
 
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=self._connection):
             fetched = self._connection.run_read(read)
         rows = self._keyed_refs(rows_to_dicts(self.heading_names, fetched))
         if len(rows) != 1:
@@ -329,7 +329,7 @@ def _streamed(
     # outside a transaction, a connection of the main engine: a server-side cursor lives in a
     # transaction (the read engine's connections are in autocommit)
     with connection.read() if inside else connection.engine.connect() as conn:
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=connection):
             result = conn.execute(query, params, execution_options=options)
         stream = _Stream(conn, result, batch_size, download_path)
         try:

@@ -30,7 +30,7 @@ from ..codecs import CodecError, encode_value, resolve_dtype
 from ..codecs.journal import Encoded, WriteJournal, journal
 from ..config import config
 from ..errors import DataJointError
-from ..types import CodecColumn
+from ..types import EXTERNAL_TABLE, CodecColumn
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -119,6 +119,23 @@ def writing_objects(connection: Connection) -> Iterator[WriteJournal]:
             written.undo()
             raise
         connection.after_transaction(rolled_back=written.undo)
+
+
+def write_tracking(
+    connection: Connection, conn: sa.Connection, table: sa.Table, written: WriteJournal
+) -> None:
+    """Before the rows: the rows of DataJoint 0.14's tracking tables that they reference (a
+    row that is there already stays as it is)."""
+    by_store: dict[str, list[dict[str, Any]]] = {}
+    for store, row in written.tracking:
+        by_store.setdefault(store, []).append(row)
+    for store, rows in by_store.items():
+        tracking = table.metadata.tables[f"{table.schema}.{EXTERNAL_TABLE.format(store=store)}"]
+        names = ("hash", "size", "attachment_name", "filepath", "contents_hash")
+        unique = list({row["hash"]: {n: row.get(n) for n in names} for row in rows}.values())
+        conn.execute(connection.backend.insert_skipping_duplicates(tracking), unique)
+    for check in written.tracking_checks:  # the rows are locked now: no deletion removes them
+        check()
 
 
 def confirm_objects(connection: Connection, conn: sa.Connection, written: WriteJournal) -> None:

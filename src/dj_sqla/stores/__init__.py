@@ -20,12 +20,16 @@ from .adapter import StorageAdapter, get_storage_adapter, register_storage_adapt
 from .backend import StorageBackend, get_storage_backend
 from .codecs import FilepathCodec, HashCodec, NpyCodec, ObjectCodec, SchemaCodec
 from .hashed import delete_path, get_hash, get_store_backend, put_hash
+from .legacy import ExternalAttachCodec, ExternalBlobCodec, ExternalFilepathCodec
 from .lifecycle import release_objects, remove_if_unreferenced
 from .paths import build_hash_path, build_object_path, compute_hash, encode_pk_value, generate_token
 from .refs import IntegrityError, NpyRef, ObjectRef
 from .staged import StagedInsert, staged_insert1
 
 __all__ = [
+    "ExternalAttachCodec",
+    "ExternalBlobCodec",
+    "ExternalFilepathCodec",
     "FilepathCodec",
     "HashCodec",
     "IntegrityError",

@@ -28,6 +28,7 @@ from ..execution import stored
 from ..execution.stored import StoredValue, store_columns
 from .codecs import HashCodec, SchemaCodec
 from .hashed import get_store_backend, shared_object_name
+from .legacy import External, legacy_object_path, tracking_table
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -36,10 +37,13 @@ logger = logging.getLogger(__name__)
 
 
 def kind_of(spec: str) -> str:
-    """``"hash"``, ``"schema"`` or ``"other"``: how objects of a codec spec are addressed."""
+    """``"hash"``, ``"schema"``, ``"legacy"`` (DataJoint 0.14's) or ``"other"``: how objects
+    of a codec spec are addressed."""
     _, chain, _ = resolve_dtype(spec)
     if any(isinstance(c, HashCodec) for c in chain):
         return "hash"
+    if chain and isinstance(chain[0], External):
+        return "legacy"
     if chain and isinstance(chain[0], SchemaCodec):
         return "schema"
     return "other"
@@ -48,8 +52,12 @@ def kind_of(spec: str) -> str:
 def release_objects(connection: Connection, values: list[StoredValue]) -> None:
     """Remove the objects of deleted rows that no row refers to any more."""
     shared: dict[tuple[str, str | None, str], None] = {}
+    tracked: dict[tuple[str, str, Any], None] = {}
     for value in values:
         kind = kind_of(value.spec)
+        if kind == "legacy":
+            tracked[(value.schema, str(resolve_dtype(value.spec)[2]), value.stored)] = None
+            continue
         if kind == "other":
             continue
         codec = resolve_dtype(value.spec)[1][0]
@@ -66,6 +74,30 @@ def release_objects(connection: Connection, values: list[StoredValue]) -> None:
             backend.prune(path)
     for schema, store, path in shared:
         remove_if_unreferenced(connection, schema, store, path)
+    for schema, store, key in tracked:
+        release_tracked(connection, schema, store, key)
+
+
+def release_tracked(connection: Connection, schema: str, store: str, key: Any) -> bool:
+    """Delete a 0.14 tracking row that no row references any more, and its object; whether
+    they went. The database's foreign keys refuse the deletion while a row references it."""
+    tracking = tracking_table(connection, schema, store)
+    backend = get_store_backend(store, config)
+    try:
+        with connection.engine.begin() as conn:
+            connection.backend.lock_for_write(conn, tracking)
+            query = sa.select(tracking).where(tracking.c.hash == key).with_for_update()
+            row = conn.execute(query).first()
+            if row is None:
+                return False
+            conn.execute(sa.delete(tracking).where(tracking.c.hash == key))
+            # removed inside the transaction that holds the row: an insert of the same object
+            # waits for it, then finds the object gone and writes it again
+            path = legacy_object_path(schema, store, dict(row._mapping))
+            backend.remove(path)
+    except sa.exc.IntegrityError:
+        return False  # still referenced
+    return True
 
 
 def hash_tables(connection: Connection, schema: str) -> list[tuple[sa.Table, list[str]]] | None:
