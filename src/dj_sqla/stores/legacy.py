@@ -176,15 +176,19 @@ class ExternalBlobCodec(External):
         return str(store)
 
 
-class ExternalAttachCodec(External):
+class _FromFile(External, register=False):
+    """A 0.14 type whose value is a local file's path."""
+
+    def validate(self, value: Any) -> None:
+        if not isinstance(value, str | os.PathLike):
+            raise TypeError(f"{self.kind}@ takes a file path, not a {type(value).__name__}")
+
+
+class ExternalAttachCodec(_FromFile):
     """``attach@store`` (DataJoint 0.14): a file in the store, written back on fetch."""
 
     name = "external_attach"
     kind = "attach"
-
-    def validate(self, value: Any) -> None:
-        if not isinstance(value, str | os.PathLike):
-            raise TypeError(f"attach@ takes a file path, not a {type(value).__name__}")
 
     def encode(
         self,
@@ -235,16 +239,12 @@ class ExternalAttachCodec(External):
         return str(unpack_attachment(name.encode() + b"\0" + contents, download or "."))
 
 
-class ExternalFilepathCodec(External):
+class ExternalFilepathCodec(_FromFile):
     """``filepath@store`` (DataJoint 0.14): a file under the store's ``stage`` folder, copied
     into the store and back."""
 
     name = "external_filepath"
     kind = "filepath"
-
-    def validate(self, value: Any) -> None:
-        if not isinstance(value, str | os.PathLike):
-            raise TypeError(f"filepath@ takes a file path, not a {type(value).__name__}")
 
     def encode(
         self,
