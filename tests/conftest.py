@@ -36,6 +36,7 @@ import servers
 collect_ignore = [
     "interop/datajoint_pipeline.py",
     "interop/datajoint_stores.py",
+    "interop/datajoint014_stores.py",
     "jobs_worker.py",
     "store_writer.py",
     "elements",
