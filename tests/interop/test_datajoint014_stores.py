@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from collections.abc import Callable, Iterator
 from pathlib import Path
