@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import venv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ SCRIPT = Path(__file__).with_name("datajoint014_stores.py")
 
 
 @pytest.fixture(scope="session")
-def python014(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def python014(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The Python of a venv holding DataJoint 0.14.10 (made once per test session)."""
     folder = tmp_path_factory.mktemp("dj014") / "venv"
     venv.create(folder, with_pip=True)
@@ -41,7 +41,7 @@ def python014(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    yield python
+    return python
 
 
 def settings_014(stores: Any, stage: Path) -> dict[str, Any]:
