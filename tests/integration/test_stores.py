@@ -308,6 +308,31 @@ def test_unreachable_store_writes_no_row(new_schema: Any, stores: Any) -> None:
     assert len(Data()) == 0
 
 
+def test_missing_credentials_write_no_row(
+    new_schema: Any, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    spec = {"protocol": "s3", "endpoint": s3_url, "bucket": "dj-sqla-test", "location": "nokeys"}
+    schema = new_schema("keyless")
+    with dj.config.override(stores={"keyless": spec}):
+
+        @schema
+        class Data(dj.Manual):
+            definition = """
+            n : int32
+            ---
+            x : <blob@keyless>
+            """
+
+        with pytest.raises(dj.BucketInaccessible, match="keyless") as info:
+            Data.insert1({"n": 1, "x": [1, 2]})
+    assert "credentials" in str(info.value)
+    assert len(Data()) == 0
+
+
 def test_staged_insert(lab: dict[str, Any]) -> None:
     Recording = lab["Recording"]
     with Recording.staged_insert1 as staged:

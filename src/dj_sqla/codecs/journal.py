@@ -68,8 +68,9 @@ class WriteJournal:
         for remove in reversed(removals):
             try:
                 remove()
-            except Exception as err:  # the insert's own error is the one to report
-                logger.warning("could not remove an object of a failed insert: %s", err)
+            except Exception as err:  # the insert's own error is the one to report (and the
+                # object may never have been written); garbage collection finds what remains
+                logger.debug("could not remove an object of a failed insert: %s", err)
 
     def recheck(self) -> None:
         """Write back shared objects that vanished since they were found (before commit)."""

@@ -56,7 +56,7 @@ class StorageBackend:
             if location and not Path(location).is_dir():
                 raise ConfigError(
                     f"Store {self.name!r}: its location {location} is not a folder; create it "
-                    f'or correct dj.config["stores"][{self.name!r}]["location"].'
+                    f'or correct dj.config["stores"]["{self.name}"]["location"].'
                 )
 
     def __repr__(self) -> str:
@@ -313,7 +313,7 @@ class StorageBackend:
         where = self.get_url("")
         return BucketInaccessible(
             f"Store {self.name!r} ({where}) cannot be used: {type(err).__name__}: {err}. Check "
-            f'that it runs and that dj.config["stores"][{self.name!r}] has the right endpoint, '
+            f'that it runs and that dj.config["stores"]["{self.name}"] has the right endpoint, '
             "bucket and credentials; nothing was written to the database."
         )
 
