@@ -129,8 +129,9 @@ class CodecColumn(TypeDecorator[Any]):
         #: The store of DataJoint 0.14's ``blob@store`` (and ``attach@``, ``filepath@``): the
         #: column refers to that store's tracking table.
         self.external_store: str | None = None
-        #: The schema of the column's table (set when the column is built)
+        #: The schema and name of the column's table (set when the column is built)
         self.schema: str | None = None
+        self.table_name: str | None = None
         #: For a blob column of an existing table without DataJoint's type marker (what
         #: DataJoint 0.14 and other applications wrote on MySQL): bytes that are no
         #: DataJoint blob come back as they are instead of failing.
@@ -147,7 +148,8 @@ class CodecColumn(TypeDecorator[Any]):
         if isinstance(value, Encoded):  # encoded for its row (with its key) by the insert
             return value.value
         try:
-            return encode_value(self.spec, value)
+            # without its row (an ORM session, a plain insert()): the value knows its table
+            return encode_value(self.spec, value, context=self._bind_context())
         except CodecError as err:
             raise self._located(err) from None
 
@@ -163,6 +165,11 @@ class CodecColumn(TypeDecorator[Any]):
             return decode_value(self.spec, value, context=self._context())
         except CodecError as err:
             raise self._located(err) from None
+
+    def _bind_context(self) -> Mapping[str, Any] | None:
+        if self.where is None:
+            return None
+        return {"schema": self.schema, "table": self.table_name, "field": self.where[1]}
 
     def _context(self) -> Mapping[str, Any] | None:
         """What decoding gets: the fetch's settings, and where the value comes from."""

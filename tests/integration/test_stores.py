@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy.orm import Session as OrmSession
 
 import dj_sqla as dj
 from dj_sqla.stores import NpyRef, ObjectRef, compute_hash, get_store_backend
@@ -429,3 +430,15 @@ def test_datajoint_014_store_types(new_schema: Any, stores: Any, tmp_path: Path)
     assert _objects(schema.database) == []
     virtual = dj.virtual_schema(schema.database, connection=schema.connection)
     assert "data : blob@main" in virtual.Old.describe()
+
+
+def test_orm_session_stores_hashed_values(lab: dict[str, Any]) -> None:
+    Recording = lab["Recording"]
+    Recording.insert1({"rec_id": 1, "traces": np.zeros(2)})
+    Analysis = lab["Analysis"]
+    with OrmSession(lab["schema"].connection.engine) as session:
+        session.add(Analysis(rec_id=1, result={"from": "the ORM"}))
+        session.commit()
+    assert (Analysis & {"rec_id": 1}).fetch1("result") == {"from": "the ORM"}
+    [path] = _objects("_hash")
+    assert path.startswith(f"_hash/{lab['schema'].database}/")

@@ -280,6 +280,7 @@ def build_table(
             if isinstance(column.type, CodecColumn):
                 column.type.where = (f"`{name}`", column.name)  # for codec error messages
                 column.type.schema = metadata.schema
+                column.type.table_name = name
                 store = column.type.external_store
                 if store is not None:  # DataJoint 0.14: refers to the store's tracking table
                     tracking = external_table(metadata, store)
