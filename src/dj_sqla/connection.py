@@ -30,6 +30,7 @@ from sqlalchemy import event
 
 from ._connecting import (
     Cancelled,
+    Ends,
     QueryResult,
     connection_target,
     failed_statement,
@@ -38,7 +39,6 @@ from ._connecting import (
     run_init,
     short_error,
 )
-from ._log import logger
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
@@ -233,7 +233,7 @@ class Connection:
             )
         held: sa.Connection | None = getattr(self._local, "held", None)
         begin = self.engine.begin if held is None else partial(self.backend.transaction_on, held)
-        ends = _Ends()
+        ends = Ends()
         try:
             with begin() as conn:
                 self._local.conn = conn
@@ -266,7 +266,7 @@ class Connection:
             True
             committed
         """
-        ends: _Ends | None = getattr(self._local, "ends", None)
+        ends: Ends | None = getattr(self._local, "ends", None)
         if ends is None:
             return False
         if committed is not None:
@@ -602,22 +602,6 @@ def as_connection(value: Connection | sa.Engine | str | sa.URL | None) -> Connec
         if found is None:
             found = _by_key[key] = Connection(value)
         return found
-
-
-class _Ends:
-    """What to run once a transaction has committed, or rolled back."""
-
-    def __init__(self) -> None:
-        self.committed: list[Callable[[], None]] = []
-        self.rolled_back: list[Callable[[], None]] = []
-
-    @staticmethod
-    def run(work: list[Callable[[], None]]) -> None:
-        for step in work:
-            try:
-                step()
-            except Exception as err:  # the transaction's outcome stands; say what failed
-                logger.warning("after the transaction: %s", err)
 
 
 class ServerNotAnswering(LostConnectionError):

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..codecs import Codec, StoredObjectError
+from ..codecs import Codec
 from ..codecs.journal import note_created
 from ..config import config as global_config
 from ..errors import DataJointError
@@ -343,11 +343,3 @@ class FilepathCodec(Codec):
         ref = ObjectRef.from_json(stored, backend=get_store_backend(spec["_name"], config))
         ref._where = (context or {}).get("column")
         return ref
-
-
-def referenced_objects(codec: Codec, stored: Any) -> list[tuple[str, str | None]]:
-    """The stored objects a column value refers to (for deletion and garbage collection)."""
-    try:
-        return codec.referenced_paths(stored)
-    except (StoredObjectError, ValueError, TypeError):
-        return []
