@@ -442,3 +442,14 @@ def test_orm_session_stores_hashed_values(lab: dict[str, Any]) -> None:
     assert (Analysis & {"rec_id": 1}).fetch1("result") == {"from": "the ORM"}
     [path] = _objects("_hash")
     assert path.startswith(f"_hash/{lab['schema'].database}/")
+
+
+def test_garbage_collection_sees_tables_without_classes(
+    lab: dict[str, Any], connection: dj.Connection
+) -> None:
+    lab["Recording"].insert1({"rec_id": 1, "traces": np.zeros(2), "params": "in use"})
+    partial = dj.Schema(lab["schema"].database, connection=dj.Connection(connection.engine))
+    report = dj.gc.GarbageCollector(partial, store="main").collect()  # no class declared here
+    assert report["orphaned_hash_paths"] == []
+    assert report["orphaned_schema_paths"] == []
+    assert report["hash_paths_referenced"] == 1

@@ -84,6 +84,9 @@ class GarbageCollector:
     def _references(self, kind: str) -> set[str]:
         found: set[str] = set()
         for schema in self.schemas:
+            # every table of the schema, also those this process has no class for: their rows
+            # refer to objects too (a table missed here would have its objects collected)
+            schema.make_classes({})
             connection = schema.connection
             for table in schema.metadata.tables.values():
                 for name, spec in store_columns(table).items():
