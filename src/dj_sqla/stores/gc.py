@@ -27,6 +27,8 @@ import sqlalchemy as sa
 
 from ..codecs import resolve_dtype
 from ..config import config as global_config
+from ..declare.build import parse_marker
+from ..declare.describe import reflect
 from ..errors import DataJointError
 from ..execution.stored import store_columns
 from .hashed import delete_path, get_store_backend
@@ -84,10 +86,8 @@ class GarbageCollector:
     def _references(self, kind: str) -> set[str]:
         found: set[str] = set()
         for schema in self.schemas:
-            # every table of the schema, also those this process has no class for: their rows
-            # refer to objects too (a table missed here would have its objects collected)
-            schema.make_classes({})
             connection = schema.connection
+            found |= self._unknown_tables_references(schema, kind)
             for table in schema.metadata.tables.values():
                 for name, spec in store_columns(table).items():
                     if kind_of(spec) != kind:
@@ -100,6 +100,37 @@ class GarbageCollector:
                         for path, store in codec.referenced_paths(value):
                             if self._ours(store):
                                 found.add(path)
+        return found
+
+    def _unknown_tables_references(self, schema: Any, kind: str) -> set[str]:
+        """The references in tables of the schema that this process has no class for (read
+        from the type markers the database keeps): their objects are live too."""
+        connection = schema.connection
+        with connection.read() as conn:
+            present = connection.backend.table_names(conn, schema.database)
+        known = {t.name for t in schema.metadata.tables.values()}
+        unknown = sorted(n for n in present - known if not n.startswith(("~", "#~")))
+        found: set[str] = set()
+        if not unknown:
+            return found
+        for name, reflected in reflect(schema, unknown).items():
+            for column, comment in reflected.notes.column_comments.items():
+                marker = parse_marker(comment)
+                if marker is None or "@" not in marker[0] or not marker[0].startswith("<"):
+                    continue
+                try:
+                    if kind_of(marker[0]) != kind:
+                        continue
+                except DataJointError:  # a codec this process does not know
+                    continue
+                codec = _outer_codec(marker[0])
+                table = sa.table(name, sa.column(column), schema=schema.database)
+                query = sa.select(table.c[column]).where(table.c[column].is_not(None))
+                rows = connection.run_read(lambda conn, q=query: conn.execute(q).all())
+                for (value,) in rows:
+                    for path, store in codec.referenced_paths(value):
+                        if self._ours(store):
+                            found.add(path)
         return found
 
     def _ours(self, store: str | None) -> bool:
