@@ -453,3 +453,41 @@ def test_garbage_collection_sees_tables_without_classes(
     assert report["orphaned_hash_paths"] == []
     assert report["orphaned_schema_paths"] == []
     assert report["hash_paths_referenced"] == 1
+
+
+def test_inserts_and_deletes_sharing_an_object_leave_nothing_dangling(
+    lab: dict[str, Any],
+) -> None:
+    """Rows sharing one stored object are inserted and deleted at the same time, over and
+    over: whatever the interleaving, every row left can read its object."""
+    Recording = lab["Recording"]
+    rounds, failures = 6, []
+    Recording.insert1({"rec_id": 0, "traces": np.zeros(1), "params": "shared"})
+
+    def insert(rec_id: int, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait(timeout=30)
+            Recording.insert1({"rec_id": rec_id, "traces": np.zeros(1), "params": "shared"})
+        except BaseException as err:
+            failures.append(err)
+
+    def delete(rec_id: int, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait(timeout=30)
+            (Recording & {"rec_id": rec_id}).delete_quick()
+        except BaseException as err:
+            failures.append(err)
+
+    for n in range(1, rounds + 1):
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=delete, args=(n - 1, barrier)),  # the last holder goes
+            threading.Thread(target=insert, args=(n, barrier)),  # while a new one comes
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not failures
+    assert Recording.keys() == [{"rec_id": rounds}]
+    assert (Recording & {"rec_id": rounds}).fetch1("params") == "shared"
