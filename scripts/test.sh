@@ -59,7 +59,7 @@ if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv
 fi
 # pytest is named explicitly: `pip install --group test` needs pip >= 25.1, newer than many venvs have.
-.venv/bin/pip install -q -e '.[pandas,diagram,arrow,polars]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4'
+.venv/bin/pip install -q -e '.[pandas,diagram,arrow,polars,s3]' pytest pytest-xdist hypothesis import-linter 'datajoint>=2.3,<2.4' 'moto[server]>=5'
 # The published DataJoint Elements the integration tests run, without their heavy optional stacks
 # (and without letting pip touch the datajoint release above): see tests/elements/requirements.txt.
 .venv/bin/pip install -q --no-deps -r tests/elements/requirements.txt

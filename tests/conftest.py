@@ -34,7 +34,14 @@ import servers
 #: process-wide configuration).
 #: The Element linking modules and their runner import the Elements (and so ``datajoint``): they
 #: run only in the Element tests' subprocesses.
-collect_ignore = ["interop/datajoint_pipeline.py", "jobs_worker.py", "elements"]
+collect_ignore = [
+    "interop/datajoint_pipeline.py",
+    "interop/datajoint_stores.py",
+    "interop/datajoint014_stores.py",
+    "jobs_worker.py",
+    "store_writer.py",
+    "elements",
+]
 
 ALL_BACKENDS = ("sqlite", "mysql", "postgresql")
 BACKENDS = tuple(
@@ -81,6 +88,73 @@ def _servers() -> Iterator[_Servers]:
     pool = _Servers()
     yield pool
     pool.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_url() -> Iterator[str]:
+    """The endpoint of an S3-compatible server (``DJ_SQLA_TEST_S3_URL``, or one started for the
+    session) holding the buckets of ``servers.S3_BUCKETS``."""
+    from_env = os.environ.get("DJ_SQLA_TEST_S3_URL")
+    if from_env:
+        yield from_env
+        return
+    server = servers.start_s3()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+STORE_KINDS = ("file", "s3")
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """``file`` or ``s3``: a store test runs against both."""
+    return str(request.param)
+
+
+@dataclass
+class Stores:
+    """The object stores of one test: ``main`` (the default), ``other`` and ``files`` (for
+    ``<filepath@>``), all of one kind, in folders (or bucket prefixes) of their own."""
+
+    kind: str
+    settings: dict[str, Any]
+    root: Path | None = None
+
+    def spec(self, name: str = "main") -> dict[str, Any]:
+        return dict(self.settings[name])
+
+
+@pytest.fixture
+def stores(store_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    """``dj.config["stores"]`` set to three fresh stores of ``store_kind``; restored after."""
+    unique = uuid.uuid4().hex[:10]
+    settings: dict[str, Any] = {"default": "main"}
+    root = None
+    for name in ("main", "other", "files"):
+        if store_kind == "file":
+            root = tmp_path / "stores"
+            folder = root / name
+            folder.mkdir(parents=True)
+            settings[name] = {"protocol": "file", "location": str(folder)}
+        else:
+            url = request.getfixturevalue("s3_url")
+            settings[name] = {
+                "protocol": "s3",
+                "endpoint": url,
+                "bucket": servers.S3_BUCKETS[0],
+                "location": f"t{unique}/{name}",
+                "access_key": "test-key",
+                "secret_key": "test-secret",
+            }
+    saved = dj.config["stores"]
+    dj.config["stores"] = settings
+    try:
+        yield Stores(store_kind, settings, root)
+    finally:
+        dj.config["stores"] = saved
 
 
 @pytest.fixture(params=BACKENDS)

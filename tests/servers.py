@@ -1,4 +1,4 @@
-"""Throwaway MariaDB and PostgreSQL servers for the test suite.
+"""Throwaway MariaDB, PostgreSQL and S3-compatible servers for the test suite.
 
 Each server lives in its own temporary directory (data, unix socket, logs), listens on a free
 port on 127.0.0.1 only, and is gone again after ``Server.stop()``::
@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,7 @@ class Server:
                 self.process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 _kill_group(self.process)
-        self.process = _spawn(self.args, self.tmpdir, self.log)
+        self.process = _spawn(self.args, self.tmpdir, self.log, as_service=self.name != "s3")
         if self.ready is not None:
             _wait_until_ready(self, self.ready)
 
@@ -394,6 +395,45 @@ def make_certificate(directory: Path) -> Certificate:
     return Certificate(ca=ca, cert=cert, key=key)
 
 
+#: Buckets the S3 server is started with; the store tests use them.
+S3_BUCKETS = ("dj-sqla-test", "dj-sqla-other")
+
+
+def start_s3(buckets: Sequence[str] = S3_BUCKETS) -> Server:
+    """Start an S3-compatible server (moto's standalone server) holding empty ``buckets``.
+
+    Its ``url`` is the endpoint (``http://127.0.0.1:PORT``); it takes any access key.
+    """
+    tmpdir = _make_tmpdir("djs3")
+    log = tmpdir / "server.log"
+    port = _free_port()
+    args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    try:
+        # as this user: the server is this Python (whose files the service user may not read)
+        process = _spawn(args, tmpdir, log, as_service=False)
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+    url = f"http://127.0.0.1:{port}"
+    server = Server(name="s3", url=url, process=process, tmpdir=tmpdir, log=log, args=args)
+
+    def answer() -> None:
+        with urllib.request.urlopen(f"{url}/moto-api/", timeout=5):
+            pass
+
+    server.ready = answer
+    try:
+        _wait_until_ready(server, answer)
+        for bucket in buckets:
+            request = urllib.request.Request(f"{url}/{bucket}", method="PUT")
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -449,9 +489,12 @@ def _free_port() -> int:
         return port
 
 
-def _spawn(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``args`` in its own session (as the service user), output appended to ``log``."""
-    service = _service_user()
+def _spawn(
+    args: list[str], cwd: Path, log: Path, *, as_service: bool = True
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` in its own session (as the service user, unless ``as_service`` is
+    False), output appended to ``log``."""
+    service = _service_user() if as_service else None
     user, group = service if service is not None else (None, None)
     with log.open("ab") as out:
         if service is not None:
@@ -526,7 +569,7 @@ def main() -> None:
         signal.signal(signum, _exit_on_signal)
     servers: list[Server] = []
     try:
-        for start in (start_mariadb, start_postgresql):
+        for start in (start_mariadb, start_postgresql, start_s3):
             began = time.monotonic()
             servers.append(start())
             elapsed = time.monotonic() - began

@@ -60,6 +60,7 @@ from .heading import Heading
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas, schema
+from .stores import NpyRef, ObjectRef, SchemaCodec, StorageAdapter, gc, get_storage_adapter
 from .table import Lookup, Manual, Part, Table
 from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
@@ -110,15 +111,19 @@ __all__ = [  # noqa: RUF022
     "MissingParentError",
     "MissingTableError",
     "Not",
+    "NpyRef",
+    "ObjectRef",
     "Part",
     "PluginWarning",
     "QueryError",
     "QuerySyntaxError",
     "Schema",
+    "SchemaCodec",
     "SchemaDependencyError",
     "SchemaLimitError",
     "SchemaMissingError",
     "SchemaNameError",
+    "StorageAdapter",
     "Table",
     "TableNotDeclaredError",
     "ThreadSafetyError",
@@ -134,7 +139,9 @@ __all__ = [  # noqa: RUF022
     "conn",
     "create_virtual_module",
     "errors",
+    "gc",
     "get_codec",
+    "get_storage_adapter",
     "install_as_datajoint",
     "list_codecs",
     "list_schemas",

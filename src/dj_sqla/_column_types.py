@@ -9,6 +9,7 @@ BINARY(16) uuid, full-precision FLOAT fetch and unsigned 64-bit integers elsewhe
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from .codecs import CodecError, decode_value, encode_value
+from .codecs.journal import Encoded
 
 
 class MySQLFloat32(mysql.FLOAT):
@@ -124,6 +126,12 @@ class CodecColumn(TypeDecorator[Any]):
         self.storage = storage
         #: ``schema.table`` and attribute, for error messages (set when the column is built)
         self.where: tuple[str, str] | None = None
+        #: The store of DataJoint 0.14's ``blob@store`` (and ``attach@``, ``filepath@``): the
+        #: column refers to that store's tracking table.
+        self.external_store: str | None = None
+        #: The schema and name of the column's table (set when the column is built)
+        self.schema: str | None = None
+        self.table_name: str | None = None
         #: For a blob column of an existing table without DataJoint's type marker (what
         #: DataJoint 0.14 and other applications wrote on MySQL): bytes that are no
         #: DataJoint blob come back as they are instead of failing.
@@ -137,8 +145,11 @@ class CodecColumn(TypeDecorator[Any]):
         """Encode ``value`` through the codec chain; None is NULL."""
         if value is None:
             return None
+        if isinstance(value, Encoded):  # encoded for its row (with its key) by the insert
+            return value.value
         try:
-            return encode_value(self.spec, value)
+            # without its row (an ORM session, a plain insert()): the value knows its table
+            return encode_value(self.spec, value, context=self._bind_context())
         except CodecError as err:
             raise self._located(err) from None
 
@@ -148,10 +159,27 @@ class CodecColumn(TypeDecorator[Any]):
             return None
         if self.lenient and not bytes(value[:6]).startswith(_BLOB_HEADERS):
             return bytes(value)
+        if isinstance(value, str) and isinstance(self.storage, sa.JSON):
+            value = json.loads(value)  # read as text (a JSON column without its type)
         try:
-            return decode_value(self.spec, value, context=_DECODE_CONTEXT.get())
+            return decode_value(self.spec, value, context=self._context())
         except CodecError as err:
             raise self._located(err) from None
+
+    def _bind_context(self) -> Mapping[str, Any] | None:
+        if self.where is None:
+            return None
+        return {"schema": self.schema, "table": self.table_name, "field": self.where[1]}
+
+    def _context(self) -> Mapping[str, Any] | None:
+        """What decoding gets: the fetch's settings, and where the value comes from."""
+        context = _DECODE_CONTEXT.get()
+        if self.where is None:
+            return context
+        where = {"column": self.where, "schema": self.schema}
+        if self.external_store is not None:
+            where["external_store"] = self.external_store
+        return {**(context or {}), **where}
 
     def _located(self, err: CodecError) -> CodecError:
         if self.where is None:

@@ -93,7 +93,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("download_path", ".", "DJ_DOWNLOAD_PATH"),
     _s("query_cache", None, "DJ_QUERY_CACHE"),
     _s("cache", None),
-    _s("stores", {}, "DJ_STORES", "json"),
+    _s("stores", {}, "DJ_STORES", "json", h=True),
     _s("custom", {}, kind="json", h=True),
     _s("ignore_config_file", False, "DJ_IGNORE_CONFIG_FILE", "bool", h=True),
     _s("external.aws_access_key_id", None, "DJ_AWS_ACCESS_KEY_ID"),

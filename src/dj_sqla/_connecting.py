@@ -6,13 +6,14 @@ arguments made into a URL, ``init_fun``, the idle-connection ping, the cursor-li
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ._config_keys import url_without_password
+from ._log import logger
 from .backends import url_from_settings
 from .config import config
 from .errors import ConfigError
@@ -177,3 +178,20 @@ def run_init(sql: str, dbapi_conn: Any, record: Any) -> None:
     finally:
         cursor.close()
     dbapi_conn.commit()  # a session setting made in a transaction would end with it
+
+
+class Ends:
+    """What to run once a transaction has committed, or rolled back
+    (:meth:`dj_sqla.Connection.after_transaction`)."""
+
+    def __init__(self) -> None:
+        self.committed: list[Callable[[], None]] = []
+        self.rolled_back: list[Callable[[], None]] = []
+
+    @staticmethod
+    def run(work: list[Callable[[], None]]) -> None:
+        for step in work:
+            try:
+                step()
+            except Exception as err:  # the transaction's outcome stands; say what failed
+                logger.warning("after the transaction: %s", err)

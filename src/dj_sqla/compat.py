@@ -48,10 +48,31 @@ from .execution.jobs import Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
-from .heading import Attribute, Heading
+from .heading import Attribute, Heading, default_attribute_properties
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
+from .stores import (
+    FilepathCodec,
+    HashCodec,
+    IntegrityError,
+    NpyCodec,
+    NpyRef,
+    ObjectCodec,
+    ObjectRef,
+    SchemaCodec,
+    StagedInsert,
+    StorageAdapter,
+    StorageBackend,
+    build_object_path,
+    encode_pk_value,
+    gc,
+    generate_token,
+    get_storage_adapter,
+    get_storage_backend,
+    hashed,
+    staged_insert1,
+)
 from .table import Lookup, Manual, Part, Table, TableMeta, UserTable
 from .virtual import FreeTable, VirtualModule, create_virtual_module, virtual_schema
 
@@ -99,8 +120,39 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},
     "autopopulate": {"AutoPopulate": AutoPopulate},
     "jobs": {"Job": Jobs, "JobTable": Jobs},
-    "heading": {"Heading": Heading, "Attribute": Attribute},
+    "heading": {
+        "Heading": Heading,
+        "Attribute": Attribute,
+        "default_attribute_properties": default_attribute_properties,
+    },
     "diagram": {"Diagram": Diagram},
+    # object stores (DataJoint 2.3's module names)
+    "objectref": {"ObjectRef": ObjectRef, "IntegrityError": IntegrityError},
+    "storage": {
+        "StorageBackend": StorageBackend,
+        "get_storage_backend": get_storage_backend,
+        "build_object_path": build_object_path,
+        "generate_token": generate_token,
+        "encode_pk_value": encode_pk_value,
+    },
+    "storage_adapter": {
+        "StorageAdapter": StorageAdapter,
+        "get_storage_adapter": get_storage_adapter,
+    },
+    "builtin_codecs": {
+        "HashCodec": HashCodec,
+        "SchemaCodec": SchemaCodec,
+        "ObjectCodec": ObjectCodec,
+        "NpyCodec": NpyCodec,
+        "NpyRef": NpyRef,
+        "FilepathCodec": FilepathCodec,
+    },
+    "builtin_codecs.hash": {"HashCodec": HashCodec},
+    "builtin_codecs.schema": {"SchemaCodec": SchemaCodec},
+    "builtin_codecs.object": {"ObjectCodec": ObjectCodec},
+    "builtin_codecs.npy": {"NpyCodec": NpyCodec, "NpyRef": NpyRef},
+    "builtin_codecs.filepath": {"FilepathCodec": FilepathCodec},
+    "staged_insert": {"StagedInsert": StagedInsert, "staged_insert1": staged_insert1},
     "version": {"__version__": None},  # filled from the package at install time
 }
 
@@ -112,6 +164,8 @@ _SAME_MODULES: dict[str, types.ModuleType] = {
     "utils": utils,
     "settings": sys.modules[Config.__module__],  # (the package attribute is the object)
     "logging": _log,
+    "gc": gc,
+    "hash_registry": hashed,  # itself: code that patches its functions reaches dj_sqla's
 }
 
 
@@ -152,7 +206,8 @@ def install_as_datajoint(package: types.ModuleType | None = None) -> None:
         modules[f"datajoint.{name}"] = module
     for full_name, module in modules.items():
         if full_name != "datajoint":
-            setattr(root, full_name.partition(".")[2], module)
+            parent, _, attribute = full_name.rpartition(".")
+            setattr(modules[parent], attribute, module)
     # the settings object, not the module, is what `datajoint.config` names
     root.__dict__["config"] = package.config
     sys.modules.update(modules)

@@ -56,7 +56,7 @@ key                                              environment                  de
 ``download_path``                                ``DJ_DOWNLOAD_PATH``         "."       no
 ``query_cache``                                  ``DJ_QUERY_CACHE``           None      no
 ``cache``                                        --                           None      no
-``stores`` (object stores, a dict)               ``DJ_STORES`` (JSON)         {}        no
+``stores`` (object stores, a dict)               ``DJ_STORES`` (JSON)         {}        yes
 ``custom`` (the user's own settings, a dict)     --                           {}        yes
 ``ignore_config_file``                           ``DJ_IGNORE_CONFIG_FILE``    False     yes
 ``external.aws_access_key_id``                   ``DJ_AWS_ACCESS_KEY_ID``     None      no
@@ -116,6 +116,7 @@ from ._config_keys import (
     _parse_env,
     url_without_password,
 )
+from ._config_stores import store_spec
 from .errors import ConfigError, ConfigFileError, ConfigFileMissingError, UnknownSettingError
 
 
@@ -321,6 +322,22 @@ class Config(MutableMapping[str, Any]):
 
     def _apply_loglevel(self) -> None:
         _log.set_level(self["loglevel"])
+
+    def get_store_spec(
+        self, store: str | None = None, *, use_filepath_default: bool = False
+    ) -> dict[str, Any]:
+        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``).
+
+        Raises:
+            ConfigError: The store is not configured or its settings are unusable.
+
+        Example:
+            >>> cfg = Config()
+            >>> cfg["stores"] = {"local": {"protocol": "file", "location": "/tmp"}}
+            >>> cfg.get_store_spec("local")["protocol"]
+            'file'
+        """
+        return store_spec(self["stores"], store, use_filepath_default=use_filepath_default)
 
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:

@@ -31,6 +31,7 @@ from sqlalchemy import event
 
 from ._connecting import (
     Cancelled,
+    Ends,
     QueryResult,
     connection_target,
     failed_statement,
@@ -150,6 +151,9 @@ class Connection:
             event.listen(engine, "connect", backend_class.prepare_write_connection)
         if init_fun:
             event.listen(engine, "connect", partial(run_init, init_fun))
+        #: The settings this connection's work reads (DataJoint's ``connection._config``):
+        #: ``dj.config``, or a ``dj.Instance``'s own.
+        self._config: Any = config
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
@@ -253,12 +257,47 @@ class Connection:
             )
         held: sa.Connection | None = getattr(self._local, "held", None)
         begin = self.engine.begin if held is None else partial(self.backend.transaction_on, held)
-        with begin() as conn:
-            self._local.conn = conn
-            try:
-                yield conn
-            finally:
-                self._local.conn = None
+        ends = Ends()
+        try:
+            with begin() as conn:
+                self._local.conn = conn
+                self._local.ends = ends
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+                    self._local.ends = None
+        except BaseException:
+            ends.run(ends.rolled_back)
+            raise
+        ends.run(ends.committed)
+
+    def after_transaction(
+        self,
+        *,
+        committed: Callable[[], None] | None = None,
+        rolled_back: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run ``committed`` after this thread's open transaction commits, or ``rolled_back``
+        after it rolls back (object stores: remove objects of deleted rows only once the
+        deletion is committed). Returns False, doing nothing, outside a transaction.
+
+        Example:
+            >>> import dj_sqla as dj
+            >>> c = dj.Connection("sqlite://")
+            >>> with c.transaction:
+            ...     c.after_transaction(committed=lambda: print("committed"))
+            True
+            committed
+        """
+        ends: Ends | None = getattr(self._local, "ends", None)
+        if ends is None:
+            return False
+        if committed is not None:
+            ends.committed.append(committed)
+        if rolled_back is not None:
+            ends.rolled_back.append(rolled_back)
+        return True
 
     @contextmanager
     def hold_connection(self) -> Iterator[None]:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from ._mapping import defer_mapping, is_mapped, own_attributes
+from .codecs import get_codec, parse_type_spec
 from .declare.build import ColumnInfo, build_table, declared_checks
 from .declare.describe import reflected_type
 from .declare.names import is_hidden
@@ -342,6 +343,8 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
         uuid=kind is uuid.UUID,
         json=spec.is_json,
         is_blob=spec.is_blob,
+        codec=get_codec(spec.name) if spec.name.startswith("<") else None,
+        store=parse_type_spec(spec.name)[1] if spec.name.startswith("<") else None,
     )
 
 

@@ -37,11 +37,48 @@ class Attribute:
     json: bool = False
     is_blob: bool = False
     is_hidden: bool = False
+    codec: Any = None
+    store: str | None = None
 
     @property
     def sql_type(self) -> str:
         """The declared type (alias of ``type``)."""
         return self.type
+
+    @property
+    def is_hash_object(self) -> bool:
+        """Whether its values are hash-addressed objects in a store (``<hash@>``, and
+        ``<blob@>``/``<attach@>`` with a store)."""
+        name = getattr(self.codec, "name", None)
+        return name == "hash" or (name in ("blob", "attach") and self.store is not None)
+
+    @property
+    def is_schema_object(self) -> bool:
+        """Whether its values are schema-addressed objects (``<object@>``, ``<npy@>`` and other
+        codecs that store at paths made from the schema, table and key)."""
+        return bool(getattr(self.codec, "schema_addressed", False))
+
+
+#: The values an :class:`Attribute` takes when not given (DataJoint's name), for building one
+#: from a few overrides: ``Attribute(**{**default_attribute_properties, "name": "x"})``.
+default_attribute_properties: dict[str, Any] = {
+    "name": "",
+    "type": "",
+    "in_key": False,
+    "nullable": False,
+    "comment": "",
+    "default": None,
+    "autoincrement": False,
+    "dtype": object,
+    "numeric": False,
+    "string": False,
+    "uuid": False,
+    "json": False,
+    "is_blob": False,
+    "is_hidden": False,
+    "codec": None,
+    "store": None,
+}
 
 
 class Heading:

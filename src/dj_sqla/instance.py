@@ -63,6 +63,7 @@ class Instance:
         if use_tls is None and isinstance(url, sa.URL) and url.get_backend_name() != "sqlite":
             use_tls = self.config["database.use_tls"]
         self.connection = Connection(url, use_tls=use_tls)
+        self.connection._config = self.config
 
     def Schema(  # DataJoint's name: it reads as a class
         self,

@@ -36,6 +36,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -63,6 +64,10 @@ _ALTER: list[Callable[[type[UserTable], bool, Mapping[str, Any]], None]] = []
 def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], None]) -> None:
     """Set what :meth:`UserTable.alter` runs (called by ``dj_sqla.migration``)."""
     _ALTER[:] = [alter]
+
+
+#: Makes ``Table.staged_insert1``'s context manager; set by the object-store layer.
+staged_insert_hook: Callable[[type], AbstractContextManager[Any]] | None = None
 
 
 class classproperty(Generic[_R]):
@@ -190,6 +195,20 @@ class UserTable(metaclass=TableMeta):
         """``schema.table`` quoted for the connection's backend (as DataJoint reports it)."""
         preparer = cls._require_schema().connection.engine.dialect.identifier_preparer
         return str(preparer.format_table(cls._declared()))
+
+    @classproperty
+    def staged_insert1(cls) -> AbstractContextManager[Any]:
+        """DataJoint 2's staged insert: write large objects straight into their store, then
+        insert the row when the block ends without an error (the objects are removed if it
+        does not)::
+
+            with Recording.staged_insert1 as staged:
+                staged.rec["rec_id"] = 1
+                zarr.open(staged.store("traces", ".zarr"), mode="w", shape=(100, 100))[:] = 1
+        """
+        if staged_insert_hook is None:
+            raise DataJointError("staged_insert1 needs dj_sqla.stores (import dj_sqla).")
+        return staged_insert_hook(cls)  # type: ignore[arg-type]  # cls: the class itself
 
     @classproperty
     def heading(cls) -> Heading:

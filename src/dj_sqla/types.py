@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import difflib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,8 +62,10 @@ from ._column_types import (
     UuidBytes,
     decoding_with,
 )
+from ._config_stores import store_spec
 from .codecs import is_codec_registered, resolve_dtype
-from .errors import DefinitionError
+from .config import config
+from .errors import DataJointError, DefinitionError
 
 __all__ = [
     "CodecColumn",
@@ -136,17 +139,47 @@ def _codec(spec_name: str) -> _Factory:
     return factory
 
 
-def _codec_spec(spec_name: str) -> TypeSpec:
-    core, _, store = resolve_dtype(spec_name)
-    if store is not None:
-        raise _Problem(
-            f"`{spec_name}` keeps its values in an object store, which dj_sqla does not support "
-            "yet; store them in the row with the codec's in-table form (e.g. `<blob>`)"
-        )
+def _codec_spec(spec_name: str, *, check_store: bool = False) -> TypeSpec:
+    try:
+        core, _, store = resolve_dtype(spec_name)
+        if store is not None and check_store:
+            store_spec(config["stores"], store)  # a store that is not configured: refused now
+    except DataJointError as err:
+        raise _Problem(str(err).rstrip(".")) from None
     storage = _resolve(core)
     python_type = object
     column = CodecColumn(spec_name, storage.sa_type)
     return TypeSpec(spec_name, True, column, True, False, False, python_type)
+
+
+#: DataJoint 0.14's external types and the codecs (of the object-store layer) that keep them.
+_EXTERNAL = {"blob": "external_blob", "attach": "external_attach", "filepath": "external_filepath"}
+#: The tracking table of a 0.14 store, in the schema of the tables that use it.
+EXTERNAL_TABLE = "~external_{store}"
+
+
+def _external(text: str, raw_codecs: bool) -> TypeSpec:
+    """DataJoint 0.14's ``blob@store``, ``attach@store``, ``filepath@store``: the row keeps a
+    UUID (BINARY(16) on MySQL) that refers to the store's tracking table ``~external_<store>``."""
+    kind, _, store = (part.strip() for part in text.partition("@"))
+    kind = kind.lower()
+    if kind not in _EXTERNAL or not re.fullmatch(r"[a-z][\-\w]*", store):
+        raise _Problem(
+            "DataJoint 0.14's store types are `blob@store`, `attach@store` and `filepath@store` "
+            "(a lower-case store name); DataJoint 2's are written `<blob@store>`"
+        )
+    name = f"{kind}@{store}"
+    codec_spec = f"<{_EXTERNAL[kind]}@{store}>"
+    if not is_codec_registered(_EXTERNAL[kind]):
+        raise _Problem("the object-store layer (dj_sqla.stores) is not loaded")
+    if not raw_codecs:
+        try:
+            store_spec(config["stores"], store)
+        except DataJointError as err:
+            raise _Problem(str(err).rstrip(".")) from None
+    column = CodecColumn(codec_spec, _TYPES["uuid"]("uuid", None).sa_type)
+    column.external_store = store
+    return TypeSpec(name, False, column, True, False, False, object)
 
 
 def _on_mysql(base: TypeEngine[Any], variant: TypeEngine[Any]) -> TypeEngine[Any]:
@@ -444,23 +477,22 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
     if text.startswith("<"):
         if not text.endswith(">"):
             raise _Problem("a codec type is written `<name>`; close the `>`")
-        name = text[1:-1].partition("@")[0].strip()
-        if is_codec_registered(name) and "@" not in text:
-            return _codec_spec(f"<{name}>")
+        name, at, store = text[1:-1].partition("@")
+        name = name.strip()
+        if is_codec_registered(name):
+            written = f"<{name}@{store.strip()}>" if at else f"<{name}>"
+            return _codec_spec(written, check_store=not raw_codecs)
         if raw_codecs:
             # a codec column of an existing table that dj_sqla cannot decode (an object
             # store's <object@s>, an unknown plugin): readable as the stored bytes
             spec = _TYPES["bytes"]("bytes", None)
             return TypeSpec(text, False, spec.sa_type, True, False, False, bytes)
-        if "@" in text:
-            raise _Problem(
-                "object-store types (`<type@store>`) are not supported yet; store the value "
-                "in the row (`<blob>`, `<attach>`)"
-            )
         raise _Problem(
             f"no codec `{name}` is registered (dj.list_codecs() lists them); define a "
             "dj.Codec subclass of that name, or install the package that provides it"
         )
+    if "@" in text and "(" not in text:
+        return _external(text, raw_codecs)
     name, args = _split(text)
     name = _ALIASES.get(name, name)
     factory = _TYPES.get(name)
@@ -513,7 +545,10 @@ def resolve_type(
         return _resolve(text, raw_codecs)
     except _Problem as problem:
         base = " ".join(text.split("(")[0].lower().split())
-        known = _ALIASES.get(base, base) in _TYPES
+        codec = text[:1] + text[-1:] == "<>" and is_codec_registered(
+            text[1:-1].split("@")[0].strip()
+        )
+        known = codec or _ALIASES.get(base, base) in _TYPES
         subject = f"attribute `{attribute}`" if attribute else "an attribute"
         raise DefinitionError(
             f"Table `{table}`, line {line}: {subject} has {'invalid' if known else 'unknown'} "

@@ -202,7 +202,7 @@ def test_unknown_codecs_and_stores_are_refused_at_declaration(
         class A(dj.Manual):
             definition = "a : int32\n---\nx : <nothing_here>"
 
-    with pytest.raises(dj.DefinitionError, match="object-store types"):
+    with pytest.raises(dj.DefinitionError, match='Store "raw" is not configured'):
 
         @schema
         class B(dj.Manual):

@@ -20,7 +20,7 @@ import tomllib
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "dj_sqla"
 #: Optional extras, imported where they are needed so that dj_sqla runs without them.
-OPTIONAL = {"pandas", "graphviz", "matplotlib", "pyarrow", "polars"}
+OPTIONAL = {"pandas", "graphviz", "matplotlib", "pyarrow", "polars", "botocore"}
 
 
 def lint_imports(src: Path) -> subprocess.CompletedProcess[str]:

@@ -487,7 +487,7 @@ def test_sqlite_limit_only_for_uint64_and_wide_decimals(spelling: str) -> None:
         ("enum('M'; 'F')", "invalid", "after an enum value"),
         ("enum('M', 'M')", "invalid", "listed twice"),
         ("<nosuch>", "unknown", "no codec `nosuch` is registered"),
-        ("<blob@store>", "unknown", "object-store types (`<type@store>`) are not supported yet"),
+        ("<blob@nostore>", "invalid", 'Store "nostore" is not configured'),
         ("<blob", "unknown", "close the `>`"),
         ("", "unknown", "empty"),
     ],

@@ -210,6 +210,13 @@ class Backend:
         """Prepare a transaction that will read and then write ``table`` against deadlocks
         with other processes. Servers lock rows as they go, so by default nothing is sent."""
 
+    def lock_objects(self, conn: Connection, names: list[str], *, shared: bool) -> None:
+        """Hold locks on named stored objects until the transaction ends: shared by inserts
+        that refer to an object, exclusive while one whose last row was deleted is removed.
+
+        By default nothing is sent: SQLite's writers are serialized anyway, and on MySQL the
+        removal's locking read of the referring rows waits for uncommitted inserts."""
+
     @contextmanager
     def reading(self, stream: Drainable) -> Iterator[None]:
         """While a query's rows are streamed outside a transaction (``Query.stream``). A

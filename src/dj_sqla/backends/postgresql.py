@@ -137,6 +137,15 @@ class PostgreSQLBackend(ServerBackend):
         spelled = new_type.compile(dialect=self.engine.dialect)
         return {"postgresql_using": f"{quoted}::{spelled}"}
 
+    def lock_objects(self, conn: sa.Connection, names: list[str], *, shared: bool) -> None:
+        """Transaction-scoped advisory locks, one per object name (PostgreSQL's reads never
+        wait for uncommitted inserts, so the names are locked explicitly)."""
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        # text(): PostgreSQL's own lock functions, hashed to the 64-bit key they take
+        statement = sa.text(f"SELECT {function}(hashtextextended(:name, 0))")
+        for name in sorted(set(names)):  # one order everywhere: no deadlock between lockers
+            conn.execute(statement, {"name": name})
+
     @contextmanager
     def held_connection(self) -> Iterator[Connection]:
         """A connection in autocommit mode, whose transactions dj_sqla opens and ends itself
@@ -414,7 +423,7 @@ def _external_storage(table: sa.Table, compiler: Any) -> list[str]:
         f"ALTER TABLE {preparer.format_table(table)} ALTER COLUMN "
         f"{preparer.format_column(column)} SET STORAGE EXTERNAL"
         for column in table.columns
-        if isinstance(column.type, CodecColumn)
+        if isinstance(column.type, CodecColumn) and isinstance(column.type.storage, sa.LargeBinary)
     ]
 
 

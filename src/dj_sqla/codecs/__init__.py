@@ -22,6 +22,8 @@ from ._errors import (
     BlobError,
     CodecError,
     CodecNotFoundError,
+    MissingStoredObject,
+    StoredObjectError,
 )
 from .attach import attachment_name, pack_attachment, unpack_attachment
 from .blob import MatCell, MatStruct, pack, unpack
@@ -55,6 +57,8 @@ __all__ = [
     "CodecRegistry",
     "MatCell",
     "MatStruct",
+    "MissingStoredObject",
+    "StoredObjectError",
     "attachment_name",
     "decode_value",
     "encode_value",

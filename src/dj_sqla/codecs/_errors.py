@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import DataJointError
+from ..errors import DataJointError, MissingExternalFile
 
 
 class CodecError(DataJointError):
@@ -97,3 +97,12 @@ class AttachmentError(CodecError):
 
 class CodecNotFoundError(CodecError):
     """No codec is registered (or installed as an entry point) under the requested name."""
+
+
+class StoredObjectError(CodecError):
+    """An object a row refers to in an object store cannot be read as stored: it is missing,
+    or its contents no longer match the checksum kept in the row (the path is named)."""
+
+
+class MissingStoredObject(StoredObjectError, MissingExternalFile):
+    """The object a row refers to is not in its store (DataJoint's ``MissingExternalFile``)."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import re
 import types
@@ -118,6 +119,36 @@ class Codec(ABC):
 
     def validate(self, value: Any) -> None:  # noqa: B027  # optional hook, empty on purpose
         """Check a value before :meth:`encode`; raise ``TypeError``/``ValueError`` to refuse it."""
+
+    @staticmethod
+    def _codec_config(
+        key: Mapping[str, Any] | None = None, context: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The configuration the caller passed (``context["config"]``, or DataJoint's older
+        ``key["_config"]``); None when neither has one (then ``dj.config`` applies)."""
+        if context and context.get("config") is not None:
+            return context["config"]
+        return (key or {}).get("_config")
+
+    def referenced_paths(self, stored: Any) -> list[tuple[str, str | None]]:
+        """The ``(path, store)`` of each stored object a stored value refers to (DataJoint
+        2.3's hook for garbage collection): the ``path`` and ``store`` of a JSON metadata dict.
+
+        Example:
+            >>> BlobLike = type("B", (Codec,), {"get_dtype": None, "encode": None,
+            ...                  "decode": None, "__abstractmethods__": frozenset()})
+            >>> BlobLike().referenced_paths('{"path": "_hash/lab/x", "store": "s"}')
+            [('_hash/lab/x', 's')]
+        """
+        value = stored
+        if isinstance(value, (str, bytes)):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return []
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            return [(value["path"], value.get("store"))]
+        return []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}(name={self.name!r})>"

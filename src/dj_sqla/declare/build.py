@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from .._naming import constraint_name
 from ..backends._checks import length_check, nonnegative_check, range_check
 from ..errors import DefinitionError
-from ..types import INTEGER_RANGES, CodecColumn, TypeSpec, resolve_type
+from ..types import EXTERNAL_TABLE, INTEGER_RANGES, CodecColumn, TypeSpec, resolve_type
 from .parser import Attribute, Definition, ForeignKeyRef
 
 #: A number literal allowed as a bare default (anything else must be quoted).
@@ -147,6 +147,58 @@ SINGLETON_KEY = Attribute(
 )
 
 
+def external_table(metadata: sa.MetaData, store: str) -> sa.Table:
+    """DataJoint 0.14's tracking table of ``store`` in the schema (added once): a row per
+    stored object, which the rows that use it reference by its ``hash``."""
+    name = EXTERNAL_TABLE.format(store=store)
+    key = f"{metadata.schema}.{name}" if metadata.schema else name
+    if key in metadata.tables:
+        return metadata.tables[key]
+    uuid_type = resolve_type("uuid")
+    columns = [
+        (
+            "hash",
+            uuid_type,
+            False,
+            "hash of contents (blob), of filename + contents (attach), "
+            "or relative filepath (filepath)",
+        ),
+        ("size", resolve_type("bigint unsigned"), False, "size of object in bytes"),
+        ("attachment_name", resolve_type("varchar(255)"), True, "the filename of an attachment"),
+        (
+            "filepath",
+            resolve_type("varchar(1000)"),
+            True,
+            "relative filepath or attachment filename",
+        ),
+        ("contents_hash", uuid_type, True, "used for the filepath datatype"),
+    ]
+    table = sa.Table(
+        name,
+        metadata,
+        *(
+            sa.Column(
+                column,
+                spec.sa_type,
+                primary_key=column == "hash",
+                nullable=nullable,
+                comment=comment_marker(spec.name, comment) if spec.name == "uuid" else comment,
+            )
+            for column, spec, nullable, comment in columns
+        ),
+        sa.Column(
+            "timestamp",
+            resolve_type("timestamp").sa_type,
+            nullable=False,
+            server_default=sa.func.current_timestamp(),
+            comment="automatic timestamp",
+        ),
+        comment="external storage tracking",
+    )
+    table.info["dj_external_store"] = store
+    return table
+
+
 #: ``resolve(ref, line)`` returns the parent Table and the ColumnInfo of its columns, or raises.
 Resolver = Callable[[ForeignKeyRef, int], "tuple[sa.Table, dict[str, ColumnInfo]] | None"]
 
@@ -234,6 +286,20 @@ def build_table(
             )
             if isinstance(column.type, CodecColumn):
                 column.type.where = (f"`{name}`", column.name)  # for codec error messages
+                column.type.schema = metadata.schema
+                column.type.table_name = name
+                store = column.type.external_store
+                if store is not None:  # DataJoint 0.14: refers to the store's tracking table
+                    tracking = external_table(metadata, store)
+                    constraints.append(
+                        sa.ForeignKeyConstraint(
+                            [column.name],
+                            [tracking.c.hash],
+                            onupdate="RESTRICT",
+                            ondelete="RESTRICT",
+                            name=constraint_name("ForeignKeyConstraint", name, [column.name]),
+                        )
+                    )
             add_column(column, ColumnInfo(spec, item.comment), item.in_key, item.line, item.text)
             constraints.extend(declared_checks(name, column, spec))
             continue

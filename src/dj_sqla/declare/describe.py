@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import DataJointError
-from ..types import resolve_type
+from ..types import EXTERNAL_TABLE, resolve_type
 from .build import parse_marker
 from .names import is_hidden, tier_and_names
 
@@ -162,6 +162,10 @@ def _key_columns(key: Any) -> list[str]:
     return list(key["constrained_columns"]) if key else []
 
 
+#: The name of DataJoint 0.14's store tracking tables, before the store's name.
+EXTERNAL_PREFIX = EXTERNAL_TABLE.split("{")[0]
+
+
 def describe_table(schema: Schema, table: sa.Table) -> str:
     """The definition text of ``table`` as stored in the database."""
     return render(schema, table.name, reflect(schema, [table.name])[table.name])
@@ -173,7 +177,11 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
     uniques, notes = reflected.uniques, reflected.notes
     table = sa.table(table_name, schema=schema.database)
 
-    fk_columns = {c for fk in notes.foreign_keys for c in fk.columns}
+    # a DataJoint 0.14 store type references its store's tracking table: its line says so
+    foreign_keys = [
+        fk for fk in notes.foreign_keys if not fk.referred_table.startswith(EXTERNAL_PREFIX)
+    ]
+    fk_columns = {c for fk in foreign_keys for c in fk.columns}
     unique_sets = {tuple(u["column_names"]) for u in uniques}
     unique_sets |= {_names(ix) for ix in indexes if ix.get("unique")}
 
@@ -202,7 +210,7 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
     key_lines: list[str] = []
     other_lines: list[str] = []
     done: set[str] = set()
-    pending = list(notes.foreign_keys)
+    pending = list(foreign_keys)
     for column in columns:
         name = column["name"]
         if name in done or is_hidden(name):
@@ -250,7 +258,7 @@ def render(schema: Schema, table_name: str, reflected: Reflected) -> str:
 
     for fk in pending:  # keys that fit no single section (not produced by definitions)
         other_lines.append(fk_line(fk, all(by_name[c]["nullable"] for c in fk.columns)))
-    fk_sets = {tuple(fk.columns) for fk in notes.foreign_keys}
+    fk_sets = {tuple(fk.columns) for fk in foreign_keys}
     index_lines = [
         ("unique " if ix.get("unique") else "") + f"index({', '.join(_names(ix))})"
         for ix in indexes

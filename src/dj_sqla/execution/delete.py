@@ -28,6 +28,7 @@ from .._mapping import own_attributes
 from .._prompt import confirm as _confirm
 from ..config import config
 from ..errors import DataJointError, TransactionConflictError
+from .stored import StoredValue, release_after, stored_values
 
 if TYPE_CHECKING:
     from ..connection import Connection
@@ -201,14 +202,19 @@ def cascade_delete(
             "delete() cannot ask for confirmation inside a transaction; pass prompt=False."
         )
 
+    released: list[StoredValue] = []
+
     def run(conn: sa.Connection) -> tuple[list[sa.Table], dict[sa.Table, int]]:
         selected = plan(conn, start, condition, tables, part_integrity)
         order = _deletion_order(selected)
-        return order, _delete(connection, conn, order, selected)
+        released.clear()
+        return order, _delete(connection, conn, order, selected, released)
 
     if connection.in_transaction:
         with connection.write() as conn:
-            return run(conn)[1][start]
+            count = run(conn)[1][start]
+        release_after(connection, released)  # once the open transaction commits
+        return count
 
     def attempt() -> int:
         with connection.engine.connect() as conn, conn.begin() as transaction:
@@ -218,6 +224,7 @@ def cascade_delete(
                 if not _confirm("Commit deletes?"):
                     transaction.rollback()
                     return 0
+        release_after(connection, released)  # committed: their objects may go now
         return deleted[start]
 
     # concurrent deletes and inserts deadlock on MySQL; the rolled-back cascade runs again
@@ -326,10 +333,13 @@ def _delete(
     conn: sa.Connection,
     order: list[sa.Table],
     selected: dict[sa.Table, list[ColumnElement[bool]]],
+    released: list[StoredValue],
 ) -> dict[sa.Table, int]:
-    """One DELETE per table, leaves first; a table of an unknown schema blocking it is named."""
+    """One DELETE per table, leaves first; a table of an unknown schema blocking it is named.
+    The stored values of store attributes of the deleted rows are added to ``released``."""
     deleted: dict[sa.Table, int] = {}
     for table in order:
+        released.extend(stored_values(connection, conn, table, _any(selected[table])))
         try:
             result = conn.execute(sa.delete(table).where(*_any(selected[table])))
         except sa.exc.IntegrityError as err:
@@ -354,13 +364,16 @@ def _delete(
 def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElement[bool]) -> int:
     """A plain DELETE (``delete_quick``): no cascade, no prompt."""
     with connection.write() as conn:
+        released = stored_values(connection, conn, table, [condition])
         try:
-            return int(conn.execute(sa.delete(table).where(condition)).rowcount)
+            count = int(conn.execute(sa.delete(table).where(condition)).rowcount)
         except sa.exc.IntegrityError as err:
             raise DataJointError(
                 f"Cannot delete from `{table.schema}`.`{table.name}`: other rows depend on "
                 f"them. Use delete() to delete those too. ({err.orig})"
             ) from err
+    release_after(connection, released)
+    return count
 
 
 def drop_tables(

@@ -100,6 +100,10 @@ def column_array(values: list[Any]) -> Any:
     # strings, dates, decimals, None...: keep the objects (numpy's own guess for text would
     # first build a fixed-width string array, which costs more than the fetch)
     array = np.empty(len(values), dtype=object)
+    if hasattr(next((v for v in values if v is not None), None), "__array__"):
+        for i, value in enumerate(values):  # lazy array references stay references
+            array[i] = value
+        return array
     array[:] = values
     return array
 

@@ -12,8 +12,8 @@ import decimal
 import itertools
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,13 @@ from ..codecs import CodecError
 from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
+from .stored import (
+    confirm_objects,
+    encode_for_store,
+    store_columns,
+    write_tracking,
+    writing_objects,
+)
 from .values import check_rows
 
 if TYPE_CHECKING:
@@ -233,7 +240,39 @@ def insert_rows(
         for names, same in by_names.items():
             check_rows(table, names, same, backend)
     connection = schema.connection
+    stored = store_columns(table)
+    if not stored:
+        _write_rows(connection, table, prepared, uniform, replace, skip_duplicates)
+        return len(prepared)
+    with writing_objects(connection) as written:
+        prepared = encode_for_store(table, prepared, stored)
+        _write_rows(
+            connection,
+            table,
+            prepared,
+            uniform,
+            replace,
+            skip_duplicates,
+            lambda conn: confirm_objects(connection, conn, written),
+            lambda conn: write_tracking(connection, conn, table, written),
+        )
+    return len(prepared)
+
+
+def _write_rows(
+    connection: Connection,
+    table: sa.Table,
+    prepared: list[dict[str, Any]],
+    uniform: bool,
+    replace: bool,
+    skip_duplicates: bool,
+    before_commit: Callable[[sa.Connection], None] | None = None,
+    before_rows: Callable[[sa.Connection], None] | None = None,
+) -> None:
+    """The insert's statements, in one transaction (or the open one)."""
     with _explaining(connection, table, prepared), connection.write() as conn:
+        if before_rows is not None:
+            before_rows(conn)
         # one executemany per set of given attributes: an omitted attribute gets its default,
         # which a single statement over rows with different keys could not express
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -267,7 +306,8 @@ def insert_rows(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
                 f"inserted. ({_quoted(getattr(err, 'orig', err))})"
             ) from err
-    return len(prepared)
+        if before_commit is not None:
+            before_commit(conn)
 
 
 def _quoted(error: Any) -> str:
@@ -456,6 +496,26 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
     if not values:
         return
     check_rows(table, values, [values], connection.backend, verb="update")
+    stored = store_columns(table)
+    if stored.keys() & values.keys():
+        with writing_objects(connection) as written:
+            keyed = encode_for_store(table, [{**{k: row[k] for k in key}, **values}], stored)[0]
+            # 0.14's tracking rows first, in the update's transaction
+            with nullcontext() if connection.in_transaction else connection.transaction:
+                with connection.write() as conn:
+                    write_tracking(connection, conn, table, written)
+                _update(connection, table, row, key, {k: keyed[k] for k in values})
+        return
+    _update(connection, table, row, key, values)
+
+
+def _update(
+    connection: Connection,
+    table: sa.Table,
+    row: Mapping[str, Any],
+    key: list[str],
+    values: dict[str, Any],
+) -> None:
     where = [table.c[k] == row[k] for k in key]
     with connection.write() as conn:
         try:

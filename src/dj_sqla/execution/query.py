@@ -105,7 +105,26 @@ class Query(QueryExpression):
         """All rows as dicts. ``order_by`` takes names, ``"name DESC"`` and ``"KEY"``;
         attachments are written to ``download_path`` (default ``dj.config["download_path"]``)."""
         rows = self.fetch_rows(order_by, limit, offset, download_path=download_path)
-        return rows_to_dicts(self.heading_names, rows)
+        return self._keyed_refs(rows_to_dicts(self.heading_names, rows))
+
+    def _keyed_refs(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Lazy references to stored objects (``<npy@>``, ``<object@>``) learn their row's key,
+        so that an error when their data is read names it."""
+        lazy = [
+            name
+            for name, column in self._columns.items()
+            if name in self.heading_names
+            and isinstance(column.type, CodecColumn)
+            and "@" in column.type.spec
+        ]
+        if lazy:
+            for row in rows:
+                key = {k: row[k] for k in self._primary_key if k in row}
+                for name in lazy:
+                    tell = getattr(row[name], "_set_key", None)
+                    if tell is not None:
+                        tell(key)
+        return rows
 
     def fetch_rows(
         self,
@@ -130,7 +149,7 @@ class Query(QueryExpression):
             except CodecError as err:
                 raise self._keyed_error(conn, err) from None
 
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=self._connection):
             return self._connection.run_read(read)
 
     def _keyed_error(self, conn: sa.Connection, err: CodecError) -> CodecError:
@@ -142,7 +161,7 @@ class Query(QueryExpression):
                 continue
             if decoder.where[1] != err.attribute:
                 continue
-            raw = sa.type_coerce(column, sa.LargeBinary).label("raw")
+            raw = sa.type_coerce(column, decoder.storage).label("raw")  # as stored
             keys = [self.column(k) for k in self._primary_key]
             query = sa.select(*keys, raw).select_from(self._source).where(*self._where)
             for row in conn.execute(query):
@@ -201,6 +220,11 @@ class Query(QueryExpression):
         Raises:
             QueryError: the expression has no row or more than one.
         """
+        wanted = [a for a in attrs if a != "KEY" and a not in self._primary_key]
+        if wanted and set(self.heading_names) != {*self._primary_key, *wanted}:
+            # only what was asked for: other attributes may be blobs, or objects in a store
+            narrowed = self.proj(*dict.fromkeys(wanted))
+            return narrowed.fetch1(*attrs, download_path=download_path)
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
         query, params = self._executable()
@@ -214,9 +238,9 @@ class Query(QueryExpression):
             result.close()
             return fetched
 
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=self._connection):
             fetched = self._connection.run_read(read)
-        rows = rows_to_dicts(self.heading_names, fetched)
+        rows = self._keyed_refs(rows_to_dicts(self.heading_names, fetched))
         if len(rows) != 1:
             found = "no rows" if not rows else "more than one row"
             raise QueryError(
@@ -305,7 +329,7 @@ def _streamed(
     # outside a transaction, a connection of the main engine: a server-side cursor lives in a
     # transaction (the read engine's connections are in autocommit)
     with connection.read() if inside else connection.engine.connect() as conn:
-        with decoding_with(download_path=download_path):
+        with decoding_with(download_path=download_path, connection=connection):
             result = conn.execute(query, params, execution_options=options)
         stream = _Stream(conn, result, batch_size, download_path)
         try:
