@@ -257,6 +257,8 @@ def insert_rows(
                 # one row goes as plain parameters: SQLAlchemy's executemany path costs more
                 single = len(rows_with_same_keys) == 1
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
+        except CodecError as err:  # a backend's bulk path encodes values itself
+            raise _codec_failure(table, prepared, err) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
             if isinstance(err, sa.exc.IntegrityError):
                 raise  # explained once the transaction has rolled back
