@@ -7,7 +7,9 @@ any statement runs, so the same value gives the same result everywhere:
 
 * integers (and ``bool``): ``int`` or an integral ``float``/``Decimal`` within the type's range;
 * ``float``: a real number (``int``, ``float``, ``Decimal``, or its text) within the
-  type's range; an integer a double cannot hold exactly is refused;
+  type's range; an integer a double cannot hold exactly is refused. ``float32`` (DataJoint's
+  ``float``) is the one declared rounding: MySQL and PostgreSQL store the nearest 4-byte
+  float (15.3 is kept as 15.300000190734863 and fetched as 15.3), SQLite all 8 bytes;
 * ``decimal(p,s)``: a finite number with at most ``s`` decimals and ``p - s`` integer digits;
 * text (``varchar``, ``char``, ``text``, ``enum``): ``str`` within the length, without NUL
   characters or unpaired surrogates; an enum value is one of the listed values;
