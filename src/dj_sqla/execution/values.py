@@ -58,7 +58,7 @@ import sqlalchemy as sa
 
 from .._memo import memo
 from ..backends import Backend
-from ..errors import DataJointError
+from ..errors import DataJointError, shortened
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
 #: A per-value check: None when the value is fine, else why it is refused.
@@ -75,18 +75,6 @@ _WIDE_RANGES = {
 }
 _FLOAT32_MAX = 3.4028234663852886e38
 _NONE = type(None)
-_SHOWN = 60  # characters of a refused value quoted in the error
-
-
-def shortened(value: Any) -> str:
-    """``repr(value)``, cut to a few dozen characters.
-
-    Example:
-        >>> shortened("x" * 100)
-        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (102 characters)"
-    """
-    text = repr(value)
-    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 4]}... ({len(text)} characters)"
 
 
 def _integer_check(type_name: str, low: int, high: int) -> tuple[_Fast, _Check]:
