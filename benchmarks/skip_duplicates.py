@@ -83,6 +83,7 @@ def driver_floor(
     values = [(r["subject_id"], r["trial"], r["value"]) for r in rows]
     text = {"all": "".join(f"{a}\t{b}\t{c!r}\n" for a, b, c in values)}
     text["new"] = "".join(f"{a}\t{b}\t{c!r}\n" for a, b, c in values[1::2])
+    text["stored"] = "".join(f"{a}\t{b}\t{c!r}\n" for a, b, c in values[::2])
     kind = conn.backend.name
     # MySQL: an engine of its own, whose connections send files whenever the server asks
     engine = (
@@ -100,7 +101,12 @@ def driver_floor(
     def reset() -> None:
         begin()
         cursor.execute(f"DELETE FROM {name}")
-        cursor.executemany(f"INSERT INTO {name} VALUES ({', '.join([marker] * 3)})", values[::2])
+        if kind == "postgresql":  # psycopg2's executemany sends one statement per row
+            copy(name, "stored")
+        else:
+            cursor.executemany(
+                f"INSERT INTO {name} VALUES ({', '.join([marker] * 3)})", values[::2]
+            )
         raw.commit()
 
     def load(part: str) -> None:  # MySQL
