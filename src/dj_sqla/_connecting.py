@@ -126,7 +126,11 @@ class _Translated(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled (to a populate worker's parent) as the dj_sqla error alone."""
-        dj_kind = next(k for k in type(self).__mro__ if issubclass(k, DataJointError))
+        dj_kind = next(
+            k
+            for k in type(self).__mro__
+            if issubclass(k, DataJointError) and not issubclass(k, _Translated)
+        )
         return dj_kind, (self.message,)
 
 

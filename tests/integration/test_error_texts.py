@@ -5,6 +5,7 @@ quotes at most a few hundred characters of SQL, and keeps the driver's error (``
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,10 @@ def test_a_long_statement_the_server_refuses(tables: Any, connection: dj.Connect
     assert isinstance(caught.value, sa.exc.DBAPIError)  # what SQLAlchemy code catches
     assert caught.value.orig is caught.value.__cause__  # the driver's error, kept
     assert "no_such_column" in str(caught.value)
+    # a worker process sends it to its parent pickled: as the dj_sqla error, same text
+    copied = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(copied, dj.QueryError)
+    assert str(copied) == str(caught.value)
 
 
 def test_thousands_of_parameters_in_a_failed_insert(tables: Any, connection: dj.Connection) -> None:
