@@ -99,9 +99,14 @@ def translated_driver_error(context: ExceptionContext, backend: Backend) -> Base
         else ""
     )
     orig = getattr(error, "orig", None)
+    # a StatementError that is no DBAPIError failed before the database saw the statement
+    what = (
+        "The database refused a statement"
+        if isinstance(error, sa.exc.DBAPIError)
+        else ("A statement could not be sent")
+    )
     message = (
-        f"The database refused a statement{where}: {short_error(orig or error).rstrip('.')}."
-        f"{failed_statement(context)}{many}"
+        f"{what}{where}: {short_error(orig or error).rstrip('.')}.{failed_statement(context)}{many}"
     )
     return _both(kind, type(error)).wrapping(error, message)
 
