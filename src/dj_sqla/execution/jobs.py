@@ -109,6 +109,7 @@ class Executor(Protocol):
 _RELEASED = {"status": "pending", "reserved_time": None, "host": None, "pid": None, "user": None}
 
 _metadata: weakref.WeakKeyDictionary[Schema, sa.MetaData] = weakref.WeakKeyDictionary()
+_describing = threading.Lock()
 _created: weakref.WeakSet[sa.Table] = weakref.WeakSet()
 
 
@@ -156,15 +157,19 @@ def job_table(schema: Schema, target: sa.Table) -> sa.Table:
     Job tables live in a MetaData of their own, so Alembic migrations of the schema and
     ``create_all`` never see them.
     """
-    metadata = _metadata.get(schema)
-    if metadata is None:
-        metadata = _metadata[schema] = sa.MetaData(
-            schema=target.schema, naming_convention=NAMING_CONVENTION
-        )
+    with _describing:  # threads that populate at once describe each job table once
+        metadata = _metadata.get(schema)
+        if metadata is None:
+            metadata = _metadata[schema] = sa.MetaData(
+                schema=target.schema, naming_convention=NAMING_CONVENTION
+            )
+        existing = metadata.tables.get(f"{target.schema}.{job_table_name(target.name)}")
+        return existing if existing is not None else _describe(metadata, target)
+
+
+def _describe(metadata: sa.MetaData, target: sa.Table) -> sa.Table:
+    """The job table of ``target`` in ``metadata`` (see :func:`job_table`)."""
     name = job_table_name(target.name)
-    existing = metadata.tables.get(f"{target.schema}.{name}")
-    if existing is not None:
-        return existing
     status = sa.Enum(
         *STATUSES, name="job_status", native_enum=False, create_constraint=True, length=8
     )
