@@ -3,7 +3,7 @@
 Each is a ``TypeDecorator`` that :mod:`dj_sqla.types` uses as a per-backend variant: codec
 columns (``<blob>``, ``<attach>``, plugins) that encode on bind and decode on fetch; SQLite's
 date, time and uuid types that also take ISO text, and its floats that refuse NaN; MySQL's
-BINARY(16) uuid, full-precision FLOAT fetch and unsigned 64-bit integers elsewhere.
+BINARY(16) uuid, FLOAT fetch at its stored precision and unsigned 64-bit integers elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -26,12 +27,29 @@ from .codecs import CodecError, decode_value, encode_value
 from .codecs.journal import Encoded
 
 
-class MySQLFloat32(mysql.FLOAT):
-    """MySQL FLOAT read back as ``col + 0E0`` so all of its bits arrive.
+def shortest_float32(value: float | None) -> float | None:
+    """A 4-byte float as the shortest decimal that is that float (PostgreSQL's own text).
 
-    MySQL sends FLOAT values in text with 6 significant digits (0.33333334 arrives as 0.333333);
-    the DOUBLE sum sends the stored 4-byte value exactly. Only top-level selected columns are
-    rewritten (as for any ``column_expression``).
+    Example:
+        >>> stored = 15.300000190734863  # the float32 nearest to 15.3, every bit
+        >>> shortest_float32(stored), shortest_float32(1234567.0), shortest_float32(None)
+        (15.3, 1234567.0, None)
+    """
+    if value is None:
+        return None
+    return float(str(np.float32(value)))  # numpy prints the shortest text that round-trips
+
+
+class MySQLFloat32(mysql.FLOAT):
+    """MySQL FLOAT fetched as the shortest decimal of the stored 4-byte value.
+
+    MySQL sends FLOAT values as text with 6 significant digits: 0.33333334 arrives as
+    0.333333 and a stored 1234567.0 as 1234570.0, which are other values. So the column is
+    selected as ``col + 0E0`` (a DOUBLE, which carries the stored value exactly) and turned
+    into the shortest decimal that is the same 4-byte float (:func:`shortest_float32`): 15.3
+    is fetched as 15.3, as the driver and PostgreSQL give it, not as the DOUBLE's
+    15.300000190734863. Only top-level selected columns are rewritten (as for any
+    ``column_expression``).
 
     Example:
         >>> t = sa.table("t", sa.column("x", MySQLFloat32()))
@@ -41,7 +59,23 @@ class MySQLFloat32(mysql.FLOAT):
 
     def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
         """Wrap a selected column so MySQL computes (and sends) it as a DOUBLE."""
-        return sa.type_coerce(colexpr + sa.literal_column("0E0"), sa.Double())
+        return sa.type_coerce(colexpr + sa.literal_column("0E0"), _Float32AsDouble())
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
+        """The shortest decimal of the 4-byte value."""
+        return shortest_float32
+
+
+class _Float32AsDouble(TypeDecorator[float]):
+    """The DOUBLE that :class:`MySQLFloat32` selects, read as the 4-byte float it holds (a
+    decorator: a dialect would swap a plain ``Double`` subclass for its own DOUBLE)."""
+
+    impl = sa.Double
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
+        """The shortest decimal of the 4-byte value."""
+        return shortest_float32
 
 
 class UInt64Numeric(TypeDecorator[int]):

@@ -1,10 +1,12 @@
 """The parts of :mod:`dj_sqla.connection` that stand alone: DataJoint's host/user/password
 arguments made into a URL, ``init_fun``, the idle-connection ping, the cursor-like result of
-``conn.query``, and the helpers that name a failed statement in an error.
+``conn.query``, and the helpers that name a failed statement in an error (and make a driver
+error short: :func:`translated_driver_error`).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,10 +18,19 @@ from ._config_keys import url_without_password
 from ._log import logger
 from .backends import url_from_settings
 from .config import config
-from .errors import ConfigError
+from .errors import (
+    ConfigError,
+    DataJointError,
+    DuplicateError,
+    IntegrityError,
+    MissingTableError,
+    QueryError,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import ExceptionContext
+
+    from .backends import Backend
 
 #: Seconds a pooled connection may sit idle before its next checkout pings the server.
 IDLE_PING_SECONDS = 1.0
@@ -37,6 +48,110 @@ def failed_statement(context: ExceptionContext) -> str:
         return ""
     text = " ".join(context.statement.split())
     return f" [SQL: {text if len(text) <= _SQL_SHOWN else text[: _SQL_SHOWN - 3] + '...'}]"
+
+
+#: The tables a statement names (after INTO, UPDATE, FROM, JOIN or TABLE), quoted or not.
+_TABLE_NAMES = re.compile(
+    r"\b(?:INTO|UPDATE|FROM|JOIN|TABLE)\s+((?:[`\"]?[\w~$]+[`\"]?\.)?[`\"]?[\w~$]+[`\"]?)",
+    re.IGNORECASE,
+)
+
+
+def statement_tables(statement: str | None) -> list[str]:
+    """The tables named in the first few thousand characters of ``statement``, each once,
+    as ``schema.table`` (at most three).
+
+    Example:
+        >>> statement_tables('SELECT a.x FROM "lab"."mouse" JOIN lab.cage ON 1 = 1')
+        ['lab.mouse', 'lab.cage']
+    """
+    found: list[str] = []
+    for match in _TABLE_NAMES.finditer((statement or "")[:5000]):
+        name = match.group(1).replace("`", "").replace('"', "")
+        if name.upper() not in ("SELECT", "LATERAL") and name not in found:
+            found.append(name)
+    return found[:3]
+
+
+def translated_driver_error(context: ExceptionContext, backend: Backend) -> BaseException | None:
+    """A driver error SQLAlchemy raised, as a dj_sqla error with a short message.
+
+    SQLAlchemy's own message quotes the whole statement and its parameters: megabytes for a
+    restriction by a long list or a large insert. The error returned is both a dj_sqla error
+    (``DuplicateError`` for a repeated key, ``IntegrityError`` for a foreign key,
+    ``MissingTableError``, else ``QueryError``) and the SQLAlchemy exception it replaces,
+    with its ``orig``, ``statement`` and ``params``, so both ``except dj.DataJointError``
+    and ``except sqlalchemy.exc.IntegrityError`` catch it; its text names the tables of the
+    statement and quotes at most a few hundred characters of it.
+    """
+    error = context.sqlalchemy_exception
+    if error is None or isinstance(error, DataJointError):
+        return None
+    kind: type[DataJointError] = QueryError
+    if isinstance(error, sa.exc.IntegrityError):
+        kind = DuplicateError if backend.integrity_kind(error) == "duplicate" else IntegrityError
+    elif backend.missing_table(context.original_exception) is not None:
+        kind = MissingTableError
+    tables = ["`" + name.replace(".", "`.`") + "`" for name in statement_tables(context.statement)]
+    where = f" on {', '.join(tables)}" if tables else ""
+    params = context.parameters
+    many = (
+        f" ({len(params)} rows of parameters)"
+        if isinstance(params, (list, tuple)) and len(params) > 1
+        else ""
+    )
+    orig = getattr(error, "orig", None)
+    # a StatementError that is no DBAPIError failed before the database saw the statement
+    what = (
+        "The database refused a statement"
+        if isinstance(error, sa.exc.DBAPIError)
+        else ("A statement could not be sent")
+    )
+    message = (
+        f"{what}{where}: {short_error(orig or error).rstrip('.')}.{failed_statement(context)}{many}"
+    )
+    return _both(kind, type(error)).wrapping(error, message)
+
+
+class _Translated(Exception):
+    """The part of :func:`translated_driver_error`'s errors that is their own: the message."""
+
+    message: str
+
+    @classmethod
+    def wrapping(cls, error: BaseException, message: str) -> BaseException:
+        """An instance with ``error``'s attributes (``orig``, ``statement``, ...) and
+        ``message`` as its text."""
+        translated = cls.__new__(cls)
+        translated.__dict__.update(vars(error))
+        translated.args = (message,)
+        translated.message = message
+        return translated
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (to a populate worker's parent) as the dj_sqla error alone."""
+        dj_kind = next(
+            k
+            for k in type(self).__mro__
+            if issubclass(k, DataJointError) and not issubclass(k, _Translated)
+        )
+        return dj_kind, (self.message,)
+
+
+_made: dict[tuple[type, type], type[_Translated]] = {}
+
+
+def _both(kind: type[DataJointError], driver: type[BaseException]) -> type[_Translated]:
+    """The class of an error that is both ``kind`` and SQLAlchemy's ``driver`` class (made
+    once per pair)."""
+    made = _made.get((kind, driver))
+    if made is None:
+        made = type(kind.__name__, (_Translated, kind, driver), {"__module__": kind.__module__})
+        _made[(kind, driver)] = made
+    return made
 
 
 def is_read(statement: str) -> bool:

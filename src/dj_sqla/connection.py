@@ -40,6 +40,7 @@ from ._connecting import (
     ping_when_idle,
     run_init,
     short_error,
+    translated_driver_error,
 )
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
@@ -496,7 +497,8 @@ class Connection:
         privilege (:class:`AccessError`, naming the user, table and privilege), a lost connection
         (:class:`LostConnectionError`, saying what was rolled back), a conflict with another
         transaction (:class:`TransactionConflictError`), "no such table" for a dj_sqla table
-        (:class:`TableNotDeclaredError`)."""
+        (:class:`TableNotDeclaredError`); any other, shortened
+        (:func:`~dj_sqla._connecting.translated_driver_error`)."""
         original = context.original_exception
         refused = self.backend.login_error(original) or self.backend.access_error(
             original, context.statement
@@ -525,13 +527,13 @@ class Connection:
                 f"your transaction again.{failed_statement(context)}"
             )
         name = self.backend.missing_table(original)
-        if name is None or "." not in name:
-            return None
-        schema_name, _, table_name = name.partition(".")
-        schema = self._schemas.get(schema_name)
-        if schema is None or name not in schema.tables:
-            return None  # not a table of a dj_sqla class (e.g. SQLAlchemy's own probing)
-        return TableNotDeclaredError(schema.missing_table_message(table_name))
+        if name is not None and "." in name:
+            schema_name, _, table_name = name.partition(".")
+            schema = self._schemas.get(schema_name)
+            if schema is not None and name in schema.tables:
+                return TableNotDeclaredError(schema.missing_table_message(table_name))
+        # any other driver error: short, named, and still SQLAlchemy's class
+        return translated_driver_error(context, self.backend)
 
     def _lost_message(self, context: ExceptionContext) -> str:
         where = self.backend.describe_server()

@@ -1,4 +1,5 @@
-"""The errors dj_sqla raises, under DataJoint's names and hierarchy.
+"""The errors dj_sqla raises, under DataJoint's names and hierarchy, and how their messages
+quote a value (:func:`shortened`).
 
 Every error derives from :class:`DataJointError` (also exported as ``dj.DataJointError``), so
 ``except dj.DataJointError`` catches anything the library raises on purpose. Errors that wrap a
@@ -49,6 +50,20 @@ Example:
 from __future__ import annotations
 
 import os
+
+# --- quoting in messages -------------------------------------------------------------------
+
+
+def shortened(value: object, length: int = 60) -> str:
+    """``repr(value)``, cut to about ``length`` characters for an error message.
+
+    Example:
+        >>> shortened("x" * 100)
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (102 characters)"
+    """
+    text = repr(value)
+    return text if len(text) <= length else f"{text[: length - 4]}... ({len(text)} characters)"
+
 
 # --- the root ------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import random
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -43,7 +43,7 @@ from .errors import DataJointError, DuplicateError, LostConnectionError
 from .execution.jobs import Jobs
 from .execution.query import Query, TableQuery
 from .expression.core import as_expression
-from .table import UserTable, parts_of
+from .table import UserTable, inserting_from_make, parts_of
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -241,7 +241,7 @@ class AutoPopulate:
             with (
                 jobs.turn() if jobs is not None else nullcontext(),
                 connection.transaction as conn,
-                _inserting(own),
+                inserting_from_make(own),
             ):
                 connection.backend.lock_for_write(conn, table._table)
                 inside()
@@ -594,15 +594,3 @@ def _shape(cls: type) -> tuple[bool, list[type]]:
         shape = (tripartite, [cls, *parts_of(cls)])
         type.__setattr__(cls, "_populate_shape", shape)
     return shape
-
-
-@contextmanager
-def _inserting(classes: list[type]) -> Iterator[None]:
-    """Let ``make`` insert into its own table and parts."""
-    for each in classes:
-        type.__setattr__(each, "_allow_insert", True)
-    try:
-        yield
-    finally:
-        for each in classes:
-            type.__setattr__(each, "_allow_insert", False)

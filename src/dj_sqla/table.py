@@ -35,8 +35,9 @@ import abc
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -68,6 +69,27 @@ def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], Non
 
 #: Makes ``Table.staged_insert1``'s context manager; set by the object-store layer.
 staged_insert_hook: Callable[[type], AbstractContextManager[Any]] | None = None
+
+
+#: The tables whose ``make`` runs in this thread (or task): they take inserts from it.
+_making: ContextVar[frozenset[type]] = ContextVar("dj_sqla_making", default=frozenset())
+
+
+@contextmanager
+def inserting_from_make(classes: Iterable[type]) -> Iterator[None]:
+    """Let the ``make`` running in this thread insert into ``classes`` (its table and
+    parts). Per thread, so one thread's ``make`` ending does not refuse another's inserts.
+
+    Example:
+        >>> with inserting_from_make([UserTable]):
+        ...     UserTable in _making.get()
+        True
+    """
+    token = _making.set(_making.get() | frozenset(classes))
+    try:
+        yield
+    finally:
+        _making.reset(token)
 
 
 class classproperty(Generic[_R]):
@@ -262,7 +284,9 @@ class UserTable(metaclass=TableMeta):
 
     # -- data ----------------------------------------------------------------------------------
 
-    #: Set while ``make`` runs (populate); Imported/Computed tables refuse other inserts.
+    #: DataJoint's switch for inserts into an Imported/Computed table outside ``make``; it is
+    #: set by user code only (``populate`` lets ``make`` insert per thread: see
+    #: :func:`inserting_from_make`).
     _allow_insert: ClassVar[bool] = False
     #: True for the tiers whose rows ``make`` inserts (Imported, Computed: see populate).
     _populated_by_make: ClassVar[bool] = False
@@ -294,7 +318,12 @@ class UserTable(metaclass=TableMeta):
             chunk_size: insert this many rows at a time, each chunk in its own transaction
                 (for inputs too large to hold at once, such as a generator).
         """
-        if cls._populated_by_make and not cls._allow_insert and not allow_direct_insert:
+        if (
+            cls._populated_by_make
+            and not cls._allow_insert
+            and not allow_direct_insert
+            and cls not in _making.get()
+        ):
             raise DataJointError(
                 f"{cls.__name__} is {'a Computed' if cls.tier_prefix == '__' else 'an Imported'}"
                 " table: its rows are inserted by its make() during populate(). Pass "

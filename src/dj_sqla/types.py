@@ -9,8 +9,9 @@ on ``"mysql"`` alone.
 Choices that keep values identical across SQLite, MySQL/MariaDB and PostgreSQL:
 
 * ``float32`` is a 4-byte FLOAT on MySQL and PostgreSQL (SQLite only has 8-byte floats). MySQL
-  sends FLOAT values as 6-digit text, so :class:`MySQLFloat32` reads them as ``col + 0E0``
-  (a DOUBLE) and every bit of the stored float arrives.
+  sends FLOAT values as 6-digit text (a stored 1234567.0 as 1234570), so
+  :class:`MySQLFloat32` reads them as ``col + 0E0`` (a DOUBLE, every bit of the stored float)
+  and returns the shortest decimal that is that float, as PostgreSQL does (15.3, 0.33333334).
 * ``bigint unsigned`` is NUMERIC(20,0) outside MySQL, read back as ``int``
   (:class:`UInt64Numeric`); SQLite cannot hold it exactly (see :func:`sqlite_limit`).
 * ``char(n)`` values come back without trailing spaces everywhere (:class:`FixedChar`), as MySQL
@@ -21,10 +22,9 @@ Choices that keep values identical across SQLite, MySQL/MariaDB and PostgreSQL:
 * ``enum`` is a native ENUM on MySQL and a VARCHAR with a CHECK constraint elsewhere, so no
   PostgreSQL ``CREATE TYPE`` is needed.
 
-Known differences that remain: SQLite stores ``float32`` as an 8-byte float and keeps
-microseconds in ``datetime(0)``; PostgreSQL returns a ``float32`` as its shortest decimal
-(0.33333334) where MySQL returns the exact stored value (0.3333333432674408), the same float32
-either way; MySQL pads ``binary(n)`` with zero bytes. Alembic renders the three classes below
+Known differences that remain: SQLite stores ``float32`` as an 8-byte float (1/3 comes back
+as 0.3333333333333333, not 0.33333334) and keeps microseconds in ``datetime(0)``; MySQL pads
+``binary(n)`` with zero bytes. Alembic renders the three classes below
 as ``dj_sqla.types.<Name>()``, so migration scripts need ``import dj_sqla.types``.
 
 Example:

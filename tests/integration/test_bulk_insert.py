@@ -1,7 +1,9 @@
-"""Large inserts on every backend: PostgreSQL's COPY path, MySQL's multi-row statements.
+"""Large inserts on every backend, by each backend's bulk path.
 
-Each test inserts more rows than the bulk threshold, so on PostgreSQL the rows go through
-``COPY``; the same tests on SQLite and MySQL check that every backend behaves alike.
+Each test inserts more rows than the bulk thresholds, so the rows go through ``COPY`` on
+PostgreSQL, ``LOAD DATA LOCAL INFILE`` on MySQL and the driver's ``executemany`` of tuples on
+SQLite; with ``skip_duplicates`` through a temporary table on the servers. The same tests on
+every backend check that they behave alike, and as the row-by-row path does.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 import dj_sqla as dj
+from dj_sqla.backends.mysql import LOAD_THRESHOLD
 from dj_sqla.backends.postgresql import COPY_THRESHOLD
 
-N = COPY_THRESHOLD + 200
+N = max(COPY_THRESHOLD, LOAD_THRESHOLD) + 200
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "\\N", "carriage\rreturn", "ünï ✓", ""]
 
 
@@ -156,3 +160,86 @@ def test_bulk_insert_inside_a_transaction_rolls_back_with_it(
         insert_then_fail()
     assert len(wide()) == 0
     assert len(parent()) == 2
+
+
+def test_every_value_survives_a_skipping_bulk_insert(tables: Any) -> None:
+    _, wide = tables
+    rows = [row(i) for i in range(N)]
+    wide.insert(rows[::2])
+    changed = [dict(r, label="changed") if r["id"] % 2 == 0 else r for r in rows]
+    wide.insert(changed, skip_duplicates=True)
+    stored = wide.to_dicts(order_by="KEY")
+    assert len(stored) == N
+    for got, sent in zip(stored, rows, strict=True):  # stored rows kept as they were
+        for name, value in sent.items():
+            assert got[name] == value, (name, got[name], value)
+
+
+def test_a_skipping_bulk_insert_keeps_the_first_of_repeated_keys(tables: Any) -> None:
+    _, wide = tables
+    rows = [row(i) for i in range(N)]
+    repeats = [dict(r, label="second") for r in rows[:300]]
+    wide.insert(rows + repeats, skip_duplicates=True)
+    assert len(wide()) == N
+    assert not wide & {"label": "second"}
+
+
+def test_a_skipping_bulk_insert_refuses_every_other_error(tables: Any) -> None:
+    _, wide = tables
+    rows = [row(i) for i in range(N)]
+    wide.insert(rows[:10])
+    orphan = [dict(r) for r in rows]
+    orphan[700]["parent_id"] = 9
+    with pytest.raises(dj.MissingParentError, match=r"parent_id=9, which is not in"):
+        wide.insert(orphan, skip_duplicates=True)
+    too_long = [dict(r) for r in rows]
+    too_long[900]["label"] = "x" * 41
+    with pytest.raises(dj.DataJointError, match=r"\{'id': 900\}\) is refused: it has 41 char"):
+        wide.insert(too_long, skip_duplicates=True)
+    out_of_range = [dict(r) for r in rows]
+    out_of_range[10]["i8"] = 300
+    with pytest.raises(dj.DataJointError, match="nothing was inserted"):
+        wide.insert(out_of_range, skip_duplicates=True)
+    assert wide.to_dicts(order_by="KEY") == rows[:10]
+
+
+def test_skipping_bulk_insert_inside_a_transaction_sees_its_own_rows(
+    tables: Any, connection: dj.Connection
+) -> None:
+    _, wide = tables
+    rows = [row(i) for i in range(N)]
+    with connection.transaction:
+        wide.insert(rows[:N:3])
+        wide.insert(rows, skip_duplicates=True)
+        wide.insert(rows[:N:2], skip_duplicates=True)  # all stored: nothing to do
+    assert len(wide()) == N
+
+
+def test_an_engine_of_the_application_inserts_the_same_rows(db_url: str, schema_name: Any) -> None:
+    """An Engine the application built may not allow MySQL's LOAD DATA LOCAL: the rows then
+    go as multi-row INSERT statements, with the same result."""
+    engine = sa.create_engine(db_url)
+    connection = dj.Connection(engine)
+    try:
+        parent, wide = declare(dj.Schema(schema_name("own"), connection=connection))
+        parent.insert([(1,), (2,)])
+        rows = [row(i) for i in range(N)]
+        wide.insert(rows[::2])
+        wide.insert(rows, skip_duplicates=True)
+        assert wide.to_dicts(order_by="KEY") == rows
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["mysql"])  # the only backend that loads client files
+def test_the_server_reads_no_client_file_outside_a_bulk_insert(
+    tables: Any, connection: dj.Connection, tmp_path: Any
+) -> None:
+    _, wide = tables
+    secret = tmp_path / "secret.tsv"
+    secret.write_text("1\n")
+    with pytest.raises(dj.LostConnectionError, match="asked for a local file"):
+        connection.query(f"LOAD DATA LOCAL INFILE '{secret}' INTO TABLE {wide.full_table_name}")
+    assert len(wide()) == 0  # the connection was replaced, and nothing was loaded
+    wide.insert([row(i) for i in range(N)])  # the bulk path still loads its own files
+    assert len(wide()) == N

@@ -112,7 +112,7 @@ def test_insert_is_atomic_and_errors_are_clear(tables: Any) -> None:
     assert len(Mouse()) == 1
     with pytest.raises(
         dj.MissingParentError,
-        match=r"row \{'mouse_id': 9, .* has mouse_id=9, which is not in .*`mouse`.*parent first",
+        match=r"row with key \{'mouse_id': 9, .* has mouse_id=9, which is not in .*`mouse`.*parent",
     ):
         Session.insert([(1, 1, dt.date(2026, 1, 1)), (9, 1, dt.date(2026, 1, 1))])
     assert len(Session()) == 0

@@ -19,8 +19,10 @@ import sqlalchemy as sa
 from test_populate import declare
 
 import dj_sqla as dj
+from dj_sqla.execution import jobs as jobs_module
 from dj_sqla.execution.jobs import BOOKKEEPING, STATUSES
 from jobs_worker import declare as declare_numbers
+from jobs_worker import populate_in_threads
 
 WORKER = Path(__file__).parents[1] / "jobs_worker.py"
 
@@ -162,6 +164,41 @@ def _worker(connection: dj.Connection, schema: dj.Schema, *args: str) -> subproc
     )
 
 
+def _run_together(
+    connection: dj.Connection, schema: dj.Schema, tmp_path: Path, workers: int, mode: str
+) -> list[dict[str, Any]]:
+    """Start ``workers`` processes in ``mode``, let them populate at once, and return what
+    each printed."""
+    processes = [_worker(connection, schema, mode, str(tmp_path)) for _ in range(workers)]
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("ready-*"))) < len(processes):
+            assert all(w.poll() is None for w in processes), "a worker ended early"
+            assert time.monotonic() < deadline, "the workers never got ready"
+            time.sleep(0.01)
+        (tmp_path / "go").touch()
+        finished = [worker.communicate(timeout=300) for worker in processes]
+    finally:
+        for worker in processes:
+            worker.kill()
+            worker.communicate()
+    outputs = []
+    for worker, (out, err) in zip(processes, finished, strict=True):
+        assert worker.returncode == 0, err
+        outputs.append(json.loads(out.strip().splitlines()[-1]))
+    return outputs
+
+
+def _assert_each_key_once(outputs: list[dict[str, Any]], results: list[Any], keys: int) -> None:
+    calls = Counter(n for output in outputs for n in output["calls"])
+    assert sorted(calls) == list(range(keys))
+    assert set(calls.values()) == {1}  # no key computed twice
+    failed = [r for r in results if not isinstance(r, dict)]
+    assert not failed, "\n".join(map(str, failed))  # no thread failed (in full)
+    assert sum(r["success_count"] for r in results) == keys
+    assert all(r["error_list"] == [] for r in results)
+
+
 def test_four_processes_compute_every_key_exactly_once(
     new_schema: Callable[..., dj.Schema], connection: dj.Connection, tmp_path: Path
 ) -> None:
@@ -169,31 +206,55 @@ def test_four_processes_compute_every_key_exactly_once(
     schema = new_schema("jobs")
     Number, Square = declare_numbers(schema)
     Number.insert([(n,) for n in range(400)])
-    workers = [_worker(connection, schema, "together", str(tmp_path)) for _ in range(4)]
-    try:
-        deadline = time.monotonic() + 120
-        while len(list(tmp_path.glob("ready-*"))) < len(workers):
-            assert all(w.poll() is None for w in workers), "a worker ended early"
-            assert time.monotonic() < deadline, "the workers never got ready"
-            time.sleep(0.01)
-        (tmp_path / "go").touch()
-        finished = [worker.communicate(timeout=300) for worker in workers]
-    finally:
-        for worker in workers:
-            worker.kill()
-            worker.communicate()
-    outputs = []
-    for worker, (out, err) in zip(workers, finished, strict=True):
-        assert worker.returncode == 0, err
-        outputs.append(json.loads(out.strip().splitlines()[-1]))
-    calls = Counter(n for output in outputs for n in output["calls"])
+    outputs = _run_together(connection, schema, tmp_path, 4, "together")
     assert all(output["calls"] for output in outputs), [len(o["calls"]) for o in outputs]
-    assert sorted(calls) == list(range(400))
-    assert set(calls.values()) == {1}  # no key computed twice
-    assert sum(o["result"]["success_count"] for o in outputs) == 400
-    assert all(o["result"]["error_list"] == [] for o in outputs)
+    _assert_each_key_once(outputs, [r for o in outputs for r in o["results"]], 400)
     assert Square.progress() == (0, 400)
     assert len(Square.jobs) == 0
+
+
+def test_threads_of_one_process_compute_every_key_exactly_once(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """Threads share their process's host and pid: each still reserves keys of its own,
+    and one thread's make ending does not stop another's from inserting."""
+    schema = new_schema("jobs")
+    calls: list[int] = []
+    Number, Square = declare_numbers(schema, calls, pause=0.002)
+    Number.insert([(n,) for n in range(300)])
+    results = populate_in_threads(Square, 4)
+    _assert_each_key_once([{"calls": calls}], results, 300)
+    assert Square.progress() == (0, 300)
+    assert len(Square.jobs) == 0
+
+
+def test_threads_in_several_processes_compute_every_key_exactly_once(
+    new_schema: Callable[..., dj.Schema], connection: dj.Connection, tmp_path: Path
+) -> None:
+    schema = new_schema("jobs")
+    Number, Square = declare_numbers(schema)
+    Number.insert([(n,) for n in range(400)])
+    outputs = _run_together(connection, schema, tmp_path, 3, "threads")  # 3 threads each
+    _assert_each_key_once(outputs, [r for o in outputs for r in o["results"]], 400)
+    assert Square.progress() == (0, 400)
+    assert len(Square.jobs) == 0
+
+
+def test_two_reservations_in_one_clock_tick_keep_their_own_keys(
+    new_schema: Callable[..., dj.Schema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two threads of a process reserving overlapping keys while the clock stands still
+    (a coarse clock, or the same microsecond): the second gets only the key it changed."""
+    schema = new_schema("jobs")
+    Number, Square = declare_numbers(schema)
+    Number.insert([(n,) for n in range(3)])
+    jobs = Square.jobs
+    jobs.refresh()
+    frozen = datetime(2030, 1, 1)
+    monkeypatch.setattr(jobs_module, "_now", lambda: frozen)
+    with schema.connection.write() as conn:
+        assert jobs.reserve(conn, [{"n": 0}, {"n": 1}]) == [{"n": 0}, {"n": 1}]
+        assert jobs.reserve(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]
 
 
 @pytest.mark.parametrize("how", ["kill", "terminate"])

@@ -7,11 +7,15 @@ import datetime
 import decimal
 import uuid
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateColumn, CreateTable
 
+from dj_sqla._column_types import shortest_float32
 from dj_sqla.errors import DataJointError, DefinitionError
 from dj_sqla.types import (
     FixedChar,
@@ -208,11 +212,20 @@ def test_each_call_builds_a_fresh_sqlalchemy_type() -> None:
 @pytest.mark.parametrize("dialect", list(DIALECTS), ids=dialect_id)
 @pytest.mark.parametrize("spelling", ["float32", "float"])
 def test_float32_is_read_as_double_on_mysql(spelling: str, dialect: str) -> None:
-    # MySQL sends FLOAT as 6-digit text; FLOAT + 0E0 is a DOUBLE holding every stored bit
+    # MySQL sends FLOAT as 6-digit text; FLOAT + 0E0 is a DOUBLE holding every stored bit,
+    # which is then shortened to the float32's own shortest decimal
     table = one_column_table(resolve_type(spelling))
     compiled = str(sa.select(table.c.c).compile(dialect=DIALECTS[dialect]))
     selected = "t.c + 0E0 AS c" if dialect in ("mysql", "mariadb") else "t.c"
     assert " ".join(compiled.split()) == f"SELECT {selected} FROM t"
+
+
+@given(st.floats(width=32, allow_nan=False))
+def test_a_float32_is_fetched_as_its_shortest_decimal(value: float) -> None:
+    fetched = shortest_float32(value)
+    assert fetched is not None
+    assert np.float32(fetched) == np.float32(value)  # the same float32
+    assert len(repr(fetched)) <= len(repr(value))  # never longer than the stored double
 
 
 @pytest.mark.parametrize("dialect", list(DIALECTS), ids=dialect_id)

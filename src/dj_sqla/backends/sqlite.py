@@ -39,6 +39,7 @@ from .._memo import memo
 from ..errors import ConfigError, IntegrityError, SchemaLimitError
 from ..types import sqlite_limit
 from . import _sqlite_ddl
+from ._bulk import positional_rows
 from .base import Annotations, Backend, Drainable, on_conflict_skip, on_conflict_update
 
 try:
@@ -506,6 +507,32 @@ class SQLiteBackend(Backend):
     def insert_skipping_duplicates(self, table: sa.Table) -> Any:
         """``INSERT ... ON CONFLICT (key) DO NOTHING``."""
         return on_conflict_skip(sqlite.insert(table), table)
+
+    def bulk_insert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        skip_duplicates: bool = False,
+    ) -> bool:
+        """The driver's ``executemany`` of parameter tuples, bind-processed a column at a
+        time (SQLAlchemy's own executemany spends more per row than SQLite does)."""
+        if len(rows) < 2:
+            return False
+        names = list(rows[0])
+        made = memo(table, "_dj_sqla_positional_inserts", dict)
+        wanted = (skip_duplicates, tuple(names))
+        if wanted not in made:
+            statement = (
+                self.insert_skipping_duplicates(table) if skip_duplicates else table.insert()
+            )
+            compiled = statement.compile(dialect=conn.dialect, column_keys=names)
+            # the INSERT's text and its parameters' order (the table's, not the row's)
+            made[wanted] = (compiled.string, list(compiled.positiontup or ()))
+        sql, order = made[wanted]
+        conn.exec_driver_sql(sql, positional_rows(conn, table, order, rows))
+        return True
 
     def type_limit(self, spec: TypeSpec) -> str | None:
         """SQLite stores integers in 64 signed bits and decimals as doubles."""

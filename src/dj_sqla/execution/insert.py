@@ -23,7 +23,13 @@ import sqlalchemy as sa
 from .._mapping import own_attributes
 from .._memo import memo
 from ..codecs import CodecError
-from ..errors import DataJointError, DuplicateError, MissingParentError, UnknownAttributeError
+from ..errors import (
+    DataJointError,
+    DuplicateError,
+    MissingParentError,
+    UnknownAttributeError,
+    shortened,
+)
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
 from .stored import (
@@ -129,8 +135,9 @@ def _as_dicts(
             positional = list(row)
             if len(positional) != len(names):
                 raise UnknownAttributeError(
-                    f"Row {tuple(positional)!r} for `{table.fullname}` has {len(positional)} "
-                    f"values; the table has {len(names)} attributes ({', '.join(names)})."
+                    f"Row {shortened(tuple(positional), _ROW)} for `{table.fullname}` has "
+                    f"{len(positional)} values; the table has {len(names)} attributes "
+                    f"({', '.join(names)})."
                 )
             values = dict(zip(names, positional, strict=True))
         attributes = tuple(values)
@@ -140,9 +147,9 @@ def _as_dicts(
                 checked.add(attributes)
             elif not ignore_extra:
                 raise UnknownAttributeError(
-                    f"`{extra[0]}` is not an attribute of `{table.fullname}` (row {values!r}); "
-                    f"its attributes are {', '.join(names)}. Pass ignore_extra_fields=True "
-                    "to drop unknown fields."
+                    f"`{extra[0]}` is not an attribute of `{table.fullname}` (row "
+                    f"{shortened(values, _ROW)}); its attributes are {', '.join(names)}. Pass "
+                    "ignore_extra_fields=True to drop unknown fields."
                 )
             else:
                 values = {k: v for k, v in values.items() if k in known}
@@ -296,6 +303,8 @@ def _write_rows(
                 # one row goes as plain parameters: SQLAlchemy's executemany path costs more
                 single = len(rows_with_same_keys) == 1
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
+        except CodecError as err:  # a backend's bulk path encodes values itself
+            raise _codec_failure(table, prepared, err) from err
         except (sa.exc.DataError, sa.exc.StatementError) as err:
             if isinstance(err, sa.exc.IntegrityError):
                 raise  # explained once the transaction has rolled back
@@ -318,6 +327,18 @@ def _quoted(error: Any) -> str:
 
 
 _QUOTED = 300
+
+
+#: Characters of a row quoted in an error (its key, when it has one, is quoted instead).
+_ROW = 200
+
+
+def _row_named(table: sa.Table, row: Mapping[str, Any]) -> str:
+    """A row as an error names it: by its primary key, or its shortened values."""
+    key = [c.name for c in table.primary_key.columns]
+    if key and all(k in row for k in key):
+        return f"the row with key {shortened({k: row[k] for k in key}, _ROW)}"
+    return f"row {shortened(dict(row), _ROW)}"
 
 
 def _misfit(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
@@ -350,7 +371,8 @@ def _too_long(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
             length = getattr(table.c[name].type, "length", None)
             if isinstance(value, str) and isinstance(length, int) and len(value) > length:
                 return (
-                    f"in row {row}, `{name}` has {len(value)} characters and holds at most {length}"
+                    f"in {_row_named(table, row)}, `{name}` has {len(value)} characters and "
+                    f"holds at most {length}"
                 )
     return None
 
@@ -368,7 +390,7 @@ def _out_of_range(table: sa.Table, rows: list[dict[str, Any]]) -> str | None:
                 type_name, low, high = ranges[name]
                 if not low <= value <= high:
                     return (
-                        f"in row {row}, `{name}` is {value}, outside the range of "
+                        f"in {_row_named(table, row)}, `{name}` is {value}, outside the range of "
                         f"{type_name} ({low}..{high})"
                     )
     return None
@@ -433,9 +455,9 @@ def _culprit(
                 parents = _existing(conn, [el.column for el in fk.elements], wanted)
                 for row, values in zip(complete, wanted, strict=True):
                     if values not in parents:
-                        attrs = ", ".join(f"{n}={row[n]!r}" for n in local)
+                        attrs = ", ".join(f"{n}={shortened(row[n])}" for n in local)
                         return (
-                            f" row {row} has {attrs}, which is not in "
+                            f" {_row_named(table, row)} has {attrs}, which is not in "
                             f"`{fk.referred_table.schema}`.`{fk.referred_table.name}`"
                         )
     return None

@@ -53,6 +53,7 @@ import getpass
 import os
 import random
 import socket
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -108,11 +109,31 @@ class Executor(Protocol):
 _RELEASED = {"status": "pending", "reserved_time": None, "host": None, "pid": None, "user": None}
 
 _metadata: weakref.WeakKeyDictionary[Schema, sa.MetaData] = weakref.WeakKeyDictionary()
+_describing = threading.Lock()
 _created: weakref.WeakSet[sa.Table] = weakref.WeakSet()
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+_last_reservation = datetime.min
+_reservation_lock = threading.Lock()
+
+
+def _reservation_time() -> datetime:
+    """The ``reserved_time`` of one reserve statement: now, but later than every earlier one
+    of this process (by a microsecond at least).
+
+    A reservation is told from other workers' by its ``reserved_time``, ``host`` and
+    ``pid``. Threads of one process share host and pid, and two of them may read the clock
+    in the same microsecond (or within the clock's coarser tick on some systems); with a
+    time of its own, each reserve statement still knows which keys it got.
+    """
+    global _last_reservation
+    with _reservation_lock:
+        _last_reservation = max(_now(), _last_reservation + timedelta(microseconds=1))
+        return _last_reservation
 
 
 def _time() -> sa.types.TypeEngine[Any]:
@@ -136,15 +157,19 @@ def job_table(schema: Schema, target: sa.Table) -> sa.Table:
     Job tables live in a MetaData of their own, so Alembic migrations of the schema and
     ``create_all`` never see them.
     """
-    metadata = _metadata.get(schema)
-    if metadata is None:
-        metadata = _metadata[schema] = sa.MetaData(
-            schema=target.schema, naming_convention=NAMING_CONVENTION
-        )
+    with _describing:  # threads that populate at once describe each job table once
+        metadata = _metadata.get(schema)
+        if metadata is None:
+            metadata = _metadata[schema] = sa.MetaData(
+                schema=target.schema, naming_convention=NAMING_CONVENTION
+            )
+        existing = metadata.tables.get(f"{target.schema}.{job_table_name(target.name)}")
+        return existing if existing is not None else _describe(metadata, target)
+
+
+def _describe(metadata: sa.MetaData, target: sa.Table) -> sa.Table:
+    """The job table of ``target`` in ``metadata`` (see :func:`job_table`)."""
     name = job_table_name(target.name)
-    existing = metadata.tables.get(f"{target.schema}.{name}")
-    if existing is not None:
-        return existing
     status = sa.Enum(
         *STATUSES, name="job_status", native_enum=False, create_constraint=True, length=8
     )
@@ -517,15 +542,17 @@ class Jobs(Query):
         """Take pending jobs for this worker; returns the keys it got, in the given order.
 
         One conditional UPDATE for all the keys; only when another worker took some of them
-        does a second statement find out which. ``conn`` must commit each statement at once,
-        so that the reservations are visible to other workers.
+        does a second statement find out which: those reserved at this statement's own time
+        (:func:`_reservation_time`) by this host and process, so threads of one process that
+        reserve at once never take each other's keys. ``conn`` must commit each statement at
+        once, so that the reservations are visible to other workers.
         """
         table = self.table
         names = [column.name for column in table.primary_key]
         wanted = [{name: key[name] for name in names} for key in keys]
         if not wanted:
             return []
-        now, worker = _now(), self._worker()
+        now, worker = _reservation_time(), self._worker()
         which = self._keys_condition(wanted)
         changed = conn.execute(
             sa.update(table)

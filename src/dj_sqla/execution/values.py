@@ -7,7 +7,9 @@ any statement runs, so the same value gives the same result everywhere:
 
 * integers (and ``bool``): ``int`` or an integral ``float``/``Decimal`` within the type's range;
 * ``float``: a real number (``int``, ``float``, ``Decimal``, or its text) within the
-  type's range; an integer a double cannot hold exactly is refused;
+  type's range; an integer a double cannot hold exactly is refused. ``float32`` (DataJoint's
+  ``float``) is the one declared rounding: MySQL and PostgreSQL store the nearest 4-byte
+  float (15.3 is kept as 15.300000190734863 and fetched as 15.3), SQLite all 8 bytes;
 * ``decimal(p,s)``: a finite number with at most ``s`` decimals and ``p - s`` integer digits;
 * text (``varchar``, ``char``, ``text``, ``enum``): ``str`` within the length, without NUL
   characters or unpaired surrogates; an enum value is one of the listed values;
@@ -56,7 +58,7 @@ import sqlalchemy as sa
 
 from .._memo import memo
 from ..backends import Backend
-from ..errors import DataJointError
+from ..errors import DataJointError, shortened
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
 #: A per-value check: None when the value is fine, else why it is refused.
@@ -73,18 +75,6 @@ _WIDE_RANGES = {
 }
 _FLOAT32_MAX = 3.4028234663852886e38
 _NONE = type(None)
-_SHOWN = 60  # characters of a refused value quoted in the error
-
-
-def shortened(value: Any) -> str:
-    """``repr(value)``, cut to a few dozen characters.
-
-    Example:
-        >>> shortened("x" * 100)
-        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (102 characters)"
-    """
-    text = repr(value)
-    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 4]}... ({len(text)} characters)"
 
 
 def _integer_check(type_name: str, low: int, high: int) -> tuple[_Fast, _Check]:

@@ -32,7 +32,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from ..backends import functions as fn
-from ..errors import QueryError
+from ..errors import QueryError, shortened
+
+#: Characters of a restriction string quoted in an error.
+_QUOTED = 200
 
 ColumnLookup = Callable[[str], Any]
 
@@ -133,7 +136,9 @@ class _Builder:
         self.count_star = count_star
 
     def fail(self, node: exp.Expression, problem: str) -> QueryError:
-        return QueryError(f"In {self.text!r}: `{node.sql(dialect='mysql')}` — {problem}")
+        where = node.sql(dialect="mysql")
+        where = where if len(where) <= _QUOTED else where[: _QUOTED - 3] + "..."
+        return QueryError(f"In {shortened(self.text, _QUOTED)}: `{where}` — {problem}")
 
     def value(self, node: exp.Expression, like: Any = None) -> Any:
         """A bound literal, converted to the type of ``like`` (the other side) if it has one."""
@@ -157,10 +162,9 @@ class _Builder:
     def build(self, node: exp.Expression) -> Any:  # one branch per kind of node
         if isinstance(node, exp.Paren):
             return self.build(node.this).self_group()
-        if isinstance(node, exp.And):
-            return sa.and_(self.build(node.this), self.build(node.expression))
-        if isinstance(node, exp.Or):
-            return sa.or_(self.build(node.this), self.build(node.expression))
+        if isinstance(node, (exp.And, exp.Or)):
+            combine = sa.and_ if isinstance(node, exp.And) else sa.or_
+            return combine(*map(self.build, _chain(node)))
         if isinstance(node, exp.Not):
             return sa.not_(self.build(node.this))
         json = self.json_path(node)
@@ -431,6 +435,19 @@ def _parts(node: exp.Expression) -> list[exp.Expression]:
     return list(node.parts)  # type: ignore[attr-defined]
 
 
+def _chain(node: exp.Expression) -> list[exp.Expression]:
+    """The operands of ``a AND b AND c`` (or of ORs), left to right, found without recursion:
+    sqlglot nests a chain of thousands one level per operand."""
+    operands, pending = [], [node]
+    while pending:
+        each = pending.pop()
+        if type(each) is type(node):
+            pending += [each.expression, each.this]
+        else:
+            operands.append(each)
+    return operands
+
+
 def parse_expression(text: str, lookup: ColumnLookup, *, count_star: Any = None) -> Any:
     """The SQLAlchemy expression for ``text``; ``lookup(name)`` gives attribute columns.
 
@@ -442,11 +459,18 @@ def parse_expression(text: str, lookup: ColumnLookup, *, count_star: Any = None)
     """
     try:
         tree: Any = sqlglot.parse_one(text, read="mysql")
+        if isinstance(tree, (exp.Select, exp.Command)) or tree is None:
+            raise QueryError(f"{shortened(text, _QUOTED)} is not a condition or an expression.")
+        return _Builder(text, lookup, count_star).build(tree)
     except ParseError as err:
-        raise QueryError(f"Cannot parse {text!r}: {err.errors[0]['description']}") from None
-    if isinstance(tree, (exp.Select, exp.Command)) or tree is None:
-        raise QueryError(f"{text!r} is not a condition or an expression.")
-    return _Builder(text, lookup, count_star).build(tree)
+        raise QueryError(
+            f"Cannot parse {shortened(text, _QUOTED)}: {err.errors[0]['description']}"
+        ) from None
+    except RecursionError:
+        raise QueryError(
+            f"{shortened(text, _QUOTED)} nests too deeply to translate ({len(text)} characters); "
+            "restrict by a list of dicts, or by another query, instead of one long string."
+        ) from None
 
 
 def parse_value(text: str, lookup: ColumnLookup, *, count_star: Any = None) -> Any:

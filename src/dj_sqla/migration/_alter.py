@@ -34,8 +34,8 @@ from ..declare.build import build_table
 from ..declare.describe import Reflected, reflect, render
 from ..declare.names import is_hidden
 from ..declare.parser import Definition, parse_definition
-from ..errors import DataJointError, MigrationError
-from ..execution.values import column_checks, shortened
+from ..errors import DataJointError, MigrationError, shortened
+from ..execution.values import column_checks
 from ..schemas import Schema
 from ..table import UserTable
 from ..types import CodecColumn
