@@ -123,9 +123,12 @@ def connection_target(
     use_tls: bool | dict[str, Any] | None,
     *,
     settings: Mapping[str, Any] = config,
+    backend: str | None = None,
+    name: str | None = None,
 ) -> str | sa.URL | sa.Engine:
     """A URL or Engine as it is; DataJoint's host (with credentials) as a URL built from it
-    and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own)."""
+    and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own). ``backend``
+    and ``name`` override ``database.backend`` and ``database.name``."""
     if use_tls:
         raise ConfigError(
             "use_tls: TLS connections are not supported by dj_sqla yet; put the driver's TLS "
@@ -134,7 +137,7 @@ def connection_target(
         )
     if isinstance(value, (sa.Engine, sa.URL)) or "://" in value:
         return value
-    backend = settings["database.backend"] or "mysql"
+    backend = backend or settings["database.backend"] or "mysql"
     if backend == "sqlite":
         raise ConfigError(
             f"{value!r}: a host needs a server backend, and database.backend is sqlite. Set "
@@ -147,7 +150,7 @@ def connection_target(
         port=port if port is not None else settings["database.port"],
         user=user if user is not None else settings["database.user"],
         password=password if password is not None else settings["database.password"],
-        name=settings["database.name"],
+        name=name if name is not None else settings["database.name"],
         sqlite_dir=settings["database.sqlite_dir"],
     )
 

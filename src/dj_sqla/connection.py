@@ -41,6 +41,7 @@ from ._connecting import (
 from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
+    ConfigError,
     DataJointError,
     LostConnectionError,
     TableNotDeclaredError,
@@ -102,8 +103,21 @@ class Connection:
     Args:
         url_or_engine: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
             ``sqlalchemy.Engine``. An Engine is used as it is, so an application can share its
-            own engine (and pool) with dj_sqla.
+            own engine (and pool) with dj_sqla. DataJoint's way, a server host
+            (``"db.example.org"`` or ``"db.example.org:3306"``) instead.
+        user, password, port: credentials and port for a host (default: ``dj.config``).
+        init_fun: SQL run on every new database connection.
+        use_tls: DataJoint's TLS switch (only ``None``/``False`` for now).
+        host: the server host as a keyword, as DataJoint's ``Connection(host=..., user=...,
+            password=...)`` is called; give either it or ``url_or_engine``.
+        backend: ``"mysql"`` or ``"postgresql"`` for a host (default:
+            ``dj.config["database.backend"]``).
+        database_name: the database a PostgreSQL host connects to (default:
+            ``dj.config["database.name"]``).
         **engine_options: passed to ``sqlalchemy.create_engine`` when a URL is given.
+
+    Raises:
+        ConfigError: neither or both of ``url_or_engine`` and ``host`` are given.
 
     Example:
         >>> import dj_sqla as dj
@@ -113,16 +127,29 @@ class Connection:
 
     def __init__(
         self,
-        url_or_engine: str | sa.URL | sa.Engine,
+        url_or_engine: str | sa.URL | sa.Engine | None = None,
         user: str | None = None,
         password: str | None = None,
         port: int | str | None = None,
         init_fun: str | None = None,
         use_tls: bool | dict[str, Any] | None = None,
+        *,
+        host: str | None = None,
+        backend: str | None = None,
+        database_name: str | None = None,
         **engine_options: Any,
     ) -> None:
         self._read_engine: sa.Engine | None = None
-        url_or_engine = connection_target(url_or_engine, user, password, port, use_tls)
+        if (url_or_engine is None) == (host is None):
+            raise ConfigError(
+                "dj.Connection needs one target: a SQLAlchemy URL or Engine (first argument), "
+                "or a server host (host='db.example.org[:port]', DataJoint's way)."
+            )
+        target = url_or_engine if url_or_engine is not None else host
+        assert target is not None  # (checked above)
+        url_or_engine = connection_target(
+            target, user, password, port, use_tls, backend=backend, name=database_name
+        )
         init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
         self._init_fun: str | None = init_fun
         if isinstance(url_or_engine, sa.Engine):

@@ -146,6 +146,38 @@ def test_host_user_password_build_the_url(db_url: str, backend: str) -> None:
             dj.conn("sqlite://", reset=True)
 
 
+def test_host_as_a_keyword_with_its_port_over_the_configured_one(db_url: str, backend: str) -> None:
+    """``dj.Connection(host=..., user=..., password=...)``, as DataJoint's own fixtures call it;
+    a port written in the host wins over ``database.port``, which is only a default."""
+    url = sa.make_url(db_url)
+    if backend == "sqlite":
+        with pytest.raises(dj.ConfigError, match="a host needs a server backend"):
+            dj.Connection(host="localhost", user="me", password="secret", backend="sqlite")
+        return
+    other = "mysql" if backend == "postgresql" else "postgresql"
+    with dj.config.override(database__backend=other, database__port=1):
+        connection = dj.Connection(
+            host=f"{url.host}:{url.port}",
+            user=url.username,
+            password=url.password,
+            backend=backend,
+            database_name=url.database,
+        )
+    try:
+        assert connection.backend.name == backend
+        assert connection.conn_info["port"] == url.port
+        assert connection.query("SELECT 1").fetchall() == [(1,)]
+    finally:
+        connection.engine.dispose()
+
+
+def test_a_connection_needs_exactly_one_target(db_url: str) -> None:
+    with pytest.raises(dj.ConfigError, match="needs one target"):
+        dj.Connection()
+    with pytest.raises(dj.ConfigError, match="needs one target"):
+        dj.Connection(db_url, host="localhost")
+
+
 def test_use_tls_is_refused_with_the_way_that_works(db_url: str) -> None:
     with pytest.raises(dj.ConfigError, match="TLS connections are not supported"):
         dj.Connection(db_url, use_tls=True)
