@@ -23,6 +23,7 @@ from .diagram import ERD, Di, Diagram
 from .errors import (
     AccessError,
     BucketInaccessible,
+    ClassNotDeclaredError,
     ConfigError,
     ConfigFileError,
     ConfigFileMissingError,
@@ -72,6 +73,7 @@ __all__ = [  # noqa: RUF022
     "AndList",
     "AutoPopulate",
     "BucketInaccessible",
+    "ClassNotDeclaredError",
     "Codec",
     "Compute",
     "Computed",

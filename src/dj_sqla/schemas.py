@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.sql.elements import quoted_name
 
-from ._mapping import Registry, own_attributes
+from ._mapping import Registry, is_mapped, own_attributes
 from ._naming import NAMING_CONVENTION
 from ._prompt import confirm as _confirm
 from .config import config
@@ -61,7 +61,7 @@ from .errors import (
 from .execution.jobs import Jobs, job_table_name
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
-from .table import Lookup, Manual, Part, UserTable
+from .table import Lookup, Manual, Part, UserTable, parts_of
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -281,7 +281,19 @@ class Schema(sa.MetaData):
                     else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
                 )
             if "__table__" in own_attributes(cls):
-                raise DataJointError(f"Class {cls.__name__} is already declared.")
+                if own_attributes(cls).get("_schema") is self:
+                    return cls  # declared here already: decorating again changes nothing
+                family: list[type] = [cls, *parts_of(cls)]
+                mapped = [c for c in family if is_mapped(c)]
+                if mapped:
+                    raise DataJointError(
+                        f"Class {cls.__name__} is declared in schema "
+                        f"`{own_attributes(cls)['_schema'].database}` and SQLAlchemy has "
+                        f"mapped {mapped[0].__name__} there (it was used as an ORM class); "
+                        "SQLAlchemy cannot map a class twice. Define the class anew (a new "
+                        "class statement) to declare it in this schema."
+                    )
+                # as in DataJoint, a class decorated by another schema moves to that schema
         elif "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
             raise DataJointError(
                 f"Class {cls.__name__} is already mapped by SQLAlchemy (does it derive from a "
@@ -354,6 +366,10 @@ class Schema(sa.MetaData):
                 raise
         # mapped last: SQLAlchemy cannot un-map a class if creating its table fails
         for cls, table in tiers:
+            previous = own_attributes(cls)
+            if "__table__" in previous and previous["_schema"] is not self:
+                # the class moves here from the schema that declared it before
+                previous["_schema"]._classes.pop(previous["__table__"], None)
             map_class(self, cls, table)
             self._classes[table] = cls
         for cls, _ in items:

@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
-from .errors import DataJointError, UnknownAttributeError
+from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows
 from .execution.query import TableQuery
 from .execution.validate import ValidationResult, validate_rows
@@ -92,8 +92,15 @@ class TableMeta(type):
     if not TYPE_CHECKING:  # hidden from mypy, which would then accept any class attribute
 
         def __getattr__(cls, name):
-            # reached only when the attribute is missing: a column attribute or
-            # ``__mapper__`` of a class still waiting for mapping is made by mapping it
+            # reached when the attribute is missing: a column attribute or ``__mapper__`` of
+            # a class still waiting for mapping is made by mapping it. (``inspect`` and so
+            # ``help(Mouse)`` call it directly for attributes that exist: no mapping then.)
+            try:
+                return type.__getattribute__(cls, name)
+            except ClassNotDeclaredError:
+                raise  # the class property's own message says what to do
+            except AttributeError:
+                pass
             if map_for_attribute(cls, name):
                 return getattr(cls, name)
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
@@ -150,7 +157,7 @@ class UserTable(metaclass=TableMeta):
     def _declared(cls) -> sa.Table:
         table = own_attributes(cls).get("__table__")
         if table is None:
-            raise DataJointError(
+            raise ClassNotDeclaredError(
                 f"Class {cls.__name__} is not declared yet: decorate it with a schema "
                 "(`@schema`), or decorate its master if it is a Part."
             )
@@ -167,6 +174,11 @@ class UserTable(metaclass=TableMeta):
     def table_name(cls) -> str:
         """The SQL table name, with the tier prefix."""
         return str(cls._declared().name)
+
+    @classproperty
+    def database(cls) -> str:
+        """The name of the table's schema (DataJoint's ``table.database``)."""
+        return str(cls._require_schema().database)
 
     @classproperty
     def connection(cls) -> Connection:
