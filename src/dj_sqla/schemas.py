@@ -58,7 +58,7 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
-from .execution.jobs import Jobs, job_table_name
+from .execution.jobs import Jobs, SchemaJobs, job_table_name
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
 from .table import Lookup, Manual, Part, UserTable, parts_of
@@ -425,17 +425,18 @@ class Schema(sa.MetaData):
         return self.database is not None
 
     @property
-    def jobs(self) -> list[Jobs]:
+    def jobs(self) -> SchemaJobs:
         """The job tables of this schema's Imported and Computed tables that have one (job
-        tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``)."""
+        tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``): a list, as
+        in DataJoint 2, that also takes 0.14's ``schema.jobs.delete()`` and ``&``."""
         conn = self._require_active()
         with conn.engine.connect() as sa_conn:
             present = conn.backend.table_names(sa_conn, str(self.database))
-        return [
+        return SchemaJobs(
             Jobs(cls)  # type: ignore[arg-type]
             for table, cls in self._classes.items()
             if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
-        ]
+        )
 
     def get_table(self, name: str) -> Any:
         """The table ``name`` of this schema as a query (``schema["session"]``).
