@@ -35,7 +35,6 @@ from sqlalchemy.sql.elements import quoted_name
 
 from ._mapping import Registry, is_mapped, own_attributes
 from ._naming import NAMING_CONVENTION
-from ._prompt import confirm as _confirm
 from .config import config
 from .connection import Connection, as_connection
 from .declaration import (
@@ -62,6 +61,7 @@ from .execution.jobs import Jobs, SchemaJobs, job_table_name
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
 from .table import Lookup, Manual, Part, UserTable, parts_of
+from .utils import confirm as _confirm
 
 if TYPE_CHECKING:
     from .backends import Backend

@@ -363,6 +363,29 @@ def test_drop_asks_unless_told(
     schema.drop(prompt=False)  # dropping a missing schema does nothing
 
 
+def test_prompts_read_through_dj_utils_input(
+    new_schema: Callable[..., dj.Schema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DataJoint's tests (and notebooks) answer safemode prompts by patching dj.utils.input."""
+    Probe, _ = _tiers()
+    schema = new_schema("lab", context={})
+    schema(Probe)
+    Probe.insert1({"probe_id": 1})
+    asked: list[str] = []
+
+    def answer(question: str) -> str:
+        asked.append(question)
+        return "yes"
+
+    monkeypatch.setattr(dj.utils, "input", answer, raising=False)
+    with dj.config.override(safemode=True):
+        Probe.delete()
+        assert len(Probe()) == 0
+        schema.drop()
+    assert len(asked) == 2
+    assert not schema.exists
+
+
 def test_drop_without_prompt_when_safemode_off(new_schema: Callable[..., dj.Schema]) -> None:
     schema = new_schema("lab")
     with dj.config.override(safemode=False):

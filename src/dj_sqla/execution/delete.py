@@ -25,9 +25,9 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 
 from .. import dependencies as deps
 from .._mapping import own_attributes
-from .._prompt import confirm as _confirm
 from ..config import config
 from ..errors import DataJointError, TransactionConflictError
+from ..utils import confirm as _confirm
 
 if TYPE_CHECKING:
     from ..connection import Connection
