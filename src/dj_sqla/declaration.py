@@ -10,17 +10,14 @@ the batch was built, because SQLAlchemy cannot un-map a class when a later defin
 
 from __future__ import annotations
 
-import decimal
 import importlib
 import inspect
 import threading
 import types
-import uuid
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
@@ -30,7 +27,7 @@ from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
 from .errors import DataJointError, DefinitionError
-from .heading import Attribute, Heading
+from .heading import Heading, attribute_of
 from .table import (
     RESERVED_ATTRIBUTES,
     Lookup,
@@ -178,39 +175,6 @@ def map_class(schema: Registered, cls: type[UserTable], table: sa.Table) -> None
         Heading(attribute_of(c) for c in table.columns if not is_hidden(c.name)),
     )
     defer_mapping(cls, schema.registry, table, properties)
-
-
-_NUMPY_NAMES = frozenset(
-    ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
-)
-
-
-def attribute_of(column: sa.Column[Any]) -> Attribute:
-    """The heading entry of a declared column."""
-    spec = column.info["dj"].spec
-    default: str | None = None
-    server_default = column.server_default
-    if server_default is not None:
-        arg = getattr(server_default, "arg", None)
-        default = str(getattr(arg, "text", arg))
-    elif column.nullable:
-        default = "null"
-    kind = spec.python_type
-    return Attribute(
-        column.name,
-        spec.name,
-        column.primary_key,
-        bool(column.nullable),
-        column.info["dj"].comment,
-        default=default,
-        autoincrement=column.autoincrement is True,
-        dtype=np.dtype(spec.name) if spec.name in _NUMPY_NAMES else np.dtype(object),
-        numeric=kind in (int, float, decimal.Decimal),
-        string=kind is str,
-        uuid=kind is uuid.UUID,
-        json=spec.is_json,
-        is_blob=spec.is_blob,
-    )
 
 
 def attach_parts(cls: type[UserTable]) -> None:

@@ -297,3 +297,50 @@ def test_insert_from_a_csv_file(new_schema: Callable[..., dj.Schema], tmp_path: 
     ]
     with pytest.raises(dj.DataJointError, match="cannot read the CSV file"):
         Reading.insert(tmp_path / "missing.csv")
+
+
+def test_a_query_has_a_heading(lab: Any) -> None:
+    """``(A * B).proj(...).heading``: names, key, declared types, computed attributes."""
+    Mouse, _, Session = lab
+    query = (Session * Mouse).proj("weight", heavy="weight * 2", mouse="mouse_id")
+    heading = query.heading
+    assert heading.names == ["mouse", "session", "weight", "heavy"]
+    assert heading.primary_key == ["mouse", "session"]
+    assert heading.secondary_attributes == ["weight", "heavy"]
+    assert heading["mouse"].type == "int32"
+    assert heading["weight"].type == "float64"
+    assert heading["heavy"].type == "expression"
+    assert heading["heavy"].numeric
+    assert repr(heading).splitlines()[2] == "---"
+    assert (Mouse & {"mouse_id": 1}).heading.names == Mouse.heading.names
+
+
+def test_heading_as_numpy_dtype(lab: Any) -> None:
+    Mouse = lab[0]
+    rows = np.array(
+        [tuple(row.values()) for row in Mouse.to_dicts(order_by="mouse_id")],
+        dtype=Mouse.heading.as_dtype,
+    )
+    assert rows.dtype.names == ("mouse_id", "weight")
+    assert rows["weight"].tolist() == [20.0, 25.0, 30.0]
+    assert rows.dtype["mouse_id"] == np.int32
+
+
+def test_class_attributes_set_through_the_table_instance(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """DataJoint code sets a Lookup's ``contents`` on an instance: it lands on the class."""
+    schema = new_schema("contents")
+
+    @schema
+    class Color(dj.Lookup):
+        definition = "color : varchar(8)"
+        contents = [("red",)]
+
+    table = Color()
+    table.contents = [("red",), ("blue",)]
+    assert Color.contents == [("red",), ("blue",)]
+    with pytest.raises(AttributeError, match="immutable"):
+        table.no_such_thing = 1
+    with pytest.raises(AttributeError, match="immutable"):
+        table._private = 1
