@@ -132,6 +132,9 @@ def _masters(
         if master in selected:
             continue
         if part_integrity == "enforce":
+            exists = sa.select(sa.literal(1)).select_from(table).where(*_any(selected[table]))
+            if conn.execute(exists.limit(1)).first() is None:
+                continue  # no part row goes, so nothing breaks master-part integrity
             where = "directly" if table is start else "through a cascade"
             raise DataJointError(
                 f"Cannot delete from part table `{table.name}` {where} without its master "
