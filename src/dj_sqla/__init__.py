@@ -49,6 +49,7 @@ from .errors import (
     UnknownAttributeError,
     UnknownSettingError,
 )
+from .execution.fetch import key
 from .execution.jobs import Jobs
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
@@ -132,6 +133,7 @@ __all__ = [  # noqa: RUF022
     "errors",
     "get_codec",
     "install_as_datajoint",
+    "key",
     "list_codecs",
     "list_schemas",
     "logger",

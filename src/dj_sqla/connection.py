@@ -352,12 +352,22 @@ class Connection:
     # -- DataJoint's connection API ------------------------------------------------------------
 
     def query(
-        self, sql: str, args: Sequence[Any] | Mapping[str, Any] = (), *, as_dict: bool = False
+        self,
+        sql: str,
+        args: Sequence[Any] | Mapping[str, Any] = (),
+        *,
+        as_dict: bool = False,
+        reconnect: bool | None = None,
+        suppress_warnings: bool = True,
     ) -> QueryResult:
         """Run one SQL statement written for this backend, with DataJoint's ``%s`` placeholders
         for ``args`` (bound by the driver, never pasted into the text; ``%%`` is a literal
         ``%``). Inside :meth:`start_transaction` (or ``with connection.transaction``) it runs
         in that transaction; otherwise it commits on its own.
+
+        ``reconnect`` and ``suppress_warnings`` (DataJoint's) are accepted and need nothing:
+        a lost connection is replaced on its own outside a transaction (and is an error inside
+        one), and the driver's warnings are not shown.
 
         Returns:
             A cursor-like :class:`QueryResult` (``fetchall()``, ``fetchone()``, iteration,

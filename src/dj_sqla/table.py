@@ -406,11 +406,17 @@ class UserTable(metaclass=TableMeta):
         *,
         dry_run: bool = False,
         transaction: bool = True,
+        **classic: Any,
     ) -> Any:
-        """Delete all rows, with everything that depends on them (see TableQuery.delete);
-        ``dry_run=True`` returns what would go instead."""
+        """Delete all rows, with everything that depends on them (see TableQuery.delete, also
+        for DataJoint 0.14's spellings in ``classic``); ``dry_run=True`` returns what would go
+        instead."""
         return cls._expression().delete(
-            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run, transaction=transaction
+            prompt=prompt,
+            part_integrity=part_integrity,
+            dry_run=dry_run,
+            transaction=transaction,
+            **classic,
         )
 
     @classmethod

@@ -344,3 +344,60 @@ def test_class_attributes_set_through_the_table_instance(
         table.no_such_thing = 1
     with pytest.raises(AttributeError, match="immutable"):
         table._private = 1
+
+
+def test_classic_fetch_forms(lab: Any, new_schema: Callable[..., dj.Schema]) -> None:
+    """0.14's ``dj.key`` in fetch, ``fetch1(squeeze=True)``, ``head``/``tail`` with fetch's
+    arguments."""
+    Mouse, _, _ = lab
+    weights, keys = Mouse.fetch("weight", dj.key, order_by="KEY")
+    assert keys == [{"mouse_id": 1}, {"mouse_id": 2}, {"mouse_id": 3}]
+    assert weights.tolist() == [20.0, 25.0, 30.0]
+    assert (Mouse & {"mouse_id": 2}).fetch1(dj.key) == {"mouse_id": 2}
+    frame = Mouse().head(2, format="frame")
+    assert list(frame.index) == [1, 2]
+    assert Mouse().tail(2, format="frame").index.tolist() == [2, 3]
+    assert Mouse().head(1, as_dict=True) == [{"mouse_id": 1, "weight": 20.0}]
+    assert Mouse().tail(1) == [{"mouse_id": 3, "weight": 30.0}]
+
+    schema = new_schema("squeeze")
+
+    @schema
+    class Signal(dj.Manual):
+        definition = "signal_id : int32\n---\ntrace : <blob>"
+
+    Signal.insert1({"signal_id": 1, "trace": np.arange(4.0).reshape(1, 4)})
+    assert (Signal & {"signal_id": 1}).fetch1("trace").shape == (1, 4)
+    assert (Signal & {"signal_id": 1}).fetch1("trace", squeeze=True).shape == (4,)
+    assert (Signal & {"signal_id": 1}).fetch1(squeeze=True)["trace"].shape == (4,)
+
+
+def test_classic_delete_arguments(new_schema: Callable[..., dj.Schema]) -> None:
+    """0.14's ``delete(safemode=..., force_masters=..., force_parts=...)`` and a part's
+    ``delete(force=True)``."""
+    schema = new_schema("classic")
+
+    @schema
+    class Session(dj.Manual):
+        definition = "session : int32"
+
+        class Trial(dj.Part):
+            definition = "-> master\ntrial : int32"
+
+    Session.insert([(1,), (2,), (3,)])
+    Session.Trial.insert([(1, 1), (2, 1), (3, 1)])
+    with pytest.raises(dj.DataJointError, match="without its master"):
+        (Session.Trial & {"session": 1}).delete(safemode=False)
+    (Session.Trial & {"session": 1}).delete(safemode=False, force=True)
+    assert [len(Session()), len(Session.Trial())] == [3, 2]
+    (Session.Trial & {"session": 2}).delete(safemode=False, force_masters=True)
+    assert [len(Session()), len(Session.Trial())] == [2, 1]
+    (Session.Trial & {"session": 3}).delete(safemode=False, force_parts=True)
+    assert [len(Session()), len(Session.Trial())] == [2, 0]
+    with pytest.raises(TypeError, match="forced"):
+        Session.delete(safemode=False, forced=True)
+
+
+def test_conn_query_takes_datajoint_keywords(connection: dj.Connection) -> None:
+    result = connection.query("SELECT %s", (7,), reconnect=True, suppress_warnings=False)
+    assert result.fetchall() == [(7,)]

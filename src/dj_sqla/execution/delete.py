@@ -420,3 +420,21 @@ def drop_tables(
                 ) from err
     for schema in connection.schemas():
         schema.forget_tables(t for t in order if t.schema == schema.database)
+
+
+def classic_delete_arguments(
+    prompt: bool | None, part_integrity: str, classic: dict[str, Any]
+) -> tuple[bool | None, str]:
+    """``delete``'s arguments with DataJoint 0.14's spellings translated."""
+    unknown = set(classic) - {"safemode", "force_masters", "force_parts", "force"}
+    if unknown:
+        raise TypeError(
+            f"delete() got unexpected keyword argument(s): {', '.join(sorted(unknown))}"
+        )
+    if classic.get("safemode") is not None:
+        prompt = classic["safemode"]
+    if classic.get("force_masters"):
+        part_integrity = "cascade"
+    elif classic.get("force_parts") or classic.get("force"):
+        part_integrity = "ignore"
+    return prompt, part_integrity
