@@ -101,7 +101,9 @@ def build_class_tables(
 
     def build(table_cls: type[UserTable], name: str, context: Mapping[str, Any]) -> sa.Table:
         _check_name(name, table_cls, backend)
-        definition = parse_definition(table_cls.definition, table=name)
+        definition = parse_definition(
+            table_cls.definition, table=name, existing=table_cls._reflected
+        )
 
         def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
             target_text = ".".join(ref.target)

@@ -451,7 +451,8 @@ class Schema(sa.MetaData):
         table_name = self._find_table_name(name)
         if table_name is None:
             raise DataJointError(
-                f"Schema `{self.database}` has no table `{name}`; schema.list_tables() lists "
+                f"Schema `{self.database}` has no table `{name}` (it does not exist); "
+                "schema.list_tables() lists "
                 "its tables."
             )
         return self._query_of(table_name)
