@@ -441,6 +441,13 @@ class Connection:
         """Close every pooled database connection; the next use opens new ones."""
         self.engine.dispose()
 
+    def __enter__(self) -> Connection:
+        """``with dj.Connection(...) as conn:`` closes the pooled connections at the end."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def connect(self) -> None:
         """(Re)connect: pooled connections are replaced and the server is pinged."""
         self.engine.dispose()

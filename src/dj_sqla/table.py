@@ -176,6 +176,18 @@ class UserTable(metaclass=TableMeta):
         return str(cls._declared().name)
 
     @classproperty
+    def is_declared(cls) -> bool:
+        """Whether the class is declared and its table exists in the database (DataJoint's
+        ``table.is_declared``; False for a class no schema has decorated)."""
+        try:
+            table = cls._declared()
+        except ClassNotDeclaredError:
+            return False
+        connection = cls._require_schema().connection
+        with connection.engine.connect() as sa_conn:
+            return table.name in connection.backend.table_names(sa_conn, str(table.schema))
+
+    @classproperty
     def database(cls) -> str:
         """The name of the table's schema (DataJoint's ``table.database``)."""
         return str(cls._require_schema().database)
@@ -335,6 +347,11 @@ class UserTable(metaclass=TableMeta):
     def aggr(cls, other: Any, *attributes: Any, **named: Any) -> Any:
         """Aggregates of ``other`` per row of the table (see QueryExpression.aggr)."""
         return cls._expression().aggr(other, *attributes, **named)
+
+    @classmethod
+    def aggregate(cls, other: Any, *attributes: Any, **named: Any) -> Any:
+        """DataJoint's other name for :meth:`aggr`."""
+        return cls.aggr(other, *attributes, **named)
 
     @classmethod
     def join(cls, other: Any, *, left: bool = False, semantic_check: bool = True) -> Any:

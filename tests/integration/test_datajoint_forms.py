@@ -401,3 +401,43 @@ def test_classic_delete_arguments(new_schema: Callable[..., dj.Schema]) -> None:
 def test_conn_query_takes_datajoint_keywords(connection: dj.Connection) -> None:
     result = connection.query("SELECT %s", (7,), reconnect=True, suppress_warnings=False)
     assert result.fetchall() == [(7,)]
+
+
+def test_restricting_by_record_arrays_and_data_frames(lab: Any) -> None:
+    """0.14 restricts by what fetch returned: a numpy record array or a DataFrame."""
+    Mouse, _, Session = lab
+    keys = (Mouse & "weight > 22").fetch()  # a record array
+    assert sorted((Session & keys).fetch("mouse_id").tolist()) == [2]
+    frame = (Mouse & {"mouse_id": 1}).fetch(format="frame")  # indexed by the key
+    assert len(Session & frame) == 2
+    assert len(Session - frame) == 1
+    plain = frame.reset_index()[["mouse_id"]]
+    assert len(Session & plain) == 2
+    assert len(Mouse & Mouse.fetch()[:0]) == 0  # no rows: nothing matches
+
+
+def test_aggregate_is_aggr(lab: Any) -> None:
+    Mouse, _, Session = lab
+    counted = Mouse.aggregate(Session, n="count(*)")
+    assert counted.to_dicts(order_by="mouse_id") == Mouse().aggr(Session, n="count(*)").to_dicts(
+        order_by="mouse_id"
+    )
+    assert (Mouse & {"mouse_id": 1}).aggregate(Session, n="count(*)").fetch1("n") == 2
+
+
+def test_is_declared(new_schema: Callable[..., dj.Schema]) -> None:
+    class Probe(dj.Manual):
+        definition = "probe : int32"
+
+    assert Probe.is_declared is False
+    schema = new_schema("probe")
+    schema(Probe)
+    assert Probe.is_declared is True
+    Probe.drop_quick()
+    assert Probe.is_declared is False
+
+
+def test_a_connection_is_a_context_manager(db_url: str) -> None:
+    with dj.Connection(db_url) as connection:
+        assert connection.query("SELECT 1").fetchall() == [(1,)]
+    assert connection.engine.pool.checkedin() == 0  # closed at the end of the block

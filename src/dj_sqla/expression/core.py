@@ -355,6 +355,9 @@ class QueryExpression:
             exclude_nonmatching = not keep_all_rows
         return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
 
+    #: DataJoint's other name for :meth:`aggr`.
+    aggregate = aggr
+
     def __add__(self, other: Any) -> QueryExpression:
         return union(self, as_expression(other))
 
