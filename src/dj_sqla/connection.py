@@ -165,6 +165,9 @@ class Connection:
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
+        #: closed by close() and not used since (a new database connection clears it)
+        self._closed = False
+        event.listen(engine, "connect", self._opened)
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
         event.listen(engine, "handle_error", self._translate_error)
         if self.backend.has_server:
@@ -179,6 +182,7 @@ class Connection:
             url, **options, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
         )
         event.listen(reader, "connect", self.backend.prepare_read_connection)
+        event.listen(reader, "connect", self._opened)
         if self._init_fun:
             event.listen(reader, "connect", partial(run_init, self._init_fun))
         event.listen(reader, "handle_error", self._translate_error)
@@ -203,7 +207,8 @@ class Connection:
         return self._read_engine or self.engine
 
     def __repr__(self) -> str:
-        return f"dj.Connection({self.backend.describe_server()!r})"
+        state = "closed" if self._closed else "connected"
+        return f"dj.Connection({self.backend.describe_server()!r}) ({state})"
 
     @property
     def conn_info(self) -> dict[str, Any]:
@@ -430,7 +435,11 @@ class Connection:
 
     @property
     def is_connected(self) -> bool:
-        """Whether the server answers now (see :meth:`ping`)."""
+        """Whether the server answers now (see :meth:`ping`); False after :meth:`close` until
+        the connection is used again (as in DataJoint, where a closed connection reconnects
+        on its next query)."""
+        if self._closed:
+            return False
         try:
             self.ping()
         except LostConnectionError:
@@ -440,6 +449,10 @@ class Connection:
     def close(self) -> None:
         """Close every pooled database connection; the next use opens new ones."""
         self.engine.dispose()
+        self._closed = True
+
+    def _opened(self, dbapi_conn: Any, record: Any) -> None:
+        self._closed = False
 
     def __enter__(self) -> Connection:
         """``with dj.Connection(...) as conn:`` closes the pooled connections at the end."""

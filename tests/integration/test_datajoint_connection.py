@@ -171,6 +171,22 @@ def test_host_as_a_keyword_with_its_port_over_the_configured_one(db_url: str, ba
         connection.engine.dispose()
 
 
+def test_closed_until_used_again(db_url: str) -> None:
+    """As in DataJoint: after close() a connection is not connected, and its next use
+    reconnects."""
+    connection = dj.Connection(db_url)
+    assert connection.is_connected
+    assert "(connected)" in repr(connection)
+    connection.close()
+    assert not connection.is_connected
+    assert "(closed)" in repr(connection)
+    assert connection.query("SELECT 1").fetchall() == [(1,)]
+    assert connection.is_connected
+    with dj.Connection(db_url) as scoped:
+        assert len(scoped.query("SELECT 1").fetchall()) == 1
+    assert not scoped.is_connected
+
+
 def test_a_connection_needs_exactly_one_target(db_url: str) -> None:
     with pytest.raises(dj.ConfigError, match="needs one target"):
         dj.Connection()
