@@ -27,6 +27,7 @@ from .diagram import ERD, Di, Diagram
 from .errors import (
     AccessError,
     BucketInaccessible,
+    ClassNotDeclaredError,
     ConfigError,
     ConfigFileError,
     ConfigFileMissingError,
@@ -53,6 +54,7 @@ from .errors import (
     UnknownAttributeError,
     UnknownSettingError,
 )
+from .execution.fetch import key
 from .execution.jobs import Jobs
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
@@ -78,6 +80,7 @@ __all__ = [  # noqa: RUF022
     "AndList",
     "AutoPopulate",
     "BucketInaccessible",
+    "ClassNotDeclaredError",
     "Codec",
     "Compute",
     "Computed",
@@ -143,6 +146,7 @@ __all__ = [  # noqa: RUF022
     "get_codec",
     "get_storage_adapter",
     "install_as_datajoint",
+    "key",
     "list_codecs",
     "list_schemas",
     "logger",

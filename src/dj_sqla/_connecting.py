@@ -240,10 +240,13 @@ def connection_target(
     use_tls: bool | dict[str, Any] | None,
     *,
     settings: Mapping[str, Any] = config,
+    backend: str | None = None,
+    name: str | None = None,
 ) -> sa.URL | sa.Engine:
     """An Engine as it is, a URL parsed; DataJoint's host (with credentials) as a URL built
     from it and ``settings`` (default ``dj.config``; a ``dj.Instance`` passes its own).
-    ``use_tls`` is refused with an Engine, which connects with its own arguments."""
+    ``backend`` and ``name`` override ``database.backend`` and ``database.name``. ``use_tls``
+    is refused with an Engine, which connects with its own arguments."""
     if isinstance(value, sa.Engine):
         if use_tls is not None:
             raise ConfigError(
@@ -253,7 +256,7 @@ def connection_target(
         return value
     if isinstance(value, sa.URL) or "://" in value:
         return parse_url(value)
-    backend = settings["database.backend"] or "mysql"
+    backend = backend or settings["database.backend"] or "mysql"
     if backend == "sqlite":
         raise ConfigError(
             f"{value!r}: a host needs a server backend, and database.backend is sqlite. Set "
@@ -266,7 +269,7 @@ def connection_target(
         port=port if port is not None else settings["database.port"],
         user=user if user is not None else settings["database.user"],
         password=password if password is not None else settings["database.password"],
-        name=settings["database.name"],
+        name=name if name is not None else settings["database.name"],
         sqlite_dir=settings["database.sqlite_dir"],
     )
 

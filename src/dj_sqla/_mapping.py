@@ -93,6 +93,10 @@ class _MapOnFirstUse:
         return own_attributes(cls)[_MANAGER_ATTRIBUTE]
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            # introspection (``help(Mouse)`` asks every class attribute for ``__objclass__``)
+            # is no ORM use: it must not map the class
+            raise AttributeError(name)
         return getattr(self._manager(), name)
 
     def __getitem__(self, key: str) -> Any:
@@ -126,7 +130,8 @@ def _entry(cls: type) -> _Pending | None:
 
 
 def is_mapped(cls: type) -> bool:
-    """Whether SQLAlchemy has mapped ``cls`` already (without mapping a pending class)."""
+    """Whether SQLAlchemy has mapped ``cls`` (a declared class that only waits for its first
+    ORM use is not mapped yet, and can still be declared anew in another schema)."""
     attributes = own_attributes(cls)
     return _ENTRY not in attributes and _MANAGER_ATTRIBUTE in attributes
 

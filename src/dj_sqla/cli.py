@@ -4,7 +4,8 @@
 store unless ``dj.config`` / ``DJ_SQLA_URL`` says otherwise), adds a few rows and prints what
 it did. ``dj-sqla diagram MODULE_OR_SCHEMA [-o FILE.svg|.png|.mmd]`` draws a pipeline: a module
 that declares it, or a schema name on that connection (Mermaid text on standard output when no
-file is given).
+file is given). ``dj-sqla console [-s SCHEMA:ALIAS ...]`` is DataJoint's ``dj`` console: a
+Python prompt with dj_sqla as ``dj`` and the schemas as virtual modules.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from . import example
+from . import console, example
 from ._version import __version__
 from .connection import conn
 from .diagram import Diagram
@@ -153,6 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="FILE.svg, .png, .mmd or .dot (default: Mermaid text on standard output)",
     )
     draw.add_argument("--url", help="SQLAlchemy URL (default: dj.config / the embedded store)")
+    commands.add_parser(
+        "console",
+        help="a Python prompt with dj_sqla as `dj` (DataJoint's `dj` command)",
+        add_help=False,
+    )
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "console":  # the console parses its own arguments
+        console.cli(argv[1:], prog="dj-sqla console")
+        return 0
     args = parser.parse_args(argv)
     if args.command == "demo":
         if args.drop:

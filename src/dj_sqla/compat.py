@@ -39,7 +39,7 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from . import _log, codecs, errors, utils
+from . import _log, codecs, console, errors, utils
 from .config import Config
 from .connection import Connection, conn
 from .diagram import Diagram
@@ -115,6 +115,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "ValidationResult": ValidationResult,
     },
     "instance": {"Instance": Instance},
+    "cli": {"cli": console.cli},
     "user_tables": {**_TIERS, "Table": Table, "TableMeta": TableMeta, "PartMeta": TableMeta},
     "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},

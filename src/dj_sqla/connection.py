@@ -46,6 +46,7 @@ from .backends import backend_class_for_url, backend_for, url_from_settings
 from .config import config
 from .errors import (
     AccessError,
+    ConfigError,
     DataJointError,
     LostConnectionError,
     TableNotDeclaredError,
@@ -109,14 +110,24 @@ class Connection:
     Args:
         url_or_engine: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
             ``sqlalchemy.Engine``. An Engine is used as it is, so an application can share its
-            own engine (and pool) with dj_sqla. Or (DataJoint's way) a server host, with
-            ``user``, ``password`` and ``port``.
+            own engine (and pool) with dj_sqla. DataJoint's way, a server host
+            (``"db.example.org"`` or ``"db.example.org:3306"``) instead.
+        user, password, port: credentials and port for a host (default: ``dj.config``).
         init_fun: SQL run on every new database connection.
         use_tls: None (the driver's default: TLS when the server offers it), True (TLS
             required), False (no TLS), or a dict of certificate files in PyMySQL's spelling
             (``{"ca": "ca.pem", "cert": ..., "key": ...}``: TLS required, the server checked
             against the CA); the same on MySQL and PostgreSQL.
+        host: the server host as a keyword, as DataJoint's ``Connection(host=..., user=...,
+            password=...)`` is called; give either it or ``url_or_engine``.
+        backend: ``"mysql"`` or ``"postgresql"`` for a host (default:
+            ``dj.config["database.backend"]``).
+        database_name: the database a PostgreSQL host connects to (default:
+            ``dj.config["database.name"]``).
         **engine_options: passed to ``sqlalchemy.create_engine`` when a URL is given.
+
+    Raises:
+        ConfigError: neither or both of ``url_or_engine`` and ``host`` are given.
 
     Example:
         >>> import dj_sqla as dj
@@ -126,16 +137,29 @@ class Connection:
 
     def __init__(
         self,
-        url_or_engine: str | sa.URL | sa.Engine,
+        url_or_engine: str | sa.URL | sa.Engine | None = None,
         user: str | None = None,
         password: str | None = None,
         port: int | str | None = None,
         init_fun: str | None = None,
         use_tls: bool | dict[str, Any] | None = None,
+        *,
+        host: str | None = None,
+        backend: str | None = None,
+        database_name: str | None = None,
         **engine_options: Any,
     ) -> None:
         self._read_engine: sa.Engine | None = None
-        url_or_engine = connection_target(url_or_engine, user, password, port, use_tls)
+        if (url_or_engine is None) == (host is None):
+            raise ConfigError(
+                "dj.Connection needs one target: a SQLAlchemy URL or Engine (first argument), "
+                "or a server host (host='db.example.org[:port]', DataJoint's way)."
+            )
+        target = url_or_engine if url_or_engine is not None else host
+        assert target is not None  # (checked above)
+        url_or_engine = connection_target(
+            target, user, password, port, use_tls, backend=backend, name=database_name
+        )
         init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
         self._init_fun: str | None = init_fun
         self._use_tls = use_tls
@@ -158,6 +182,9 @@ class Connection:
         self.engine: sa.Engine = engine
         self.backend: Backend = backend_for(engine)
         self._local = threading.local()
+        #: closed by close() and not used since (a new database connection clears it)
+        self._closed = False
+        event.listen(engine, "connect", self._opened)
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
         event.listen(engine, "handle_error", self._translate_error)
         if self.backend.has_server:
@@ -172,6 +199,7 @@ class Connection:
             url, **options, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
         )
         event.listen(reader, "connect", self.backend.prepare_read_connection)
+        event.listen(reader, "connect", self._opened)
         if self._init_fun:
             event.listen(reader, "connect", partial(run_init, self._init_fun))
         event.listen(reader, "handle_error", self._translate_error)
@@ -196,7 +224,8 @@ class Connection:
         return self._read_engine or self.engine
 
     def __repr__(self) -> str:
-        return f"dj.Connection({self.backend.describe_server()!r})"
+        state = "closed" if self._closed else "connected"
+        return f"dj.Connection({self.backend.describe_server()!r}) ({state})"
 
     @property
     def conn_info(self) -> dict[str, Any]:
@@ -389,12 +418,22 @@ class Connection:
     # -- DataJoint's connection API ------------------------------------------------------------
 
     def query(
-        self, sql: str, args: Sequence[Any] | Mapping[str, Any] = (), *, as_dict: bool = False
+        self,
+        sql: str,
+        args: Sequence[Any] | Mapping[str, Any] = (),
+        *,
+        as_dict: bool = False,
+        reconnect: bool | None = None,
+        suppress_warnings: bool = True,
     ) -> QueryResult:
         """Run one SQL statement written for this backend, with DataJoint's ``%s`` placeholders
         for ``args`` (bound by the driver, never pasted into the text; ``%%`` is a literal
         ``%``). Inside :meth:`start_transaction` (or ``with connection.transaction``) it runs
         in that transaction; otherwise it commits on its own.
+
+        ``reconnect`` and ``suppress_warnings`` (DataJoint's) are accepted and need nothing:
+        a lost connection is replaced on its own outside a transaction (and is an error inside
+        one), and the driver's warnings are not shown.
 
         Returns:
             A cursor-like :class:`QueryResult` (``fetchall()``, ``fetchone()``, iteration,
@@ -457,7 +496,11 @@ class Connection:
 
     @property
     def is_connected(self) -> bool:
-        """Whether the server answers now (see :meth:`ping`)."""
+        """Whether the server answers now (see :meth:`ping`); False after :meth:`close` until
+        the connection is used again (as in DataJoint, where a closed connection reconnects
+        on its next query)."""
+        if self._closed:
+            return False
         try:
             self.ping()
         except (LostConnectionError, AccessError):  # AccessError: the login was refused
@@ -467,6 +510,17 @@ class Connection:
     def close(self) -> None:
         """Close every pooled database connection; the next use opens new ones."""
         self.engine.dispose()
+        self._closed = True
+
+    def _opened(self, dbapi_conn: Any, record: Any) -> None:
+        self._closed = False
+
+    def __enter__(self) -> Connection:
+        """``with dj.Connection(...) as conn:`` closes the pooled connections at the end."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def connect(self) -> None:
         """(Re)connect: pooled connections are replaced and the server is pinged."""

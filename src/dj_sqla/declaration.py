@@ -10,29 +10,25 @@ the batch was built, because SQLAlchemy cannot un-map a class when a later defin
 
 from __future__ import annotations
 
-import decimal
 import importlib
 import inspect
 import threading
 import types
-import uuid
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from ._mapping import defer_mapping, is_mapped, own_attributes
-from .codecs import get_codec, parse_type_spec
 from .declare.build import ColumnInfo, build_table, declared_checks
 from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
 from .dependencies import forget_lineage
 from .errors import DataJointError, DefinitionError
-from .heading import Attribute, Heading
+from .heading import Heading, attribute_of
 from .table import (
     RESERVED_ATTRIBUTES,
     Lookup,
@@ -100,7 +96,7 @@ def _build_one(
     """Build the Table of one class (master or part) named ``name`` into ``schema``; its
     foreign keys resolve in ``context`` and among the ``tables`` built earlier."""
     _check_name(name, table_cls, backend)
-    definition = parse_definition(table_cls.definition, table=name)
+    definition = parse_definition(table_cls.definition, table=name, existing=table_cls._reflected)
 
     def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:
         target_text = ".".join(ref.target)
@@ -310,41 +306,6 @@ def _column_key(column: sa.Column[Any]) -> tuple[Any, ...]:
         column.nullable,
         str(getattr(default, "text", default)),
         type(default).__name__,
-    )
-
-
-_NUMPY_NAMES = frozenset(
-    ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
-)
-
-
-def attribute_of(column: sa.Column[Any]) -> Attribute:
-    """The heading entry of a declared column."""
-    spec = column.info["dj"].spec
-    default: str | None = None
-    server_default = column.server_default
-    if server_default is not None:
-        arg = getattr(server_default, "arg", None)
-        default = str(getattr(arg, "text", arg))
-    elif column.nullable:
-        default = "null"
-    kind = spec.python_type
-    return Attribute(
-        column.name,
-        spec.name,
-        column.primary_key,
-        bool(column.nullable),
-        column.info["dj"].comment,
-        default=default,
-        autoincrement=column.autoincrement is True,
-        dtype=np.dtype(spec.name) if spec.name in _NUMPY_NAMES else np.dtype(object),
-        numeric=kind in (int, float, decimal.Decimal),
-        string=kind is str,
-        uuid=kind is uuid.UUID,
-        json=spec.is_json,
-        is_blob=spec.is_blob,
-        codec=get_codec(spec.name) if spec.name.startswith("<") else None,
-        store=parse_type_spec(spec.name)[1] if spec.name.startswith("<") else None,
     )
 
 

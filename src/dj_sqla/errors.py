@@ -193,6 +193,12 @@ class SchemaDependencyError(IntegrityError):
     """A schema cannot be dropped because tables in other schemas reference it."""
 
 
+class ClassNotDeclaredError(DataJointError, AttributeError):
+    """A table class is asked for what only a declared class has (``Mouse.heading`` before
+    ``@schema``). It is also an ``AttributeError``, so ``hasattr``, ``getattr(..., default)``
+    and ``help()`` treat the attribute as absent, as they do for any class."""
+
+
 class TableNotDeclaredError(MissingTableError):
     """A table is used that does not exist in the database (e.g. ``create_tables=False``)."""
 

@@ -7,9 +7,17 @@ reports (``is_blob``, ``uuid``, ``json``...). Pure data, built from a declared T
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from .codecs import get_codec, parse_type_spec
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,12 @@ class Heading:
     def __getitem__(self, name: str) -> Attribute:
         return self.attributes[name]
 
+    @property
+    def as_dtype(self) -> np.dtype[Any]:
+        """A numpy record dtype with one field per attribute (``np.array(rows, dtype=...)``);
+        numbers get their numpy type, everything else ``object``."""
+        return np.dtype([(a.name, a.dtype) for a in self.attributes.values()])
+
     def __iter__(self) -> Any:
         return iter(self.attributes.values())
 
@@ -121,10 +135,72 @@ class Heading:
         return name in self.attributes
 
     def __repr__(self) -> str:
-        lines = []
-        for attr in self.attributes.values():
-            lines.append(
-                f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
+        def line(attr: Attribute) -> str:
+            return f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
+
+        key = [line(a) for a in self.attributes.values() if a.in_key]
+        rest = [line(a) for a in self.attributes.values() if not a.in_key]
+        return "\n".join([*key, "---", *rest])
+
+
+_NUMPY_NAMES = frozenset(
+    ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
+)
+
+
+def attribute_of(column: sa.Column[Any]) -> Attribute:
+    """The heading entry of a declared column."""
+    spec = column.info["dj"].spec
+    default: str | None = None
+    server_default = column.server_default
+    if server_default is not None:
+        arg = getattr(server_default, "arg", None)
+        default = str(getattr(arg, "text", arg))
+    elif column.nullable:
+        default = "null"
+    kind = spec.python_type
+    return Attribute(
+        column.name,
+        spec.name,
+        column.primary_key,
+        bool(column.nullable),
+        column.info["dj"].comment,
+        default=default,
+        autoincrement=column.autoincrement is True,
+        dtype=np.dtype(spec.name) if spec.name in _NUMPY_NAMES else np.dtype(object),
+        numeric=kind in (int, float, decimal.Decimal),
+        string=kind is str,
+        uuid=kind is uuid.UUID,
+        json=spec.is_json,
+        is_blob=spec.is_blob,
+        codec=get_codec(spec.name) if spec.name.startswith("<") else None,
+        store=parse_type_spec(spec.name)[1] if spec.name.startswith("<") else None,
+    )
+
+
+def heading_of(columns: Mapping[str, Any], primary_key: Sequence[str]) -> Heading:
+    """The heading of a query: each attribute as its table declares it (renamed and with the
+    query's key membership), a computed one as an expression of its SQL type."""
+    attributes = []
+    for name, element in columns.items():
+        column = getattr(element, "element", element)  # a label's column
+        if isinstance(column, sa.Column) and "dj" in column.info:
+            attribute = dataclasses.replace(
+                attribute_of(column), name=name, in_key=name in primary_key
             )
-        keys = len(self.primary_key)
-        return "\n".join([*lines[:keys], "---", *lines[keys:]])
+        else:
+            try:
+                python_type = element.type.python_type
+            except (AttributeError, NotImplementedError):  # no type, or one without it
+                python_type = None
+            attribute = Attribute(
+                name,
+                "expression",
+                name in primary_key,
+                True,
+                "calculated attribute",
+                numeric=python_type in (int, float, decimal.Decimal),
+                string=python_type is str,
+            )
+        attributes.append(attribute)
+    return Heading(attributes)

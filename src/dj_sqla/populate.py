@@ -43,7 +43,7 @@ from .errors import DataJointError, DuplicateError, LostConnectionError
 from .execution.jobs import Jobs
 from .execution.query import Query, TableQuery
 from .expression.core import as_expression
-from .table import UserTable, inserting_from_make, parts_of
+from .table import UserTable, classproperty, inserting_from_make, parts_of
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -85,12 +85,25 @@ class AutoPopulate:
             )
         return source.proj()
 
+    @classproperty
+    def key_source(cls) -> Query:
+        """The keys ``populate`` computes: by default the join of the parents named in the
+        primary key (as keys); a class may define its own (attribute, property or
+        classmethod), as in DataJoint.
+
+        Example::
+
+            len(SessionStats.key_source - SessionStats)   # keys still to compute
+        """
+        return cls._key_source()
+
     @classmethod
     def _key_source(cls) -> Query:
         """``key_source`` as the class defines it (attribute, property or classmethod)."""
-        override = inspect.getattr_static(cls, "key_source", None)
-        if override is None:
+        owner = next(klass for klass in cls.__mro__ if "key_source" in vars(klass))
+        if owner is AutoPopulate:
             return cls._default_key_source()
+        override = vars(owner)["key_source"]
         if isinstance(override, property) and override.fget is not None:
             value: Any = override.fget(cls())
         elif isinstance(override, (classmethod, staticmethod)):

@@ -116,6 +116,7 @@ def make_classes(schema: Schema, into: dict[str, Any]) -> dict[str, type]:
                 (Part,),
                 {
                     "definition": render(schema, part, reflected[part]),
+                    "_reflected": True,
                     "__qualname__": f"{class_name}.{part_name}",
                 },
             )

@@ -33,9 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.sql.elements import quoted_name
 
-from ._mapping import Registry, own_attributes
+from ._mapping import Registry, is_mapped, own_attributes
 from ._naming import NAMING_CONVENTION
-from ._prompt import confirm as _confirm
 from ._schema_access import SchemaAccess
 from .config import config
 from .connection import Connection, as_connection
@@ -59,10 +58,11 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
-from .execution.jobs import Jobs, job_table_name
+from .execution.jobs import Jobs, SchemaJobs, job_table_name
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
-from .table import Lookup, Manual, Part, UserTable
+from .table import Lookup, Manual, Part, UserTable, parts_of
+from .utils import confirm as _confirm
 
 if TYPE_CHECKING:
     from .backends import Backend
@@ -285,7 +285,19 @@ class Schema(SchemaAccess, sa.MetaData):
                     else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
                 )
             if "__table__" in own_attributes(cls):
-                raise DataJointError(f"Class {cls.__name__} is already declared.")
+                if own_attributes(cls).get("_schema") is self:
+                    return cls  # declared here already: decorating again changes nothing
+                family: list[type] = [cls, *parts_of(cls)]
+                mapped = [c for c in family if is_mapped(c)]
+                if mapped:
+                    raise DataJointError(
+                        f"Class {cls.__name__} is declared in schema "
+                        f"`{own_attributes(cls)['_schema'].database}` and SQLAlchemy has "
+                        f"mapped {mapped[0].__name__} there (it was used as an ORM class); "
+                        "SQLAlchemy cannot map a class twice. Define the class anew (a new "
+                        "class statement) to declare it in this schema."
+                    )
+                # as in DataJoint, a class decorated by another schema moves to that schema
         elif "__mapper__" in cls.__dict__ or getattr(cls, "__table__", None) is not None:
             raise DataJointError(
                 f"Class {cls.__name__} is already mapped by SQLAlchemy (does it derive from a "
@@ -358,6 +370,10 @@ class Schema(SchemaAccess, sa.MetaData):
                 raise
         # mapped last: SQLAlchemy cannot un-map a class if creating its table fails
         for cls, table in tiers:
+            previous = own_attributes(cls)
+            if "__table__" in previous and previous["_schema"] is not self:
+                # the class moves here from the schema that declared it before
+                previous["_schema"]._classes.pop(previous["__table__"], None)
             map_class(self, cls, table)
             self._classes[table] = cls
         for cls, names in items:
@@ -418,17 +434,18 @@ class Schema(SchemaAccess, sa.MetaData):
         return self.database is not None
 
     @property
-    def jobs(self) -> list[Jobs]:
+    def jobs(self) -> SchemaJobs:
         """The job tables of this schema's Imported and Computed tables that have one (job
-        tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``)."""
+        tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``): a list, as
+        in DataJoint 2, that also takes 0.14's ``schema.jobs.delete()`` and ``&``."""
         conn = self._require_active()
         with conn.engine.connect() as sa_conn:
             present = conn.backend.table_names(sa_conn, str(self.database))
-        return [
+        return SchemaJobs(
             Jobs(cls)  # type: ignore[arg-type]
             for table, cls in self._classes.items()
             if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
-        ]
+        )
 
     def get_table(self, name: str) -> Any:
         """The table ``name`` of this schema as a query (``schema["session"]``).
@@ -443,7 +460,8 @@ class Schema(SchemaAccess, sa.MetaData):
         table_name = self._find_table_name(name)
         if table_name is None:
             raise DataJointError(
-                f"Schema `{self.database}` has no table `{name}`; schema.list_tables() lists "
+                f"Schema `{self.database}` has no table `{name}` (it does not exist); "
+                "schema.list_tables() lists "
                 "its tables."
             )
         return self._query_of(table_name)

@@ -45,7 +45,7 @@ import sqlalchemy as sa
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
-from .errors import DataJointError, UnknownAttributeError
+from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows
 from .execution.query import TableQuery
 from .execution.validate import ValidationResult, validate_rows
@@ -129,8 +129,15 @@ class TableMeta(type):
     if not TYPE_CHECKING:  # hidden from mypy, which would then accept any class attribute
 
         def __getattr__(cls, name):
-            # reached only when the attribute is missing: a column attribute or
-            # ``__mapper__`` of a class still waiting for mapping is made by mapping it
+            # reached when the attribute is missing: a column attribute or ``__mapper__`` of
+            # a class still waiting for mapping is made by mapping it. (``inspect`` and so
+            # ``help(Mouse)`` call it directly for attributes that exist: no mapping then.)
+            try:
+                return type.__getattribute__(cls, name)
+            except ClassNotDeclaredError:
+                raise  # the class property's own message says what to do
+            except AttributeError:
+                pass
             if map_for_attribute(cls, name):
                 return getattr(cls, name)
             raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
@@ -189,7 +196,7 @@ class UserTable(metaclass=TableMeta):
     def _declared(cls) -> sa.Table:
         table = own_attributes(cls).get("__table__")
         if table is None:
-            raise DataJointError(
+            raise ClassNotDeclaredError(
                 f"Class {cls.__name__} is not declared yet: decorate it with a schema "
                 "(`@schema`), or decorate its master if it is a Part."
             )
@@ -206,6 +213,23 @@ class UserTable(metaclass=TableMeta):
     def table_name(cls) -> str:
         """The SQL table name, with the tier prefix."""
         return str(cls._declared().name)
+
+    @classproperty
+    def is_declared(cls) -> bool:
+        """Whether the class is declared and its table exists in the database (DataJoint's
+        ``table.is_declared``; False for a class no schema has decorated)."""
+        try:
+            table = cls._declared()
+        except ClassNotDeclaredError:
+            return False
+        connection = cls._require_schema().connection
+        with connection.engine.connect() as sa_conn:
+            return table.name in connection.backend.table_names(sa_conn, str(table.schema))
+
+    @classproperty
+    def database(cls) -> str:
+        """The name of the table's schema (DataJoint's ``table.database``)."""
+        return str(cls._require_schema().database)
 
     @classproperty
     def connection(cls) -> Connection:
@@ -412,6 +436,11 @@ class UserTable(metaclass=TableMeta):
         return cls._expression().aggr(other, *attributes, **named)
 
     @classmethod
+    def aggregate(cls, other: Any, *attributes: Any, **named: Any) -> Any:
+        """DataJoint's other name for :meth:`aggr`."""
+        return cls.aggr(other, *attributes, **named)
+
+    @classmethod
     def join(cls, other: Any, *, left: bool = False, semantic_check: bool = True) -> Any:
         """The table joined with ``other`` (same as ``Table * other``; without
         ``semantic_check``, ``Table @ other``)."""
@@ -481,11 +510,17 @@ class UserTable(metaclass=TableMeta):
         *,
         dry_run: bool = False,
         transaction: bool = True,
+        **classic: Any,
     ) -> Any:
-        """Delete all rows, with everything that depends on them (see TableQuery.delete);
-        ``dry_run=True`` returns what would go instead."""
+        """Delete all rows, with everything that depends on them (see TableQuery.delete, also
+        for DataJoint 0.14's spellings in ``classic``); ``dry_run=True`` returns what would go
+        instead."""
         return cls._expression().delete(
-            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run, transaction=transaction
+            prompt=prompt,
+            part_integrity=part_integrity,
+            dry_run=dry_run,
+            transaction=transaction,
+            **classic,
         )
 
     @classmethod

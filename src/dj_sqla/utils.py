@@ -90,6 +90,17 @@ def user_choice(
             return by_answer[answer]
 
 
+def confirm(question: str) -> bool:
+    """Ask ``question`` (the safemode prompts of ``delete`` and ``drop``); anything but "yes"
+    (or no terminal at all) means no. It reads with this module's ``input``, as DataJoint's
+    prompts do, so a test can answer by patching ``dj.utils.input``."""
+    try:
+        answer = input(f"{question} [yes/No]: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("yes", "y")
+
+
 def is_camel_case(name: str) -> bool:
     """Whether ``name`` is a capital letter followed by letters and digits only.
 

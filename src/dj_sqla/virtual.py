@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .connection import Connection, as_connection
 from .errors import DataJointError
+from .execution.query import TableQuery
 from .reflect import make_classes
 from .schemas import Schema
 
@@ -82,25 +83,45 @@ def create_virtual_module(module_name: str, schema_name: str, **kwargs: Any) -> 
     return VirtualModule(module_name, schema_name, **kwargs)
 
 
-def FreeTable(  # DataJoint's name: it reads as a class
-    connection: Connection | sa.Engine | str | None, full_table_name: str
-) -> Any:
+class _FreeTableType(type):
+    """``FreeTable(conn, name)`` gives the table as a query; ``isinstance(q, FreeTable)``
+    holds for every table query (DataJoint's ``schema[name]`` and ``Diagram`` give them)."""
+
+    def __call__(cls, connection: Connection | sa.Engine | str | None, full_table_name: str) -> Any:
+        schema_name, table_name = _split_full_name(full_table_name)
+        conn = as_connection(connection)
+        schema = conn.schema_named(schema_name)
+        if schema is None:
+            schema = Schema(schema_name, connection=conn, create_schema=False, create_tables=False)
+        return schema.get_table(table_name)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, TableQuery)
+
+
+class FreeTable(metaclass=_FreeTableType):
     """A table of the database as a query, by its full name, without a class of one's own
     (DataJoint's ``dj.FreeTable``): ``FreeTable(dj.conn(), "alice_lab.session")``.
 
     ``full_table_name`` is ``schema.table``, quoted (```alice_lab`.`session```) or not. The
     table's class is the one its schema has in this process, else one made from the database
-    (the schema is activated without creating anything).
+    (the schema is activated without creating anything). Every table query is an instance
+    (``isinstance(schema["Session"], dj.FreeTable)``).
 
     Raises:
         DataJointError: the name is not ``schema.table``, or there is no such table.
+
+    Example::
+
+        session = dj.FreeTable(dj.conn(), "alice_lab.session")
+        len(session & "session_date > '2026-01-01'")
     """
-    schema_name, table_name = _split_full_name(full_table_name)
-    conn = as_connection(connection)
-    schema = conn.schema_named(schema_name)
-    if schema is None:
-        schema = Schema(schema_name, connection=conn, create_schema=False, create_tables=False)
-    return schema.get_table(table_name)
+
+    if TYPE_CHECKING:  # what the metaclass's __call__ takes
+
+        def __init__(
+            self, connection: Connection | sa.Engine | str | None, full_table_name: str
+        ) -> None: ...
 
 
 def _split_full_name(full_table_name: str) -> tuple[str, str]:

@@ -1,8 +1,10 @@
-"""The `dj-sqla demo` main job on every backend."""
+"""The `dj-sqla demo` main job and `dj-sqla console` on every backend."""
 
 from __future__ import annotations
 
+import code
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -44,3 +46,33 @@ def test_demo_declares_fills_and_queries(demo_url: str, capsys: pytest.CaptureFi
     again = capsys.readouterr().out
     assert f"dropped {example.DEMO_PREFIX}experiment" in again
     assert "inserted 2 subjects" in again
+
+
+def test_console_loads_schemas_as_virtual_modules(
+    db_url: str,
+    new_schema: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`dj-sqla console -s SCHEMA:ALIAS` (DataJoint's `dj` command, `datajoint.cli.cli`)."""
+    schema = new_schema("console")
+
+    @schema
+    class Animal(dj.Manual):
+        definition = "animal : int32"
+
+    Animal.insert1({"animal": 5})
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(code, "interact", lambda banner, local, exitmsg: seen.update(local))
+    with dj.config.override(database__url=db_url, database__user=None):
+        dj.conn(reset=True)
+        try:
+            assert cli.main(["console", "-s", f"{schema.database}:lab", "-u", "someone"]) == 0
+            assert dj.config["database.user"] == "someone"
+        finally:
+            dj.conn(reset=True).engine.dispose()
+    assert seen["dj"] is dj
+    assert seen["lab"].Animal.to_dicts() == [{"animal": 5}]
+    with pytest.raises(SystemExit):
+        cli.main(["console", "--version"])
+    assert "dj_sqla" in capsys.readouterr().out

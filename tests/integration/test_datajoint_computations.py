@@ -125,6 +125,25 @@ def test_make_tuples_and_a_key_source_property(numbers: tuple[dj.Schema, type]) 
     assert Classic.progress() == (0, 3)
 
 
+def test_the_default_key_source_is_readable(numbers: tuple[dj.Schema, type]) -> None:
+    """``Table.key_source`` and ``Table().key_source`` without a definition of the class's own:
+    the join of the parents in the primary key, as keys."""
+    schema, Number = numbers  # noqa: RUF059  # the definitions name it
+
+    @schema
+    class Square(dj.Computed):
+        definition = "-> Number\n---\nsquare : float64"
+
+        def make(self, key: dict[str, Any]) -> None:
+            self.insert1(dict(key, square=float(key["n"] ** 2)))
+
+    assert len(Square.key_source) == 5
+    assert Square().key_source.heading.names == ["n"]
+    Square.populate(Square.key_source & "n < 3")
+    assert len(Square.key_source - Square) == 3
+    assert len(Square().key_source) == 5
+
+
 def test_populate_order_and_limit(numbers: tuple[dj.Schema, type]) -> None:
     schema, Number = numbers  # noqa: RUF059  # the definitions name it
     seen: list[int] = []

@@ -159,3 +159,51 @@ def test_use_tls_false_connects_without_tls(backend: str, db_url: str) -> None:
         assert connection.query("SELECT 1").fetchone()[0] == 1
     finally:
         connection.engine.dispose()
+
+
+def test_host_as_a_keyword_with_its_port_over_the_configured_one(db_url: str, backend: str) -> None:
+    """``dj.Connection(host=..., user=..., password=...)``, as DataJoint's own fixtures call it;
+    a port written in the host wins over ``database.port``, which is only a default."""
+    url = sa.make_url(db_url)
+    if backend == "sqlite":
+        with pytest.raises(dj.ConfigError, match="a host needs a server backend"):
+            dj.Connection(host="localhost", user="me", password="secret", backend="sqlite")
+        return
+    other = "mysql" if backend == "postgresql" else "postgresql"
+    with dj.config.override(database__backend=other, database__port=1):
+        connection = dj.Connection(
+            host=f"{url.host}:{url.port}",
+            user=url.username,
+            password=url.password,
+            backend=backend,
+            database_name=url.database,
+        )
+    try:
+        assert connection.backend.name == backend
+        assert connection.conn_info["port"] == url.port
+        assert connection.query("SELECT 1").fetchall() == [(1,)]
+    finally:
+        connection.engine.dispose()
+
+
+def test_closed_until_used_again(db_url: str) -> None:
+    """As in DataJoint: after close() a connection is not connected, and its next use
+    reconnects."""
+    connection = dj.Connection(db_url)
+    assert connection.is_connected
+    assert "(connected)" in repr(connection)
+    connection.close()
+    assert not connection.is_connected
+    assert "(closed)" in repr(connection)
+    assert connection.query("SELECT 1").fetchall() == [(1,)]
+    assert connection.is_connected
+    with dj.Connection(db_url) as scoped:
+        assert len(scoped.query("SELECT 1").fetchall()) == 1
+    assert not scoped.is_connected
+
+
+def test_a_connection_needs_exactly_one_target(db_url: str) -> None:
+    with pytest.raises(dj.ConfigError, match="needs one target"):
+        dj.Connection()
+    with pytest.raises(dj.ConfigError, match="needs one target"):
+        dj.Connection(db_url, host="localhost")

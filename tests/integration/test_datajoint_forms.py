@@ -297,3 +297,147 @@ def test_insert_from_a_csv_file(new_schema: Callable[..., dj.Schema], tmp_path: 
     ]
     with pytest.raises(dj.DataJointError, match="cannot read the CSV file"):
         Reading.insert(tmp_path / "missing.csv")
+
+
+def test_a_query_has_a_heading(lab: Any) -> None:
+    """``(A * B).proj(...).heading``: names, key, declared types, computed attributes."""
+    Mouse, _, Session = lab
+    query = (Session * Mouse).proj("weight", heavy="weight * 2", mouse="mouse_id")
+    heading = query.heading
+    assert heading.names == ["mouse", "session", "weight", "heavy"]
+    assert heading.primary_key == ["mouse", "session"]
+    assert heading.secondary_attributes == ["weight", "heavy"]
+    assert heading["mouse"].type == "int32"
+    assert heading["weight"].type == "float64"
+    assert heading["heavy"].type == "expression"
+    assert heading["heavy"].numeric
+    assert repr(heading).splitlines()[2] == "---"
+    assert (Mouse & {"mouse_id": 1}).heading.names == Mouse.heading.names
+
+
+def test_heading_as_numpy_dtype(lab: Any) -> None:
+    Mouse = lab[0]
+    rows = np.array(
+        [tuple(row.values()) for row in Mouse.to_dicts(order_by="mouse_id")],
+        dtype=Mouse.heading.as_dtype,
+    )
+    assert rows.dtype.names == ("mouse_id", "weight")
+    assert rows["weight"].tolist() == [20.0, 25.0, 30.0]
+    assert rows.dtype["mouse_id"] == np.int32
+
+
+def test_class_attributes_set_through_the_table_instance(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """DataJoint code sets a Lookup's ``contents`` on an instance: it lands on the class."""
+    schema = new_schema("contents")
+
+    @schema
+    class Color(dj.Lookup):
+        definition = "color : varchar(8)"
+        contents = [("red",)]
+
+    table = Color()
+    table.contents = [("red",), ("blue",)]
+    assert Color.contents == [("red",), ("blue",)]
+    with pytest.raises(AttributeError, match="immutable"):
+        table.no_such_thing = 1
+    with pytest.raises(AttributeError, match="immutable"):
+        table._private = 1
+
+
+def test_classic_fetch_forms(lab: Any, new_schema: Callable[..., dj.Schema]) -> None:
+    """0.14's ``dj.key`` in fetch, ``fetch1(squeeze=True)``, ``head``/``tail`` with fetch's
+    arguments."""
+    Mouse, _, _ = lab
+    weights, keys = Mouse.fetch("weight", dj.key, order_by="KEY")
+    assert keys == [{"mouse_id": 1}, {"mouse_id": 2}, {"mouse_id": 3}]
+    assert weights.tolist() == [20.0, 25.0, 30.0]
+    assert (Mouse & {"mouse_id": 2}).fetch1(dj.key) == {"mouse_id": 2}
+    frame = Mouse().head(2, format="frame")
+    assert list(frame.index) == [1, 2]
+    assert Mouse().tail(2, format="frame").index.tolist() == [2, 3]
+    assert Mouse().head(1, as_dict=True) == [{"mouse_id": 1, "weight": 20.0}]
+    assert Mouse().tail(1) == [{"mouse_id": 3, "weight": 30.0}]
+
+    schema = new_schema("squeeze")
+
+    @schema
+    class Signal(dj.Manual):
+        definition = "signal_id : int32\n---\ntrace : <blob>"
+
+    Signal.insert1({"signal_id": 1, "trace": np.arange(4.0).reshape(1, 4)})
+    assert (Signal & {"signal_id": 1}).fetch1("trace").shape == (1, 4)
+    assert (Signal & {"signal_id": 1}).fetch1("trace", squeeze=True).shape == (4,)
+    assert (Signal & {"signal_id": 1}).fetch1(squeeze=True)["trace"].shape == (4,)
+
+
+def test_classic_delete_arguments(new_schema: Callable[..., dj.Schema]) -> None:
+    """0.14's ``delete(safemode=..., force_masters=..., force_parts=...)`` and a part's
+    ``delete(force=True)``."""
+    schema = new_schema("classic")
+
+    @schema
+    class Session(dj.Manual):
+        definition = "session : int32"
+
+        class Trial(dj.Part):
+            definition = "-> master\ntrial : int32"
+
+    Session.insert([(1,), (2,), (3,)])
+    Session.Trial.insert([(1, 1), (2, 1), (3, 1)])
+    with pytest.raises(dj.DataJointError, match="without its master"):
+        (Session.Trial & {"session": 1}).delete(safemode=False)
+    (Session.Trial & {"session": 1}).delete(safemode=False, force=True)
+    assert [len(Session()), len(Session.Trial())] == [3, 2]
+    (Session.Trial & {"session": 2}).delete(safemode=False, force_masters=True)
+    assert [len(Session()), len(Session.Trial())] == [2, 1]
+    (Session.Trial & {"session": 3}).delete(safemode=False, force_parts=True)
+    assert [len(Session()), len(Session.Trial())] == [2, 0]
+    with pytest.raises(TypeError, match="forced"):
+        Session.delete(safemode=False, forced=True)
+
+
+def test_conn_query_takes_datajoint_keywords(connection: dj.Connection) -> None:
+    result = connection.query("SELECT %s", (7,), reconnect=True, suppress_warnings=False)
+    assert result.fetchall() == [(7,)]
+
+
+def test_restricting_by_record_arrays_and_data_frames(lab: Any) -> None:
+    """0.14 restricts by what fetch returned: a numpy record array or a DataFrame."""
+    Mouse, _, Session = lab
+    keys = (Mouse & "weight > 22").fetch()  # a record array
+    assert sorted((Session & keys).fetch("mouse_id").tolist()) == [2]
+    frame = (Mouse & {"mouse_id": 1}).fetch(format="frame")  # indexed by the key
+    assert len(Session & frame) == 2
+    assert len(Session - frame) == 1
+    plain = frame.reset_index()[["mouse_id"]]
+    assert len(Session & plain) == 2
+    assert len(Mouse & Mouse.fetch()[:0]) == 0  # no rows: nothing matches
+
+
+def test_aggregate_is_aggr(lab: Any) -> None:
+    Mouse, _, Session = lab
+    counted = Mouse.aggregate(Session, n="count(*)")
+    assert counted.to_dicts(order_by="mouse_id") == Mouse().aggr(Session, n="count(*)").to_dicts(
+        order_by="mouse_id"
+    )
+    assert (Mouse & {"mouse_id": 1}).aggregate(Session, n="count(*)").fetch1("n") == 2
+
+
+def test_is_declared(new_schema: Callable[..., dj.Schema]) -> None:
+    class Probe(dj.Manual):
+        definition = "probe : int32"
+
+    assert Probe.is_declared is False
+    schema = new_schema("probe")
+    schema(Probe)
+    assert Probe.is_declared is True
+    Probe.drop_quick()
+    assert Probe.is_declared is False
+
+
+def test_a_connection_is_a_context_manager(db_url: str) -> None:
+    with dj.Connection(db_url) as connection:
+        assert connection.query("SELECT 1").fetchall() == [(1,)]
+    assert connection.engine.pool.checkedin() == 0  # closed at the end of the block

@@ -192,6 +192,35 @@ def test_schema_lookups_by_table_and_class_name(new_schema: Callable[..., dj.Sch
     assert jobs[0].table.name == "~~session"
 
 
+def test_schema_jobs_takes_the_classic_delete_and_restriction(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """0.14 code treats ``schema.jobs`` as one table: ``(schema.jobs & cond).delete()``."""
+    schema = new_schema("jobs")
+
+    @schema
+    class Number(dj.Lookup):
+        definition = "n : int32"
+        contents = [(0,), (1,), (2,)]
+
+    @schema
+    class Inverse(dj.Computed):
+        definition = "-> Number\n---\ninverse : float64"
+
+        def make(self, key: dict[str, Any]) -> None:
+            self.insert1({**key, "inverse": 1 / key["n"]})
+
+    assert schema.jobs.delete() == 0  # no job table yet: nothing to delete
+    Inverse.populate(reserve_jobs=True, suppress_errors=True)
+    Inverse.jobs.ignore({"n": 1})
+    assert Inverse.jobs.progress()["error"] == 1
+    assert (schema.jobs & {"status": "error"}).delete() == 1
+    assert Inverse.jobs.progress()["error"] == 0
+    assert Inverse.jobs.progress()["ignore"] == 1
+    assert schema.jobs.delete() == 1
+    assert len(Inverse.jobs) == 0
+
+
 def test_a_table_without_a_class_in_this_process_is_found(
     new_schema: Callable[..., dj.Schema], connection: dj.Connection
 ) -> None:

@@ -100,6 +100,36 @@ def test_part_integrity(pipeline: Any) -> None:
         Trial.delete(prompt=False, part_integrity="maybe")
 
 
+def test_part_integrity_counts_rows_not_tables(new_schema: Callable[..., dj.Schema]) -> None:
+    """A cascade that reaches a part table but deletes none of its rows leaves every master
+    whole, so ``enforce`` lets it through (as DataJoint checks the rows actually deleted)."""
+    schema = new_schema("sites")
+
+    @schema
+    class Website(dj.Lookup):
+        definition = "url : varchar(40)"
+        contents = [("a.org",), ("b.org",)]
+
+    @schema
+    class Profile(dj.Manual):
+        definition = "name : varchar(20)"
+
+        class Link(dj.Part):
+            definition = "-> master\n-> Website"
+
+    Profile.insert1({"name": "ann"})
+    Profile.Link.insert1({"name": "ann", "url": "a.org"})
+    (Website & {"url": "b.org"}).delete(prompt=False)  # no link to it: nothing of a part goes
+    assert len(Website()) == 1
+    (Profile.Link & {"url": "b.org"}).delete(prompt=False)  # a direct delete of no rows
+    with pytest.raises(dj.DataJointError, match="through a cascade without its master"):
+        Website.delete(prompt=False)
+    assert [len(Website()), len(Profile.Link())] == [1, 1]
+    Profile.delete(prompt=False)
+    Website.delete(prompt=False)
+    assert len(Website()) == 0
+
+
 def test_delete_quick_and_update1(pipeline: Any) -> None:
     Mouse = pipeline.Mouse
     with pytest.raises(dj.DataJointError, match="depend on them"):

@@ -119,3 +119,36 @@ def test_reflection_queries_do_not_grow_with_tables_on_postgresql(
         assert counts[1] <= counts[0], counts
     else:
         assert counts[1] > 0
+
+
+def test_tables_with_sql_names_of_their_own_are_reflected(
+    connection: dj.Connection, new_schema: Callable[..., dj.Schema]
+) -> None:
+    """A table made outside DataJoint, with a column named ``oldID``, reads through a virtual
+    module and a FreeTable, and its attributes can be renamed in a projection."""
+    schema = new_schema("legacy")
+
+    @schema
+    class Anchor(dj.Manual):  # the schema must exist
+        definition = "anchor : int32"
+
+    quote = connection.engine.dialect.identifier_preparer.quote
+    connection.query(
+        f"CREATE TABLE {quote(str(schema.database))}.legacy_thing "
+        f"({quote('oldID')} INTEGER PRIMARY KEY, {quote('Label')} VARCHAR(10))"
+    )
+    connection.query(
+        f"INSERT INTO {quote(str(schema.database))}.legacy_thing VALUES (%s, %s)", (7, "seven")
+    )
+    module = dj.VirtualModule("legacy", str(schema.database), connection=connection)
+    table = module.LegacyThing
+    assert table.heading.names == ["oldID", "Label"]
+    assert table.to_dicts() == [{"oldID": 7, "Label": "seven"}]
+    renamed = table.proj(new_id="oldID")
+    assert "oldID" not in renamed.heading.names
+    assert renamed.to_dicts() == [{"new_id": 7}]
+    free = dj.FreeTable(connection, f"{schema.database}.legacy_thing")
+    assert isinstance(free, dj.FreeTable)
+    assert isinstance(schema["Anchor"], dj.FreeTable)
+    assert not isinstance(renamed, dj.FreeTable)
+    assert len(free & {"oldID": 7}) == 1

@@ -363,6 +363,29 @@ def test_drop_asks_unless_told(
     schema.drop(prompt=False)  # dropping a missing schema does nothing
 
 
+def test_prompts_read_through_dj_utils_input(
+    new_schema: Callable[..., dj.Schema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DataJoint's tests (and notebooks) answer safemode prompts by patching dj.utils.input."""
+    Probe, _ = _tiers()
+    schema = new_schema("lab", context={})
+    schema(Probe)
+    Probe.insert1({"probe_id": 1})
+    asked: list[str] = []
+
+    def answer(question: str) -> str:
+        asked.append(question)
+        return "yes"
+
+    monkeypatch.setattr(dj.utils, "input", answer, raising=False)
+    with dj.config.override(safemode=True):
+        Probe.delete()
+        assert len(Probe()) == 0
+        schema.drop()
+    assert len(asked) == 2
+    assert not schema.exists
+
+
 def test_drop_without_prompt_when_safemode_off(new_schema: Callable[..., dj.Schema]) -> None:
     schema = new_schema("lab")
     with dj.config.override(safemode=False):
@@ -408,3 +431,66 @@ def test_sqlite_schema_limit(connection: dj.Connection, schema_name: Callable[[s
         dj.Schema(names[10], connection=connection)
     assert "PostgreSQL" in str(info.value)
     assert not os.path.exists(sqlite_file(connection, names[10]))
+
+
+def _tiers() -> tuple[type, type]:
+    class Probe(dj.Manual):
+        definition = "probe_id : int32\n---\nlabel = '' : varchar(20)"
+
+        class Site(dj.Part):
+            definition = "-> master\nsite : int16"
+
+    class Insertion(dj.Manual):
+        definition = "-> Probe\ndepth : int32"
+
+    return Probe, Insertion
+
+
+def test_a_class_decorated_by_another_schema_moves_there(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """As in DataJoint, decorating a declared class with another schema declares it there."""
+    Probe, Insertion = _tiers()
+    context = {"Probe": Probe, "Insertion": Insertion}
+    first = new_schema("first", context=context)
+    first(Probe)
+    first(Insertion)
+    Probe.insert1({"probe_id": 1})
+    Probe.Site.insert1({"probe_id": 1, "site": 3})
+    Insertion.insert1({"probe_id": 1, "depth": 200})
+    assert first(Probe) is Probe  # decorating again by the same schema changes nothing
+    assert len(Probe()) == 1
+
+    second = new_schema("second", context=context)
+    second(Probe)
+    second(Insertion)
+    assert Probe.database == second.database == Probe.Site.database
+    assert [len(Probe()), len(Probe.Site()), len(Insertion())] == [0, 0, 0]
+    Probe.insert1({"probe_id": 2})
+    Insertion.insert1({"probe_id": 2, "depth": 50})
+    with pytest.raises(dj.IntegrityError):
+        Insertion.insert1({"probe_id": 1, "depth": 50})  # probe 1 is in the first schema only
+    assert sorted(first.list_tables()) == sorted(second.list_tables())
+    # the first schema's rows are still there
+    old_probe = first.metadata.tables[f"{first.database}.probe"]
+    with first.connection.engine.connect() as sa_conn:
+        assert sa_conn.scalar(select(func.count()).select_from(old_probe)) == 1
+
+
+def test_help_on_a_table_class_does_not_map_it(new_schema: Callable[..., dj.Schema]) -> None:
+    """``help(Mouse)`` is no ORM use: afterwards the class can still move to another schema."""
+    Probe, _ = _tiers()
+    new_schema("first", context={})(Probe)
+    help(Probe)
+    new_schema("second", context={})(Probe)
+    assert len(Probe()) == 0
+
+
+def test_a_class_used_by_the_orm_cannot_move(new_schema: Callable[..., dj.Schema]) -> None:
+    Probe, _ = _tiers()
+    new_schema("first", context={})(Probe)
+    select(Probe)  # maps the class: SQLAlchemy cannot map it a second time
+    second = new_schema("second", context={})
+    with pytest.raises(dj.DataJointError, match="cannot map a class twice"):
+        second(Probe)
+    assert second.list_tables() == []

@@ -486,10 +486,12 @@ class ServerBackend(Backend):
         password: str | None,
         name: str | None,
     ) -> URL:
-        """A URL from DataJoint-style settings; ``host`` may be ``host:port``."""
+        """A URL from DataJoint-style settings; ``host`` may be ``host:port``, and then its
+        port wins over ``port`` (as in DataJoint, where ``database.port`` is a default)."""
         host = host or "localhost"
-        if ":" in host and port is None:
-            host, _, port = host.rpartition(":")
+        name_part, colon, port_part = host.rpartition(":")
+        if colon and port_part.isdigit() and ":" not in name_part:  # not an IPv6 address
+            host, port = name_part, port_part
         return sa.URL.create(
             cls.default_driver,
             username=user,

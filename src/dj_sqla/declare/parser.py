@@ -32,6 +32,8 @@ __all__ = [
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _RENAMED_FROM = re.compile(r"\{\s*(\w+)\s*\}\s*(.*)", re.DOTALL)
+#: The names of columns in tables that exist (reflected): whatever SQL allows unquoted.
+_SQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _INDEX = re.compile(r"(unique\s+)?index\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
 _AUTO_INCREMENT = re.compile(r"(?:(.*\S)\s+)?auto_increment", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""", re.DOTALL)
@@ -198,21 +200,23 @@ def _collapse(text: str) -> str:
     ).strip()
 
 
-def _check_name(name: str, what: str) -> None:
+def _check_name(name: str, what: str, rule: re.Pattern[str] = _NAME) -> None:
     if not name:
         raise _Problem(f"missing {what}; {_FORMS}")
-    if not _NAME.fullmatch(name):
+    if not rule.fullmatch(name):
         raise _Problem(f"invalid {what} `{name}`; {_NAME_RULE}")
 
 
-def _parse_attribute(code: str, comment: str, *, in_key: bool, line: int, text: str) -> Attribute:
+def _parse_attribute(
+    code: str, comment: str, *, in_key: bool, line: int, text: str, rule: re.Pattern[str]
+) -> Attribute:
     colon = _find(code, ":")
     if colon < 0:
         raise _Problem(f"this line is not a definition item; {_FORMS}")
     head, type_text = code[:colon], code[colon + 1 :]
     equals = _find(head, "=")
     name = (head if equals < 0 else head[:equals]).strip()
-    _check_name(name, "attribute name")
+    _check_name(name, "attribute name", rule)
     default: str | None = None
     nullable = False
     if equals >= 0:
@@ -305,33 +309,37 @@ def _parse_foreign_key(code: str, *, in_key: bool, line: int, text: str) -> Fore
     return ForeignKeyRef(target, renames, nullable, unique, in_key, line, text)
 
 
-def _parse_index(match: re.Match[str], *, line: int, text: str) -> IndexDef:
+def _parse_index(match: re.Match[str], *, line: int, text: str, rule: re.Pattern[str]) -> IndexDef:
     names = [name.strip() for name in match.group(2).split(",")]
     if names == [""]:
         raise _Problem("an index needs at least one attribute; write e.g. `index(session_date)`")
     for name in names:
-        _check_name(name, "attribute name in the index")
+        _check_name(name, "attribute name in the index", rule)
     if len(set(names)) != len(names):
         raise _Problem("an attribute is listed twice in the index; list each attribute once")
     return IndexDef(attributes=tuple(names), unique=bool(match.group(1)), line=line, text=text)
 
 
-def _parse_item(line: str, *, in_key: bool, number: int) -> Attribute | ForeignKeyRef | IndexDef:
+def _parse_item(
+    line: str, *, in_key: bool, number: int, rule: re.Pattern[str]
+) -> Attribute | ForeignKeyRef | IndexDef:
     code, comment = _split_comment(line)
     if code.startswith("->"):
         return _parse_foreign_key(code, in_key=in_key, line=number, text=line)
     index_match = _INDEX.fullmatch(code)
     if index_match:
-        return _parse_index(index_match, line=number, text=line)
-    return _parse_attribute(code, comment, in_key=in_key, line=number, text=line)
+        return _parse_index(index_match, line=number, text=line, rule=rule)
+    return _parse_attribute(code, comment, in_key=in_key, line=number, text=line, rule=rule)
 
 
-def parse_definition(text: str, *, table: str = "<table>") -> Definition:
+def parse_definition(text: str, *, table: str = "<table>", existing: bool = False) -> Definition:
     """Parse a table definition.
 
     Args:
         text: The definition, e.g. a table class's ``definition`` string.
         table: The table's name, used in error messages only.
+        existing: the definition describes a table that exists (reflected): its attribute
+            names may be any SQL name (``oldID``), not only DataJoint's lower-case ones.
 
     Returns:
         The parsed :class:`Definition`; nothing is resolved or checked against a database.
@@ -367,7 +375,9 @@ def parse_definition(text: str, *, table: str = "<table>") -> Definition:
                     raise _Problem(f"a second `---` (first on line {separator}); remove this line")
                 separator = number
             else:
-                item = _parse_item(line, in_key=not separator, number=number)
+                item = _parse_item(
+                    line, in_key=not separator, number=number, rule=_SQL_NAME if existing else _NAME
+                )
                 if isinstance(item, IndexDef):
                     indexes.append(item)
                     continue

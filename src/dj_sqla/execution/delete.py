@@ -25,9 +25,9 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 
 from .. import dependencies as deps
 from .._mapping import own_attributes
-from .._prompt import confirm as _confirm
 from ..config import config
 from ..errors import DataJointError, TransactionConflictError
+from ..utils import confirm as _confirm
 from .stored import StoredValue, release_after, stored_values
 
 if TYPE_CHECKING:
@@ -133,6 +133,9 @@ def _masters(
         if master in selected:
             continue
         if part_integrity == "enforce":
+            exists = sa.select(sa.literal(1)).select_from(table).where(*_any(selected[table]))
+            if conn.execute(exists.limit(1)).first() is None:
+                continue  # no part row goes, so nothing breaks master-part integrity
             where = "directly" if table is start else "through a cascade"
             raise DataJointError(
                 f"Cannot delete from part table `{table.name}` {where} without its master "
@@ -430,3 +433,21 @@ def drop_tables(
             ) from err
     for schema in connection.schemas():
         schema.forget_tables(t for t in order if t.schema == schema.database)
+
+
+def classic_delete_arguments(
+    prompt: bool | None, part_integrity: str, classic: dict[str, Any]
+) -> tuple[bool | None, str]:
+    """``delete``'s arguments with DataJoint 0.14's spellings translated."""
+    unknown = set(classic) - {"safemode", "force_masters", "force_parts", "force"}
+    if unknown:
+        raise TypeError(
+            f"delete() got unexpected keyword argument(s): {', '.join(sorted(unknown))}"
+        )
+    if classic.get("safemode") is not None:
+        prompt = classic["safemode"]
+    if classic.get("force_masters"):
+        part_integrity = "cascade"
+    elif classic.get("force_parts") or classic.get("force"):
+        part_integrity = "ignore"
+    return prompt, part_integrity

@@ -122,3 +122,24 @@ def record_array(names: Sequence[str], arrays: Sequence[Any]) -> Any:
     for name, array in zip(names, arrays, strict=True):
         record[name] = array
     return record.view(np.recarray)
+
+
+class key:  # DataJoint 0.14's name, lower case
+    """DataJoint 0.14's ``dj.key``: in ``fetch`` and ``fetch1`` it stands for ``"KEY"``, the
+    primary key of each row as a dict.
+
+    Example::
+
+        subject_ids, keys = Subject.fetch("subject_id", dj.key)
+    """
+
+
+def key_names(attrs: Iterable[Any]) -> tuple[str, ...]:
+    """``attrs`` with :class:`key` written as ``"KEY"``."""
+    return tuple("KEY" if a is key else a for a in attrs)
+
+
+def squeezed(value: Any) -> Any:
+    """A numpy array without its length-1 dimensions (MATLAB's arrays are at least 2-D);
+    other values as they are (``fetch1(..., squeeze=True)``)."""
+    return value.squeeze() if isinstance(value, np.ndarray) else value

@@ -619,6 +619,27 @@ class Jobs(Query):
             _retrying(partial(self._close, conn, condition, keep=keep))
 
 
+class SchemaJobs(list[Jobs]):
+    """``schema.jobs``: DataJoint 2's list of the schema's job tables, one per Imported or
+    Computed table that has one. Classic (0.14) code treats it as the schema's one job table:
+    ``(schema.jobs & 'status="error"').delete()``; ``&`` and :meth:`delete` work on every
+    table of the list.
+
+    Example::
+
+        for jobs in schema.jobs:
+            print(jobs.progress())
+        (schema.jobs & {"status": "error"}).delete()   # 0.14 style: every table's errors
+    """
+
+    def __and__(self, condition: Any) -> SchemaJobs:
+        return SchemaJobs(jobs & condition for jobs in self)
+
+    def delete(self) -> int:
+        """Delete the job rows of every table in the list; returns how many."""
+        return sum(jobs.delete() for jobs in self)
+
+
 def _create(connection: Any, table: sa.Table) -> None:
     """Create a job table unless it exists; workers that start together may race to it."""
     try:

@@ -33,8 +33,23 @@ from ..codecs import CodecError
 from ..errors import DataJointError, QueryError
 from ..expression.core import QueryExpression, TableExpression
 from ..types import CodecColumn, decoding_with
-from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
-from .fetch import all_rows, dict_maker, record_array, rows_to_arrays, rows_to_dicts
+from .delete import (
+    DeletePreview,
+    cascade_delete,
+    classic_delete_arguments,
+    delete_rows,
+    drop_tables,
+    preview_delete,
+)
+from .fetch import (
+    all_rows,
+    dict_maker,
+    key_names,
+    record_array,
+    rows_to_arrays,
+    rows_to_dicts,
+    squeezed,
+)
 from .frames import rows_to_arrow, rows_to_polars
 from .insert import update_row
 
@@ -196,15 +211,23 @@ class Query(QueryExpression):
         format: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """DataJoint's classic fetch (arrays; ``as_dict=True``: dicts; ``format="frame"``)."""
-        return _fetch(self, attrs, as_dict=as_dict, format=format, **kwargs)
+        """DataJoint's classic fetch (arrays; ``as_dict=True``: dicts; ``format="frame"``);
+        ``dj.key`` stands for ``"KEY"``."""
+        return _fetch(self, key_names(attrs), as_dict=as_dict, format=format, **kwargs)
 
-    def head(self, limit: int = 25) -> list[dict[str, Any]]:
-        """The first ``limit`` rows by primary key."""
+    def head(self, limit: int = 25, **fetch_kwargs: Any) -> Any:
+        """The first ``limit`` rows by primary key: dicts, or with ``fetch``'s arguments
+        (``format="frame"``, ``as_dict=False``...) what ``fetch`` gives."""
+        if fetch_kwargs:
+            return self.fetch(order_by="KEY", limit=limit, **fetch_kwargs)
         return self.to_dicts(order_by="KEY", limit=limit)
 
-    def tail(self, limit: int = 25) -> list[dict[str, Any]]:
-        """The last ``limit`` rows by primary key, in key order."""
+    def tail(self, limit: int = 25, **fetch_kwargs: Any) -> Any:
+        """The last ``limit`` rows by primary key, in key order (``fetch``'s arguments as in
+        :meth:`head`)."""
+        if fetch_kwargs:
+            rows = self.fetch(order_by="KEY DESC", limit=limit, **fetch_kwargs)
+            return rows.iloc[::-1] if hasattr(rows, "iloc") else rows[::-1]
         return self.to_dicts(order_by="KEY DESC", limit=limit)[::-1]
 
     def keys(self, **kwargs: Any) -> list[dict[str, Any]]:
@@ -213,9 +236,10 @@ class Query(QueryExpression):
             self._primary_key, self.fetch_rows(attributes=self._primary_key, **kwargs)
         )
 
-    def fetch1(self, *attrs: str, download_path: str | None = None) -> Any:
+    def fetch1(self, *attrs: str, download_path: str | None = None, squeeze: bool = False) -> Any:
         """The one row of the expression: a dict, or the values of ``attrs`` (attachments are
-        written to ``download_path``, default ``dj.config["download_path"]``).
+        written to ``download_path``, default ``dj.config["download_path"]``; ``dj.key`` stands
+        for ``"KEY"``; ``squeeze=True`` drops the length-1 dimensions of arrays).
 
         Raises:
             QueryError: the expression has no row or more than one.
@@ -247,10 +271,13 @@ class Query(QueryExpression):
                 f"fetch1 needs exactly one row and this query has {found}; restrict it to "
                 "one key first."
             )
-        row = rows[0]
+        row = {k: squeezed(v) for k, v in rows[0].items()} if squeeze else rows[0]
         if not attrs:
             return row
-        values = [{k: row[k] for k in self._primary_key} if a == "KEY" else row[a] for a in attrs]
+        values = [
+            {k: row[k] for k in self._primary_key} if a == "KEY" else row[a]
+            for a in key_names(attrs)
+        ]
         return values[0] if len(values) == 1 else tuple(values)
 
     def __len__(self) -> int:
@@ -420,6 +447,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: bool = False,
         transaction: bool = True,
+        **classic: Any,
     ) -> int | DeletePreview:
         """Delete these rows and every row that depends on them, in one transaction.
 
@@ -431,12 +459,16 @@ class TableQuery(TableExpression, Query):
             dry_run: delete nothing; return what would go.
             transaction: False for a delete nested in the caller's transaction (DataJoint's
                 spelling): it asks nothing, and commits or rolls back with that transaction.
+            **classic: DataJoint 0.14's spellings: ``safemode`` (= ``prompt``),
+                ``force_masters=True`` (= ``part_integrity="cascade"``), ``force_parts=True``
+                and, on a part table, ``force=True`` (= ``part_integrity="ignore"``).
 
         Returns:
             The number of rows deleted from this table; with ``dry_run`` the
             :class:`~dj_sqla.execution.delete.DeletePreview`: every table the cascade reaches
             with its row count, in the order the rows would go (``print`` it).
         """
+        prompt, part_integrity = classic_delete_arguments(prompt, part_integrity, classic)
         if dry_run:
             return preview_delete(
                 self._connection, self._table, self._condition(), part_integrity=part_integrity

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -177,11 +178,30 @@ def to_condition(
         return element
     if isinstance(restriction, str):
         return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
+    rows = _records(restriction)
+    if rows is not None:  # numpy record arrays and DataFrames restrict as their rows (0.14)
+        return sa.or_(sa.false(), *(_matching(expr, row) for row in rows))
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
         "condition."
     )
+
+
+def _records(restriction: Any) -> list[dict[str, Any]] | None:
+    """The rows of a numpy record array or a pandas DataFrame (its index included: a fetched
+    frame is indexed by the primary key), as dicts; None for anything else."""
+    names = getattr(getattr(restriction, "dtype", None), "names", None)
+    if isinstance(restriction, np.ndarray) and names:
+        return [dict(zip(names, row, strict=True)) for row in restriction.tolist()]
+    if callable(getattr(restriction, "to_dict", None)) and hasattr(restriction, "columns"):
+        frame = (
+            restriction.reset_index()
+            if restriction.index.name or any(restriction.index.names)
+            else restriction
+        )
+        return frame.to_dict("records")  # type: ignore[no-any-return]
+    return None
 
 
 def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:

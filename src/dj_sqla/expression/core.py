@@ -32,6 +32,7 @@ from .._mapping import own_attributes
 from ..declare.names import is_hidden
 from ..dependencies import lineage
 from ..errors import QueryError
+from ..heading import Heading, heading_of
 from ._keyed import key_values, keyed_statement, of_kind
 from .conditions import Not, Top, order_terms, to_condition
 from .strings import parse_value
@@ -126,6 +127,17 @@ class QueryExpression:
     def heading_names(self) -> list[str]:
         """The attribute names, in order."""
         return list(self._columns)
+
+    @property
+    def heading(self) -> Heading:
+        """The attributes, as DataJoint's ``query.heading`` gives them: each as its table
+        declares it (under its name here, with this query's key), computed ones as
+        ``expression``.
+
+        Example:
+            >>> # (Session * Mouse).proj(day="session_date").heading.names
+        """
+        return heading_of(self._columns, self._primary_key)
 
     @property
     def columns(self) -> Mapping[str, ColumnElement[Any]]:
@@ -343,6 +355,9 @@ class QueryExpression:
             exclude_nonmatching = not keep_all_rows
         return aggregate(self, as_expression(other), attributes, named, exclude_nonmatching)
 
+    #: DataJoint's other name for :meth:`aggr`.
+    aggregate = aggr
+
     def __add__(self, other: Any) -> QueryExpression:
         return union(self, as_expression(other))
 
@@ -494,6 +509,25 @@ class TableExpression(QueryExpression):
         if inspect.isfunction(value):  # a plain method such as make(self, key): bind it here
             return types.MethodType(value, self)
         return value
+
+    @property
+    def heading(self) -> Heading:
+        """The table's heading (restrictions keep it)."""
+        heading: Heading = getattr(self.table_class, "heading")  # noqa: B009  # not in TableClass
+        return heading
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in TableExpression.__slots__ or name in QueryExpression.__slots__:
+            object.__setattr__(self, name, value)
+            return
+        if name.startswith("_") or name not in dir(self.table_class):
+            raise AttributeError(
+                f"Cannot set `{name}` on {self.table_class.__name__}(): a table query is "
+                "immutable; set attributes of your own on the class."
+            )
+        # a class attribute of the user's (``Language().contents = [...]``, as DataJoint code
+        # sets it on an instance): the table class holds it, so set it there
+        setattr(self.table_class, name, value)
 
     def __repr__(self) -> str:
         return f"{self.table_class.__name__}\n{super().__repr__()}"

@@ -27,7 +27,6 @@ from alembic.operations import ops
 
 from .._log import logger
 from .._naming import NAMING_CONVENTION, constraint_name
-from .._prompt import confirm
 from ..backends import Backend
 from ..declaration import build_declared_table, copy_column, redeclare
 from ..declare.build import build_table
@@ -39,6 +38,7 @@ from ..execution.values import column_checks
 from ..schemas import Schema
 from ..table import UserTable
 from ..types import CodecColumn
+from ..utils import confirm
 from ._alter_ops import alter_work
 from ._alter_plan import AlterPlan, Refusal, compare, declared, foreign_key_signature
 from ._apply import render_sql, run

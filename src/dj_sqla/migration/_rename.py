@@ -28,7 +28,6 @@ from sqlalchemy.sql.naming import conv
 
 from .._log import logger
 from .._naming import NAMING_CONVENTION
-from .._prompt import confirm
 from ..backends import Backend, backend_for
 from ..config import config
 from ..declare.names import snake_case
@@ -36,6 +35,7 @@ from ..errors import DataJointError, MigrationError
 from ..populate import Computed, Imported
 from ..schemas import Schema
 from ..table import Lookup, Manual, Part, UserTable, table_name_for
+from ..utils import confirm
 from ._apply import Work, render_sql, run
 from ._rename_plan import Rebuild, RenamePlan, inspect_rename
 
