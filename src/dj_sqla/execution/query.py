@@ -244,11 +244,11 @@ class Query(QueryExpression):
         Raises:
             QueryError: the expression has no row or more than one.
         """
-        wanted = [a for a in attrs if a != "KEY" and a not in self._primary_key]
+        wanted = [a for a in key_names(attrs) if a != "KEY" and a not in self._primary_key]
         if wanted and set(self.heading_names) != {*self._primary_key, *wanted}:
             # only what was asked for: other attributes may be blobs, or objects in a store
             narrowed = self.proj(*dict.fromkeys(wanted))
-            return narrowed.fetch1(*attrs, download_path=download_path)
+            return narrowed.fetch1(*attrs, download_path=download_path, squeeze=squeeze)
         # no LIMIT (it costs more than it saves when the query is right): two rows are read
         # from the result, which tells "more than one"
         query, params = self._executable()
