@@ -42,8 +42,10 @@ from typing import Any
 from . import _log, codecs, errors, utils
 from .config import Config
 from .connection import Connection, conn
+from .declare.names import tier_and_names
 from .diagram import Diagram
 from .errors import DataJointError
+from .execution.delete import FOREIGN_KEY_ERROR
 from .execution.jobs import Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
@@ -72,6 +74,23 @@ _TIERS: dict[str, Any] = {
     "Compute": Computed,
 }
 
+
+def _get_tier(full_table_name: str) -> type[UserTable]:
+    """The tier class of a table, read from its name (`` `schema`.`#lookup_table` `` gives
+    ``Lookup``; a name with ``__`` after the tier prefix gives ``Part``).
+
+    DataJoint keeps this helper private to its diagram and user-table modules; REST servers
+    (pharus) call it to sort a schema's tables by tier, so DataJoint's module names offer it.
+
+    Example:
+        >>> _get_tier("`lab`.`__session_stats__unit`").__name__
+        'Part'
+    """
+    name = full_table_name.rpartition(".")[2].strip('`"')
+    tier, names = tier_and_names(name)
+    return Part if len(names) > 1 else _TIERS[tier]
+
+
 #: DataJoint's submodules and the dj_sqla objects they hold under DataJoint's names.
 _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "connection": {"Connection": Connection, "conn": conn},
@@ -92,15 +111,22 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "Heading": Heading,
         "QueryExpression": Query,
         "ValidationResult": ValidationResult,
+        "foreign_key_error_regexp": FOREIGN_KEY_ERROR,
     },
     "instance": {"Instance": Instance},
-    "user_tables": {**_TIERS, "Table": Table, "TableMeta": TableMeta, "PartMeta": TableMeta},
+    "user_tables": {
+        **_TIERS,
+        "Table": Table,
+        "TableMeta": TableMeta,
+        "PartMeta": TableMeta,
+        "_get_tier": _get_tier,
+    },
     "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
     "condition": {"AndList": AndList, "Not": Not, "Top": Top},
     "autopopulate": {"AutoPopulate": AutoPopulate},
     "jobs": {"Job": Jobs, "JobTable": Jobs},
     "heading": {"Heading": Heading, "Attribute": Attribute},
-    "diagram": {"Diagram": Diagram},
+    "diagram": {"Diagram": Diagram, "_get_tier": _get_tier},
     "version": {"__version__": None},  # filled from the package at install time
 }
 

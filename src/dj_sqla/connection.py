@@ -105,10 +105,11 @@ class Connection:
     """A database connection for dj_sqla: an Engine, its backend, and transactions.
 
     Args:
-        url_or_engine: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
+        host: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
             ``sqlalchemy.Engine``. An Engine is used as it is, so an application can share its
             own engine (and pool) with dj_sqla. Or (DataJoint's way) a server host, with
-            ``user``, ``password`` and ``port``.
+            ``user``, ``password`` and ``port``; DataJoint's keyword names work
+            (``dj.Connection(host=..., user=..., password=...)``).
         init_fun: SQL run on every new database connection.
         use_tls: None (the driver's default: TLS when the server offers it), True (TLS
             required), False (no TLS), or a dict of certificate files in PyMySQL's spelling
@@ -124,7 +125,7 @@ class Connection:
 
     def __init__(
         self,
-        url_or_engine: str | sa.URL | sa.Engine,
+        host: str | sa.URL | sa.Engine,
         user: str | None = None,
         password: str | None = None,
         port: int | str | None = None,
@@ -133,7 +134,7 @@ class Connection:
         **engine_options: Any,
     ) -> None:
         self._read_engine: sa.Engine | None = None
-        url_or_engine = connection_target(url_or_engine, user, password, port, use_tls)
+        url_or_engine = connection_target(host, user, password, port, use_tls)
         init_fun = init_fun if init_fun is not None else config.get("connection.init_function")
         self._init_fun: str | None = init_fun
         self._use_tls = use_tls

@@ -342,6 +342,8 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
         uuid=kind is uuid.UUID,
         json=spec.is_json,
         is_blob=spec.is_blob,
+        is_attachment=spec.name.startswith("<attach"),
+        is_filepath=spec.name.startswith("<filepath"),
     )
 
 

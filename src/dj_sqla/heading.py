@@ -7,6 +7,7 @@ reports (``is_blob``, ``uuid``, ``json``...). Pure data, built from a declared T
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,8 @@ class Attribute:
         default: the declared default as SQL text (``"null"`` for a nullable attribute
             without one), or None.
         dtype: the numpy dtype ``to_arrays`` gives it (``object`` for non-numbers).
-        numeric, string, uuid, json, is_blob: what its values are.
+        numeric, string, uuid, json, is_blob, is_attachment, is_filepath: what its values
+            are.
     """
 
     name: str
@@ -37,11 +39,26 @@ class Attribute:
     json: bool = False
     is_blob: bool = False
     is_hidden: bool = False
+    is_attachment: bool = False
+    is_filepath: bool = False
 
     @property
     def sql_type(self) -> str:
         """The declared type (alias of ``type``)."""
         return self.type
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_KEYWORDS = frozenset(("null", "current_timestamp", "true", "false"))
+
+
+def _literal(attr: Attribute) -> str:
+    """An attribute's default as definition text: numbers and keywords as they are, the rest
+    quoted."""
+    default = str(attr.default)
+    if default.lower() in _KEYWORDS or (attr.numeric and _NUMBER.fullmatch(default)):
+        return default
+    return "'" + default.replace("'", "''") + "'"
 
 
 class Heading:
@@ -71,6 +88,22 @@ class Heading:
         """Names of the attributes outside the primary key."""
         return [a.name for a in self.attributes.values() if not a.in_key]
 
+    @property
+    def non_blobs(self) -> list[str]:
+        """Names of the attributes that hold neither a blob, an attachment nor JSON: the ones
+        a listing shows as they are (DataJoint's ``heading.non_blobs``).
+
+        Example:
+            >>> Heading([Attribute("a", "int32", True, False, ""),
+            ...          Attribute("b", "<blob>", False, False, "", is_blob=True)]).non_blobs
+            ['a']
+        """
+        return [
+            a.name
+            for a in self.attributes.values()
+            if not (a.is_blob or a.is_attachment or a.is_filepath or a.json)
+        ]
+
     def __getitem__(self, name: str) -> Attribute:
         return self.attributes[name]
 
@@ -84,10 +117,11 @@ class Heading:
         return name in self.attributes
 
     def __repr__(self) -> str:
+        """The attributes as definition lines, defaults included, so the text declares a
+        table with the same attributes (as DataJoint's heading text does)."""
         lines = []
         for attr in self.attributes.values():
-            lines.append(
-                f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
-            )
+            name = attr.name if attr.default is None else f"{attr.name} = {_literal(attr)}"
+            lines.append(f"{name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else ""))
         keys = len(self.primary_key)
         return "\n".join([*lines[:keys], "---", *lines[keys:]])

@@ -93,7 +93,7 @@ class TableMeta(type):
             key = (attributes["__table__"], schema and schema.connection)
             made = attributes.get("_table_expression")
             if made is None or made[0] != key:
-                made = (key, TableQuery(cls))  # type: ignore[arg-type]
+                made = (key, TableQuery.of(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
         map_if_pending(cls)  # an ORM row: its class must be mapped
@@ -179,6 +179,11 @@ class UserTable(metaclass=TableMeta):
     def table_name(cls) -> str:
         """The SQL table name, with the tier prefix."""
         return str(cls._declared().name)
+
+    @classproperty
+    def database(cls) -> str:
+        """The name of the table's schema (DataJoint's ``Table.database``)."""
+        return str(cls._declared().schema)
 
     @classproperty
     def connection(cls) -> Connection:
@@ -346,7 +351,7 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _expression(cls) -> Any:
-        return TableQuery(cls)  # type: ignore[arg-type]
+        return TableQuery.of(cls)  # type: ignore[arg-type]
 
     @classmethod
     def restrict(cls, restriction: Any) -> Any:
@@ -433,11 +438,16 @@ class UserTable(metaclass=TableMeta):
         *,
         dry_run: bool = False,
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> Any:
         """Delete all rows, with everything that depends on them (see TableQuery.delete);
         ``dry_run=True`` returns what would go instead."""
         return cls._expression().delete(
-            prompt=prompt, part_integrity=part_integrity, dry_run=dry_run, transaction=transaction
+            prompt=prompt,
+            part_integrity=part_integrity,
+            dry_run=dry_run,
+            transaction=transaction,
+            safemode=safemode,
         )
 
     @classmethod

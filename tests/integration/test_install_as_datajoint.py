@@ -143,6 +143,36 @@ def test_the_submodules_pipelines_import() -> None:
         table_module.lookup_class_name  # noqa: B018
 
 
+@pytest.mark.usefixtures("datajoint_modules")
+def test_the_private_helpers_rest_servers_import() -> None:
+    """pharus imports the pattern that reads a refused delete's child table, and sorts a
+    schema's tables by tier with DataJoint's private ``_get_tier``."""
+    dj_sqla.install_as_datajoint()
+    from datajoint.diagram import _get_tier
+    from datajoint.table import foreign_key_error_regexp
+    from datajoint.user_tables import _get_tier as same
+
+    assert same is _get_tier
+    tiers = {
+        name: _get_tier(f"`lab`.`{name}`").__name__
+        for name in ("mouse", "#color", "_scan", "__stats", "__stats__unit", "session__trial")
+    }
+    assert tiers == {
+        "mouse": "Manual",
+        "#color": "Lookup",
+        "_scan": "Imported",
+        "__stats": "Computed",
+        "__stats__unit": "Part",
+        "session__trial": "Part",
+    }
+    assert _get_tier('"lab"."#color"') is dj_sqla.Lookup  # PostgreSQL's quoting
+    message = "Cannot delete from `lab`.`mouse`: rows of `lab`.`cage` depend on them. Use ..."
+    found = foreign_key_error_regexp.match(message)
+    assert found is not None
+    assert found.group("child") == "`lab`.`cage`"
+    assert foreign_key_error_regexp.match("Duplicate entry '1' for key 'PRIMARY'") is None
+
+
 def test_refused_when_the_real_datajoint_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     real = types.ModuleType("datajoint")
     real.__file__ = "/site-packages/datajoint/__init__.py"

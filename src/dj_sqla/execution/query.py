@@ -24,14 +24,15 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import sqlalchemy as sa
 
 from .. import dependencies as deps
+from .._mapping import own_attributes
 from ..codecs import CodecError
 from ..errors import DataJointError, QueryError
-from ..expression.core import QueryExpression, TableExpression
+from ..expression.core import QueryExpression, TableClass, TableExpression
 from ..types import CodecColumn, decoding_with
 from .delete import DeletePreview, cascade_delete, delete_rows, drop_tables, preview_delete
 from .fetch import all_rows, dict_maker, record_array, rows_to_arrays, rows_to_dicts
@@ -144,7 +145,7 @@ class Query(QueryExpression):
                 continue
             raw = sa.type_coerce(column, sa.LargeBinary).label("raw")
             keys = [self.column(k) for k in self._primary_key]
-            query = sa.select(*keys, raw).select_from(self._source).where(*self._where)
+            query = sa.select(*keys, raw).select_from(self._from_clause).where(*self._where)
             for row in conn.execute(query):
                 try:
                     decoder.process_result_value(row[-1], None)
@@ -360,10 +361,57 @@ Query._derived_class = Query
 class TableQuery(TableExpression, Query):
     """A table, possibly restricted, as a query that can also change the table's rows.
 
-    Table methods of the class (``insert1``, ``heading``...) pass through.
+    Table methods of the class (``insert1``, ``heading``...) pass through. ``Mouse()`` is an
+    instance of a subclass made for the table (:meth:`of`), named like it, so DataJoint code
+    that derives a class from ``type(Mouse())`` and a mixin, and calls it with no arguments,
+    gets the table with the mixin's methods.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> schema = dj.Schema("tq", connection=dj.Connection("sqlite://"))
+        >>> @schema
+        ... class Mouse(dj.Manual):
+        ...     definition = "mouse_id : int32"
+        >>> type(Mouse()).__name__, len(type(Mouse())())
+        ('Mouse', 0)
     """
 
     __slots__ = ()
+
+    #: The table a per-table subclass (:meth:`of`) stands for when called with no table.
+    _table_of_class: ClassVar[TableClass | None] = None
+
+    def __init__(self, table_class: TableClass | None = None, where: Sequence[Any] = ()) -> None:
+        if table_class is None:
+            table_class = type(self)._table_of_class
+            if table_class is None:
+                raise DataJointError(
+                    "TableQuery() needs the table class it queries: call the table class "
+                    "(`Mouse()`) or derive from the type of one of its instances."
+                )
+        super().__init__(table_class, where)
+
+    @classmethod
+    def of(cls, table_class: TableClass) -> TableQuery:
+        """The whole table ``table_class`` as a query of its own subclass (made once)."""
+        # kept on the table class (not in a registry), so the two go together
+        made: type[TableQuery] | None = own_attributes(table_class).get(  # type: ignore[arg-type]
+            "_query_class"
+        )
+        if made is None:
+            name = table_class.__name__
+            made = type(
+                name,
+                (cls,),
+                {
+                    "__slots__": (),
+                    "__module__": table_class.__module__,
+                    "__qualname__": getattr(table_class, "__qualname__", name),
+                    "_table_of_class": table_class,
+                },
+            )
+            type.__setattr__(table_class, "_query_class", made)
+        return made(table_class)
 
     if TYPE_CHECKING:
 
@@ -377,6 +425,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: Literal[False] = False,
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> int: ...
 
     @overload
@@ -387,6 +436,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: Literal[True],
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> DeletePreview: ...
 
     def delete(
@@ -396,6 +446,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: bool = False,
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> int | DeletePreview:
         """Delete these rows and every row that depends on them, in one transaction.
 
@@ -407,12 +458,15 @@ class TableQuery(TableExpression, Query):
             dry_run: delete nothing; return what would go.
             transaction: False for a delete nested in the caller's transaction (DataJoint's
                 spelling): it asks nothing, and commits or rolls back with that transaction.
+            safemode: DataJoint 0.14's name for ``prompt`` (``delete(safemode=False)``).
 
         Returns:
             The number of rows deleted from this table; with ``dry_run`` the
             :class:`~dj_sqla.execution.delete.DeletePreview`: every table the cascade reaches
             with its row count, in the order the rows would go (``print`` it).
         """
+        if prompt is None:
+            prompt = safemode
         if dry_run:
             return preview_delete(
                 self._connection, self._table, self._condition(), part_integrity=part_integrity

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -148,6 +149,19 @@ def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
     return sa.and_(sa.true(), *conditions)
 
 
+def _rows_of(restriction: Any) -> Iterable[Any] | None:
+    """The items of a restriction given as a collection other than a list: a generator, a
+    numpy record array (its records as dicts), a pandas DataFrame (its rows), ...; None for
+    what is not a collection."""
+    if isinstance(restriction, np.void) and restriction.dtype.names:
+        return None  # one record of a record array: a key
+    if hasattr(restriction, "to_dict") and hasattr(restriction, "columns"):
+        return restriction.to_dict("records")  # type: ignore[no-any-return]  # a DataFrame
+    if isinstance(restriction, (bytes, bytearray)) or not isinstance(restriction, Iterable):
+        return None
+    return list(restriction)
+
+
 def to_condition(
     expr: Restrictable, restriction: Any, semantic_check: bool = True
 ) -> ColumnElement[bool]:
@@ -167,6 +181,10 @@ def to_condition(
         return _all(to_condition(expr, item, semantic_check) for item in restriction)
     if isinstance(restriction, Mapping):
         return _matching(expr, restriction)
+    if isinstance(restriction, np.void) and restriction.dtype.names:  # a row of fetch()
+        return _matching(
+            expr, dict(zip(restriction.dtype.names, restriction.tolist(), strict=True))
+        )
     if isinstance(restriction, (list, tuple, set, frozenset)):
         return sa.or_(
             sa.false(), *(to_condition(expr, item, semantic_check) for item in restriction)
@@ -177,6 +195,9 @@ def to_condition(
         return element
     if isinstance(restriction, str):
         return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
+    rows = _rows_of(restriction)
+    if rows is not None:  # any other collection of restrictions, as DataJoint takes it: OR
+        return sa.or_(sa.false(), *(to_condition(expr, item, semantic_check) for item in rows))
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
