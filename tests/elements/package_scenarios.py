@@ -273,6 +273,30 @@ def scenario_djmux() -> None:
     facts["eager"] = [eager.database, len(Note * module.Run)]
 
 
+def scenario_pose_pipeline() -> None:
+    import datajoint as dj
+
+    from scenario_support import write_video
+
+    stage("configuring pose-pipeline's schema prefix and its `localattach` store")
+    dj.config["custom"] = {"database.prefix": schema_name("")}
+    store = Path("store").resolve()
+    store.mkdir()
+    dj.config["stores"] = {"localattach": {"protocol": "file", "location": str(store)}}
+    stage("importing and activating pose_pipeline")
+    from pose_pipeline import pipeline
+
+    stage("inserting a video (an attachment) and populating VideoInfo")
+    video = Path("20260304-123015Z.avi").resolve()
+    write_video(video, frames=6)
+    entry = pipeline.Video.make_entry(str(video))
+    pipeline.Video.insert1({**entry, "video_project": "demo"})
+    facts["populate_result"] = plain(pipeline.VideoInfo.populate())
+    info = pipeline.VideoInfo.fetch1()
+    facts["info"] = plain([info["fps"], info["num_frames"], info["width"], info["height"]])
+    facts["tables"] = len(pipeline.schema.list_tables())
+
+
 SCENARIOS: dict[str, Callable[[], None]] = {
     name.removeprefix("scenario_"): function
     for name, function in dict(globals()).items()

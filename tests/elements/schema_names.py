@@ -88,6 +88,7 @@ PACKAGE_SCENARIOS: dict[str, list[str]] = {
     "pharus": ["pharus"],
     "datajoint_link": ["link_src", "link_out", "link_local"],
     "djmux": ["djmux__core", "djmux__extra"],
+    "pose_pipeline": ["pose_pipeline"],
 }
 
 

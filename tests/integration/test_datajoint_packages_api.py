@@ -271,3 +271,51 @@ def test_classic_renamed_foreign_keys_refused(
             """
 
     assert "bad" not in schema.list_tables()
+
+
+def test_forms_of_spyglass_definitions(new_schema: Callable[..., dj.Schema]) -> None:
+    """A foreign key to ``Parent.proj('attr')`` (the kept attribute is not inherited) and an
+    unquoted text default (DataJoint quotes it), as the Frank lab's pipeline writes them."""
+    schema = new_schema("forms")
+
+    @schema
+    class Source(dj.Manual):
+        definition = """
+        source : varchar(8)
+        ---
+        id : int32
+        method = linear : varchar(20)  # an unquoted text default
+        kind = cubic : enum('linear', 'cubic')
+        """
+
+    @schema
+    class Series(dj.Manual):
+        definition = """
+        -> Source.proj('id')
+        series : int32
+        """
+
+    assert Series.heading.names == ["source", "series"]
+    Source.insert1({"source": "a", "id": 3})
+    Series.insert1({"source": "a", "series": 1})
+    assert Source.fetch1("method", "kind") == ("linear", "cubic")
+    assert "method = 'linear' : varchar(20)" in Source.describe()
+    with pytest.raises(dj.DefinitionError, match="is not a number, a quoted string"):
+
+        @schema
+        class Bad(dj.Manual):
+            definition = """
+            bad : int32
+            ---
+            count = many : int32
+            """
+
+    with pytest.raises(dj.DefinitionError, match="takes attribute names as text"):
+
+        @schema
+        class Worse(dj.Manual):
+            definition = """
+            -> Source.proj(3)
+            """
+
+    assert set(schema.list_tables()) == {"source", "series"}

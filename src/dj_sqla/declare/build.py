@@ -117,6 +117,8 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
         return sa.true() if raw == "1" else sa.false()  # PostgreSQL's boolean takes no 0/1
     if _NUMBER.fullmatch(raw):
         return sa.literal_column(raw)  # validated number literal
+    if spec.python_type is str:
+        return raw  # DataJoint quotes an unquoted text default (`= linear : varchar(80)`)
     raise _fail(
         table,
         attr.line,

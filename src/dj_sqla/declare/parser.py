@@ -280,8 +280,14 @@ def _parse_reference(expr: str) -> tuple[tuple[str, ...], tuple[tuple[str, str],
     renames: tuple[tuple[str, str], ...] = ()
     if isinstance(node, ast.Call):
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr != "proj" or node.args:
+        if not isinstance(func, ast.Attribute) or func.attr != "proj":
             raise _Problem(_REFERENCE_RULE)
+        # `.proj('name', ...)` keeps other attributes of the parent, which a foreign key does
+        # not inherit (only its primary key): DataJoint accepts and ignores them
+        for arg in node.args:
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                raise _Problem(f"{_REFERENCE_RULE}; `.proj()` takes attribute names as text")
+            _check_name(arg.value, "attribute name in `.proj()`")
         renames = tuple(_rename(keyword) for keyword in node.keywords)
         if len({new for new, _ in renames}) != len(renames):
             raise _Problem("a new name appears twice in `.proj(...)`; give each new name once")
