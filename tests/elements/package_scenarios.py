@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scenario_support import check, facts, plain, stage
+from scenario_support import check, facts, plain, stage, write_video
 from schema_names import schema_name
 
 
@@ -275,8 +275,6 @@ def scenario_djmux() -> None:
 
 def scenario_pose_pipeline() -> None:
     import datajoint as dj
-
-    from scenario_support import write_video
 
     stage("configuring pose-pipeline's schema prefix and its `localattach` store")
     dj.config["custom"] = {"database.prefix": schema_name("")}
