@@ -417,7 +417,8 @@ def test_error_duplicate_attribute() -> None:
     [
         "Mouse & 'x'",
         "Mouse - Lab",
-        "Parent.proj('a')",
+        "Parent.proj(3)",
+        "Parent.proj('A')",
         "Parent.proj(a=b)",
         "Parent.proj(a=1)",
         "Parent.proj(**renames)",
@@ -586,3 +587,10 @@ def test_classic_renaming_foreign_key_renders_in_its_own_form() -> None:
 def test_classic_renaming_foreign_keys_refused(line: str, problem: str) -> None:
     with pytest.raises(DefinitionError, match=problem):
         parse_definition(line)
+
+
+def test_foreign_key_to_a_projection_keeping_attributes() -> None:
+    """``-> Parent.proj('attr', new='old')``: a foreign key inherits the key only, so the kept
+    attribute names are checked and left out (DataJoint accepts the form)."""
+    fk = only_fk("-> Series.proj('id', 'name', other='series_id')")
+    assert (fk.target, fk.renames) == (("Series",), (("other", "series_id"),))
