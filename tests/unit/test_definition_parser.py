@@ -418,7 +418,6 @@ def test_error_duplicate_attribute() -> None:
         "Mouse & 'x'",
         "Mouse - Lab",
         "Parent.proj(3)",
-        "Parent.proj('A')",
         "Parent.proj(a=b)",
         "Parent.proj(a=1)",
         "Parent.proj(**renames)",
