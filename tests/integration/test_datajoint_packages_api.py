@@ -10,6 +10,7 @@ definitions that rename inherited attributes with ``(new) -> Parent``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -319,3 +320,91 @@ def test_forms_of_spyglass_definitions(new_schema: Callable[..., dj.Schema]) -> 
             """
 
     assert set(schema.list_tables()) == {"source", "series"}
+
+
+class Audited:
+    """A mixin as mixin-heavy pipelines (spyglass) write them: instance methods that override
+    table methods and call ``super()``, a cached property, state of its own."""
+
+    calls: list[str] = []
+
+    def fetch(self, *args: Any, **kwargs: Any) -> Any:
+        Audited.calls.append(f"fetch {len(self)}")
+        return super().fetch(*args, **kwargs)  # type: ignore[misc]
+
+    def restrict(self, restriction: Any, **kwargs: Any) -> Any:
+        Audited.calls.append(f"restrict {restriction!r}")
+        return super().restrict(restriction, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        Audited.calls.append(f"delete {len(self)}")
+        return super().delete(*args, **kwargs)  # type: ignore[misc]
+
+    @functools.cached_property
+    def owner(self) -> str:
+        return f"owned {self.table_name}"  # type: ignore[attr-defined]
+
+
+def test_a_mixin_overrides_table_methods_for_the_class_and_its_queries(
+    new_schema: Callable[..., dj.Schema], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schema = new_schema("mixins")
+    monkeypatch.setattr(Audited, "calls", [])
+    monkeypatch.setitem(dj.config, "safemode", False)
+
+    @schema
+    class Probe(Audited, dj.Manual):
+        definition = """
+        probe : int32
+        ---
+        kind : varchar(8)
+        """
+
+    Probe.insert([(1, "a"), (2, "b"), (3, "b")])
+    assert sorted(Probe.fetch("probe")) == [1, 2, 3]  # on the class, as DataJoint runs it
+    restricted = Probe & {"kind": "b"}
+    assert sorted(restricted.fetch("probe")) == [2, 3]  # and on its queries
+    assert restricted.owner == "owned probe"
+    restricted.delete()
+    assert Probe.fetch1("probe") == 1
+    assert Audited.calls == [
+        "fetch 3",
+        "restrict {'kind': 'b'}",
+        "fetch 2",
+        "delete 2",
+    ]
+    assert isinstance(Probe(), Audited)
+    assert Probe.is_declared
+
+
+def test_is_declared(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("declared")
+
+    class Later(dj.Manual):
+        definition = "later_id : int32"
+
+    assert not Later.is_declared  # not decorated
+    schema(Later)
+    assert Later.is_declared
+    Later.drop_quick()
+    assert not Later.is_declared  # the table is gone from the database
+
+
+def test_make_condition_round_trips_on_every_backend(zoo: Any) -> None:
+    """DataJoint's ``make_condition`` (through DataJoint's module name) gives MySQL text that
+    restricts the same rows when given back, on every backend."""
+    from dj_sqla.compat import _make_condition as make_condition
+
+    _, Animal, _, _ = zoo
+    used: set[str] = set()
+    text = make_condition(
+        Animal(), [{"animal_id": 1}, dj.AndList(["species = 'rat'", {"animal_id": 2}])], used
+    )
+    assert text == "`animal_id` = 1 OR `species` = 'rat' AND `animal_id` = 2"
+    assert used == {"animal_id", "species"}
+    assert sorted((Animal & text).fetch("animal_id")) == [1, 2]
+    assert make_condition(Animal(), {}, set()) is True
+    assert make_condition(Animal(), [], set()) is False
+    quoted = make_condition(Animal(), {"species": "it's"}, set())
+    assert quoted == "`species` = 'it''s'"
+    assert len(Animal & quoted) == 0

@@ -358,6 +358,23 @@ class _Stream:
 Query._derived_class = Query
 
 
+def is_mixin(base: type) -> bool:
+    """Whether ``base`` is a plain mixin class of a table class (a pipeline's own class, not a
+    table tier, dj_sqla's or SQLAlchemy's): its methods apply to the table's queries too.
+
+    DataJoint's queries of a table are instances of the table's class, so a mixin that
+    overrides ``fetch``, ``delete`` or ``restrict`` (as spyglass's does) applies to
+    ``(Mouse & key).fetch()``. Here ``Mouse & key`` is a query of ``type(Mouse())``, which
+    derives from the same mixins.
+    """
+    module = base.__module__ or ""
+    return (
+        type(base) is type
+        and base is not object
+        and not module.startswith(("dj_sqla.", "sqlalchemy.", "builtins", "abc", "typing"))
+    )
+
+
 class TableQuery(TableExpression, Query):
     """A table, possibly restricted, as a query that can also change the table's rows.
 
@@ -400,16 +417,17 @@ class TableQuery(TableExpression, Query):
         )
         if made is None:
             name = table_class.__name__
-            made = type(
-                name,
-                (cls,),
-                {
-                    "__slots__": (),
-                    "__module__": table_class.__module__,
-                    "__qualname__": getattr(table_class, "__qualname__", name),
-                    "_table_of_class": table_class,
-                },
-            )
+            namespace = {
+                "__slots__": (),
+                "__module__": table_class.__module__,
+                "__qualname__": getattr(table_class, "__qualname__", name),
+                "_table_of_class": table_class,
+            }
+            mixins = tuple(base for base in type.mro(table_class) if is_mixin(base))  # type: ignore[arg-type]
+            try:
+                made = type(name, (*mixins, cls), namespace)
+            except TypeError:  # the mixins cannot precede a query class (an MRO conflict)
+                made = type(name, (cls,), namespace)
             type.__setattr__(table_class, "_query_class", made)
         return made(table_class)
 
