@@ -39,15 +39,22 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from . import _log, codecs, console, errors, utils
+import sqlalchemy as sa
+
+from . import _hash, _log, codecs, console, errors, utils
+from .backends.mysql import condition_text
 from .config import Config
 from .connection import Connection, conn
+from .declare.names import tier_and_names
 from .diagram import Diagram
 from .errors import DataJointError
+from .execution.delete import FOREIGN_KEY_ERROR
 from .execution.jobs import Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
+from .expression.conditions import to_condition
+from .expression.core import as_expression
 from .heading import Attribute, Heading, default_attribute_properties
 from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
@@ -93,6 +100,64 @@ _TIERS: dict[str, Any] = {
     "Compute": Computed,
 }
 
+
+def _get_tier(full_table_name: str) -> type[UserTable]:
+    """The tier class of a table, read from its name (`` `schema`.`#lookup_table` `` gives
+    ``Lookup``; a name with ``__`` after the tier prefix gives ``Part``).
+
+    DataJoint keeps this helper private to its diagram and user-table modules; REST servers
+    (pharus) call it to sort a schema's tables by tier, so DataJoint's module names offer it.
+
+    Example:
+        >>> _get_tier("`lab`.`__session_stats__unit`").__name__
+        'Part'
+    """
+    name = full_table_name.rpartition(".")[2].strip('`"')
+    tier, names = tier_and_names(name)
+    return Part if len(names) > 1 else _TIERS[tier]
+
+
+def _make_condition(query_expression: Any, condition: Any, columns: set[str]) -> str | bool:
+    """A restriction as DataJoint's ``condition.make_condition`` gives it: True (every row),
+    False (none) or MySQL's SQL text (`` `mouse_id` = 3 AND `sex` = 'F' ``), which restricts
+    the same rows when given back as a string on any backend. The names of the attributes
+    it uses are added to ``columns``.
+
+    DataJoint keeps this helper internal to its query layer; pipelines that store or combine
+    restrictions as text (spyglass) call it, so DataJoint's module name offers it.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> schema = dj.Schema("mc", connection=dj.Connection("sqlite://"))
+        >>> @schema
+        ... class Mouse(dj.Manual):
+        ...     definition = "mouse_id : int32\\n---\\nsex : varchar(1)"
+        >>> used = set()
+        >>> _make_condition(Mouse(), [{"mouse_id": 3}, "sex = 'F'"], used), sorted(used)
+        ("`mouse_id` = 3 OR `sex` = 'F'", ['mouse_id', 'sex'])
+    """
+    expr = as_expression(query_expression)
+    clause = to_condition(expr, condition)
+    while isinstance(clause, sa.sql.elements.AsBoolean):  # `and_(true())`: no condition
+        clause = clause.element
+    if isinstance(clause, sa.sql.elements.True_):
+        return True
+    if isinstance(clause, sa.sql.elements.False_):
+        return False
+    names = set(expr.heading_names)
+    columns.update(
+        element.name
+        for element in sa.sql.visitors.iterate(clause)
+        if isinstance(element, sa.ColumnClause) and element.name in names
+    )
+    return condition_text(clause)
+
+
+def _repr_html(query: Any) -> str:
+    """A query's preview as an HTML table (DataJoint's ``preview.repr_html``)."""
+    return str(as_expression(query)._repr_html_())  # type: ignore[attr-defined]
+
+
 #: DataJoint's submodules and the dj_sqla objects they hold under DataJoint's names.
 _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "connection": {"Connection": Connection, "conn": conn},
@@ -113,12 +178,31 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "Heading": Heading,
         "QueryExpression": Query,
         "ValidationResult": ValidationResult,
+        "foreign_key_error_regexp": FOREIGN_KEY_ERROR,
     },
     "instance": {"Instance": Instance},
     "cli": {"cli": console.cli},
-    "user_tables": {**_TIERS, "Table": Table, "TableMeta": TableMeta, "PartMeta": TableMeta},
-    "expression": {"QueryExpression": Query, "AndList": AndList, "Not": Not, "Top": Top, "U": U},
-    "condition": {"AndList": AndList, "Not": Not, "Top": Top},
+    "user_tables": {
+        **_TIERS,
+        "Table": Table,
+        "TableMeta": TableMeta,
+        "PartMeta": TableMeta,
+        "_get_tier": _get_tier,
+    },
+    "expression": {
+        "QueryExpression": Query,
+        "AndList": AndList,
+        "Not": Not,
+        "Top": Top,
+        "U": U,
+        "Union": Query,  # a union is a query like any other here
+    },
+    "condition": {"AndList": AndList, "Not": Not, "Top": Top, "make_condition": _make_condition},
+    "hash": {
+        name: getattr(_hash, name)
+        for name in ("key_hash", "uuid_from_buffer", "uuid_from_file", "uuid_from_stream")
+    },
+    "preview": {"repr_html": _repr_html},
     "autopopulate": {"AutoPopulate": AutoPopulate},
     "jobs": {"Job": Jobs, "JobTable": Jobs},
     "heading": {
@@ -126,7 +210,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
         "Attribute": Attribute,
         "default_attribute_properties": default_attribute_properties,
     },
-    "diagram": {"Diagram": Diagram},
+    "diagram": {"Diagram": Diagram, "_get_tier": _get_tier},
     # object stores (DataJoint 2.3's module names)
     "objectref": {"ObjectRef": ObjectRef, "IntegrityError": IntegrityError},
     "storage": {

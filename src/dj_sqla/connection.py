@@ -108,7 +108,7 @@ class Connection:
     """A database connection for dj_sqla: an Engine, its backend, and transactions.
 
     Args:
-        url_or_engine: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
+        host: a SQLAlchemy URL (string or ``sqlalchemy.URL``) or an existing
             ``sqlalchemy.Engine``. An Engine is used as it is, so an application can share its
             own engine (and pool) with dj_sqla. DataJoint's way, a server host
             (``"db.example.org"`` or ``"db.example.org:3306"``) instead.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ class Attribute:
         default: the declared default as SQL text (``"null"`` for a nullable attribute
             without one), or None.
         dtype: the numpy dtype ``to_arrays`` gives it (``object`` for non-numbers).
-        numeric, string, uuid, json, is_blob: what its values are.
+        numeric, string, uuid, json, is_blob, is_attachment, is_filepath: what its values
+            are.
     """
 
     name: str
@@ -47,6 +49,8 @@ class Attribute:
     is_hidden: bool = False
     codec: Any = None
     store: str | None = None
+    is_attachment: bool = False
+    is_filepath: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -89,6 +93,19 @@ default_attribute_properties: dict[str, Any] = {
 }
 
 
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_KEYWORDS = frozenset(("null", "current_timestamp", "true", "false"))
+
+
+def _literal(attr: Attribute) -> str:
+    """An attribute's default as definition text: numbers and keywords as they are, the rest
+    quoted."""
+    default = str(attr.default)
+    if default.lower() in _KEYWORDS or (attr.numeric and _NUMBER.fullmatch(default)):
+        return default
+    return "'" + default.replace("'", "''") + "'"
+
+
 class Heading:
     """The attributes of a table, in declaration order.
 
@@ -116,6 +133,22 @@ class Heading:
         """Names of the attributes outside the primary key."""
         return [a.name for a in self.attributes.values() if not a.in_key]
 
+    @property
+    def non_blobs(self) -> list[str]:
+        """Names of the attributes that hold neither a blob, an attachment nor JSON: the ones
+        a listing shows as they are (DataJoint's ``heading.non_blobs``).
+
+        Example:
+            >>> Heading([Attribute("a", "int32", True, False, ""),
+            ...          Attribute("b", "<blob>", False, False, "", is_blob=True)]).non_blobs
+            ['a']
+        """
+        return [
+            a.name
+            for a in self.attributes.values()
+            if not (a.is_blob or a.is_attachment or a.is_filepath or a.json)
+        ]
+
     def __getitem__(self, name: str) -> Attribute:
         return self.attributes[name]
 
@@ -135,8 +168,12 @@ class Heading:
         return name in self.attributes
 
     def __repr__(self) -> str:
+        """The attributes as definition lines, defaults included, so the text declares a
+        table with the same attributes (as DataJoint's heading text does)."""
+
         def line(attr: Attribute) -> str:
-            return f"{attr.name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
+            name = attr.name if attr.default is None else f"{attr.name} = {_literal(attr)}"
+            return f"{name} : {attr.type}" + (f"  # {attr.comment}" if attr.comment else "")
 
         key = [line(a) for a in self.attributes.values() if a.in_key]
         rest = [line(a) for a in self.attributes.values() if not a.in_key]
@@ -175,6 +212,8 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
         is_blob=spec.is_blob,
         codec=get_codec(spec.name) if spec.name.startswith("<") else None,
         store=parse_type_spec(spec.name)[1] if spec.name.startswith("<") else None,
+        is_attachment=spec.name.startswith("<attach"),
+        is_filepath=spec.name.startswith("<filepath"),
     )
 
 

@@ -32,9 +32,11 @@ Example:
 from __future__ import annotations
 
 import abc
+import inspect
 import os
 import re
 import sys
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -47,7 +49,7 @@ from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows
-from .execution.query import TableQuery
+from .execution.query import TableQuery, is_mixin
 from .execution.validate import ValidationResult, validate_rows
 from .heading import Heading
 
@@ -103,6 +105,45 @@ class classproperty(Generic[_R]):
         return self.fget(owner)
 
 
+def _mixin_overrides(cls: type) -> list[str]:
+    """Names of dj_sqla's class-level table methods (``fetch``, ``delete``...) that a mixin of
+    ``cls`` overrides with an instance method."""
+    found = []
+    seen: set[str] = set()
+    for base in cls.__mro__[1:]:
+        for attribute, value in vars(base).items():
+            if attribute in seen or attribute.startswith("__"):
+                continue
+            seen.add(attribute)
+            if is_mixin(base) and inspect.isfunction(value):
+                ours = inspect.getattr_static(UserTable, attribute, None)
+                if isinstance(ours, classmethod):
+                    found.append(attribute)
+    return found
+
+
+class _QueryMethod:
+    """A mixin's instance method standing where dj_sqla has a class-level table method: called
+    on the class, it runs on the table as a query, as DataJoint runs it on an instance."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _function(self, owner: type) -> Any:
+        for base in owner.__mro__:
+            value = vars(base).get(self.name)
+            if value is not None and not isinstance(value, _QueryMethod):
+                return value
+        raise AttributeError(self.name)
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is not None:
+            return types.MethodType(self._function(owner), instance)
+        if "__table__" not in own_attributes(owner):
+            return self._function(owner)  # not declared yet: the plain function
+        return getattr(owner(), self.name)
+
+
 class TableMeta(type):
     """Lets a declared table class act as its table: ``Mouse()``, ``Mouse & key``.
 
@@ -110,6 +151,14 @@ class TableMeta(type):
     keyword arguments it builds an ORM row as usual. (SQLAlchemy creates instances when loading
     rows through ``__new__``, which this does not touch.)
     """
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        if not any(isinstance(base, TableMeta) for base in bases):
+            return  # UserTable itself
+        for attribute in _mixin_overrides(cls):
+            if attribute not in namespace:
+                type.__setattr__(cls, attribute, _QueryMethod(attribute))
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         attributes = own_attributes(cls)
@@ -120,7 +169,7 @@ class TableMeta(type):
             key = (attributes["__table__"], schema and schema.connection)
             made = attributes.get("_table_expression")
             if made is None or made[0] != key:
-                made = (key, TableQuery(cls))  # type: ignore[arg-type]
+                made = (key, TableQuery.of(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
         map_if_pending(cls)  # an ORM row: its class must be mapped
@@ -216,20 +265,21 @@ class UserTable(metaclass=TableMeta):
 
     @classproperty
     def is_declared(cls) -> bool:
-        """Whether the class is declared and its table exists in the database (DataJoint's
-        ``table.is_declared``; False for a class no schema has decorated)."""
-        try:
-            table = cls._declared()
-        except ClassNotDeclaredError:
+        """Whether the table exists in the database (DataJoint's ``Table.is_declared``): False
+        for a class not decorated yet, or whose schema was activated with
+        ``create_tables=False`` before the table was made. Asks the database (one query)."""
+        attributes = own_attributes(cls)  # type: ignore[arg-type]  # cls is the class
+        table, schema = attributes.get("__table__"), attributes.get("_schema")
+        if table is None or schema is None:
             return False
-        connection = cls._require_schema().connection
-        with connection.engine.connect() as sa_conn:
-            return table.name in connection.backend.table_names(sa_conn, str(table.schema))
+        connection = schema.connection
+        with connection.read() as conn:
+            return table.name in connection.backend.table_names(conn, table.schema)
 
     @classproperty
     def database(cls) -> str:
-        """The name of the table's schema (DataJoint's ``table.database``)."""
-        return str(cls._require_schema().database)
+        """The name of the table's schema (DataJoint's ``Table.database``)."""
+        return str(cls._declared().schema)
 
     @classproperty
     def connection(cls) -> Connection:
@@ -418,7 +468,7 @@ class UserTable(metaclass=TableMeta):
 
     @classmethod
     def _expression(cls) -> Any:
-        return TableQuery(cls)  # type: ignore[arg-type]
+        return TableQuery.of(cls)  # type: ignore[arg-type]
 
     @classmethod
     def restrict(cls, restriction: Any) -> Any:

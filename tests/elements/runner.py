@@ -1,4 +1,5 @@
-"""Run one DataJoint Element scenario on dj_sqla in this process; print a one-line JSON result.
+"""Run one scenario of a DataJoint Element (or of another published DataJoint package) on
+dj_sqla in this process; print a one-line JSON result.
 
 Usage: ``python runner.py SCENARIO`` with ``DJ_SQLA_URL`` (the database) and
 ``DATABASE_PREFIX`` (the schema-name prefix) in the environment, in a scratch working
@@ -19,10 +20,18 @@ import sys
 import traceback
 from pathlib import Path
 
+from package_scenarios import SCENARIOS as PACKAGE_SCENARIOS
 from scenario_support import current_stage, facts, stage
 from scenarios import SCENARIOS
 
+#: the top-level folders of the published packages' code, for naming where a failure happened
+PACKAGE_FOLDERS = ("pharus", "link", "djmux")
+
 RESULT_MARK = "ELEMENT-RESULT "
+
+
+def _is_package(folder: str) -> bool:
+    return folder.startswith("element_") or folder in PACKAGE_FOLDERS
 
 
 def innermost_user_frame(err: BaseException) -> str | None:
@@ -31,11 +40,9 @@ def innermost_user_frame(err: BaseException) -> str | None:
     found = None
     for frame in traceback.extract_tb(err.__traceback__):
         path = Path(frame.filename)
-        if any(part.startswith("element_") for part in path.parts) or path.parent == here:
+        if any(_is_package(part) for part in path.parts) or path.parent == here:
             parts = path.parts
-            start = next(
-                (i for i, p in enumerate(parts) if p.startswith("element_")), len(parts) - 1
-            )
+            start = next((i for i, p in enumerate(parts) if _is_package(p)), len(parts) - 1)
             found = f"{'/'.join(parts[start:])}:{frame.lineno} `{(frame.line or '').strip()}`"
     return found
 
@@ -64,7 +71,7 @@ def main(argv: list[str]) -> int:
 
         dj_sqla.install_as_datajoint()
         dj_sqla.config["safemode"] = False
-        SCENARIOS[argv[1]]()
+        {**SCENARIOS, **PACKAGE_SCENARIOS}[argv[1]]()
     except BaseException as err:
         report(err)
     else:

@@ -82,6 +82,16 @@ SCENARIOS: dict[str, list[tuple[str, str | None]]] = {
 }
 
 
+#: The scenarios of other published DataJoint packages (``package_scenarios.py``) and the
+#: schemas they make; their tables are declared by the scenarios themselves.
+PACKAGE_SCENARIOS: dict[str, list[str]] = {
+    "pharus": ["pharus"],
+    "datajoint_link": ["link_src", "link_out", "link_local"],
+    "djmux": ["djmux__core", "djmux__extra"],
+    "pose_pipeline": ["pose_pipeline"],
+}
+
+
 def schema_name(suffix: str) -> str:
     """The name of the schema ``suffix`` in this run: ``<prefix>_<suffix>``."""
     return f"{os.environ[PREFIX_VARIABLE]}_{suffix}"

@@ -110,8 +110,12 @@ def run_scenario(
 ) -> dict[str, Any]:
     """Run ``scenario`` in a subprocess; fail the test with its stage and error, else return
     the facts it reported. Every schema it creates is registered for dropping."""
-    names = {suffix: schema_name(suffix) for suffix, _ in schema_names.SCENARIOS[scenario]}
-    prefix = names["lab"].removesuffix("_lab")
+    suffixes = [suffix for suffix, _ in schema_names.SCENARIOS.get(scenario, ())]
+    names = {
+        suffix: schema_name(suffix)
+        for suffix in suffixes or schema_names.PACKAGE_SCENARIOS[scenario]
+    }
+    prefix = next(iter(names.items()))[1].removesuffix("_" + next(iter(names)))
     work = tmp_path / "work"
     work.mkdir()
     source_root = str(Path(dj.__file__).parents[1])  # the dj_sqla under test
@@ -290,3 +294,74 @@ def test_element_zstack(element: Callable[[str], dict[str, Any]]) -> None:
     assert facts["volume"] == [5, 4, 3, "sub1/volume.tif"]
     assert facts["brightness"] == [9.5, 29.5, 49.5]  # a numpy array in a longblob
     assert facts["paramsets"] == [1]
+
+
+# -- other published DataJoint packages (tests/elements/package_scenarios.py) -------------------
+
+
+@pytest.fixture
+def package(db_url: str, schema_name: Any, tmp_path: Path) -> Callable[[str], dict[str, Any]]:
+    """``package("pharus")`` runs a package scenario and returns its facts."""
+    return lambda scenario: run_scenario(scenario, db_url, schema_name, tmp_path)
+
+
+def test_pharus(package: Callable[[str], dict[str, Any]], backend: str) -> None:
+    """pharus, DataJoint's REST server, serves a pipeline through its Flask app."""
+    facts = package("pharus")
+    # pharus lists schemas with MySQL's information_schema and "..." string literals, which
+    # SQLite lacks and PostgreSQL reads as identifiers: only MySQL answers /schema
+    assert facts["schema_list"] is (backend == "mysql")
+    assert facts["tables"] == {
+        "computed": ["Double"],
+        "imported": [],
+        "lookup": ["Color"],
+        "manual": ["Animal", "Tag"],
+        "part": ["Tag.Note"],
+    }
+    day = 24 * 60 * 60
+    assert facts["records"] == [
+        [1, "mouse", 20455 * day, 3.5, "=BLOB="],  # dates as epoch seconds, blobs hidden
+        [2, "rat", None, None, "=BLOB="],
+    ]
+    assert facts["heavy"] == [1]
+    assert facts["attributes"] == [
+        ["animal_id", "int", False, None],
+        ["species", "varchar(20)", False, None],
+        ["born", "date", True, "null"],
+        ["weight", "float", True, "null"],
+        ["notes", "<blob>", True, "null"],  # 0.14's longblob is a serialized blob
+    ]
+    assert facts["definition"] == "-> master\nn : int\n---\n"
+    assert facts["dependency"] == [["__double", 1], ["animal", 1], ["tag", 1], ["tag__note", 0]]
+    status, child = facts["refused_delete"]
+    assert (status, child in ("Double", "Tag")) == (409, True)  # children holding rows of it
+    assert facts["left"] == [[2], ["hamster"]]
+    assert facts["tags"] == 0
+
+
+def test_datajoint_link(package: Callable[[str], dict[str, Any]]) -> None:
+    """datajoint-link copies rows (with their parts) from a source table and tracks them."""
+    facts = package("datajoint_link")
+    assert facts["source_rows"] == 3
+    assert facts["local"] == [[1, 2], ["mouse", "rat"], ["", ""]]
+    assert facts["local_parts"] == 4
+    assert facts["flagged"] == [{"animal_id": 1}]
+    assert facts["after_delete"] == [2]
+    assert facts["outbound"] == ["TRUE", "TRUE"]
+
+
+def test_djmux(package: Callable[[str], dict[str, Any]], schema_name: Any) -> None:
+    """djmux activates a deferred table-set package under the prefix its config file gives."""
+    facts = package("djmux")
+    assert facts["schema"] == schema_name("djmux__core")
+    assert facts["runs"] == [{"rig": "r2", "run_id": 7}]
+    assert facts["tables"] == ["#rig", "run"]
+    assert facts["eager"] == [schema_name("djmux__extra"), 1]
+
+
+def test_pose_pipeline(package: Callable[[str], dict[str, Any]]) -> None:
+    """pose-pipeline declares its 50 tables; a video attachment populates VideoInfo."""
+    facts = package("pose_pipeline")
+    assert facts["populate_result"] == {"success_count": 1, "error_list": []}
+    assert facts["info"] == [10.0, 6, 32, 24]
+    assert facts["tables"] == len(declared_tables("pose_pipeline.pipeline"))

@@ -143,6 +143,60 @@ def test_the_submodules_pipelines_import() -> None:
         table_module.lookup_class_name  # noqa: B018
 
 
+@pytest.mark.usefixtures("datajoint_modules")
+def test_the_private_helpers_rest_servers_import() -> None:
+    """pharus imports the pattern that reads a refused delete's child table, and sorts a
+    schema's tables by tier with DataJoint's private ``_get_tier``."""
+    dj_sqla.install_as_datajoint()
+    from datajoint.diagram import _get_tier
+    from datajoint.table import foreign_key_error_regexp
+    from datajoint.user_tables import _get_tier as same
+
+    assert same is _get_tier
+    tiers = {
+        name: _get_tier(f"`lab`.`{name}`").__name__
+        for name in ("mouse", "#color", "_scan", "__stats", "__stats__unit", "session__trial")
+    }
+    assert tiers == {
+        "mouse": "Manual",
+        "#color": "Lookup",
+        "_scan": "Imported",
+        "__stats": "Computed",
+        "__stats__unit": "Part",
+        "session__trial": "Part",
+    }
+    assert _get_tier('"lab"."#color"') is dj_sqla.Lookup  # PostgreSQL's quoting
+    message = "Cannot delete from `lab`.`mouse`: rows of `lab`.`cage` depend on them. Use ..."
+    found = foreign_key_error_regexp.match(message)
+    assert found is not None
+    assert found.group("child") == "`lab`.`cage`"
+    assert foreign_key_error_regexp.match("Duplicate entry '1' for key 'PRIMARY'") is None
+
+
+@pytest.mark.usefixtures("datajoint_modules")
+def test_the_helpers_spyglass_imports(tmp_path: Path) -> None:
+    """``datajoint.hash`` gives DataJoint 0.14's values (checked against it), so names and
+    file ids a pipeline stored stay the same; ``condition.make_condition``,
+    ``preview.repr_html`` and ``expression.Union`` exist under DataJoint's names."""
+    dj_sqla.install_as_datajoint()
+    from datajoint.condition import make_condition
+    from datajoint.expression import QueryExpression, Union
+    from datajoint.hash import key_hash, uuid_from_buffer, uuid_from_file, uuid_from_stream
+    from datajoint.preview import repr_html
+
+    assert key_hash({"b": 2, "a": 1, "c": "x y"}) == "ba2f4455517a55cc53df137fd6af088c"
+    assert str(uuid_from_buffer(b"abc", init_string="z")) == "5047bbca-529b-0016-d342-ed3c38c3bed9"
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"abc" * 50_000)  # more than one chunk
+    with path.open("rb") as stream:
+        assert (
+            uuid_from_file(path) == uuid_from_stream(stream) == uuid_from_buffer(path.read_bytes())
+        )
+    assert Union is QueryExpression
+    assert callable(make_condition)
+    assert callable(repr_html)
+
+
 def test_refused_when_the_real_datajoint_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     real = types.ModuleType("datajoint")
     real.__file__ = "/site-packages/datajoint/__init__.py"

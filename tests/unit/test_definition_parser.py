@@ -417,7 +417,7 @@ def test_error_duplicate_attribute() -> None:
     [
         "Mouse & 'x'",
         "Mouse - Lab",
-        "Parent.proj('a')",
+        "Parent.proj(3)",
         "Parent.proj(a=b)",
         "Parent.proj(a=1)",
         "Parent.proj(**renames)",
@@ -534,3 +534,62 @@ def test_canonical_text() -> None:
         "-> [nullable, unique] x.P.proj(a='b')\n"
         "unique index(n, dob)\n"
     )
+
+
+# --- DataJoint 0.11/0.12's renaming form: (new, ...) -> Parent [(old, ...)] -------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "target", "renames", "remaining", "nullable"),
+    [
+        ("(lab_uuid) -> alyxraw.AlyxRaw", ("alyxraw", "AlyxRaw"), (), "lab_uuid", False),
+        ("(a, b) -> Rec(x, y)", ("Rec",), (("a", "x"), ("b", "y")), None, False),
+        ("( a ,b )  ->  Rec ( x , y )", ("Rec",), (("a", "x"), ("b", "y")), None, False),
+        ("(sev)\t\t-> [nullable] reference.Severity", ("reference", "Severity"), (), "sev", True),
+    ],
+)
+def test_classic_renaming_foreign_keys(
+    line: str,
+    target: tuple[str, ...],
+    renames: tuple[tuple[str, str], ...],
+    remaining: str | None,
+    nullable: bool,
+) -> None:
+    fk = parse_definition(f"id : int32\n---\n{line}  # a comment").items[1]
+    assert isinstance(fk, ForeignKeyRef)
+    assert (fk.target, fk.renames, fk.rename_remaining, fk.nullable) == (
+        target,
+        renames,
+        remaining,
+        nullable,
+    )
+
+
+def test_classic_renaming_foreign_key_renders_in_its_own_form() -> None:
+    text = to_definition_text(parse_definition("(parent_id) -> Rec\n---\n(a) -> Rec(b)"))
+    assert text.splitlines() == ["(parent_id) -> Rec", "---", "-> Rec.proj(a='b')"]
+    assert to_definition_text(parse_definition(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("(a, b) -> Rec", "name the parent's attributes"),
+        ("(a) -> Rec(x, y)", "1 new names rename 2 attributes"),
+        ("(Bad) -> Rec", "new attribute name"),
+        ("(a) -> Rec(X)", "renamed attribute name"),
+        ("(a) -> Rec + Other", "the classic renaming form is"),
+        ("(a) -> [nullable] Rec", "a nullable foreign key cannot be in the primary key"),
+        ("(a) ->", "missing table after `->`"),
+    ],
+)
+def test_classic_renaming_foreign_keys_refused(line: str, problem: str) -> None:
+    with pytest.raises(DefinitionError, match=problem):
+        parse_definition(line)
+
+
+def test_foreign_key_to_a_projection_keeping_attributes() -> None:
+    """``-> Parent.proj('attr', new='old')``: a foreign key inherits the key only, so the kept
+    attribute names are checked and left out (DataJoint accepts the form)."""
+    fk = only_fk("-> Series.proj('id', 'name', other='series_id')")
+    assert (fk.target, fk.renames) == (("Series",), (("other", "series_id"),))

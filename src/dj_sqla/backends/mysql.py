@@ -583,3 +583,25 @@ def _code_and_message(error: BaseException) -> tuple[Any, str]:
     if len(args) >= 2 and isinstance(args[0], int):
         return args[0], str(args[1])
     return None, ""
+
+
+def condition_text(condition: sa.ColumnElement[bool]) -> str:
+    """``condition`` as MySQL's SQL text with its values written in and its columns by bare
+    name (`` `mouse_id` = 3 ``): the restriction string DataJoint's ``make_condition`` gives,
+    which dj_sqla reads back on every backend.
+
+    Example:
+        >>> t = sa.table("mouse", sa.column("mouse_id"), sa.column("sex"))
+        >>> condition_text(sa.and_(t.c.mouse_id == 3, t.c.sex.in_(["F", "U"])))
+        "`mouse_id` = 3 AND `sex` IN ('F', 'U')"
+    """
+
+    def bare(element: Any, **_: Any) -> Any:
+        if isinstance(element, sa.ColumnClause) and element.table is not None:
+            return sa.literal_column(f"`{element.name}`", element.type)
+        return None
+
+    options: dict[str, Any] = {}
+    bare_names = sa.sql.visitors.replacement_traverse(condition, options, bare)
+    dialect = mysql.dialect()
+    return str(bare_names.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

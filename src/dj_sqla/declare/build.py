@@ -75,6 +75,25 @@ def _fail(table: str, line: int, text: str, problem: str) -> DefinitionError:
     return DefinitionError(f"Table `{table}`, line {line}: `{text}` — {problem}")
 
 
+def _remaining_key(
+    item: ForeignKeyRef, parent: sa.Table, columns: dict[str, sa.Column[Any]], table: str
+) -> str:
+    """The parent's key attribute that the classic ``(new) -> Parent`` renames: its only one,
+    or the only one the table does not have yet (DataJoint 0.12's rule)."""
+    key = [c.name for c in parent.primary_key]
+    candidates = key if len(key) == 1 else [n for n in key if n not in columns]
+    if len(candidates) != 1:
+        raise _fail(
+            table,
+            item.line,
+            item.text,
+            f"cannot tell which primary-key attribute of `{parent.name}` "
+            f"({', '.join(key)}) `{item.rename_remaining}` renames; write "
+            f"`-> {'.'.join(item.target)}.proj({item.rename_remaining}='...')`.",
+        )
+    return candidates[0]
+
+
 def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
     """The server default for an attribute, never built by pasting user text into SQL."""
     raw = attr.default
@@ -98,6 +117,8 @@ def _server_default(attr: Attribute, spec: TypeSpec, table: str) -> Any:
         return sa.true() if raw == "1" else sa.false()  # PostgreSQL's boolean takes no 0/1
     if _NUMBER.fullmatch(raw):
         return sa.literal_column(raw)  # validated number literal
+    if spec.python_type is str:
+        return raw  # DataJoint quotes an unquoted text default (`= linear : varchar(80)`)
     raise _fail(
         table,
         attr.line,
@@ -308,6 +329,8 @@ def build_table(
             raise _fail(name, item.line, item.text, "the referenced table is not declared.")
         parent, parent_infos = found
         renames = {old: new for new, old in item.renames}
+        if item.rename_remaining is not None:
+            renames[_remaining_key(item, parent, columns, name)] = item.rename_remaining
         unknown = set(renames) - {c.name for c in parent.primary_key}
         if unknown:
             raise _fail(

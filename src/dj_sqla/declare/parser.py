@@ -4,7 +4,8 @@ Pure: no database is touched, no referenced table resolved, no type checked. One
 
 * ``# text`` as the first non-blank line is the table comment; other ``#`` lines are ignored;
 * ``name [= default] : type [# comment]`` declares an attribute;
-* ``-> [options] Table`` or ``-> Table.proj(new='old')`` declares a foreign key;
+* ``-> [options] Table`` or ``-> Table.proj(new='old')`` declares a foreign key; so does the
+  classic renaming form of DataJoint 0.11 and 0.12, ``(new, ...) -> [options] Table [(old, ...)]``;
 * ``[unique] index(attr, ...)`` declares a secondary index;
 * ``---`` (three or more dashes) separates the primary key from the other attributes.
 
@@ -38,6 +39,10 @@ _INDEX = re.compile(r"(unique\s+)?index\s*\((.*)\)", re.IGNORECASE | re.DOTALL)
 _AUTO_INCREMENT = re.compile(r"(?:(.*\S)\s+)?auto_increment", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""", re.DOTALL)
 _FK_OPTIONS = ("nullable", "unique")
+#: ``(new, ...) -> rest``: DataJoint 0.11/0.12's way to rename the inherited attributes
+_CLASSIC_FK = re.compile(r"\(([^()]*)\)\s*(->.*)", re.DOTALL)
+#: what follows the options in the classic form: ``Table`` or ``Table (old, ...)``
+_CLASSIC_TARGET = re.compile(r"([A-Za-z_][\w.]*)\s*(?:\(([^()]*)\))?", re.DOTALL)
 _FORMS = (
     "write `name [= default] : type [# comment]`, `-> Table`, `[unique] index(attr, ...)` or `---`"
 )
@@ -88,6 +93,10 @@ class ForeignKeyRef:
     in_key: bool
     line: int
     text: str
+    #: the classic ``(new) -> Table`` form without the old name: ``new`` renames the one
+    #: primary-key attribute of ``Table`` that the table does not have yet (known only when
+    #: ``Table`` is resolved)
+    rename_remaining: str | None = None
 
 
 @dataclass(frozen=True)
@@ -275,8 +284,14 @@ def _parse_reference(expr: str) -> tuple[tuple[str, ...], tuple[tuple[str, str],
     renames: tuple[tuple[str, str], ...] = ()
     if isinstance(node, ast.Call):
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr != "proj" or node.args:
+        if not isinstance(func, ast.Attribute) or func.attr != "proj":
             raise _Problem(_REFERENCE_RULE)
+        # `.proj('name', ...)` keeps other attributes of the parent, which a foreign key does
+        # not inherit (only its primary key): DataJoint accepts and ignores them
+        for arg in node.args:
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                raise _Problem(f"{_REFERENCE_RULE}; `.proj()` takes attribute names as text")
+            _check_name(arg.value, "attribute name in `.proj()`")
         renames = tuple(_rename(keyword) for keyword in node.keywords)
         if len({new for new, _ in renames}) != len(renames):
             raise _Problem("a new name appears twice in `.proj(...)`; give each new name once")
@@ -284,7 +299,41 @@ def _parse_reference(expr: str) -> tuple[tuple[str, ...], tuple[tuple[str, str],
     return _chain(node), renames
 
 
+def _names(text: str, what: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(","))
+    for name in names:
+        _check_name(name, what)
+    return names
+
+
+def _classic_renames(
+    new_text: str, reference: str
+) -> tuple[str, tuple[tuple[str, str], ...], str | None]:
+    """The target, renames and remaining rename of ``(new, ...) -> Table [(old, ...)]``."""
+    match = _CLASSIC_TARGET.fullmatch(reference)
+    if match is None:
+        raise _Problem(
+            "the classic renaming form is `(new_name) -> Parent` or "
+            "`(new_a, new_b) -> Parent (old_a, old_b)`; today write `-> Parent.proj(new='old')`"
+        )
+    new = _names(new_text, "new attribute name")
+    if match.group(2) is None:
+        if len(new) != 1:
+            raise _Problem(
+                "name the parent's attributes that the new names rename: "
+                "`(new_a, new_b) -> Parent (old_a, old_b)`"
+            )
+        return match.group(1), (), new[0]
+    old = _names(match.group(2), "renamed attribute name")
+    if len(old) != len(new):
+        raise _Problem(f"{len(new)} new names rename {len(old)} attributes; give one per attribute")
+    return match.group(1), tuple(zip(new, old, strict=True)), None
+
+
 def _parse_foreign_key(code: str, *, in_key: bool, line: int, text: str) -> ForeignKeyRef:
+    classic = _CLASSIC_FK.fullmatch(code)
+    if classic is not None:
+        code = classic.group(2)
     rest = code[2:].strip()
     options: list[str] = []
     if rest.startswith("["):
@@ -304,9 +353,14 @@ def _parse_foreign_key(code: str, *, in_key: bool, line: int, text: str) -> Fore
         )
     if not rest:
         raise _Problem("missing table after `->`; write e.g. `-> Parent`")
+    remaining = None
+    if classic is not None:
+        rest, classic_renames, remaining = _classic_renames(classic.group(1), rest)
     target, renames = _parse_reference(rest)
+    if classic is not None:
+        renames = classic_renames
     unique = "unique" in options
-    return ForeignKeyRef(target, renames, nullable, unique, in_key, line, text)
+    return ForeignKeyRef(target, renames, nullable, unique, in_key, line, text, remaining)
 
 
 def _parse_index(match: re.Match[str], *, line: int, text: str, rule: re.Pattern[str]) -> IndexDef:
@@ -324,7 +378,7 @@ def _parse_item(
     line: str, *, in_key: bool, number: int, rule: re.Pattern[str]
 ) -> Attribute | ForeignKeyRef | IndexDef:
     code, comment = _split_comment(line)
-    if code.startswith("->"):
+    if code.startswith("->") or _CLASSIC_FK.fullmatch(code):
         return _parse_foreign_key(code, in_key=in_key, line=number, text=line)
     index_match = _INDEX.fullmatch(code)
     if index_match:
@@ -398,6 +452,8 @@ def _render_item(item: Attribute | ForeignKeyRef) -> str:
     if isinstance(item, ForeignKeyRef):
         options = [o for o, on in (("nullable", item.nullable), ("unique", item.unique)) if on]
         text = "-> " + (f"[{', '.join(options)}] " if options else "") + ".".join(item.target)
+        if item.rename_remaining:
+            text = f"({item.rename_remaining}) {text}"
         if item.renames:
             text += ".proj(" + ", ".join(f"{new}='{old}'" for new, old in item.renames) + ")"
         return text

@@ -16,6 +16,7 @@ shows the same list.
 from __future__ import annotations
 
 import graphlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 from .. import dependencies as deps
 from .._mapping import own_attributes
 from ..config import config
-from ..errors import DataJointError, TransactionConflictError
+from ..errors import DataJointError, IntegrityError, TransactionConflictError
 from ..utils import confirm as _confirm
 from .stored import StoredValue, release_after, stored_values
 
@@ -364,19 +365,69 @@ def _delete(
     return deleted
 
 
+#: Reads the blocking table (``child``, as `` `schema`.`table` ``) out of the error that
+#: ``delete_quick()`` raises when other rows depend on the rows it deletes; DataJoint 0.14
+#: offers a pattern of this name for its own message, and REST servers use it.
+FOREIGN_KEY_ERROR = re.compile(
+    r"Cannot delete from (?P<parent>`[^`]+`\.`[^`]+`): "
+    r"rows of (?P<child>`[^`]+`\.`[^`]+`) depend on them"
+)
+
+
 def delete_rows(connection: Connection, table: sa.Table, condition: ColumnElement[bool]) -> int:
-    """A plain DELETE (``delete_quick``): no cascade, no prompt."""
-    with connection.write() as conn:
-        released = stored_values(connection, conn, table, [condition])
-        try:
+    """A plain DELETE (``delete_quick``): no cascade, no prompt.
+
+    Raises:
+        IntegrityError: rows of another table depend on the rows; the message names that
+            table (:data:`FOREIGN_KEY_ERROR` reads it).
+    """
+    try:
+        with connection.write() as conn:
+            released = stored_values(connection, conn, table, [condition])
             count = int(conn.execute(sa.delete(table).where(condition)).rowcount)
-        except sa.exc.IntegrityError as err:
-            raise DataJointError(
-                f"Cannot delete from `{table.schema}`.`{table.name}`: other rows depend on "
-                f"them. Use delete() to delete those too. ({err.orig})"
-            ) from err
+    except sa.exc.IntegrityError as err:
+        child = _blocking_child(connection, table, condition, err)
+        raise IntegrityError(
+            f"Cannot delete from `{table.schema}`.`{table.name}`: rows of {child} depend on "
+            f"them. Use delete() to delete those too. ({err.orig})"
+        ) from err
     release_after(connection, released)
     return count
+
+
+def _blocking_child(
+    connection: Connection,
+    table: sa.Table,
+    condition: ColumnElement[bool],
+    err: sa.exc.IntegrityError,
+) -> str:
+    """`` `schema`.`table` `` of the table whose rows blocked a DELETE from ``table``: as the
+    server names it (MySQL, PostgreSQL), else the first child of the activated schemas with
+    rows referencing the rows (SQLite's message names no table)."""
+    named = connection.backend.referencing_table(err)
+    children = [child for child, _ in deps.children(deps.connection_graph(connection), table)]
+    for child in children:
+        if child.name == named or (
+            named is None and _has_referencing_rows(connection, child, table, condition)
+        ):
+            return f"`{child.schema}`.`{child.name}`"
+    return f"`{table.schema}`.`{named}`" if named else "another table"
+
+
+def _has_referencing_rows(
+    connection: Connection, child: sa.Table, table: sa.Table, condition: ColumnElement[bool]
+) -> bool:
+    """Whether rows of ``child`` reference rows of ``table`` that match ``condition``."""
+    rows = sa.select(table).where(condition)
+    clauses = [
+        _references(child, fk, rows)
+        for fk in child.foreign_key_constraints
+        if fk.referred_table is table
+    ]
+    if not clauses:
+        return False
+    with connection.read() as conn:
+        return bool(conn.execute(sa.select(sa.exists().where(sa.or_(*clauses)))).scalar())
 
 
 def drop_tables(

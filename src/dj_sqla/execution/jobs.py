@@ -294,7 +294,7 @@ class Jobs(Query):
     @property
     def table(self) -> sa.Table:
         """The job table."""
-        return self._source  # type: ignore[return-value]
+        return self._from_clause  # type: ignore[return-value]
 
     def _status(self, *statuses: str) -> Jobs:
         return self._derive([*self._where, _bk(self.table, "status").in_(statuses)])  # type: ignore[return-value]

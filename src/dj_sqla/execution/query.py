@@ -24,14 +24,15 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, overload
 
 import sqlalchemy as sa
 
 from .. import dependencies as deps
+from .._mapping import own_attributes
 from ..codecs import CodecError
 from ..errors import DataJointError, QueryError
-from ..expression.core import QueryExpression, TableExpression
+from ..expression.core import QueryExpression, TableClass, TableExpression
 from ..types import CodecColumn, decoding_with
 from .delete import (
     DeletePreview,
@@ -178,7 +179,7 @@ class Query(QueryExpression):
                 continue
             raw = sa.type_coerce(column, decoder.storage).label("raw")  # as stored
             keys = [self.column(k) for k in self._primary_key]
-            query = sa.select(*keys, raw).select_from(self._source).where(*self._where)
+            query = sa.select(*keys, raw).select_from(self._from_clause).where(*self._where)
             for row in conn.execute(query):
                 try:
                     decoder.process_result_value(row[-1], None)
@@ -408,13 +409,78 @@ class _Stream:
 Query._derived_class = Query
 
 
+def is_mixin(base: type) -> bool:
+    """Whether ``base`` is a plain mixin class of a table class (a pipeline's own class, not a
+    table tier, dj_sqla's or SQLAlchemy's): its methods apply to the table's queries too.
+
+    DataJoint's queries of a table are instances of the table's class, so a mixin that
+    overrides ``fetch``, ``delete`` or ``restrict`` (as spyglass's does) applies to
+    ``(Mouse & key).fetch()``. Here ``Mouse & key`` is a query of ``type(Mouse())``, which
+    derives from the same mixins.
+    """
+    module = base.__module__ or ""
+    return (
+        type(base) is type
+        and base is not object
+        and not module.startswith(("dj_sqla.", "sqlalchemy.", "builtins", "abc", "typing"))
+    )
+
+
 class TableQuery(TableExpression, Query):
     """A table, possibly restricted, as a query that can also change the table's rows.
 
-    Table methods of the class (``insert1``, ``heading``...) pass through.
+    Table methods of the class (``insert1``, ``heading``...) pass through. ``Mouse()`` is an
+    instance of a subclass made for the table (:meth:`of`), named like it, so DataJoint code
+    that derives a class from ``type(Mouse())`` and a mixin, and calls it with no arguments,
+    gets the table with the mixin's methods.
+
+    Example:
+        >>> import dj_sqla as dj
+        >>> schema = dj.Schema("tq", connection=dj.Connection("sqlite://"))
+        >>> @schema
+        ... class Mouse(dj.Manual):
+        ...     definition = "mouse_id : int32"
+        >>> type(Mouse()).__name__, len(type(Mouse())())
+        ('Mouse', 0)
     """
 
     __slots__ = ()
+
+    #: The table a per-table subclass (:meth:`of`) stands for when called with no table.
+    _table_of_class: ClassVar[TableClass | None] = None
+
+    def __init__(self, table_class: TableClass | None = None, where: Sequence[Any] = ()) -> None:
+        if table_class is None:
+            table_class = type(self)._table_of_class
+            if table_class is None:
+                raise DataJointError(
+                    "TableQuery() needs the table class it queries: call the table class "
+                    "(`Mouse()`) or derive from the type of one of its instances."
+                )
+        super().__init__(table_class, where)
+
+    @classmethod
+    def of(cls, table_class: TableClass) -> TableQuery:
+        """The whole table ``table_class`` as a query of its own subclass (made once)."""
+        # kept on the table class (not in a registry), so the two go together
+        made: type[TableQuery] | None = own_attributes(table_class).get(  # type: ignore[arg-type]
+            "_query_class"
+        )
+        if made is None:
+            name = table_class.__name__
+            namespace = {
+                "__slots__": (),
+                "__module__": table_class.__module__,
+                "__qualname__": getattr(table_class, "__qualname__", name),
+                "_table_of_class": table_class,
+            }
+            mixins = tuple(base for base in type.mro(table_class) if is_mixin(base))  # type: ignore[arg-type]
+            try:
+                made = type(name, (*mixins, cls), namespace)
+            except TypeError:  # the mixins cannot precede a query class (an MRO conflict)
+                made = type(name, (cls,), namespace)
+            type.__setattr__(table_class, "_query_class", made)
+        return made(table_class)
 
     if TYPE_CHECKING:
 
@@ -428,6 +494,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: Literal[False] = False,
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> int: ...
 
     @overload
@@ -438,6 +505,7 @@ class TableQuery(TableExpression, Query):
         *,
         dry_run: Literal[True],
         transaction: bool = True,
+        safemode: bool | None = None,
     ) -> DeletePreview: ...
 
     def delete(

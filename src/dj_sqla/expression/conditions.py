@@ -149,6 +149,17 @@ def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
     return sa.and_(sa.true(), *conditions)
 
 
+def _rows_of(restriction: Any) -> Iterable[Any] | None:
+    """The items of a restriction given as a collection other than a list, a record array
+    or a DataFrame (:func:`_records`): a generator, a dict view, ...; None for what is not a
+    collection."""
+    if isinstance(restriction, np.void) and restriction.dtype.names:
+        return None  # one record of a record array: a key
+    if isinstance(restriction, (bytes, bytearray)) or not isinstance(restriction, Iterable):
+        return None
+    return list(restriction)
+
+
 def to_condition(
     expr: Restrictable, restriction: Any, semantic_check: bool = True
 ) -> ColumnElement[bool]:
@@ -168,6 +179,10 @@ def to_condition(
         return _all(to_condition(expr, item, semantic_check) for item in restriction)
     if isinstance(restriction, Mapping):
         return _matching(expr, restriction)
+    if isinstance(restriction, np.void) and restriction.dtype.names:  # a row of fetch()
+        return _matching(
+            expr, dict(zip(restriction.dtype.names, restriction.tolist(), strict=True))
+        )
     if isinstance(restriction, (list, tuple, set, frozenset)):
         return sa.or_(
             sa.false(), *(to_condition(expr, item, semantic_check) for item in restriction)
@@ -181,6 +196,9 @@ def to_condition(
     rows = _records(restriction)
     if rows is not None:  # numpy record arrays and DataFrames restrict as their rows (0.14)
         return sa.or_(sa.false(), *(_matching(expr, row) for row in rows))
+    items = _rows_of(restriction)
+    if items is not None:  # any other collection of restrictions, as DataJoint takes it: OR
+        return sa.or_(sa.false(), *(to_condition(expr, item, semantic_check) for item in items))
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "

@@ -70,9 +70,9 @@ class QueryExpression:
         "_columns",
         "_conditions",
         "_connection",
+        "_from_clause",
         "_lineage",
         "_primary_key",
-        "_source",
         "_tables",
     )
 
@@ -88,7 +88,7 @@ class QueryExpression:
         tables: frozenset[sa.FromClause] | None = None,
     ) -> None:
         self._connection = connection
-        self._source = source
+        self._from_clause = source
         self._columns = dict(columns)
         self._primary_key = tuple(primary_key)
         self._conditions = tuple(where)
@@ -98,7 +98,7 @@ class QueryExpression:
     def _replace(self, **changes: Any) -> QueryExpression:
         """A copy with some parts changed (expressions are immutable)."""
         parts = {
-            "source": self._source,
+            "source": self._from_clause,
             "columns": self._columns,
             "primary_key": self._primary_key,
             "where": self._where,
@@ -312,7 +312,7 @@ class QueryExpression:
                 *(k for k in other._primary_key if k not in self._primary_key),
             ]
         return self._replace(
-            source=self._source.join(other._source, on, isouter=left),
+            source=self._from_clause.join(other._from_clause, on, isouter=left),
             columns=columns,
             primary_key=key,
             where=(*self._where, *other._where),
@@ -386,7 +386,7 @@ class QueryExpression:
             column if isinstance(column, sa.Column) and column.name == name else column.label(name)
             for name, column in ((n, self.column(n)) for n in names)
         ]
-        return sa.select(*columns).select_from(self._source).where(*self._where)
+        return sa.select(*columns).select_from(self._from_clause).where(*self._where)
 
     def sql(self, dialect: sa.Dialect | None = None) -> str:
         """The SQL text for ``dialect`` (default: the connection's), with bound parameters."""
@@ -591,7 +591,7 @@ def aggregate(
     ]
     query = (
         sa.select(*columns, *values)
-        .select_from(joined._source)
+        .select_from(joined._from_clause)
         .where(*joined._where)
         .group_by(*(expr.column(n) for n in keep))
     )

@@ -46,7 +46,7 @@ class U:
         expr = as_expression(other)
         self._check(expr)
         columns = [expr.column(n).label(n) for n in self.attributes]
-        query = sa.select(*columns).select_from(expr._source).where(*expr._where).distinct()
+        query = sa.select(*columns).select_from(expr._from_clause).where(*expr._where).distinct()
         return _keyed(expr.as_subquery(query), self.attributes)
 
     def aggr(self, other: Any, **named: str) -> QueryExpression:
@@ -55,7 +55,7 @@ class U:
         self._check(expr)
         columns = [expr.column(n).label(n) for n in self.attributes]
         values = [parse_value(t, expr.column).label(n) for n, t in named.items()]
-        query = sa.select(*columns, *values).select_from(expr._source).where(*expr._where)
+        query = sa.select(*columns, *values).select_from(expr._from_clause).where(*expr._where)
         if self.attributes:
             query = query.group_by(*(expr.column(n) for n in self.attributes))
         return _keyed(expr.as_subquery(query), self.attributes)
