@@ -13,7 +13,6 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -213,6 +212,6 @@ def _show(pipeline: example.Pipeline, connection: Connection) -> None:
     try:
         diagram.save(path)
     except GraphvizMissing:
-        print("  (with Graphviz installed, the demo also draws it as SVG)")
+        print("  (also as SVG with pip install 'dj_sqla[diagram]' and apt-get install graphviz)")
     else:
-        print(f"  and as SVG (Graphviz): {Path(path).resolve()}")
+        print(f"  and as SVG (Graphviz): {path}")

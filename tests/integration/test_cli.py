@@ -116,7 +116,9 @@ def test_demo_fills_computes_and_queries(
     assert RHYTHMS in second
     assert "to_pandas() gives DataFrames after pip install 'dj_sqla[pandas]'" in second
     assert "indexed by the key" not in second
-    assert "(with Graphviz installed, the demo also draws it as SVG)" in second
+    assert "(also as SVG with pip install 'dj_sqla[diagram]' and apt-get install graphviz)\n" in (
+        second
+    )
     assert len(stored_objects(store)) == 51
 
     # --drop starts over: the schemas go, and the objects of their rows
