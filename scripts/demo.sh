@@ -20,5 +20,12 @@ if [[ ! -x .venv/bin/python ]]; then
     fi
     python3 -m venv .venv
 fi
-.venv/bin/pip install -q -e .
+# An editable install: the code is read from src/ at each run, so pip runs again only when
+# pyproject.toml (the dependencies, the entry point) or the checkout's folder changed.
+stamp=.venv/.dj_sqla-demo-install
+wanted="$PWD $(sha256sum pyproject.toml)"
+if [[ ! -x .venv/bin/dj-sqla || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
+    .venv/bin/pip install -q -e .
+    printf '%s\n' "$wanted" >"$stamp"
+fi
 exec .venv/bin/dj-sqla demo "$@"

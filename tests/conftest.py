@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import dj_sqla as dj
 import servers
+from dj_sqla import example
 
 #: Run by the interoperability test in a subprocess, never imported here (it needs DataJoint's
 #: process-wide configuration).
@@ -155,6 +156,16 @@ def stores(store_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         yield Stores(store_kind, settings, root)
     finally:
         dj.config["stores"] = saved
+
+
+@pytest.fixture
+def example_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder for the example pipeline's object store (``example.build(...,
+    store_location=example_store)``), and no demo store configured (as for a newcomer);
+    ``dj.config["stores"]`` is restored afterwards."""
+    kept = {k: v for k, v in dj.config["stores"].items() if k != example.STORE}
+    monkeypatch.setitem(dj.config, "stores", kept)
+    return tmp_path / "example_store"
 
 
 @pytest.fixture(params=BACKENDS)

@@ -78,9 +78,9 @@ def labels(schemas: list[dj.Schema]) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo(connection: dj.Connection, schema_name: Any) -> example.Pipeline:
+def demo(connection: dj.Connection, schema_name: Any, example_store: Path) -> example.Pipeline:
     schema_name("lab"), schema_name("experiment")  # dropped after the test
-    return example.build(connection, prefix=f"{schema_name.prefix}_")
+    return example.build(connection, prefix=f"{schema_name.prefix}_", store_location=example_store)
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def test_the_example_pipeline_is_drawn_whole(demo: example.Pipeline) -> None:
     check_drawn(dj.Diagram(demo.lab) + dj.Diagram(demo.experiment), demo.schemas)
     check_drawn(dj.Diagram(demo.schemas), demo.schemas)
     assert len(dj.Diagram(demo.lab)) == 2
-    assert len(dj.Diagram(demo.experiment)) == 5
+    assert len(dj.Diagram(demo.experiment)) == 6
 
 
 def test_a_two_schema_pipeline_with_renamed_keys(colony: types.SimpleNamespace) -> None:
@@ -207,18 +207,18 @@ def test_algebra(demo: example.Pipeline) -> None:
     assert shown(session) == ["session"]
     assert shown(session - 1) == ["session", "subject"]
     assert shown(session - 1 + 2) == [
-        "__session_stats", "__session_trace", "__subject_summary", "session", "session__trial",
-        "subject",
+        "__session_stats", "__session_trace", "__subject_summary", "_recording", "session",
+        "session__trial", "subject",
     ]  # fmt: skip
     assert shown(session + 1 - 1) == [
-        "__session_stats", "__session_trace", "session", "session__trial", "subject"
+        "__session_stats", "__session_trace", "_recording", "session", "session__trial", "subject"
     ]  # fmt: skip
     assert shown(session - 2) == ["#species", "session", "subject"]
     assert shown(session - 9) == shown(session - 2)
     everything = dj.Diagram(demo.lab) + dj.Diagram(demo.experiment)
-    assert len(everything - dj.Diagram(demo.lab)) == 5
+    assert len(everything - dj.Diagram(demo.lab)) == 6
     assert shown(everything * (session + 1)) == [
-        "__session_stats", "__session_trace", "session", "session__trial"
+        "__session_stats", "__session_trace", "_recording", "session", "session__trial"
     ]  # fmt: skip
     assert shown(session + demo.Subject) == ["session", "subject"]
     assert shown(everything - demo.Subject - demo.Species) == shown(dj.Diagram(demo.experiment))
@@ -230,7 +230,7 @@ def test_algebra(demo: example.Pipeline) -> None:
     assert shown(dj.Diagram(demo.Session & {"session": 1})) == ["session"]
     module = types.ModuleType("pipeline_module")
     module.schema = demo.experiment  # type: ignore[attr-defined]
-    assert len(dj.Diagram(module)) == 5
+    assert len(dj.Diagram(module)) == 6
     by_name = dj.Diagram(demo.lab.database, connection=demo.lab.connection)
     assert shown(by_name) == ["#species", "subject"]
     table = dj.Diagram(f"{demo.lab.database}.subject", connection=demo.lab.connection)
@@ -263,7 +263,7 @@ def test_parents_children_and_the_rest(demo: example.Pipeline) -> None:
     ]  # fmt: skip
     assert short(Session.descendants()) == [
         f"{exp}.session", f"{exp}.session__trial", f"{exp}.__session_stats",
-        f"{exp}.__session_trace",
+        f"{exp}.__session_trace", f"{exp}._recording",
     ]  # fmt: skip
     assert short(Session.ancestors()) == [f"{exp}.session", f"{lab}.subject", f"{lab}.#species"]
     assert short(Session.parts()) == [f"{exp}.session__trial"]
@@ -387,9 +387,9 @@ def test_the_diagram_command_draws_a_module(
     monkeypatch.syspath_prepend(str(tmp_path))
     out = tmp_path / "pipeline.mmd"
     assert cli.main(["diagram", "my_pipeline_module", "-o", str(out)]) == 0
-    assert "7 tables in 2 schemas" in capsys.readouterr().out
+    assert "8 tables in 2 schemas" in capsys.readouterr().out
     nodes, edges = mermaid_graph(out.read_text())
-    assert len(nodes) == 7
-    assert len(edges) == 6
+    assert len(nodes) == 8
+    assert len(edges) == 7
     module = sys.modules.pop("my_pipeline_module")
     module.lab.connection.engine.dispose()

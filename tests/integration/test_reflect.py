@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import dj_sqla as dj
@@ -13,15 +15,18 @@ from dj_sqla import example
 
 
 @pytest.fixture
-def existing(connection: dj.Connection, schema_name: Callable[[str], str]) -> Any:
+def existing(
+    connection: dj.Connection, schema_name: Callable[[str], str], example_store: Path
+) -> Any:
     prefix = schema_name("x").removesuffix("x")
     schema_name("lab")
     schema_name("experiment")
-    pipeline = example.build(connection, prefix=prefix)
+    pipeline = example.build(connection, prefix=prefix, store_location=example_store)
     pipeline.Subject.insert([(1, "mouse", "F", dt.date(2026, 1, 1)), (2, "rat", "M", None)])
     pipeline.Session.insert([(1, 1, dt.date(2026, 3, 1), "first")])
     pipeline.Trial.insert([(1, 1, 1, 0.5), (1, 1, 2, 0.25)])
     pipeline.SessionStats.populate()
+    pipeline.Recording.populate()
     return prefix, pipeline
 
 
@@ -58,6 +63,13 @@ def test_virtual_schemas_rebuild_the_pipeline(existing: Any, other_process: dj.C
     assert len(original.Session()) == 2
     # a rebuilt Computed table knows its key source (its make is not in the database)
     assert exp.SessionStats.progress() == (1, 2)
+    # the rebuilt Imported table reads the object store: a lazy reference to the same array
+    assert exp.Recording.describe() == original.Recording.describe()
+    trace = (exp.Recording & {"subject_id": 1}).fetch1("trace")
+    assert isinstance(trace, dj.NpyRef)
+    assert not trace.is_loaded
+    expected = example.simulate_trace({"subject_id": 1, "session": 1}, "mouse")
+    assert np.array_equal(trace.load(), expected)
 
 
 def test_missing_schema_is_an_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -26,7 +27,9 @@ def alembic_config(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Con
     dj.conn(reset=True).engine.dispose()
 
 
-def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[str], str]) -> None:
+def test_upgrade_check_downgrade(
+    alembic_config: Config, schema_name: Callable[[str], str], example_store: Path
+) -> None:
     prefix = schema_name("x").removesuffix("x")
     schema_name("lab")  # both schemas are dropped after the test
     schema_name("experiment")
@@ -38,7 +41,8 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
         alembic_config.cmd_opts = type("Opts", (), {"x": args})()  # what `-x` would set
         fn(alembic_config, *a)
 
-    run(command.upgrade, "head")
+    run(command.upgrade, "head")  # no store configured: env.py lets a memory store stand in
+    assert not example_store.exists()
     connection = dj.conn()
     lab = dj.Schema(prefix + "lab", connection=connection, create_schema=False)
     experiment = dj.Schema(prefix + "experiment", connection=connection, create_schema=False)
@@ -47,6 +51,7 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
         "__session_stats",
         "__session_trace",
         "__subject_summary",
+        "_recording",
         "session",
         "session__trial",
     ]
@@ -54,7 +59,9 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
     run(command.check)  # raises if autogenerate finds any difference
 
     # the migrated tables work with the example classes (create_tables=False: no DDL)
-    pipeline = example.build(connection, prefix=prefix, create_tables=False)
+    pipeline = example.build(
+        connection, prefix=prefix, create_tables=False, store_location=example_store
+    )
     pipeline.Subject.insert1({"subject_id": 1, "species": "rat"})
     assert "sex = 'U' : enum('M','F','U')" in pipeline.Subject.describe()
     assert pipeline.SubjectSummary.populate(reserve_jobs=True)["success_count"] == 1
@@ -62,6 +69,11 @@ def test_upgrade_check_downgrade(alembic_config: Config, schema_name: Callable[[
     pipeline.Trial.insert1({"subject_id": 1, "session": 1, "trial": 1, "outcome": 0.5})
     assert pipeline.SessionTrace.populate()["success_count"] == 1
     assert pipeline.SessionTrace.fetch1("outcomes").tolist() == [0.5]  # a blob, migrated
+    assert pipeline.Recording.populate()["success_count"] == 1  # an object in the store
+    trace = pipeline.Recording.fetch1("trace")
+    assert trace.shape == (example.N_SAMPLES,)
+    assert (example_store / trace.path).is_file()
+    assert trace.load().dtype == np.float32
     run(command.check)  # the job table it created is not part of the migrations
 
     run(command.downgrade, "base")

@@ -94,7 +94,7 @@ class Diagram:
         >>> from dj_sqla import example
         >>> p = example.build(dj.Connection("sqlite://"), prefix="")
         >>> len(dj.Diagram([p.lab, p.experiment])), len(dj.Diagram(p.Subject) + 1)
-        (7, 3)
+        (8, 3)
     """
 
     def __init__(
