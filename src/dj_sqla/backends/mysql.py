@@ -377,14 +377,23 @@ class MySQLBackend(ServerBackend):
             target = table
             conn.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
         text = delimited_text(columns, LOAD_DATA_FORMAT)
-        loaded = _load(conn, dbapi_conn, target, names, binary, text)
         if skip_duplicates:
-            if loaded == len(rows):
-                conn.execute(
-                    self.insert_skipping_duplicates(table).from_select(names, sa.select(*target.c))
-                )
-            conn.exec_driver_sql(f"DROP TEMPORARY TABLE {preparer.format_table(target)}")
-        elif loaded != len(rows):
+            # a temporary table outlives a rolled-back transaction (it belongs to the
+            # session), so it is dropped whatever happens: the next skipping insert on this
+            # pooled connection creates it again
+            try:
+                loaded = _load(conn, dbapi_conn, target, names, binary, text)
+                if loaded == len(rows):
+                    moving = self.insert_skipping_duplicates(table)
+                    conn.execute(moving.from_select(names, sa.select(*target.c)))
+            finally:
+                if not conn.invalidated:  # a lost session took its temporary table along
+                    conn.exec_driver_sql(
+                        f"DROP TEMPORARY TABLE IF EXISTS {preparer.format_table(target)}"
+                    )
+            return loaded == len(rows)
+        loaded = _load(conn, dbapi_conn, target, names, binary, text)
+        if loaded != len(rows):
             conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
         else:
             conn.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")

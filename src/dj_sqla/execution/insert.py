@@ -305,12 +305,17 @@ def _write_rows(
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
         except CodecError as err:  # a backend's bulk path encodes values itself
             raise _codec_failure(table, prepared, err) from err
-        except (sa.exc.DataError, sa.exc.StatementError) as err:
+        except sa.exc.StatementError as err:
             if isinstance(err, sa.exc.IntegrityError):
                 raise  # explained once the transaction has rolled back
             if isinstance(getattr(err, "orig", None), CodecError):
                 raise _codec_failure(table, prepared, err.orig) from err
-            what = _misfit(table, prepared) or "a value does not fit its attribute"
+            if err.connection_invalidated or connection.backend.is_conflict(err):
+                raise  # a lost connection or a deadlock, already a dj_sqla error: no value's fault
+            misfit = "a value does not fit its attribute"
+            if isinstance(err, (sa.exc.OperationalError, sa.exc.ProgrammingError)):
+                misfit = "the database refused the rows"  # not necessarily a value's fault
+            what = _misfit(table, prepared) or misfit
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
                 f"inserted. ({_quoted(getattr(err, 'orig', err))})"
