@@ -15,9 +15,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import dj_sqla as dj
+from dj_sqla.backends.mysql import LOAD_THRESHOLD
+from dj_sqla.backends.postgresql import COPY_THRESHOLD
 
 REFUSED = object()
 #: NaN and infinities: stored as they are where the backend can (PostgreSQL), else refused
@@ -114,9 +118,94 @@ CASES: list[tuple[str, str, Any, Any]] = [
     ("char too long", "code", "abcd", REFUSED),
     ("key None", "id", None, REFUSED),
     ("key float", "id", 2.5, REFUSED),
+    # integers at their bounds, and what is sent for them
+    ("int16 min", "i16", -(2**15), -(2**15)),
+    ("int16 min - 1", "i16", -(2**15) - 1, REFUSED),
+    ("int64 min", "i64", -(2**63), -(2**63)),
+    ("int64 max + 1", "i64", 2**63, REFUSED),
+    ("uint8 max", "u8", 255, 255),
+    ("int bool", "i16", True, 1),  # PostgreSQL refused a bool for an integer
+    ("int np.bool_", "i16", np.bool_(True), 1),
+    ("int64 float 2**62", "i64", 2.0**62, 2**62),  # PostgreSQL stored 4611686018427388000
+    ("int Decimal exponent", "i32", Decimal("1E+3"), 1000),  # SQLite's driver: no Decimal
+    ("int Arabic-Indic digit", "i16", "\u0663", REFUSED),  # int() reads it, servers do not
+    ("int sNaN", "i32", Decimal("sNaN"), REFUSED),
+    ("int np.int64", "i64", np.int64(2**62), 2**62),
+    ("int np.float64", "i32", np.float64(3.0), 3),
+    ("uint8 np.uint8", "u8", np.uint8(255), 255),
+    ("int pd.NA", "i32", pd.NA, None),
+    ("bool np.bool_", "flag", np.bool_(False), False),
+    ("bool 1", "flag", 1, True),
+    ("bool 2", "flag", 2, REFUSED),
+    # floats
+    ("float -0.0", "f64", -0.0, 0.0),
+    ("float subnormal", "f64", 5e-324, 5e-324),
+    ("float Decimal", "f64", Decimal("0.5"), 0.5),
+    ("float Decimal underflow", "f64", Decimal("1e-400"), REFUSED),  # MySQL stored 0.0
+    ("float text underflow", "f64", "1e-400", REFUSED),
+    ("float Decimal overflow", "f64", Decimal("1e400"), REFUSED),
+    ("float sNaN", "f64", Decimal("sNaN"), REFUSED),
+    ("float np.float32", "f64", np.float32(0.5), 0.5),
+    ("float32 underflow", "f32", 1e-50, REFUSED),  # MySQL stored 0.0
+    ("float32 -0.0", "f32", -0.0, 0.0),
+    # decimals
+    ("decimal exponent", "d52", Decimal("1E+2"), Decimal("100.00")),  # LOAD DATA read 1
+    ("decimal small exponent", "d52", Decimal("12E-2"), Decimal("0.12")),
+    ("decimal sNaN", "d52", Decimal("sNaN"), REFUSED),
+    ("decimal -inf", "d52", Decimal("-inf"), REFUSED),
+    ("decimal 999.99", "d52", Decimal("999.99"), Decimal("999.99")),
+    ("decimal -999.995", "d52", Decimal("-999.995"), REFUSED),
+    # text: what the bulk loaders' text formats escape, and lengths counted in characters
+    ("varchar escapes", "name", "\t\n\r\\N'\"", "\t\n\r\\N'\""),
+    ("varchar \\N", "name", "\\N", "\\N"),
+    ("varchar CRLF", "name", "a\r\n", "a\r\n"),
+    ("varchar 10 emoji", "name", "\U0001f42d" * 10, "\U0001f42d" * 10),
+    ("varchar 11 emoji", "name", "\U0001f42d" * 11, REFUSED),
+    ("varchar 10 accents", "name", "\u00e9" * 10, "\u00e9" * 10),
+    ("varchar low surrogate", "name", "\udc00", REFUSED),
+    ("varchar np.str_", "name", np.str_("abc"), "abc"),
+    ("char 3 emoji", "code", "\U0001f42d" * 3, "\U0001f42d" * 3),
+    ("enum trailing space", "sex", "F ", REFUSED),
+    ("enum leading space", "sex", " F", REFUSED),
+    ("bytes bytearray", "raw", bytearray(b"\x00\\N\t"), b"\x00\\N\t"),
+    ("bytes memoryview", "raw", memoryview(b"\\"), b"\\"),
+    # dates and times
+    ("date min", "day", dt.date(1, 1, 1), dt.date(1, 1, 1)),
+    ("date max", "day", dt.date(9999, 12, 31), dt.date(9999, 12, 31)),
+    ("date pd.NaT", "day", pd.NaT, None),
+    ("date pd.Timestamp", "day", pd.Timestamp("2024-05-01"), dt.date(2024, 5, 1)),
+    ("datetime min", "ts", dt.datetime(1, 1, 1), dt.datetime(1, 1, 1)),
+    ("datetime max", "ts", dt.datetime(9999, 12, 31, 23, 59, 59), None),
+    ("datetime iso T", "ts", "2024-05-01T12:30:00", dt.datetime(2024, 5, 1, 12, 30)),
+    ("datetime from date", "ts", dt.date(2024, 5, 1), dt.datetime(2024, 5, 1)),
+    ("datetime Z", "ts", "2024-05-01T12:30:00Z", REFUSED),
+    ("datetime np.datetime64", "ts", np.datetime64("2024-05-01T12:00"), None),
+    ("datetime(3) 7 digits", "ts3", "2024-05-01 12:30:00.1234567", REFUSED),  # PG rounded
+    ("datetime(3) ns", "ts3", pd.Timestamp("2024-05-01 12:00:00.000000001"), REFUSED),
+    ("datetime(3) np ns", "ts3", np.datetime64("2024-05-01T12:00:00.000000001"), REFUSED),
+    ("time ok", "clock", dt.time(23, 59, 59), dt.time(23, 59, 59)),
+    ("time timedelta", "clock", dt.timedelta(hours=1, minutes=2), dt.time(1, 2)),
+    ("time 25 hours", "clock", dt.timedelta(hours=25), REFUSED),  # MySQL wrapped it to 01:00
+    ("time negative", "clock", dt.timedelta(hours=-1), REFUSED),  # stored as 23:00
+    ("time text T", "clock", "T01:02:03", dt.time(1, 2, 3)),  # MySQL refused the T
+    ("time np.timedelta64", "clock", np.timedelta64(3600, "s"), dt.time(1)),
+    # uuid and json
+    ("uuid bytes", "uid", uuid.UUID(int=7).bytes, uuid.UUID(int=7)),  # PG, SQLite refused
+    ("uuid urn", "uid", uuid.UUID(int=8).urn, uuid.UUID(int=8)),  # PostgreSQL refused
+    ("uuid upper", "uid", str(uuid.UUID(int=2**127 + 9)).upper(), uuid.UUID(int=2**127 + 9)),
+    ("json nan", "doc", {"a": float("nan")}, REFUSED),  # SQLite stored it, servers refused
+    ("json int key", "doc", {1: "a"}, REFUSED),  # read back as {"1": "a"}
+    ("json NUL", "doc", {"a": "\x00"}, REFUSED),  # PostgreSQL refused
+    ("json surrogate", "doc", ["\ud800"], REFUSED),
+    ("json big int", "doc", [10**30, -(2**70)], [10**30, -(2**70)]),
+    ("json escapes", "doc", {"\t": "\\N\n"}, {"\t": "\\N\n"}),
 ]
-# datetime(3) keeps the value: fill in its expected value
-CASES = [(c, a, v, v if e is None and a == "ts3" else e) for c, a, v, e in CASES]
+# these keep the value: fill in its expected value
+CASES = [
+    (c, a, v, v if e is None and a in ("ts3", "ts") and v is not pd.NaT else e)
+    for c, a, v, e in CASES
+]
+CASES = [(c, a, v, e.item() if isinstance(e, np.datetime64) else e) for c, a, v, e in CASES]
 
 
 @pytest.fixture
@@ -146,6 +235,7 @@ def table(new_schema: Callable[..., dj.Schema]) -> Any:
         doc = null : json
         note = null : varchar(4000)
         code = null : char(3)
+        clock = null : time
         """
 
     return Value
@@ -247,3 +337,99 @@ def test_update1_follows_the_same_rule(table: Any) -> None:
             table.update1({"id": 1, attribute: value})
     table.update1({"id": 1, "i16": 2.0})
     assert (table & {"id": 1}).fetch1("i16", "d52") == (2, Decimal("1.00"))
+
+
+#: A value of each attribute every backend stores: the rows around the one tested in bulk.
+FILLER: dict[str, Any] = {
+    "i16": 1,
+    "i32": 1,
+    "i64": 1,
+    "u8": 1,
+    "flag": True,
+    "f64": 0.25,
+    "f32": 0.5,
+    "d52": Decimal("1.00"),
+    "name": "ok",
+    "sex": "M",
+    "raw": b"ok",
+    "day": dt.date(2020, 1, 1),
+    "ts": dt.datetime(2020, 1, 1),
+    "ts3": dt.datetime(2020, 1, 1),
+    "uid": uuid.UUID(int=1),
+    "doc": {"ok": 1},
+    "note": "ok",
+    "code": "abc",
+    "clock": dt.time(1),
+}
+#: More rows than the bulk paths' thresholds (COPY, LOAD DATA, the driver's executemany).
+BULK = max(COPY_THRESHOLD, LOAD_THRESHOLD) + 200
+#: One case of each kind, also tried in the middle of 20,000 rows.
+LARGE = {
+    "int bool",
+    "int64 float 2**62",
+    "float -0.0",
+    "decimal exponent",
+    "varchar escapes",
+    "varchar 11 emoji",
+    "datetime(3) 7 digits",
+    "time timedelta",
+    "uuid bytes",
+    "json nan",
+}
+
+
+def _in_bulk(table: Any, size: int, mode: str, cases: list[tuple[str, str, Any, Any]]) -> list[str]:
+    """Insert each case's value in the middle of ``size`` rows (with ``mode``); what went
+    wrong, case by case."""
+    wrong = []
+    middle = size // 2
+    options = {mode: True} if mode != "plain" else {}
+    for case, attribute, value, expected in cases:
+        table.delete_quick()
+        rows = [{"id": i, attribute: FILLER[attribute]} for i in range(size)]
+        rows[middle] = {"id": middle, attribute: value}
+        kept = 0
+        if mode != "plain":  # a stored row the insert repeats
+            table.insert1({"id": size, attribute: FILLER[attribute]})
+            rows.append({"id": size, attribute: FILLER[attribute]})
+            kept = 1
+        try:
+            table.insert(rows, **options)
+        except dj.DataJointError as err:
+            text = str(err)
+            if expected is not REFUSED and expected is not STORED_OR_REFUSED:
+                wrong.append(f"{case}: refused, expected {expected!r} ({text[:200]})")
+            elif f"`{attribute}`" not in text or f"'id': {middle}" not in text:
+                wrong.append(f"{case}: the error does not name attribute and row: {text}")
+            elif len(table()) != kept:
+                wrong.append(f"{case}: refused but {len(table()) - kept} rows were written")
+            continue
+        except Exception as err:  # a raw driver error is a failure of the rule
+            wrong.append(f"{case}: raw {type(err).__name__}: {str(err)[:200]}")
+            continue
+        got = (table & {"id": middle}).fetch1(attribute)
+        if expected is REFUSED:
+            wrong.append(f"{case}: stored as {got!r}, expected a refusal")
+        elif expected is STORED_OR_REFUSED:
+            if repr(got) != repr(value):
+                wrong.append(f"{case}: stored {got!r}, expected {value!r} or a refusal")
+        elif got != expected or type(got) is not type(expected):
+            wrong.append(f"{case}: stored {got!r}, expected {expected!r}")
+        elif len(table()) != size + kept:
+            wrong.append(f"{case}: {len(table())} rows stored, expected {size + kept}")
+    return wrong
+
+
+@pytest.mark.parametrize("mode", ["plain", "skip_duplicates", "replace"])
+def test_bad_values_in_the_middle_of_a_bulk_insert(table: Any, backend: str, mode: str) -> None:
+    """Every case of the table, in the middle of rows that take the backend's bulk path: the
+    same outcome as alone, and a refused batch writes nothing."""
+    cases = [case for case in CASES if case[1] != "id"]
+    wrong = _in_bulk(table, BULK, mode, cases)
+    assert not wrong, f"{backend}, {mode}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("mode", ["plain", "skip_duplicates"])
+def test_bad_values_in_the_middle_of_20000_rows(table: Any, backend: str, mode: str) -> None:
+    wrong = _in_bulk(table, 20_000, mode, [case for case in CASES if case[0] in LARGE])
+    assert not wrong, f"{backend}, {mode}:\n" + "\n".join(wrong)

@@ -67,11 +67,28 @@ _PLAIN_TYPES = frozenset(
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values (drivers do not all accept numpy types); arrays and
-    other objects stay as they are (a blob column serializes them)."""
+    """numpy scalars as Python values (drivers do not all accept numpy types), pandas'
+    missing-value markers as None (as in a DataFrame); arrays and other objects stay as they
+    are (a blob column serializes them).
+
+    A datetime64 or timedelta64 finer than microseconds stays as it is (``item()`` would
+    make it an integer): the value rule refuses it, or keeps it exact in a blob.
+    """
     if isinstance(value, np.generic):
+        if isinstance(value, np.datetime64 | np.timedelta64):
+            if np.isnat(value):
+                return None
+            unit = "datetime64[us]" if isinstance(value, np.datetime64) else "timedelta64[us]"
+            micro = value.astype(unit)
+            return micro.item() if micro == value else value
         return value.item()
+    if type(value).__name__ in _PANDAS_MISSING and type(value).__module__.startswith("pandas"):
+        return None
     return value
+
+
+#: pandas' pd.NA and pd.NaT (their classes), told by name: pandas is an optional dependency.
+_PANDAS_MISSING = frozenset({"NAType", "NaTType"})
 
 
 def _codec_columns(table: sa.Table) -> frozenset[str]:
@@ -239,13 +256,19 @@ def insert_rows(
         return 0
     backend = schema.connection.backend
     if uniform:
-        check_rows(table, prepared[0], prepared, backend)
+        checked = check_rows(table, prepared[0], prepared, backend)
+        if checked is not prepared:
+            prepared = list(checked)
     else:
-        by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in prepared:
-            by_names.setdefault(tuple(row), []).append(row)
-        for names, same in by_names.items():
-            check_rows(table, names, same, backend)
+        by_names: dict[tuple[str, ...], list[int]] = {}
+        for index, row in enumerate(prepared):
+            by_names.setdefault(tuple(row), []).append(index)
+        for names, indices in by_names.items():
+            same = [prepared[i] for i in indices]
+            checked = check_rows(table, names, same, backend)
+            if checked is not same:
+                for index, row in zip(indices, checked, strict=True):
+                    prepared[index] = row
     connection = schema.connection
     stored = store_columns(table)
     if not stored:
@@ -519,10 +542,12 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
             f"{', '.join(missing)}."
         )
     encoded = _codec_columns(table)
-    values = {k: v if k in encoded else _plain(v) for k, v in row.items() if k not in key}
-    if not values:
+    plain = {k: v if k in encoded else _plain(v) for k, v in row.items()}
+    if len(plain) == len(key):
         return
-    check_rows(table, values, [values], connection.backend, verb="update")
+    # the key by the same rule: a value no row can hold is refused, not searched for
+    row = check_rows(table, plain, [plain], connection.backend, verb="update")[0]
+    values = {k: v for k, v in row.items() if k not in key}
     stored = store_columns(table)
     if stored.keys() & values.keys():
         with writing_objects(connection) as written:
