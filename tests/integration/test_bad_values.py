@@ -299,6 +299,38 @@ RESTRICTIONS: list[tuple[str, str, Any, int]] = [
     ("date text", "day", "2024-05-01", 1),
     ("decimal text", "d52", "abc", 0),
     ("float text", "f64", "x", 0),
+    # numpy and pandas values, as a key fetched into arrays gives them
+    ("int np.int64", "i32", np.int64(7), 1),  # SQLite matched nothing, PostgreSQL refused
+    ("int np.int32", "i32", np.int32(7), 1),
+    ("int 0-d array", "i32", np.array(7), 1),
+    ("int np.float64", "i32", np.float64(7.0), 1),
+    ("int Decimal", "i32", Decimal("7"), 1),
+    ("int bool", "i32", False, 1),  # PostgreSQL refused integer = boolean
+    ("int 7.5", "i32", 7.5, 0),
+    ("int 10**30", "i32", 10**30, 0),  # SQLite's driver raised OverflowError
+    ("int 2**63", "i32", 2**63, 0),
+    ("int Arabic-Indic digit", "i32", "\u0667", 0),
+    ("text np.str_", "name", np.str_("ab"), 1),
+    ("text bytes", "name", b"ab", 0),  # MySQL matched, PostgreSQL refused
+    ("text int", "name", 5, 0),
+    ("text surrogate", "name", "\ud800", 0),  # a raw UnicodeEncodeError everywhere
+    ("bool 1", "flag", 1, 1),
+    ("bool 2", "flag", 2, 0),
+    ("bool yes", "flag", "yes", 0),  # PostgreSQL read it as true
+    ("decimal float", "d52", 1.0, 1),
+    ("decimal nan", "d52", Decimal("nan"), 0),  # MySQL refused it
+    ("decimal sNaN", "d52", Decimal("sNaN"), 0),
+    ("float Decimal", "f64", Decimal("1"), 1),
+    ("float np.float32", "f64", np.float32(1.0), 1),
+    ("date np.datetime64", "day", np.datetime64("2024-05-01"), 1),  # refused but on MySQL
+    ("date pd.Timestamp", "day", pd.Timestamp("2024-05-01"), 1),
+    ("date int", "day", 20240501, 0),  # MySQL matched, PostgreSQL refused
+    ("datetime text T", "ts", "2024-05-01T12:30:00", 1),  # SQLite compared the text
+    ("datetime np.datetime64", "ts", np.datetime64("2024-05-01T12:30"), 1),
+    ("time timedelta", "clock", dt.timedelta(hours=1, minutes=2), 1),  # PostgreSQL only
+    ("time text", "clock", "01:02:00", 1),
+    ("uuid bytes", "uid", uuid.UUID(int=1).bytes, 1),
+    ("uuid urn", "uid", uuid.UUID(int=1).urn, 1),
 ]
 
 
@@ -312,6 +344,9 @@ def test_restrictions_by_impossible_values_match_nothing(table: Any) -> None:
             "day": dt.date(2024, 5, 1),
             "d52": Decimal("1.00"),
             "f64": 1.0,
+            "flag": True,
+            "ts": dt.datetime(2024, 5, 1, 12, 30),
+            "clock": dt.time(1, 2),
         }
     )
     table.insert1({"id": 2, "i32": 0})  # MySQL would match "abc" to 0 if it compared as text
@@ -328,6 +363,56 @@ def test_restrictions_by_impossible_values_match_nothing(table: Any) -> None:
     # a uuid attribute restricted by what is no uuid is a clear error (a mistake, not a miss)
     with pytest.raises(dj.QueryError, match="uuid attribute `uid`"):
         len(table & {"uid": "not-a-uuid"})
+    # so is one attribute restricted by several values (MySQL raised a raw TypeError for a dict)
+    for several in ({"a": 1}, ["ab", "cd"], ("ab",), np.array([1, 7])):
+        with pytest.raises(dj.QueryError, match="Cannot restrict `i32` by"):
+            len(table & {"i32": several})
+
+
+def test_restrictions_by_rows_of_arrays_and_frames(table: Any) -> None:
+    """Keys as DataJoint code holds them: numpy record arrays, their rows, DataFrames, lists
+    of dicts with numpy values; the same rows on every backend."""
+    table.insert([{"id": i, "i32": i * 10, "name": f"n{i}"} for i in range(1, 6)])
+    keys = np.array([(2, 20), (4, 40)], dtype=[("id", "<i8"), ("i32", "<i4")])
+    assert len(table & keys) == 2
+    assert (table & keys[1]).fetch1("name") == "n4"
+    assert len(table - keys) == 3
+    assert len(table & np.rec.array(keys)) == 2
+    assert len(table & pd.DataFrame({"id": [1, 3, 5]})) == 3
+    assert len(table & [{"id": np.int64(1)}, {"id": np.uint8(2)}, {"id": "3"}]) == 3
+    assert len(table - {"id": np.int64(1)}) == 4
+
+
+@pytest.mark.parametrize(
+    "restriction",
+    ["name = 'a\x00b'", "name = '\ud800'"],
+    ids=["NUL", "surrogate"],
+)
+def test_string_restrictions_with_text_no_row_holds_are_refused(
+    table: Any, restriction: str
+) -> None:
+    # PostgreSQL's driver raised ValueError for a NUL, every driver UnicodeEncodeError for a
+    # surrogate; the error is printable (the surrogate is escaped)
+    with pytest.raises(dj.QueryError, match="cannot hold") as raised:
+        len(table & restriction)
+    str(raised.value).encode("utf-8")
+
+
+def test_string_restrictions_by_integers_beyond_64_bits(table: Any) -> None:
+    table.insert1({"id": 1, "i64": 2**63 - 1})
+    assert len(table & f"i64 = {10**30}") == 0  # SQLite's driver raised OverflowError
+    assert len(table & f"i64 < {10**30}") == 1
+    assert len(table & f"i64 > {-(10**30)}") == 1
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_restricting_a_float_by_nan_or_infinity(
+    table: Any, backend: str, value: float, request: pytest.FixtureRequest
+) -> None:
+    if backend == "mysql" or (backend == "sqlite" and value != value):
+        reason = "the backend cannot hold the value and its driver refuses it: a QueryError"
+        request.applymarker(pytest.mark.xfail(strict=True, raises=dj.QueryError, reason=reason))
+    assert len(table & {"f64": value}) == 0
 
 
 def test_update1_follows_the_same_rule(table: Any) -> None:
@@ -337,6 +422,18 @@ def test_update1_follows_the_same_rule(table: Any) -> None:
             table.update1({"id": 1, attribute: value})
     table.update1({"id": 1, "i16": 2.0})
     assert (table & {"id": 1}).fetch1("i16", "d52") == (2, Decimal("1.00"))
+    # accepted values are converted as on insert, the key by the same rule
+    table.update1({"id": np.int64(1), "i16": True, "uid": uuid.UUID(int=3).bytes})
+    table.update1({"id": 1, "clock": dt.timedelta(hours=2), "i64": 2.0**62})
+    assert (table & {"id": 1}).fetch1("i16", "uid", "clock", "i64") == (
+        1,
+        uuid.UUID(int=3),
+        dt.time(2),
+        2**62,
+    )
+    for key in ("abc", 10**30):
+        with pytest.raises(dj.DataJointError, match=r"`id` = .* is refused"):
+            table.update1({"id": key, "i16": 1})
 
 
 #: A value of each attribute every backend stores: the rows around the one tested in bulk.

@@ -30,6 +30,7 @@ from ..errors import (
     UnknownAttributeError,
     shortened,
 )
+from ..expression._values import plain
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
 from .stored import (
@@ -67,28 +68,14 @@ _PLAIN_TYPES = frozenset(
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values (drivers do not all accept numpy types), pandas'
-    missing-value markers as None (as in a DataFrame); arrays and other objects stay as they
-    are (a blob column serializes them).
+    """numpy scalars (and 0-d arrays) as Python values (drivers do not all accept numpy
+    types), pandas' missing-value markers as None (as in a DataFrame); arrays and other
+    objects stay as they are (a blob column serializes them).
 
     A datetime64 or timedelta64 finer than microseconds stays as it is (``item()`` would
-    make it an integer): the value rule refuses it, or keeps it exact in a blob.
+    make it an integer): the value rule refuses it.
     """
-    if isinstance(value, np.generic):
-        if isinstance(value, np.datetime64 | np.timedelta64):
-            if np.isnat(value):
-                return None
-            unit = "datetime64[us]" if isinstance(value, np.datetime64) else "timedelta64[us]"
-            micro = value.astype(unit)
-            return micro.item() if micro == value else value
-        return value.item()
-    if type(value).__name__ in _PANDAS_MISSING and type(value).__module__.startswith("pandas"):
-        return None
-    return value
-
-
-#: pandas' pd.NA and pd.NaT (their classes), told by name: pandas is an optional dependency.
-_PANDAS_MISSING = frozenset({"NAType", "NaTType"})
+    return plain(value)
 
 
 def _codec_columns(table: sa.Table) -> frozenset[str]:

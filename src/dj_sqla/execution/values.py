@@ -67,6 +67,7 @@ import sqlalchemy as sa
 from .._memo import memo
 from ..backends import Backend
 from ..errors import DataJointError, shortened
+from ..expression._values import INTEGER_TEXT, NUMBER_TEXT
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
 #: A per-value check: None when the value is fine, else why it is refused.
@@ -108,7 +109,7 @@ def _integer_check(type_name: str, low: int, high: int) -> Rule:
 
     def whole(value: Any) -> Any:
         """The integer ``value`` spells (itself when it is none)."""
-        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+        if isinstance(value, str) and INTEGER_TEXT.fullmatch(value):
             return int(value)  # the servers read such text as the integer it spells
         if isinstance(value, float | decimal.Decimal):
             finite = (
@@ -157,7 +158,7 @@ def _float_check(single: bool, nan: bool, infinity: bool) -> Rule:
     def number_of(value: Any) -> Any:
         """``value`` as an int, float or Decimal (text read exactly, to tell an underflow
         from a zero), or ``value`` itself when it is no number."""
-        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        if isinstance(value, str) and NUMBER_TEXT.fullmatch(value):
             return decimal.Decimal(value)
         return value
 
@@ -219,7 +220,7 @@ def _decimal_check(precision: int, scale: int, unsigned: bool) -> Rule:
 
     def number_of(value: Any) -> Any:
         """``value`` as a Decimal, or ``value`` itself when it is no number."""
-        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        if isinstance(value, str) and NUMBER_TEXT.fullmatch(value):
             return decimal.Decimal(value)
         if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
             return value
@@ -454,10 +455,6 @@ def _uuid_check() -> Rule:
 
 
 _DIGITS = re.compile(r"\((\d+)\)")
-# ASCII digits only: Python's int() and float() also read other scripts' digits ("٣"), which
-# the servers refuse
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
-_NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _checks_for(column: sa.Column[Any], backend: Backend) -> Rule | None:

@@ -8,6 +8,7 @@ restriction                 meaning
 ``dict``                    all its items that name attributes of the expression (others are
                             ignored, as in DataJoint); no such item: no restriction
 list, tuple, set            any of its restrictions (OR); empty: nothing matches
+numpy record array          any of its rows, each as a dict (a ``DataFrame``: its records)
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
 ``dj.Top(n, order_by)``     the first ``n`` rows in that order
@@ -21,17 +22,16 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import QueryError
+from ._values import IMPOSSIBLE, restriction_value
 from .strings import parse_expression
 
 
@@ -167,6 +167,12 @@ def to_condition(
         return _all(to_condition(expr, item, semantic_check) for item in restriction)
     if isinstance(restriction, Mapping):
         return _matching(expr, restriction)
+    if hasattr(restriction, "to_records") and hasattr(restriction, "columns"):
+        restriction = restriction.to_records()  # a DataFrame: its rows, as DataJoint reads it
+    if isinstance(restriction, np.void) and restriction.dtype.names:  # a row of a record array
+        return _matching(expr, dict(zip(restriction.dtype.names, restriction.item(), strict=True)))
+    if isinstance(restriction, np.ndarray) and restriction.dtype.names:  # a record array
+        restriction = list(restriction)
     if isinstance(restriction, (list, tuple, set, frozenset)):
         return sa.or_(
             sa.false(), *(to_condition(expr, item, semantic_check) for item in restriction)
@@ -187,95 +193,14 @@ def to_condition(
 def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
-    return _all(
-        [
-            _equals(columns[k], _checked(k, columns[k], v))
-            for k, v in restriction.items()
-            if k in columns
-        ]
-    )
+    return _all([_equals(k, columns[k], v) for k, v in restriction.items() if k in columns])
 
 
-def _checked(name: str, column: ColumnElement[Any], value: Any) -> Any:
-    """``value``, refused with a clear error where a uuid attribute cannot hold it (the
-    drivers' own errors for a bad uuid name neither the attribute nor the value)."""
-    if value is None or isinstance(value, uuid.UUID) or not holds_uuid(column):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise QueryError(
-        f"Cannot restrict uuid attribute `{name}` by {value!r}: give a uuid.UUID or its text "
-        "(such as '12345678-1234-5678-1234-567812345678')."
-    )
-
-
-def holds_uuid(column: ColumnElement[Any]) -> bool:
-    """Whether the attribute's values are ``uuid.UUID``."""
-    try:
-        return column.type.python_type is uuid.UUID
-    except NotImplementedError:
-        return False
-
-
-def _python_type(column: ColumnElement[Any]) -> type | None:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
-
-
-def _equals(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
-    """``column == value``; false at once for a text value no row of the column can hold
-    (see :func:`impossible_text`)."""
-    return sa.false() if impossible_text(column, value) else column == value
-
-
-def impossible_text(column: ColumnElement[Any], value: Any) -> bool:
-    """Whether ``value`` is text that no row of ``column`` can hold (``"abc"`` for an
-    integer, a NUL character), as the same value is refused on insert. PostgreSQL would
-    fail the whole query on such a comparison; the other backends return no rows, and so
-    does dj_sqla everywhere.
-
-    Example:
-        >>> impossible_text(sa.column("n", sa.Integer), "abc")
-        True
-        >>> impossible_text(sa.column("n", sa.Integer), "12")
-        False
-    """
-    if not isinstance(value, str):
-        return False
-    if "\x00" in value:
-        return True
-    kind = _python_type(column)
-    parse = _TEXT_PARSERS.get(kind) if kind is not None else None
-    if parse is None:
-        return False
-    try:
-        parse(value)
-    except (ValueError, ArithmeticError):
-        return True
-    return False
-
-
-def _integer_text(text: str) -> int:
-    if not _INTEGER_TEXT.fullmatch(text):
-        raise ValueError(text)
-    return int(text)
-
-
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
-_TEXT_PARSERS: dict[type, Callable[[str], Any]] = {
-    int: _integer_text,
-    float: float,
-    decimal.Decimal: decimal.Decimal,
-    uuid.UUID: uuid.UUID,
-    dt.date: dt.date.fromisoformat,
-    dt.datetime: dt.datetime.fromisoformat,
-    dt.time: dt.time.fromisoformat,
-}
+def _equals(name: str, column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    """``column == value``, the value taken as the attribute stores it; false at once for
+    a value no row of the attribute can hold (see :mod:`._values`)."""
+    compared = restriction_value(name, column, value)
+    return sa.false() if compared is IMPOSSIBLE else column == compared
 
 
 def _semijoin(
