@@ -393,7 +393,7 @@ def test_string_restrictions_with_text_no_row_holds_are_refused(
 ) -> None:
     # PostgreSQL's driver raised ValueError for a NUL, every driver UnicodeEncodeError for a
     # surrogate; the error is printable (the surrogate is escaped)
-    with pytest.raises(dj.QueryError, match="cannot hold") as raised:
+    with pytest.raises(dj.QueryError, match=r"NUL|surrogate") as raised:
         len(table & restriction)
     str(raised.value).encode("utf-8")
 

@@ -67,7 +67,7 @@ import sqlalchemy as sa
 from .._memo import memo
 from ..backends import Backend
 from ..errors import DataJointError, shortened
-from ..expression._values import INTEGER_TEXT, NUMBER_TEXT
+from ..expression._values import INTEGER_TEXT, NUMBER_TEXT, text_problem
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
 #: A per-value check: None when the value is fine, else why it is refused.
@@ -149,6 +149,7 @@ def _bool_check() -> Rule:
 #: The smallest magnitude that rounds to a non-zero float32 (half its least subnormal), and
 #: the largest that rounds to a finite one (half an ulp above its largest value).
 _FLOAT32_TINY = 2.0**-150
+
 _FLOAT32_ROUNDS_FINITE = 2.0**128 - 2.0**103
 
 
@@ -202,14 +203,26 @@ def _float_check(single: bool, nan: bool, infinity: bool) -> Rule:
             return False
         if not (nan and infinity) and not math.isfinite(sum(values)):
             return False  # a NaN or an infinity (or an overflowing sum: checked one by one)
-        if 0.0 in values and any(math.copysign(1.0, v) < 0 for v in values if v == 0):
-            return False  # -0.0, stored as 0.0
+        if _negative_zero(values):
+            return False  # stored as 0.0
         if not single:
             return True
         magnitudes = list(map(abs, values))
         return max(magnitudes) <= _FLOAT32_MAX and not 0 < min(magnitudes) < _FLOAT32_TINY
 
     return Rule(fast, check, convert)
+
+
+def _negative_zero(values: list[float]) -> bool:
+    """Whether ``values`` hold -0.0, found by the list's own search (in C) for zeros."""
+    position = -1
+    try:
+        while True:
+            position = values.index(0.0, position + 1)
+            if math.copysign(1.0, values[position]) < 0:
+                return True
+    except ValueError:
+        return False
 
 
 def _decimal_check(precision: int, scale: int, unsigned: bool) -> Rule:
@@ -260,7 +273,7 @@ def _text_check(length: int | None, choices: tuple[str, ...] | None) -> Rule:
             return f"text takes str, not {type(value).__name__}"
         if length is not None and len(value) > length:
             return f"it has {len(value)} characters and holds at most {length}"
-        problem = _text_problem(value)
+        problem = text_problem(value)
         if problem is not None:
             return problem
         if allowed is not None and value not in allowed:
@@ -280,18 +293,6 @@ def _text_check(length: int | None, choices: tuple[str, ...] | None) -> Rule:
         return joined.isascii() or check(joined) is None
 
     return Rule(fast, check)
-
-
-def _text_problem(value: str) -> str | None:
-    """Why no backend can hold the text ``value`` (a NUL, an unpaired surrogate), or None."""
-    if "\x00" in value:
-        return "text cannot hold the NUL character"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "the text is not valid Unicode (an unpaired surrogate)"
-    return None
 
 
 def _bytes_check(length: int | None) -> Rule:
@@ -412,7 +413,7 @@ def _json_problem(document: Any) -> str | None:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            problem = _text_problem(item)
+            problem = text_problem(item)
             if problem is not None:
                 return f"in a JSON document, {problem}"
         elif isinstance(item, dict):

@@ -168,15 +168,20 @@ def _decimal(column: Any, value: Any) -> Any:
     return value if not isinstance(value, decimal.Decimal) or value.is_finite() else IMPOSSIBLE
 
 
-def _text(column: Any, value: Any) -> Any:
-    if not isinstance(value, str) or "\x00" in value:
-        return IMPOSSIBLE
+def text_problem(value: str) -> str | None:
+    """Why no backend can hold the text ``value`` (a NUL, an unpaired surrogate), or None."""
+    if "\x00" in value:
+        return "text cannot hold the NUL character"
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return IMPOSSIBLE  # an unpaired surrogate
-    return value
+            return "the text is not valid Unicode (an unpaired surrogate)"
+    return None
+
+
+def _text(column: Any, value: Any) -> Any:
+    return value if isinstance(value, str) and text_problem(value) is None else IMPOSSIBLE
 
 
 def _bytes(column: Any, value: Any) -> Any:

@@ -34,7 +34,7 @@ from sqlglot.errors import ParseError
 from .._column_types import UInt64Numeric
 from ..backends import functions as fn
 from ..errors import QueryError, shortened
-from ._values import IMPOSSIBLE, restriction_value
+from ._values import text_problem
 
 #: Characters of a restriction string quoted in an error.
 _QUOTED = 200
@@ -123,8 +123,6 @@ _CONVERTERS: dict[type, Callable[[str], Any]] = {
     float: float,
 }
 
-#: A text attribute, to check text literals by the rule of text attributes.
-_TEXT = sa.column("text", sa.String)
 _SIGNED = (-(2**63), 2**63 - 1)
 
 
@@ -162,8 +160,9 @@ class _Builder:
                 raw = _CONVERTERS[target](raw)
             except ValueError as err:
                 raise self.fail(node, f"cannot be read as {target.__name__}: {err}") from None
-        if isinstance(raw, str) and restriction_value("", _TEXT, raw) is IMPOSSIBLE:
-            raise self.fail(node, "text cannot hold a NUL character or an unpaired surrogate")
+        problem = text_problem(raw) if isinstance(raw, str) else None
+        if problem is not None:
+            raise self.fail(node, problem)
         # beyond every signed 64-bit integer (SQLite's driver cannot bind it): compared as a
         # double, unless the other side holds unsigned 64-bit integers
         unsigned = isinstance(getattr(like, "type", None), UInt64Numeric)
