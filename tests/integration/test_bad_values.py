@@ -530,3 +530,44 @@ def test_bad_values_in_the_middle_of_a_bulk_insert(table: Any, backend: str, mod
 def test_bad_values_in_the_middle_of_20000_rows(table: Any, backend: str, mode: str) -> None:
     wrong = _in_bulk(table, 20_000, mode, [case for case in CASES if case[0] in LARGE])
     assert not wrong, f"{backend}, {mode}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "found"),
+    [
+        (2**63, 0, 7),  # SQLite's driver raised OverflowError, PostgreSQL "bigint out of range"
+        (10**30, 0, 7),  # MySQL raised a syntax error
+        (np.int64(2), 0, 2),  # was refused as no integer
+        (np.uint8(0), 0, 0),
+        (None, 10**30, 0),
+        (3, np.int32(5), 2),
+    ],
+)
+def test_limits_and_offsets_at_their_edges(table: Any, limit: Any, offset: Any, found: int) -> None:
+    table.insert([{"id": i} for i in range(7)])
+    assert len(table & dj.Top(limit, offset=offset)) == found
+    assert len(table.to_dicts(limit=limit if limit is not None else 10**30, offset=offset)) == found
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"limit": -1}, {"limit": 1.5}, {"limit": "2"}, {"limit": True}, {"limit": 2, "offset": -1}],
+    ids=["negative", "float", "text", "bool", "negative offset"],
+)
+def test_bad_limits_are_refused_on_every_backend(table: Any, arguments: dict[str, Any]) -> None:
+    # SQLite returned every row for -1, the servers raised their own errors
+    table.insert([{"id": i} for i in range(3)])
+    with pytest.raises(dj.QueryError, match="must be an integer >= 0"):
+        table.to_dicts(**arguments)
+    with pytest.raises(dj.QueryError, match="must be an integer >= 0"):
+        table & dj.Top(**arguments)
+    if arguments == {"limit": -1}:
+        with pytest.raises(dj.QueryError, match="must be an integer >= 0"):
+            table.head(-1)
+
+
+def test_order_by_takes_names_only(table: Any) -> None:
+    table.insert([{"id": i, "i32": -i} for i in range(3)])
+    assert table.to_arrays("id", order_by="`i32` DESC").tolist() == [0, 1, 2]  # 0.14's quotes
+    with pytest.raises(dj.QueryError, match="order_by takes"):
+        table.to_dicts(order_by=1)  # was a raw TypeError

@@ -22,6 +22,8 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
+import contextlib
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -79,7 +81,9 @@ class Not:
         return f"Not({self.restriction!r})"
 
 
-_ORDER_TERM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
+#: ``attr``, ``attr ASC`` or ``attr DESC``; the name may be quoted in backticks (MySQL's
+#: quotes, which DataJoint 0.14 code writes)
+_ORDER_TERM = re.compile(r"\s*`?([A-Za-z_][A-Za-z0-9_]*)`?(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
 
 
 def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
@@ -93,6 +97,11 @@ def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
     Raises:
         QueryError: a term is anything else.
     """
+    if not isinstance(order_by, str | list | tuple) and order_by is not None:
+        raise QueryError(
+            f"order_by takes an attribute name (with ASC or DESC) or a list of them, not "
+            f"{order_by!r:.60}."
+        )
     terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
     parsed = []
     for term in terms:
@@ -107,13 +116,31 @@ def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
     return parsed
 
 
-def _count(value: Any, what: str, *, none: bool) -> int | None:
+#: The largest row count every backend binds (a signed 64-bit integer); no table is longer.
+_MOST_ROWS = 2**63 - 1
+
+
+def row_count(value: Any, what: str, *, none: bool) -> int | None:
+    """``value`` as a count of rows (a limit or an offset): an integer >= 0 (numpy's too),
+    or None where ``none``; beyond what the backends bind it means "all rows".
+
+    Example:
+        >>> row_count(10**30, "limit", none=True)
+        9223372036854775807
+
+    Raises:
+        QueryError: ``value`` is anything else (a negative number, a float, a bool, text).
+    """
     if value is None and none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    number = None
+    if not isinstance(value, bool | np.bool_):
+        with contextlib.suppress(TypeError):  # no integer: refused below
+            number = operator.index(value)
+    if number is None or number < 0:
         allowed = "an integer >= 0 or None" if none else "an integer >= 0"
-        raise QueryError(f"dj.Top: {what} must be {allowed}, not {value!r}.")
-    return value
+        raise QueryError(f"{what} must be {allowed}, not {value!r}.")
+    return min(number, _MOST_ROWS)
 
 
 class Top:
@@ -132,10 +159,10 @@ class Top:
     def __init__(
         self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
     ) -> None:
-        self.limit = _count(limit, "limit", none=True)
+        self.limit = row_count(limit, "dj.Top: limit", none=True)
         order_terms(order_by)
         self.order_by = order_by
-        self.offset = _count(offset, "offset", none=False) or 0
+        self.offset = row_count(offset, "dj.Top: offset", none=False) or 0
 
     def __repr__(self) -> str:
         return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"
