@@ -190,26 +190,50 @@ def _load(
         for i, (n, raw) in enumerate(zip(names, binary, strict=True))
         if raw
     ]
+    with _rows_file(text) as path:
+        # LOAD DATA has no SQLAlchemy construct; the names are quoted by the dialect's
+        # preparer and the file name by the driver
+        statement = (
+            f"LOAD DATA LOCAL INFILE {dbapi_conn.escape(path)} "
+            f"INTO TABLE {preparer.format_table(target)} CHARACTER SET utf8mb4 "
+            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+            f"({', '.join(fields)})" + (f" SET {', '.join(decoded)}" if decoded else "")
+        )
+        dbapi_conn._local_infile = True
+        try:
+            result = conn.exec_driver_sql(statement)
+            warnings = result.context.cursor.warning_count
+        finally:
+            dbapi_conn._local_infile = False
+    return -1 if warnings else int(result.rowcount)
+
+
+#: Where Linux names a process's open files: a file without a name is read there.
+_OPEN_FILES = "/proc/self/fd"
+
+
+@contextmanager
+def _rows_file(text: str) -> Iterator[str]:
+    """A path the driver reads ``text`` from, for as long as the block runs.
+
+    Where the system names open files (Linux), the file has no name in any folder: a
+    process killed during the load leaves no copy of the rows behind. Elsewhere it is a
+    named temporary file of this process, removed when the block ends.
+    """
+    if os.path.isdir(_OPEN_FILES):
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", prefix="dj_sqla_") as file:
+            file.write(text)
+            file.flush()
+            yield f"{_OPEN_FILES}/{file.fileno()}"
+        return
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", suffix=".tsv", prefix="dj_sqla_", delete=False
-    ) as file:
-        file.write(text)
-    # LOAD DATA has no SQLAlchemy construct; the names are quoted by the dialect's preparer
-    # and the file name by the driver
-    statement = (
-        f"LOAD DATA LOCAL INFILE {dbapi_conn.escape(file.name)} "
-        f"INTO TABLE {preparer.format_table(target)} CHARACTER SET utf8mb4 "
-        "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
-        f"({', '.join(fields)})" + (f" SET {', '.join(decoded)}" if decoded else "")
-    )
-    dbapi_conn._local_infile = True
+    ) as named:
+        named.write(text)
     try:
-        result = conn.exec_driver_sql(statement)
-        warnings = result.context.cursor.warning_count
+        yield named.name
     finally:
-        dbapi_conn._local_infile = False
-        os.remove(file.name)
-    return -1 if warnings else int(result.rowcount)
+        os.remove(named.name)
 
 
 #: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
