@@ -10,6 +10,7 @@ the test kills it while the server is still reading them. Used by test_bulk_faul
 import io
 import sys
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import pymysql.connections
@@ -43,7 +44,7 @@ def send_then_stall(filename: str, conn: Any) -> None:
 
 
 pymysql.connections._send_local_file = send_then_stall  # type: ignore[attr-defined]
-postgresql_backend.io.StringIO = StallingText  # type: ignore[attr-defined,misc]
+postgresql_backend.io = SimpleNamespace(StringIO=StallingText)  # type: ignore[assignment]
 
 connection = dj.Connection(url)
 schema = dj.Schema(name, connection=connection)

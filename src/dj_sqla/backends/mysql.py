@@ -6,6 +6,7 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import os
@@ -405,16 +406,18 @@ class MySQLBackend(ServerBackend):
             # a temporary table outlives a rolled-back transaction (it belongs to the
             # session), so it is dropped whatever happens: the next skipping insert on this
             # pooled connection creates it again
+            drop = f"DROP TEMPORARY TABLE IF EXISTS {preparer.format_table(target)}"
             try:
                 loaded = _load(conn, dbapi_conn, target, names, binary, text)
                 if loaded == len(rows):
                     moving = self.insert_skipping_duplicates(table)
                     conn.execute(moving.from_select(names, sa.select(*target.c)))
-            finally:
+            except BaseException:
                 if not conn.invalidated:  # a lost session took its temporary table along
-                    conn.exec_driver_sql(
-                        f"DROP TEMPORARY TABLE IF EXISTS {preparer.format_table(target)}"
-                    )
+                    with contextlib.suppress(sa.exc.SQLAlchemyError):  # the first error counts
+                        conn.exec_driver_sql(drop)
+                raise
+            conn.exec_driver_sql(drop)
             return loaded == len(rows)
         loaded = _load(conn, dbapi_conn, target, names, binary, text)
         if loaded != len(rows):
