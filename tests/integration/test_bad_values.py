@@ -590,3 +590,24 @@ def test_json_numbers_keep_their_type(
     table.insert1({"id": 1, "doc": document})
     stored = table.fetch1("doc")
     assert repr(stored).replace("-0.0", "0.0") == repr(document).replace("-0.0", "0.0")
+
+
+def test_trailing_spaces_are_part_of_text(new_schema: Callable[..., dj.Schema]) -> None:
+    """MySQL's padding collations compare 'ab' and 'ab ' as equal: two keys collided and a
+    restriction found both. Text compares exactly on every backend."""
+    schema = new_schema("spaces")
+
+    @schema
+    class Word(dj.Manual):
+        definition = """
+        word : varchar(10)
+        ---
+        note = null : varchar(10)
+        """
+
+    Word.insert([{"word": "ab", "note": "x "}, {"word": "ab "}, {"word": "AB"}])
+    assert sorted(Word.to_arrays("word").tolist()) == ["AB", "ab", "ab "]
+    assert (Word & {"word": "ab "}).fetch1("word") == "ab "
+    assert len(Word & {"note": "x"}) == 0
+    assert len(Word & 'note = "x"') == 0
+    assert (Word & {"note": "x "}).fetch1("word") == "ab"

@@ -237,6 +237,17 @@ def _rows_file(text: str) -> Iterator[str]:
         os.remove(named.name)
 
 
+def _collation(dialect: Any) -> str:
+    """The server's binary utf8mb4 collation that compares trailing spaces (NO PAD):
+    MariaDB's ``utf8mb4_nopad_bin``, MySQL's ``utf8mb4_0900_bin`` (8.0.17 on); older MySQL
+    has only ``utf8mb4_bin``, which pads."""
+    if getattr(dialect, "is_mariadb", False):
+        return "utf8mb4_nopad_bin"
+    if tuple(dialect.server_version_info or ()) >= (8, 0, 17):
+        return "utf8mb4_0900_bin"
+    return "utf8mb4_bin"
+
+
 #: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
 _SKIPPING_MARK = "ELSE NULL END"
 
@@ -462,17 +473,21 @@ class MySQLBackend(ServerBackend):
         conn.execute(sa.text(f"DROP TABLE {names}"))
 
     def create_schema(self, conn: Connection, name: str) -> None:
-        """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
+        """``CREATE DATABASE`` with utf8mb4 text and a binary collation without padding.
 
         SQLAlchemy's CreateSchema has no character-set option, and a server's default may be
         latin1 (MariaDB's is), which cannot store most of Unicode. The binary collation makes
         text comparisons case- and accent-sensitive, as on PostgreSQL and SQLite, so that the
-        same keys are equal (or not) on every backend. The name is quoted by the dialect.
+        same keys are equal (or not) on every backend; without padding, trailing spaces count
+        too (``utf8mb4_bin`` found ``'ab'`` equal to ``'ab '``: a duplicate key, and a
+        restriction matching both). The name is quoted by the dialect.
         """
         quoted = self.engine.dialect.identifier_preparer.quote_identifier(name)
+        collation = _collation(conn.dialect)
+        # CREATE DATABASE ... CHARACTER SET has no SQLAlchemy construct (see above)
         conn.execute(
             sa.text(
-                f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE {collation}"
             )
         )
 
