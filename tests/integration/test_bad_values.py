@@ -611,3 +611,39 @@ def test_trailing_spaces_are_part_of_text(new_schema: Callable[..., dj.Schema]) 
     assert len(Word & {"note": "x"}) == 0
     assert len(Word & 'note = "x"') == 0
     assert (Word & {"note": "x "}).fetch1("word") == "ab"
+
+
+@pytest.mark.parametrize("size", [1, BULK], ids=["alone", "bulk"])
+def test_none_for_an_attribute_that_is_not_nullable(
+    new_schema: Callable[..., dj.Schema], size: int
+) -> None:
+    """None is NULL where the attribute is nullable, its default where it has one (as in
+    DataJoint), and refused naming the attribute and row where it has neither (the servers'
+    own errors named it each their own way)."""
+    schema = new_schema("nones")
+
+    @schema
+    class Reading(dj.Manual):
+        definition = """
+        reading : int32
+        ---
+        value : int32
+        unit = "mV" : varchar(8)
+        note = null : varchar(8)
+        """
+
+    rows = [{"reading": i, "value": i, "unit": "V" if i % 2 else None} for i in range(size)]
+    rows[size // 2]["note"] = None
+    Reading.insert(rows)
+    stored = Reading.to_dicts(order_by="KEY")
+    assert [r["unit"] for r in stored] == ["V" if i % 2 else "mV" for i in range(size)]
+    assert {r["note"] for r in stored} == {None}
+    Reading.delete_quick()
+    rows[size // 2]["value"] = None
+    refused = rf"`value` = None \(row with key \{{'reading': {size // 2}\}}\) is refused: the"
+    with pytest.raises(dj.DataJointError, match=refused + " attribute is not nullable"):
+        Reading.insert(rows)
+    assert len(Reading()) == 0
+    Reading.insert1({"reading": 1, "value": 1})
+    with pytest.raises(dj.DataJointError, match=r"`value` = None .* nothing was changed"):
+        Reading.update1({"reading": 1, "value": None})

@@ -246,6 +246,8 @@ def insert_rows(
         checked = check_rows(table, prepared[0], prepared, backend)
         if checked is not prepared:
             prepared = list(checked)
+            # None for an attribute with a default leaves it out of its row
+            uniform = len(set(map(tuple, prepared))) == 1
     else:
         by_names: dict[tuple[str, ...], list[int]] = {}
         for index, row in enumerate(prepared):

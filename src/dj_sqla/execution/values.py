@@ -23,7 +23,8 @@ any statement runs, so the same value gives the same result everywhere:
 * ``uuid``: a ``uuid.UUID``, its text or its 16 bytes;
 * ``json``: what ``json.dumps`` writes without NaN or infinities, with text keys only
   (``{1: 'a'}`` would be read back as ``{'1': 'a'}``), without NUL or unpaired surrogates;
-* a primary-key attribute is never ``None`` or missing (unless it auto-increments).
+* ``None`` is NULL, or the attribute's default where it is not nullable (as in DataJoint);
+  a primary-key attribute is never ``None`` or missing (unless it auto-increments).
 
 An accepted value is sent as the Python object its attribute stores (``"5"`` and ``5.0``
 as 5, ISO text as a date, ...), so every backend and every insert path (row by row,
@@ -545,6 +546,29 @@ def _refuse(
     )
 
 
+def _none_for(
+    table: sa.Table,
+    name: str,
+    rows: Sequence[dict[str, Any]],
+    changed: dict[int, dict[str, Any]],
+    verb: str,
+) -> None:
+    """None for attribute ``name``: NULL where it is nullable; its default where it has one
+    (the attribute is left out of the insert, as DataJoint does); else refused (the
+    servers' own errors name it each their own way)."""
+    column = table.c[name]
+    if column.nullable or column is table.autoincrement_column:
+        return
+    if verb == "insert into" and column.server_default is not None:
+        for index, row in enumerate(rows):
+            if row[name] is None:
+                changed.setdefault(index, dict(row)).pop(name)
+        return
+    row = next(r for r in rows if r[name] is None)
+    why = "the attribute is not nullable; give a value or declare it `= null`"
+    raise _refuse(table, name, None, why, row, verb)
+
+
 def check_rows(
     table: sa.Table,
     names: Iterable[str],
@@ -574,13 +598,12 @@ def check_rows(
     changed: dict[int, dict[str, Any]] = {}
     for name in names:
         found = checks.get(name)
-        if found is None and name not in keys:
-            continue
         values = list(map(itemgetter(name), rows))
         types = set(map(type, values))
         if _NONE in types:
             if name in keys:
                 raise _refuse(table, name, None, "a primary-key attribute cannot be None")
+            _none_for(table, name, rows, changed, verb)
             values = [v for v in values if v is not None]
             types.discard(_NONE)
         if found is None or not values or found.fast(values, types):
