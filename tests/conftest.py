@@ -41,6 +41,7 @@ collect_ignore = [
     "interop/datajoint014_stores.py",
     "jobs_worker.py",
     "store_writer.py",
+    "bulk_writer.py",
     "elements",
 ]
 

@@ -336,3 +336,31 @@ class SQLiteFloat32(SQLiteFloat):
 
     impl = sa.Float
     cache_ok = True
+
+
+class SQLiteJSON(TypeDecorator[Any]):
+    """``json`` on SQLite. Its JSON columns have numeric affinity: a document that is a bare
+    number, stored as text (``2.0``, ``1180591620717411303424``), would be kept as the number
+    SQLite reads in it (the integer 2, the double 1.1805916207174113e+21). Such a document is
+    stored as the bytes of its text, which SQLite keeps as they are; any other as text.
+
+    Example:
+        >>> from sqlalchemy.dialects import sqlite
+        >>> process = SQLiteJSON().bind_processor(sqlite.dialect())
+        >>> process(2.0), process({"a": 2.0})
+        (b'2.0', '{"a": 2.0}')
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        serialize = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+
+        def process(value: Any) -> Any:
+            text = serialize(value) if serialize is not None else value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return text.encode() if isinstance(text, str) else text
+            return text
+
+        return process

@@ -596,7 +596,7 @@ class Connection:
                 " inside a transaction: the transaction was rolled back and none of its changes "
                 "were stored. Run the whole transaction again (a new connection is opened)"
             )
-        elif context.statement is None or is_read(context.statement):
+        elif context.statement is not None and is_read(context.statement):
             done = "; a read is tried once more on a new connection, and that failed too"
         else:
             done = (

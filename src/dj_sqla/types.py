@@ -56,6 +56,7 @@ from ._column_types import (
     SQLiteDateTime,
     SQLiteFloat,
     SQLiteFloat32,
+    SQLiteJSON,
     SQLiteTime,
     SQLiteUuid,
     UInt64Numeric,
@@ -401,7 +402,11 @@ _TYPES: dict[str, _Factory] = {
         core=True,
     ),
     "json": _fixed(
-        lambda: sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+        lambda: (
+            sa.JSON()
+            .with_variant(postgresql.JSONB(), "postgresql")
+            .with_variant(SQLiteJSON(), "sqlite")
+        ),
         object,
         core=True,
         json=True,

@@ -243,3 +243,18 @@ def test_the_server_reads_no_client_file_outside_a_bulk_insert(
     assert len(wide()) == 0  # the connection was replaced, and nothing was loaded
     wide.insert([row(i) for i in range(N)])  # the bulk path still loads its own files
     assert len(wide()) == N
+
+
+def test_a_failed_skipping_bulk_insert_leaves_nothing_behind(tables: Any) -> None:
+    """MySQL's temporary table outlives the rolled-back transaction: it is dropped anyway,
+    or the next skipping insert on the same pooled connection would fail to create it."""
+    _, wide = tables
+    rows = [row(i) for i in range(N)]
+    orphan = [dict(r) for r in rows]
+    orphan[N // 2]["parent_id"] = 9
+    for _ in range(3):  # each attempt fails for the row's own reason, not a leftover
+        with pytest.raises(dj.MissingParentError, match=r"parent_id=9, which is not in"):
+            wide.insert(orphan, skip_duplicates=True)
+    assert len(wide()) == 0
+    wide.insert(rows, skip_duplicates=True)  # the connection is usable and the path works
+    assert len(wide()) == N

@@ -6,6 +6,7 @@ no schema is the connection's default schema (Alembic misreads tables in the def
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import os
@@ -190,26 +191,61 @@ def _load(
         for i, (n, raw) in enumerate(zip(names, binary, strict=True))
         if raw
     ]
+    with _rows_file(text) as path:
+        # LOAD DATA has no SQLAlchemy construct; the names are quoted by the dialect's
+        # preparer and the file name by the driver
+        statement = (
+            f"LOAD DATA LOCAL INFILE {dbapi_conn.escape(path)} "
+            f"INTO TABLE {preparer.format_table(target)} CHARACTER SET utf8mb4 "
+            "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
+            f"({', '.join(fields)})" + (f" SET {', '.join(decoded)}" if decoded else "")
+        )
+        dbapi_conn._local_infile = True
+        try:
+            result = conn.exec_driver_sql(statement)
+            warnings = result.context.cursor.warning_count
+        finally:
+            dbapi_conn._local_infile = False
+    return -1 if warnings else int(result.rowcount)
+
+
+#: Where Linux names a process's open files: a file without a name is read there.
+_OPEN_FILES = "/proc/self/fd"
+
+
+@contextmanager
+def _rows_file(text: str) -> Iterator[str]:
+    """A path the driver reads ``text`` from, for as long as the block runs.
+
+    Where the system names open files (Linux), the file has no name in any folder: a
+    process killed during the load leaves no copy of the rows behind. Elsewhere it is a
+    named temporary file of this process, removed when the block ends.
+    """
+    if os.path.isdir(_OPEN_FILES):
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="", prefix="dj_sqla_") as file:
+            file.write(text)
+            file.flush()
+            yield f"{_OPEN_FILES}/{file.fileno()}"
+        return
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", suffix=".tsv", prefix="dj_sqla_", delete=False
-    ) as file:
-        file.write(text)
-    # LOAD DATA has no SQLAlchemy construct; the names are quoted by the dialect's preparer
-    # and the file name by the driver
-    statement = (
-        f"LOAD DATA LOCAL INFILE {dbapi_conn.escape(file.name)} "
-        f"INTO TABLE {preparer.format_table(target)} CHARACTER SET utf8mb4 "
-        "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' "
-        f"({', '.join(fields)})" + (f" SET {', '.join(decoded)}" if decoded else "")
-    )
-    dbapi_conn._local_infile = True
+    ) as named:
+        named.write(text)
     try:
-        result = conn.exec_driver_sql(statement)
-        warnings = result.context.cursor.warning_count
+        yield named.name
     finally:
-        dbapi_conn._local_infile = False
-        os.remove(file.name)
-    return -1 if warnings else int(result.rowcount)
+        os.remove(named.name)
+
+
+def _collation(dialect: Any) -> str:
+    """The server's binary utf8mb4 collation that compares trailing spaces (NO PAD):
+    MariaDB's ``utf8mb4_nopad_bin``, MySQL's ``utf8mb4_0900_bin`` (8.0.17 on); older MySQL
+    has only ``utf8mb4_bin``, which pads."""
+    if getattr(dialect, "is_mariadb", False):
+        return "utf8mb4_nopad_bin"
+    if tuple(dialect.server_version_info or ()) >= (8, 0, 17):
+        return "utf8mb4_0900_bin"
+    return "utf8mb4_bin"
 
 
 #: What only :meth:`MySQLBackend.insert_skipping_duplicates` writes after its update clause.
@@ -377,14 +413,25 @@ class MySQLBackend(ServerBackend):
             target = table
             conn.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
         text = delimited_text(columns, LOAD_DATA_FORMAT)
-        loaded = _load(conn, dbapi_conn, target, names, binary, text)
         if skip_duplicates:
-            if loaded == len(rows):
-                conn.execute(
-                    self.insert_skipping_duplicates(table).from_select(names, sa.select(*target.c))
-                )
-            conn.exec_driver_sql(f"DROP TEMPORARY TABLE {preparer.format_table(target)}")
-        elif loaded != len(rows):
+            # a temporary table outlives a rolled-back transaction (it belongs to the
+            # session), so it is dropped whatever happens: the next skipping insert on this
+            # pooled connection creates it again
+            drop = f"DROP TEMPORARY TABLE IF EXISTS {preparer.format_table(target)}"
+            try:
+                loaded = _load(conn, dbapi_conn, target, names, binary, text)
+                if loaded == len(rows):
+                    moving = self.insert_skipping_duplicates(table)
+                    conn.execute(moving.from_select(names, sa.select(*target.c)))
+            except BaseException:
+                if not conn.invalidated:  # a lost session took its temporary table along
+                    with contextlib.suppress(sa.exc.SQLAlchemyError):  # the first error counts
+                        conn.exec_driver_sql(drop)
+                raise
+            conn.exec_driver_sql(drop)
+            return loaded == len(rows)
+        loaded = _load(conn, dbapi_conn, target, names, binary, text)
+        if loaded != len(rows):
             conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
         else:
             conn.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
@@ -426,17 +473,21 @@ class MySQLBackend(ServerBackend):
         conn.execute(sa.text(f"DROP TABLE {names}"))
 
     def create_schema(self, conn: Connection, name: str) -> None:
-        """``CREATE DATABASE`` with utf8mb4 text and a binary collation.
+        """``CREATE DATABASE`` with utf8mb4 text and a binary collation without padding.
 
         SQLAlchemy's CreateSchema has no character-set option, and a server's default may be
         latin1 (MariaDB's is), which cannot store most of Unicode. The binary collation makes
         text comparisons case- and accent-sensitive, as on PostgreSQL and SQLite, so that the
-        same keys are equal (or not) on every backend. The name is quoted by the dialect.
+        same keys are equal (or not) on every backend; without padding, trailing spaces count
+        too (``utf8mb4_bin`` found ``'ab'`` equal to ``'ab '``: a duplicate key, and a
+        restriction matching both). The name is quoted by the dialect.
         """
         quoted = self.engine.dialect.identifier_preparer.quote_identifier(name)
+        collation = _collation(conn.dialect)
+        # CREATE DATABASE ... CHARACTER SET has no SQLAlchemy construct (see above)
         conn.execute(
             sa.text(
-                f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE {collation}"
             )
         )
 

@@ -30,6 +30,7 @@ from ..errors import (
     UnknownAttributeError,
     shortened,
 )
+from ..expression._values import plain
 from ..expression.core import QueryExpression
 from ..types import INTEGER_RANGES, CodecColumn
 from .stored import (
@@ -67,11 +68,14 @@ _PLAIN_TYPES = frozenset(
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python values (drivers do not all accept numpy types); arrays and
-    other objects stay as they are (a blob column serializes them)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    """numpy scalars (and 0-d arrays) as Python values (drivers do not all accept numpy
+    types), pandas' missing-value markers as None (as in a DataFrame); arrays and other
+    objects stay as they are (a blob column serializes them).
+
+    A datetime64 or timedelta64 finer than microseconds stays as it is (``item()`` would
+    make it an integer): the value rule refuses it.
+    """
+    return plain(value)
 
 
 def _codec_columns(table: sa.Table) -> frozenset[str]:
@@ -239,13 +243,21 @@ def insert_rows(
         return 0
     backend = schema.connection.backend
     if uniform:
-        check_rows(table, prepared[0], prepared, backend)
+        checked = check_rows(table, prepared[0], prepared, backend)
+        if checked is not prepared:
+            prepared = list(checked)
+            # None for an attribute with a default leaves it out of its row
+            uniform = len(set(map(tuple, prepared))) == 1
     else:
-        by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in prepared:
-            by_names.setdefault(tuple(row), []).append(row)
-        for names, same in by_names.items():
-            check_rows(table, names, same, backend)
+        by_names: dict[tuple[str, ...], list[int]] = {}
+        for index, row in enumerate(prepared):
+            by_names.setdefault(tuple(row), []).append(index)
+        for names, indices in by_names.items():
+            same = [prepared[i] for i in indices]
+            checked = check_rows(table, names, same, backend)
+            if checked is not same:
+                for index, row in zip(indices, checked, strict=True):
+                    prepared[index] = row
     connection = schema.connection
     stored = store_columns(table)
     if not stored:
@@ -305,12 +317,17 @@ def _write_rows(
                 conn.execute(statement, rows_with_same_keys[0] if single else rows_with_same_keys)
         except CodecError as err:  # a backend's bulk path encodes values itself
             raise _codec_failure(table, prepared, err) from err
-        except (sa.exc.DataError, sa.exc.StatementError) as err:
+        except sa.exc.StatementError as err:
             if isinstance(err, sa.exc.IntegrityError):
                 raise  # explained once the transaction has rolled back
             if isinstance(getattr(err, "orig", None), CodecError):
                 raise _codec_failure(table, prepared, err.orig) from err
-            what = _misfit(table, prepared) or "a value does not fit its attribute"
+            if err.connection_invalidated or connection.backend.is_conflict(err):
+                raise  # a lost connection or a deadlock, already a dj_sqla error: no value's fault
+            misfit = "a value does not fit its attribute"
+            if isinstance(err, (sa.exc.OperationalError, sa.exc.ProgrammingError)):
+                misfit = "the database refused the rows"  # not necessarily a value's fault
+            what = _misfit(table, prepared) or misfit
             raise DataJointError(
                 f"Cannot insert into `{table.schema}`.`{table.name}`: {what}; nothing was "
                 f"inserted. ({_quoted(getattr(err, 'orig', err))})"
@@ -514,10 +531,12 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
             f"{', '.join(missing)}."
         )
     encoded = _codec_columns(table)
-    values = {k: v if k in encoded else _plain(v) for k, v in row.items() if k not in key}
-    if not values:
+    plain = {k: v if k in encoded else _plain(v) for k, v in row.items()}
+    if len(plain) == len(key):
         return
-    check_rows(table, values, [values], connection.backend, verb="update")
+    # the key by the same rule: a value no row can hold is refused, not searched for
+    row = check_rows(table, plain, [plain], connection.backend, verb="update")[0]
+    values = {k: v for k, v in row.items() if k not in key}
     stored = store_columns(table)
     if stored.keys() & values.keys():
         with writing_objects(connection) as written:

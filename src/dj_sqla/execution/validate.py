@@ -31,7 +31,7 @@ from ..backends import Backend
 from ..codecs import CodecError
 from ..errors import DataJointError
 from ..types import CodecColumn
-from .values import column_checks
+from .values import Rule, column_checks
 
 
 @dataclass
@@ -103,9 +103,7 @@ def validate_rows(
     return result
 
 
-def _problem(
-    column: sa.Column[Any], values: Mapping[str, Any], checks: tuple[Any, Any] | None
-) -> str | None:
+def _problem(column: sa.Column[Any], values: Mapping[str, Any], checks: Rule | None) -> str | None:
     """What an insert would refuse about this column's value in the row, if anything."""
     if column.name not in values:
         needed = not column.nullable and column.server_default is None
@@ -123,4 +121,4 @@ def _problem(
         return None
     if isinstance(value, np.generic):
         value = value.item()  # as an insert passes it on
-    return None if checks is None else checks[1](value)
+    return None if checks is None else checks.check(value)

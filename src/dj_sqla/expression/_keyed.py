@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._memo import memo
-from .conditions import holds_uuid, impossible_text
+from ._values import restriction_value
 
 #: Value types a key restriction binds as they are; others (None, which means IS NULL,
 #: booleans, numpy scalars, SQL expressions) take the general path.
@@ -36,10 +36,8 @@ def key_values(
     items = [(k, v) for k, v in restriction.items() if k in columns]
     if not KEY_VALUE_TYPES.issuperset(type(v) for _, v in items):
         return None
-    if any(type(v) is not uuid.UUID and holds_uuid(columns[k]) for k, v in items):
-        return None  # the general path checks the value
-    if any(type(v) is str and impossible_text(columns[k], v) for k, v in items):
-        return None  # the general path compares it as false
+    if any(restriction_value(k, columns[k], v) is not v for k, v in items):
+        return None  # the general path converts the value, or compares it as false
     return tuple(k for k, _ in items), tuple(v for _, v in items)
 
 

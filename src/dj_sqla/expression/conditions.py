@@ -8,6 +8,7 @@ restriction                 meaning
 ``dict``                    all its items that name attributes of the expression (others are
                             ignored, as in DataJoint); no such item: no restriction
 list, tuple, set            any of its restrictions (OR); empty: nothing matches
+numpy record array          any of its rows, each as a dict (a ``DataFrame``: its records)
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
 ``dj.Top(n, order_by)``     the first ``n`` rows in that order
@@ -21,11 +22,10 @@ string                      DataJoint's MySQL-flavoured SQL, parsed and rebuilt 
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
+import contextlib
+import operator
 import re
-import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import QueryError
+from ._values import IMPOSSIBLE, restriction_value
 from .strings import parse_expression
 
 
@@ -80,7 +81,9 @@ class Not:
         return f"Not({self.restriction!r})"
 
 
-_ORDER_TERM = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
+#: ``attr``, ``attr ASC`` or ``attr DESC``; the name may be quoted in backticks (MySQL's
+#: quotes, which DataJoint 0.14 code writes)
+_ORDER_TERM = re.compile(r"\s*`?([A-Za-z_][A-Za-z0-9_]*)`?(?:\s+(ASC|DESC))?\s*", re.IGNORECASE)
 
 
 def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
@@ -94,6 +97,11 @@ def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
     Raises:
         QueryError: a term is anything else.
     """
+    if not isinstance(order_by, str | list | tuple) and order_by is not None:
+        raise QueryError(
+            f"order_by takes an attribute name (with ASC or DESC) or a list of them, not "
+            f"{order_by!r:.60}."
+        )
     terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
     parsed = []
     for term in terms:
@@ -108,13 +116,31 @@ def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
     return parsed
 
 
-def _count(value: Any, what: str, *, none: bool) -> int | None:
+#: The largest row count every backend binds (a signed 64-bit integer); no table is longer.
+_MOST_ROWS = 2**63 - 1
+
+
+def row_count(value: Any, what: str, *, none: bool) -> int | None:
+    """``value`` as a count of rows (a limit or an offset): an integer >= 0 (numpy's too),
+    or None where ``none``; beyond what the backends bind it means "all rows".
+
+    Example:
+        >>> row_count(10**30, "limit", none=True)
+        9223372036854775807
+
+    Raises:
+        QueryError: ``value`` is anything else (a negative number, a float, a bool, text).
+    """
     if value is None and none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    number = None
+    if not isinstance(value, bool | np.bool_):
+        with contextlib.suppress(TypeError):  # no integer: refused below
+            number = operator.index(value)
+    if number is None or number < 0:
         allowed = "an integer >= 0 or None" if none else "an integer >= 0"
-        raise QueryError(f"dj.Top: {what} must be {allowed}, not {value!r}.")
-    return value
+        raise QueryError(f"{what} must be {allowed}, not {value!r}.")
+    return min(number, _MOST_ROWS)
 
 
 class Top:
@@ -133,10 +159,10 @@ class Top:
     def __init__(
         self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
     ) -> None:
-        self.limit = _count(limit, "limit", none=True)
+        self.limit = row_count(limit, "dj.Top: limit", none=True)
         order_terms(order_by)
         self.order_by = order_by
-        self.offset = _count(offset, "offset", none=False) or 0
+        self.offset = row_count(offset, "dj.Top: offset", none=False) or 0
 
     def __repr__(self) -> str:
         return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"
@@ -225,95 +251,14 @@ def _records(restriction: Any) -> list[dict[str, Any]] | None:
 def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
     """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
     columns = expr.columns
-    return _all(
-        [
-            _equals(columns[k], _checked(k, columns[k], v))
-            for k, v in restriction.items()
-            if k in columns
-        ]
-    )
+    return _all([_equals(k, columns[k], v) for k, v in restriction.items() if k in columns])
 
 
-def _checked(name: str, column: ColumnElement[Any], value: Any) -> Any:
-    """``value``, refused with a clear error where a uuid attribute cannot hold it (the
-    drivers' own errors for a bad uuid name neither the attribute nor the value)."""
-    if value is None or isinstance(value, uuid.UUID) or not holds_uuid(column):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise QueryError(
-        f"Cannot restrict uuid attribute `{name}` by {value!r}: give a uuid.UUID or its text "
-        "(such as '12345678-1234-5678-1234-567812345678')."
-    )
-
-
-def holds_uuid(column: ColumnElement[Any]) -> bool:
-    """Whether the attribute's values are ``uuid.UUID``."""
-    try:
-        return column.type.python_type is uuid.UUID
-    except NotImplementedError:
-        return False
-
-
-def _python_type(column: ColumnElement[Any]) -> type | None:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
-
-
-def _equals(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
-    """``column == value``; false at once for a text value no row of the column can hold
-    (see :func:`impossible_text`)."""
-    return sa.false() if impossible_text(column, value) else column == value
-
-
-def impossible_text(column: ColumnElement[Any], value: Any) -> bool:
-    """Whether ``value`` is text that no row of ``column`` can hold (``"abc"`` for an
-    integer, a NUL character), as the same value is refused on insert. PostgreSQL would
-    fail the whole query on such a comparison; the other backends return no rows, and so
-    does dj_sqla everywhere.
-
-    Example:
-        >>> impossible_text(sa.column("n", sa.Integer), "abc")
-        True
-        >>> impossible_text(sa.column("n", sa.Integer), "12")
-        False
-    """
-    if not isinstance(value, str):
-        return False
-    if "\x00" in value:
-        return True
-    kind = _python_type(column)
-    parse = _TEXT_PARSERS.get(kind) if kind is not None else None
-    if parse is None:
-        return False
-    try:
-        parse(value)
-    except (ValueError, ArithmeticError):
-        return True
-    return False
-
-
-def _integer_text(text: str) -> int:
-    if not _INTEGER_TEXT.fullmatch(text):
-        raise ValueError(text)
-    return int(text)
-
-
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
-_TEXT_PARSERS: dict[type, Callable[[str], Any]] = {
-    int: _integer_text,
-    float: float,
-    decimal.Decimal: decimal.Decimal,
-    uuid.UUID: uuid.UUID,
-    dt.date: dt.date.fromisoformat,
-    dt.datetime: dt.datetime.fromisoformat,
-    dt.time: dt.time.fromisoformat,
-}
+def _equals(name: str, column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    """``column == value``, the value taken as the attribute stores it; false at once for
+    a value no row of the attribute can hold (see :mod:`._values`)."""
+    compared = restriction_value(name, column, value)
+    return sa.false() if compared is IMPOSSIBLE else column == compared
 
 
 def _semijoin(

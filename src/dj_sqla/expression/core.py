@@ -34,7 +34,7 @@ from ..dependencies import lineage
 from ..errors import QueryError
 from ..heading import Heading, heading_of
 from ._keyed import key_values, keyed_statement, of_kind
-from .conditions import Not, Top, order_terms, to_condition
+from .conditions import Not, Top, order_terms, row_count, to_condition
 from .strings import parse_value
 
 if TYPE_CHECKING:
@@ -406,6 +406,8 @@ class QueryExpression:
         query = self.select() if attributes is None else self._select_of(attributes)
         if order_by is None and limit is None and offset is None:
             return query
+        limit = row_count(limit, "limit", none=True)
+        offset = row_count(offset, "offset", none=True)
         clauses: list[Any] = []
         used: set[str] = set()
         for name, descending in order_terms(order_by):

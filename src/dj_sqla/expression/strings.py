@@ -31,8 +31,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from .._column_types import UInt64Numeric
 from ..backends import functions as fn
 from ..errors import QueryError, shortened
+from ._values import text_problem
 
 #: Characters of a restriction string quoted in an error.
 _QUOTED = 200
@@ -121,6 +123,8 @@ _CONVERTERS: dict[type, Callable[[str], Any]] = {
     float: float,
 }
 
+_SIGNED = (-(2**63), 2**63 - 1)
+
 
 def _python_type(column: Any) -> type | None:
     try:
@@ -136,7 +140,8 @@ class _Builder:
         self.count_star = count_star
 
     def fail(self, node: exp.Expression, problem: str) -> QueryError:
-        where = node.sql(dialect="mysql")
+        # escaped as repr() would: an unpaired surrogate in the message could not be printed
+        where = node.sql(dialect="mysql").encode("utf-8", "backslashreplace").decode("utf-8")
         where = where if len(where) <= _QUOTED else where[: _QUOTED - 3] + "..."
         return QueryError(f"In {shortened(self.text, _QUOTED)}: `{where}` — {problem}")
 
@@ -155,6 +160,14 @@ class _Builder:
                 raw = _CONVERTERS[target](raw)
             except ValueError as err:
                 raise self.fail(node, f"cannot be read as {target.__name__}: {err}") from None
+        problem = text_problem(raw) if isinstance(raw, str) else None
+        if problem is not None:
+            raise self.fail(node, problem)
+        # beyond every signed 64-bit integer (SQLite's driver cannot bind it): compared as a
+        # double, unless the other side holds unsigned 64-bit integers
+        unsigned = isinstance(getattr(like, "type", None), UInt64Numeric)
+        if isinstance(raw, int) and not _SIGNED[0] <= raw <= _SIGNED[1] and not unsigned:
+            raw = float(raw)
         if like is not None and target is not None:
             return sa.literal(raw, type_=like.type)
         return sa.literal(raw)
