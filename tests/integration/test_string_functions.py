@@ -275,3 +275,39 @@ def test_values_stay_bound_parameters(tables: Any) -> None:
     assert "zz_secret" not in str(compiled)
     assert "123456789" not in str(compiled)  # longer than any generated name part
     assert "zz_secret" in compiled.params.values()
+
+
+def test_count_distinct_of_several_attributes(new_schema: Callable[..., dj.Schema]) -> None:
+    """``count(distinct a, b)`` counts combinations, skipping rows with a null (MySQL's rule),
+    and a text that looks like a number is not the number."""
+    schema = new_schema("cd")
+
+    @schema
+    class Shot(dj.Manual):
+        definition = """
+        shot : int32
+        ---
+        grp : int32
+        a = null : int32
+        b = null : varchar(8)
+        """
+
+    Shot.insert(
+        [
+            (1, 1, 1, "x"),
+            (2, 1, 1, "x"),
+            (3, 1, 1, "y"),
+            (4, 1, 2, "x"),
+            (5, 1, None, "x"),
+            (6, 1, 2, None),
+            (7, 2, 1, "1"),
+            (8, 2, 1, "1,1"),
+            (9, 2, 11, ","),
+        ]
+    )
+    total = dj.U().aggr(Shot, n="count(distinct a, b)", m="count(distinct a)").fetch1()
+    assert (total["n"], total["m"]) == (6, 3)
+    per_group = dj.U("grp").aggr(Shot, n="COUNT(DISTINCT a, b, grp)").to_dicts(order_by="grp")
+    assert [(row["grp"], row["n"]) for row in per_group] == [(1, 3), (2, 3)]
+    with pytest.raises(dj.DataJointError, match="nothing"):
+        dj.U().aggr(Shot, n="count(distinct a, nothing)").fetch1()

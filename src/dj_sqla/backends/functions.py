@@ -436,6 +436,43 @@ def _spread_sqlite(element: _Spread, compiler: Any, **kw: Any) -> str:
     return _render(compiler, sa.func.sqrt(spread) if element.root else spread, **kw)
 
 
+class CountDistinct(_Function):
+    """``COUNT(DISTINCT a, b, ...)``: the number of distinct combinations, rows with a null
+    in any of them not counted (MySQL's rule). SQLite and PostgreSQL count one distinct
+    value only, so they count a value standing for the combination: a row of the values on
+    PostgreSQL, their quoted SQL literals joined on SQLite (``quote`` keeps ``1`` and
+    ``'1'`` apart and escapes the separator)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(CountDistinct)
+def _count_distinct(element: CountDistinct, compiler: Any, **kw: Any) -> str:
+    args = ", ".join(_render(compiler, a, **kw) for a in element.args)
+    return f"count(DISTINCT {args})"
+
+
+def _unless_null(args: list[Any], value: Any) -> Any:
+    return sa.case((sa.or_(*[a.is_(None) for a in args]), sa.null()), else_=value)
+
+
+@compiles(CountDistinct, "sqlite")
+def _count_distinct_sqlite(element: CountDistinct, compiler: Any, **kw: Any) -> str:
+    args = element.args
+    joined = sa.func.quote(args[0])
+    for arg in args[1:]:
+        joined = joined.op("||")(sa.literal(",")).op("||")(sa.func.quote(arg))
+    return _render(compiler, sa.func.count(sa.distinct(_unless_null(args, joined))), **kw)
+
+
+@compiles(CountDistinct, "postgresql")
+def _count_distinct_postgresql(element: CountDistinct, compiler: Any, **kw: Any) -> str:
+    args = element.args
+    row = sa.tuple_(*args)
+    return _render(compiler, sa.func.count(sa.distinct(_unless_null(args, row))), **kw)
+
+
 # --- strings -------------------------------------------------------------------------------
 
 

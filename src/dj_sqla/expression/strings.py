@@ -226,7 +226,10 @@ class _Builder:
             if isinstance(inner, exp.Star):
                 return self.count_star if self.count_star is not None else sa.func.count()
             if isinstance(inner, exp.Distinct):
-                return sa.func.count(sa.distinct(*[self.build(e) for e in inner.expressions]))
+                counted = [self.build(e) for e in inner.expressions]
+                if len(counted) == 1:
+                    return sa.func.count(sa.distinct(counted[0]))
+                return fn.CountDistinct(*counted)
             return sa.func.count(self.build(inner))
         if type(node) in FUNCTIONS:
             args = [
