@@ -72,6 +72,17 @@ def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], Non
 #: Makes ``Table.staged_insert1``'s context manager; set by the object-store layer.
 staged_insert_hook: Callable[[type], AbstractContextManager[Any]] | None = None
 
+#: Makes a schema's ``external`` mapping (DataJoint 0.14's tracking tables by store); set by
+#: the object-store layer.
+external_tables_hook: Callable[[Any], Any] | None = None
+
+
+def external_tables(schema: Any) -> Any:
+    """``schema.external``: DataJoint 0.14's tracking tables of an activated schema, by store."""
+    if external_tables_hook is None:
+        raise DataJointError("schema.external needs dj_sqla.stores (import dj_sqla).")
+    return external_tables_hook(schema)
+
 
 #: The tables whose ``make`` runs in this thread (or task): they take inserts from it.
 _making: ContextVar[frozenset[type]] = ContextVar("dj_sqla_making", default=frozenset())
@@ -305,6 +316,12 @@ class UserTable(metaclass=TableMeta):
         if staged_insert_hook is None:
             raise DataJointError("staged_insert1 needs dj_sqla.stores (import dj_sqla).")
         return staged_insert_hook(cls)  # type: ignore[arg-type]  # cls: the class itself
+
+    @classproperty
+    def external(cls) -> Any:
+        """DataJoint 0.14's tracking tables of the table's schema, by store
+        (``Image.external["raw"].delete(delete_external_files=True)``)."""
+        return external_tables(cls._require_schema())
 
     @classproperty
     def heading(cls) -> Heading:

@@ -385,53 +385,6 @@ def test_garbage_collection(lab: dict[str, Any]) -> None:
     assert (Recording & {"rec_id": 1}).fetch1("params") == "kept"
 
 
-def test_datajoint_014_store_types(new_schema: Any, stores: Any, tmp_path: Path) -> None:
-    stage = tmp_path / "stage"
-    (stage / "sub").mkdir(parents=True)
-    settings = dict(dj.config["stores"])
-    settings["files"] = {**settings["files"], "stage": str(stage)}
-    dj.config["stores"] = settings
-    schema = new_schema("old")
-
-    @schema
-    class Old(dj.Manual):
-        definition = """
-        rid : int
-        ---
-        data : blob@main
-        doc = null : attach@main
-        raw = null : filepath@files
-        """
-
-    assert "data : blob@main" in Old.describe()
-    (stage / "sub" / "f.dat").write_bytes(b"filepath data")
-    attachment = tmp_path / "notes.txt"
-    attachment.write_text("attached")
-    Old.insert(
-        [
-            {"rid": 1, "data": np.eye(3), "doc": attachment, "raw": stage / "sub" / "f.dat"},
-            {"rid": 2, "data": np.eye(3)},  # the same blob: one object, one tracking row
-        ]
-    )
-    row = (Old & {"rid": 1}).fetch1(download_path=str(tmp_path / "down"))
-    np.testing.assert_array_equal(row["data"], np.eye(3))
-    assert Path(row["doc"]).read_text() == "attached"
-    assert Path(row["raw"]).read_bytes() == b"filepath data"
-    objects = _objects(schema.database)
-    assert len(objects) == 2  # the blob, the attachment (as 0.14 lays them out)
-    assert any(p.endswith(".notes.txt") for p in objects)
-    assert get_store_backend("files").exists("sub/f.dat")
-    (stage / "sub" / "f.dat").unlink()  # fetched again from the store
-    assert Path((Old & {"rid": 1}).fetch1("raw")).read_bytes() == b"filepath data"
-    (Old & {"rid": 1}).delete(prompt=False)
-    assert len(_objects(schema.database)) == 1  # the blob stays: row 2 references it
-    assert not get_store_backend("files").exists("sub/f.dat")
-    (Old & {"rid": 2}).delete(prompt=False)
-    assert _objects(schema.database) == []
-    virtual = dj.virtual_schema(schema.database, connection=schema.connection)
-    assert "data : blob@main" in virtual.Old.describe()
-
-
 def test_orm_session_stores_hashed_values(lab: dict[str, Any]) -> None:
     Recording = lab["Recording"]
     Recording.insert1({"rec_id": 1, "traces": np.zeros(2)})

@@ -132,3 +132,26 @@ def test_any_fsspec_protocol(tmp_path: Path) -> None:
     config["stores"] = {"bad": {"protocol": "no-such-protocol", "location": "x"}}
     with pytest.raises(ConfigError, match="bad"):
         get_store_backend("bad", config).fs  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("location", "prefix"),
+    [
+        ("ephys", "ephys"),
+        ("/leading/slash", "leading/slash"),
+        ("leading\\slash\\test", "leading/slash/test"),
+        ("f:\\leading/slash\\test", "leading/slash/test"),
+        ("C:\\", ""),
+        ("", ""),
+    ],
+)
+def test_datajoint_014_types_read_an_s3_store_as_014_did(
+    cfg: Config, location: str, prefix: str
+) -> None:
+    cfg["stores"]["lake"]["location"] = location
+    legacy = cfg.get_store_spec("lake", legacy=True)
+    assert legacy["secure"] is False  # 0.14: plain http unless the store says secure
+    assert legacy["location"] == prefix  # Windows separators and drives as 0.14 read them
+    assert cfg.get_store_spec("lake")["secure"] is True  # DataJoint 2: https by default
+    cfg["stores"]["lake"]["secure"] = True
+    assert cfg.get_store_spec("lake", legacy=True)["secure"] is True
