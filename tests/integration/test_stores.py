@@ -171,8 +171,16 @@ def test_filepath_refers_to_files_in_the_store(lab: dict[str, Any]) -> None:
     assert "subject1/session1/data.bin" in str(info.value)
     with pytest.raises(dj.DataJointError, match="no file"):
         Files.insert1({"file_id": 2, "data": "not/there.bin"})
-    with pytest.raises(dj.DataJointError, match="section"):
-        Files.insert1({"file_id": 3, "data": "_hash/x/y"})
+    for managed in ("_hash/x/y", "/_schema/lab/t/f.bin"):
+        with pytest.raises(dj.DataJointError, match="reserved section '_") as refused:
+            Files.insert1({"file_id": 3, "data": managed})
+        assert isinstance(refused.value, ValueError)  # as DataJoint raises it
+        assert "`data`" in str(refused.value)
+    settings = dict(dj.config["stores"])
+    settings["files"] = {**settings["files"], "filepath_prefix": "user_files"}
+    dj.config["stores"] = settings
+    with pytest.raises(ValueError, match="must use prefix 'user_files'"):
+        Files.insert1({"file_id": 4, "data": "subject1/session1/data.bin"})
     assert len(Files()) == 1
     (Files & {"file_id": 1}).delete(prompt=False)
     assert files.exists("subject1/session1/data.bin")  # the user's file stays
