@@ -206,6 +206,30 @@ def test_deleting_rows_removes_their_objects_after_commit(lab: dict[str, Any]) -
     assert _objects() == []
 
 
+def test_updating_a_stored_value_removes_the_replaced_object_after_commit(
+    lab: dict[str, Any],
+) -> None:
+    Recording = lab["Recording"]
+    Recording.insert([{"rec_id": i, "traces": np.full(4, i), "params": "shared"} for i in range(2)])
+    Recording.insert1({"rec_id": 2, "traces": np.zeros(2), "params": "own"})
+    before = _objects()
+    connection = lab["schema"].connection
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        _then_fail(connection, lambda: Recording.update1({"rec_id": 2, "traces": np.ones(9)}))
+    assert _objects() == before  # rolled back: the old object stays, the new one went
+    Recording.update1({"rec_id": 2, "traces": np.ones(9), "params": "changed"})
+    row = (Recording & {"rec_id": 2}).fetch1()
+    assert row["params"] == "changed"
+    np.testing.assert_array_equal(row["traces"].load(), np.ones(9))
+    assert len(_objects()) == len(before)  # each replaced object went
+    kept = [p for p in before if "rec_id=2" not in p and "_hash" not in p]
+    assert set(kept) <= set(_objects())  # the other rows' objects are untouched
+    Recording.update1({"rec_id": 0, "params": "other"})  # "shared" is still rec 1's
+    assert (Recording & {"rec_id": 1}).fetch1("params") == "shared"
+    Recording.update1({"rec_id": 1, "params": None})  # the last reference: it goes
+    assert len(_objects("_hash")) == 2  # "changed" and "other"
+
+
 def test_concurrent_deletes_of_rows_sharing_an_object(
     lab: dict[str, Any], connection: dj.Connection
 ) -> None:

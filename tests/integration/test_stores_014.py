@@ -216,3 +216,17 @@ def test_s3_store_of_014_types_uses_plain_http_and_0_14_locations(
         assert dj.config.get_store_spec("share")["secure"] is True  # DataJoint 2's default
     finally:
         dj.config["stores"] = saved
+
+
+def test_update_releases_the_replaced_014_object(old_lab: dict[str, Any]) -> None:
+    schema, old = old_lab["schema"], old_lab["Old"]
+    old.insert([{"rid": 1, "data": "first"}, {"rid": 2, "data": "shared"}])
+    old.insert1({"rid": 3, "data": "shared"})
+    ext = schema.external["main"]
+    paths = dict(ext.fetch_external_paths())
+    assert len(paths) == 2
+    old.update1({"rid": 1, "data": "second"})
+    old.update1({"rid": 2, "data": "second"})  # "shared" is still row 3's
+    assert len(ext) == 2  # "second" and "shared"; "first" went with its object
+    assert sum(ext.exists(p) for p in paths.values()) == 1
+    assert (old & {"rid": 3}).fetch1("data") == "shared"
