@@ -60,6 +60,8 @@ from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
 from .stores import (
+    ExternalMapping,
+    ExternalTable,
     FilepathCodec,
     HashCodec,
     IntegrityError,
@@ -237,6 +239,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "builtin_codecs.object": {"ObjectCodec": ObjectCodec},
     "builtin_codecs.npy": {"NpyCodec": NpyCodec, "NpyRef": NpyRef},
     "builtin_codecs.filepath": {"FilepathCodec": FilepathCodec},
+    "external": {"ExternalTable": ExternalTable, "ExternalMapping": ExternalMapping},
     "staged_insert": {"StagedInsert": StagedInsert, "staged_insert1": staged_insert1},
     "version": {"__version__": None},  # filled from the package at install time
 }

@@ -324,9 +324,10 @@ class Config(MutableMapping[str, Any]):
         _log.set_level(self["loglevel"])
 
     def get_store_spec(
-        self, store: str | None = None, *, use_filepath_default: bool = False
+        self, store: str | None = None, *, use_filepath_default: bool = False, legacy: bool = False
     ) -> dict[str, Any]:
-        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``).
+        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``;
+        ``legacy``: with DataJoint 0.14's defaults, for its ``blob@store`` types).
 
         Raises:
             ConfigError: The store is not configured or its settings are unusable.
@@ -337,7 +338,9 @@ class Config(MutableMapping[str, Any]):
             >>> cfg.get_store_spec("local")["protocol"]
             'file'
         """
-        return store_spec(self["stores"], store, use_filepath_default=use_filepath_default)
+        return store_spec(
+            self["stores"], store, use_filepath_default=use_filepath_default, legacy=legacy
+        )
 
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:

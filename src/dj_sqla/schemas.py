@@ -61,7 +61,7 @@ from .errors import (
 from .execution.jobs import Jobs, SchemaJobs, job_table_name
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
-from .table import Lookup, Manual, Part, UserTable, parts_of
+from .table import Lookup, Manual, Part, UserTable, external_tables, parts_of
 from .utils import confirm as _confirm
 
 if TYPE_CHECKING:
@@ -446,6 +446,14 @@ class Schema(SchemaAccess, sa.MetaData):
             for table, cls in self._classes.items()
             if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
         )
+
+    @property
+    def external(self) -> Any:
+        """DataJoint 0.14's tracking tables of this schema by store, each a query with the
+        store's operations (``schema.external["raw"].delete(delete_external_files=True)``);
+        see :mod:`dj_sqla.stores.external`."""
+        self._require_active()
+        return external_tables(self)
 
     def get_table(self, name: str) -> Any:
         """The table ``name`` of this schema as a query (``schema["session"]``).

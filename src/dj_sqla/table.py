@@ -72,6 +72,17 @@ def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], Non
 #: Makes ``Table.staged_insert1``'s context manager; set by the object-store layer.
 staged_insert_hook: Callable[[type], AbstractContextManager[Any]] | None = None
 
+#: Makes a schema's ``external`` mapping (DataJoint 0.14's tracking tables by store); set by
+#: the object-store layer.
+external_tables_hook: Callable[[Any], Any] | None = None
+
+
+def external_tables(schema: Any) -> Any:
+    """``schema.external``: DataJoint 0.14's tracking tables of an activated schema, by store."""
+    if external_tables_hook is None:
+        raise DataJointError("schema.external needs dj_sqla.stores (import dj_sqla).")
+    return external_tables_hook(schema)
+
 
 #: The tables whose ``make`` runs in this thread (or task): they take inserts from it.
 _making: ContextVar[frozenset[type]] = ContextVar("dj_sqla_making", default=frozenset())
@@ -172,6 +183,8 @@ class TableMeta(type):
                 made = (key, TableQuery.of(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
+        if not args and not kwargs:
+            return PendingTable(cls)  # DataJoint: `Mouse()` made before `@schema` works after
         map_if_pending(cls)  # an ORM row: its class must be mapped
         return super().__call__(*args, **kwargs)
 
@@ -208,6 +221,80 @@ class TableMeta(type):
 
     def __add__(cls, other: Any) -> Any:
         return cls() + other
+
+
+class PendingTable:
+    """``Mouse()`` of a class not declared yet: the table, once the class is declared.
+
+    DataJoint code makes table objects at import time (a default argument
+    ``table=Mouse()``) and decorates the class later; every use of the object goes to the
+    declared table then. Used before the class is declared, it says so. ``isinstance(t,
+    Mouse)`` holds.
+
+    Example:
+        >>> class Early(Manual):
+        ...     definition = "early_id : int32"
+        >>> table = Early()
+        >>> isinstance(table, Early), repr(table)
+        (True, 'Early() (not declared yet)')
+        >>> len(table)
+        Traceback (most recent call last):
+        ...
+        dj_sqla.errors.ClassNotDeclaredError: Class Early is not declared yet: ...
+    """
+
+    __slots__ = ("_table_class",)
+
+    def __init__(self, table_class: TableMeta) -> None:
+        object.__setattr__(self, "_table_class", table_class)
+
+    @property  # type: ignore[misc]  # isinstance() sees the table's class
+    def __class__(self) -> type:
+        table_class: type = self._table_class
+        return table_class
+
+    def _table(self) -> Any:
+        cls = self._table_class
+        cls._declared()  # says what to do when it is not
+        return cls()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table(), name)
+
+    def __repr__(self) -> str:
+        if "__table__" not in own_attributes(self._table_class):
+            return f"{self._table_class.__name__}() (not declared yet)"
+        return repr(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __bool__(self) -> bool:
+        return bool(self._table())
+
+    def __iter__(self) -> Any:
+        return iter(self._table())
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._table()
+
+    def __and__(self, other: Any) -> Any:
+        return self._table() & other
+
+    def __sub__(self, other: Any) -> Any:
+        return self._table() - other
+
+    def __xor__(self, other: Any) -> Any:
+        return self._table() ^ other
+
+    def __mul__(self, other: Any) -> Any:
+        return self._table() * other
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._table() @ other
+
+    def __add__(self, other: Any) -> Any:
+        return self._table() + other
 
 
 class UserTable(metaclass=TableMeta):
@@ -305,6 +392,12 @@ class UserTable(metaclass=TableMeta):
         if staged_insert_hook is None:
             raise DataJointError("staged_insert1 needs dj_sqla.stores (import dj_sqla).")
         return staged_insert_hook(cls)  # type: ignore[arg-type]  # cls: the class itself
+
+    @classproperty
+    def external(cls) -> Any:
+        """DataJoint 0.14's tracking tables of the table's schema, by store
+        (``Image.external["raw"].delete(delete_external_files=True)``)."""
+        return external_tables(cls._require_schema())
 
     @classproperty
     def heading(cls) -> Heading:
