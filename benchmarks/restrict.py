@@ -99,6 +99,17 @@ def core_in(dialect: str, columns: list[Any], keys: list[dict[str, Any]]) -> Any
     return sa.tuple_(*columns).in_(rows.columns(*(sa.column(n) for n in names)))
 
 
+def core_not_in(dialect: str, columns: list[Any], keys: list[dict[str, Any]]) -> Any:
+    """The hand-written ``NOT (columns IN keys)``. SQLite's ``NOT IN`` over several columns
+    looks through the whole list for NULLs for every row without a match (quadratic): a
+    ``CASE`` asks whether the row is found, and keeps ``NOT IN``'s NULL for NULL columns."""
+    found = core_in(dialect, columns, keys)
+    if dialect != "sqlite" or len(columns) == 1:
+        return sa.not_(found)
+    unknown = sa.or_(*(c.is_(None) for c in columns))
+    return sa.case((found, sa.false()), (unknown, sa.null()), else_=sa.true())
+
+
 def bench(url: str, runs: int) -> list[Row]:
     conn = dj.Connection(url)
     engine = conn.engine
@@ -141,7 +152,7 @@ def bench(url: str, runs: int) -> list[Row]:
         (
             f"- {k}k composite keys",
             lambda: (Session - keys).to_arrays(),
-            lambda: fetch(sa.select(session).where(sa.not_(core_in(dialect, key, keys)))),
+            lambda: fetch(sa.select(session).where(core_not_in(dialect, key, keys))),
         ),
         (
             f"join+{k}k keys+proj",
