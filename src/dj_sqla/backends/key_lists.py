@@ -3,16 +3,18 @@
 ``Mouse & keys`` with thousands of keys must neither nest thousands of ``OR`` terms (SQLite
 stops at a depth of 1,000) nor bind a parameter per value (SQLite allows 32,766 of them, and
 binding 100,000 values costs more in Python than the query costs in the database).
-:class:`KeyList` holds the values in two bound parameters, and each backend renders one of
-them:
+:class:`KeyList` holds the values twice, as a condition with the values bound one by one
+and as one JSON parameter, and each backend renders one of them:
 
-* a short list (or values that JSON cannot carry exactly) as SQLAlchemy's expanding ``IN``
-  list: ``(a, b) IN ((?, ?), (?, ?))``;
+* a short list as ``a = ? AND b = ? OR a = ? AND b = ?`` (SQLite uses the index for that, but
+  scans the table for a row-value ``IN`` list), of one column as ``a IN (?, ?)``;
+* values that JSON cannot carry exactly as SQLAlchemy's expanding ``IN`` list:
+  ``(a, b) IN ((?, ?), (?, ?))``;
 * a long one as a single JSON array that the database expands itself: ``json_each`` on
   SQLite, ``json_array_elements`` on PostgreSQL, ``JSON_TABLE`` on MySQL 8 and MariaDB 10.6
   (older servers get the ``IN`` list), each value turned back into its column's type there.
 
-Both parameters are children of the construct, so SQLAlchemy's compiled-statement cache
+Both forms are children of the construct, so SQLAlchemy's compiled-statement cache
 finds the values of each execution. Values are bind-processed as SQLAlchemy would bind them
 (a uuid becomes MySQL's 16 bytes, a date SQLite's text), then written into JSON: bytes as
 hex, dates and decimals as text.
@@ -22,7 +24,7 @@ Example:
     >>> from sqlalchemy.dialects import sqlite
     >>> a, b = sa.column("a", sa.Integer), sa.column("b", sa.String)
     >>> print(key_list([a, b], [(1, "x"), (2, "y")]).compile(dialect=sqlite.dialect()))
-    (a, b) IN (__[POSTCOMPILE_param_1])
+    a = ? AND b = ? OR a = ? AND b = ?
     >>> many = key_list([a], list(range(100)))
     >>> print(" ".join(str(many.compile(dialect=sqlite.dialect())).split()))
     a IN (SELECT dj_keys.value FROM json_each(?) AS dj_keys)
@@ -34,6 +36,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import operator
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -192,8 +195,11 @@ def key_list(columns: Sequence[ColumnElement[Any]], rows: list[Any]) -> KeyList:
     single = len(columns) == 1
     by_column: Sequence[Sequence[Any]] = [rows] if single else list(zip(*rows, strict=True))
     as_json = len(rows) > LISTED_AT_MOST and _in_json(columns, by_column)
-    target = columns[0] if single else sa.tuple_(*columns)
-    listed = target.in_(rows)
+    listed: ColumnElement[bool]
+    if single or len(rows) > LISTED_AT_MOST:
+        listed = (columns[0] if single else sa.tuple_(*columns)).in_(rows)
+    else:  # SQLite scans the table for a row-value IN list, but looks each AND up by index
+        listed = sa.or_(*(sa.and_(*map(operator.eq, columns, row)) for row in rows))
     encoded = sa.bindparam(None, rows, type_=KeyRows(tuple(c.type for c in columns)), unique=True)
     return KeyList(columns, listed, encoded, as_json)
 
@@ -351,3 +357,11 @@ def unhex(text: str | None) -> bytes | None:
 SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable[[str | None], bytes | None]], ...] = (
     ("unhex", 1, unhex),
 )
+
+
+def expands_json(dialect: sa.Dialect) -> bool:
+    """Whether a long :class:`KeyList` reaches ``dialect``'s database as one JSON parameter
+    (MySQL before 8.0.4 and MariaDB before 10.6 get a list of values instead)."""
+    if dialect.name in ("mysql", "mariadb"):
+        return _has_json_table(dialect)
+    return dialect.name in ("sqlite", "postgresql")
