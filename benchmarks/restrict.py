@@ -88,9 +88,11 @@ def core_in(dialect: str, columns: list[Any], keys: list[dict[str, Any]]) -> Any
             return columns[0] == sa.any_(arrays[0])
         unnest = sa.func.unnest(*arrays).table_valued(*names).render_derived()
         return sa.tuple_(*columns).in_(sa.select(*unnest.c))
+    # the collation dj_sqla gives MySQL schemas (binary, trailing spaces count)
+    collation = "utf8mb4_nopad_bin" if dialect == "mariadb" else "utf8mb4_0900_bin"
     types = {
         "subject_id": "INT",
-        "session": "VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        "session": f"VARCHAR(16) CHARACTER SET utf8mb4 COLLATE {collation}",
     }
     definitions = ", ".join(f"{n} {types[n]} PATH '$[{i}]'" for i, n in enumerate(names))
     rows = _json_table(
@@ -129,7 +131,7 @@ def bench(url: str, runs: int) -> list[Row]:
     ids = [{"subject_id": i} for i in random.sample(range(2 * subjects), KEYS)]
     few = keys[:10]
     session, subject = Session.__table__, Subject.__table__
-    dialect = engine.dialect.name
+    dialect = "mariadb" if getattr(engine.dialect, "is_mariadb", False) else engine.dialect.name
     key = [session.c.subject_id, session.c.session]
     timings = Timings((engine, conn.read_engine))
 

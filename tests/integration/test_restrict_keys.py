@@ -190,3 +190,22 @@ def test_long_restriction_string(tables: Any) -> None:
     conjunction = " AND ".join(f"subject_id <> {i}" for i in range(2000))
     assert len(Subject & conjunction) == LONG - 2000
     assert len(Subject & dj.AndList([{"name": f"s{i}"} for i in range(1)] * 2000)) == 1
+
+
+def test_keys_json_cannot_carry_go_as_a_list(new_schema: Callable[..., dj.Schema]) -> None:
+    """Times of day travel as a plain IN list (no JSON form): the same meaning."""
+    schema = new_schema("times")
+
+    @schema
+    class Slot(dj.Manual):
+        definition = """
+        room : int16
+        start : time
+        """
+
+    slots = [(r, dt.time(h, m)) for r in range(3) for h in range(24) for m in (0, 30)]
+    Slot.insert(slots)
+    wanted = [{"room": r, "start": t} for r, t in slots if t.minute == 0]
+    assert len(Slot & wanted) == len(wanted) == 72
+    assert len(Slot - wanted) == len(slots) - 72
+    assert len(Slot & [{"start": t} for _, t in slots[:48]]) == 144

@@ -39,6 +39,7 @@ import math
 import operator
 import uuid
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,17 @@ _DECIMAL_SCALE, _DECIMAL_DIGITS = 30, 65
 
 #: The Python types whose values travel in JSON: a column's values must all be of its type.
 _JSON_TYPES = (int, float, str, bytes, uuid.UUID, dt.date, dt.datetime, decimal.Decimal)
+
+
+def transposed(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """The columns of ``rows`` (each of ``width`` values); ``zip(*rows)`` passes each row as
+    an argument, which costs seconds for a million rows.
+
+    Example:
+        >>> transposed([(1, "a"), (2, "b")], 2)
+        [[1, 2], ['a', 'b']]
+    """
+    return [list(map(itemgetter(i), rows)) for i in range(width)]
 
 
 def _python_type(column: ColumnElement[Any]) -> type | None:
@@ -127,7 +139,7 @@ class KeyRows(sa.types.TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> str:
         """The rows as one JSON array."""
         single = len(self.types) == 1
-        by_column = [value] if single else [list(c) for c in zip(*value, strict=True)]
+        by_column = [value] if single else transposed(value, len(self.types))
         changed = False
         for i, kind in enumerate(self.types):
             process = kind.dialect_impl(dialect).bind_processor(dialect)
@@ -193,11 +205,13 @@ def key_list(columns: Sequence[ColumnElement[Any]], rows: list[Any]) -> KeyList:
         raise ValueError("key_list needs at least one row")
     columns = tuple(columns)
     single = len(columns) == 1
-    by_column: Sequence[Sequence[Any]] = [rows] if single else list(zip(*rows, strict=True))
+    by_column = [rows] if single else transposed(rows, len(columns))
     as_json = len(rows) > LISTED_AT_MOST and _in_json(columns, by_column)
     listed: ColumnElement[bool]
     if single or len(rows) > LISTED_AT_MOST:
-        listed = (columns[0] if single else sa.tuple_(*columns)).in_(rows)
+        target = columns[0] if single else sa.tuple_(*columns)
+        # one expanding parameter: in_(rows) would look at each value to coerce it
+        listed = target.in_(sa.bindparam(None, rows, type_=target.type, expanding=True))
     else:  # SQLite scans the table for a row-value IN list, but looks each AND up by index
         listed = sa.or_(*(sa.and_(*map(operator.eq, columns, row)) for row in rows))
     encoded = sa.bindparam(None, rows, type_=KeyRows(tuple(c.type for c in columns)), unique=True)

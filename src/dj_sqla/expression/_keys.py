@@ -21,7 +21,7 @@ Example:
     >>> print(matching(columns, {"a": 1, "c": 2}))
     a = :a_1
     >>> [str(c) for c in key_conditions(columns, ("a", "b"), [(1, None), (2, None)])]
-    ['b IS NULL AND a IN (__[POSTCOMPILE_a_1])']
+    ['b IS NULL AND a IN (__[POSTCOMPILE_param_1])']
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._column_types import UInt64Numeric
-from ..backends.key_lists import key_list
+from ..backends.key_lists import key_list, transposed
 from ._trees import all_of
 from ._values import IMPOSSIBLE, python_type, restriction_value, text_problem
 
@@ -122,7 +122,7 @@ def key_conditions(
     if len(kept) < len(names):
         names = tuple(names[i] for i in kept)
         rows = [tuple(row[i] for i in kept) for row in rows]
-    by_column = [list(values) for values in zip(*rows, strict=True)]
+    by_column = transposed(rows, len(names))
     if all(_as_they_are(columns[n], v) for n, v in zip(names, by_column, strict=True)):
         return [_listed(columns, names, (), rows)]  # the common case: no value to convert
     if any(_compared_one_by_one(columns[n]) for n in names):
