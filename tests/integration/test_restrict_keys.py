@@ -209,3 +209,21 @@ def test_keys_json_cannot_carry_go_as_a_list(new_schema: Callable[..., dj.Schema
     assert len(Slot & wanted) == len(wanted) == 72
     assert len(Slot - wanted) == len(slots) - 72
     assert len(Slot & [{"start": t} for _, t in slots[:48]]) == 144
+
+
+def test_long_text_keys_never_match_a_prefix(new_schema: Callable[..., dj.Schema]) -> None:
+    """Text longer than its attribute matches nothing (a database that cuts it to the
+    attribute's length must not find the row holding the cut text)."""
+    schema = new_schema("short")
+
+    @schema
+    class Code(dj.Manual):
+        definition = """
+        code : varchar(3)
+        """
+
+    Code.insert([("abc",), ("ab",), ("é",)])
+    keys = [{"code": text} for text in ["abcd", "abc ", "ab\u00e9x", "éé"] * 20]
+    assert len(Code & keys) == 0
+    assert len(Code - keys) == 3
+    assert len(Code & [*keys, {"code": "ab"}]) == 1
