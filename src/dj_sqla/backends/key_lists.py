@@ -6,10 +6,9 @@ binding 100,000 values costs more in Python than the query costs in the database
 :class:`KeyList` holds the values twice, as a condition with the values bound one by one
 and as one JSON parameter, and each backend renders one of them:
 
-* a short list as ``a = ? AND b = ? OR a = ? AND b = ?`` (SQLite uses the index for that, but
-  scans the table for a row-value ``IN`` list), of one column as ``a IN (?, ?)``;
-* values that JSON cannot carry exactly as SQLAlchemy's expanding ``IN`` list:
-  ``(a, b) IN ((?, ?), (?, ?))``;
+* a short list (or values that JSON cannot carry exactly) as SQLAlchemy's expanding ``IN``
+  list, ``(a, b) IN ((?, ?), (?, ?))``; on SQLite, which scans the whole table for a
+  row-value ``IN`` list, preceded by ``a IN (?, ?) AND``, which it finds by the index;
 * a long one as a single JSON array that the database expands itself: ``json_each`` on
   SQLite, ``json_array_elements`` on PostgreSQL, ``JSON_TABLE`` on MySQL 8 and MariaDB 10.6
   (older servers get the ``IN`` list), each value turned back into its column's type there.
@@ -21,10 +20,12 @@ hex, dates and decimals as text.
 
 Example:
     >>> import sqlalchemy as sa
-    >>> from sqlalchemy.dialects import sqlite
+    >>> from sqlalchemy.dialects import postgresql, sqlite
     >>> a, b = sa.column("a", sa.Integer), sa.column("b", sa.String)
+    >>> print(key_list([a, b], [(1, "x"), (2, "y")]).compile(dialect=postgresql.dialect()))
+    (a, b) IN (__[POSTCOMPILE_param_1])
     >>> print(key_list([a, b], [(1, "x"), (2, "y")]).compile(dialect=sqlite.dialect()))
-    a = ? AND b = ? OR a = ? AND b = ?
+    a IN (__[POSTCOMPILE_param_1]) AND (a, b) IN (__[POSTCOMPILE_param_2])
     >>> many = key_list([a], list(range(100)))
     >>> print(" ".join(str(many.compile(dialect=sqlite.dialect())).split()))
     a IN (SELECT dj_keys.value FROM json_each(?) AS dj_keys)
@@ -36,7 +37,6 @@ import datetime as dt
 import decimal
 import json
 import math
-import operator
 import uuid
 from collections.abc import Callable, Sequence
 from operator import itemgetter
@@ -168,6 +168,7 @@ class KeyList(ColumnElement[bool]):
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's own form)
         ("columns", InternalTraversal.dp_clauseelement_tuple),
         ("listed", InternalTraversal.dp_clauseelement),
+        ("leading", InternalTraversal.dp_clauseelement),
         ("encoded", InternalTraversal.dp_clauseelement),
         ("as_json", InternalTraversal.dp_boolean),
         ("negated", InternalTraversal.dp_boolean),
@@ -182,9 +183,12 @@ class KeyList(ColumnElement[bool]):
         encoded: BindParameter[Any],
         as_json: bool,
         negated: bool = False,
+        leading: ColumnElement[bool] | None = None,
     ) -> None:
         self.columns = columns
         self.listed = listed
+        #: ``a IN (...)`` for the first column of several (for SQLite's index; else true)
+        self.leading = sa.true() if leading is None else leading
         self.encoded = encoded
         self.as_json = as_json
         self.negated = negated
@@ -194,7 +198,9 @@ class KeyList(ColumnElement[bool]):
         return [f for column in self.columns for f in column._from_objects]
 
     def _negate(self) -> ColumnElement[Any]:
-        return KeyList(self.columns, self.listed, self.encoded, self.as_json, not self.negated)
+        return KeyList(
+            self.columns, self.listed, self.encoded, self.as_json, not self.negated, self.leading
+        )
 
 
 def key_list(columns: Sequence[ColumnElement[Any]], rows: list[Any]) -> KeyList:
@@ -209,15 +215,15 @@ def key_list(columns: Sequence[ColumnElement[Any]], rows: list[Any]) -> KeyList:
     single = len(columns) == 1
     by_column = [rows] if single else transposed(rows, len(columns))
     as_json = len(rows) > LISTED_AT_MOST and _in_json(columns, by_column)
-    listed: ColumnElement[bool]
-    if single or len(rows) > LISTED_AT_MOST:
-        target = columns[0] if single else sa.tuple_(*columns)
-        # one expanding parameter: in_(rows) would look at each value to coerce it
-        listed = target.in_(sa.bindparam(None, rows, type_=target.type, expanding=True))
-    else:  # SQLite scans the table for a row-value IN list, but looks each AND up by index
-        listed = sa.or_(*(sa.and_(*map(operator.eq, columns, row)) for row in rows))
+    target = columns[0] if single else sa.tuple_(*columns)
+    # one expanding parameter: in_(rows) would look at each value to coerce it
+    listed = target.in_(sa.bindparam(None, rows, type_=target.type, expanding=True))
+    leading = None
+    if not single and not as_json:
+        first = list(dict.fromkeys(by_column[0]))
+        leading = columns[0].in_(sa.bindparam(None, first, type_=columns[0].type, expanding=True))
     encoded = sa.bindparam(None, rows, type_=KeyRows(tuple(c.type for c in columns)), unique=True)
-    return KeyList(columns, listed, encoded, as_json)
+    return KeyList(columns, listed, encoded, as_json, leading=leading)
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -226,10 +232,15 @@ def key_list(columns: Sequence[ColumnElement[Any]], rows: list[Any]) -> KeyList:
 def _binary(column: ColumnElement[Any], dialect: sa.Dialect) -> bool:
     """Whether the column stores bytes on ``dialect`` (a uuid does on MySQL): its values
     travel as hex in the JSON."""
+    return isinstance(_stored_type(column, dialect), sa.types._Binary)
+
+
+def _stored_type(column: ColumnElement[Any], dialect: sa.Dialect) -> Any:
+    """The column's type as ``dialect`` stores it (a uuid on MySQL: ``BINARY(16)``)."""
     stored = column.type.dialect_impl(dialect)
     while isinstance(stored, sa.types.TypeDecorator):
         stored = stored.load_dialect_impl(dialect).dialect_impl(dialect)
-    return isinstance(stored, sa.types._Binary)
+    return stored
 
 
 def _in_rows(element: KeyList, compiler: Any, rows: Any, **kw: Any) -> str:
@@ -252,7 +263,11 @@ def _compile_default(element: KeyList, compiler: Any, **kw: Any) -> str:
 @compiles(KeyList, "sqlite")
 def _compile_sqlite(element: KeyList, compiler: Any, **kw: Any) -> str:
     if not element.as_json:
-        return _listed(element, compiler, **kw)
+        if len(element.columns) == 1 or element.negated:
+            return _listed(element, compiler, **kw)
+        # SQLite scans the whole table for a row-value IN list, but finds the rows of
+        # ``a IN (...)`` by an index that starts with ``a`` (a primary key does)
+        return str(compiler.process(sa.and_(element.leading, element.listed), **kw))
     dialect = compiler.dialect
     keys = sa.func.json_each(element.encoded).table_valued("value").alias("dj_keys")
     single = len(element.columns) == 1
@@ -330,12 +345,19 @@ def _text_length(column: ColumnElement[Any], dialect: sa.Dialect) -> int | None:
 
     A key list's text compared with such a column as ``VARCHAR(n + 1)`` in the binary collation
     of dj_sqla's schemas lets MySQL and MariaDB hash the list for ``NOT IN`` (with JSON text
-    or a longer type they compare each row with each key: minutes for 50k keys).
+    they compare each row with each key: minutes for 50k keys); bytes likewise, as hex.
     """
-    stored = column.type.dialect_impl(dialect)
+    stored = _stored_type(column, dialect)
     if isinstance(stored, sa.Enum | sa.Text) or not isinstance(stored, sa.String):
         return None
     return stored.length if isinstance(stored.length, int) else None
+
+
+def _bytes_length(column: ColumnElement[Any], dialect: sa.Dialect) -> int | None:
+    """The length of a ``binary(n)`` or ``varbinary(n)`` column (a uuid's 16), else None."""
+    stored = _stored_type(column, dialect)
+    length = getattr(stored, "length", None)
+    return length if isinstance(stored, sa.types._Binary) and isinstance(length, int) else None
 
 
 def _has_json_table(dialect: Any) -> bool:
@@ -347,7 +369,11 @@ def _has_json_table(dialect: Any) -> bool:
 @compiles(KeyList, "mariadb")
 def _compile_mysql(element: KeyList, compiler: Any, **kw: Any) -> str:
     dialect = compiler.dialect
-    if not element.as_json or not _has_json_table(dialect):
+    if (
+        not element.as_json
+        or not _has_json_table(dialect)
+        or any(isinstance(column.type, sa.Enum) for column in element.columns)
+    ):  # MySQL hashes no NOT IN list of text for an ENUM column, but binary-searches values
         return _listed(element, compiler, **kw)
     single = len(element.columns) == 1
     definitions, selected = [], []
@@ -361,6 +387,13 @@ def _compile_mysql(element: KeyList, compiler: Any, **kw: Any) -> str:
             # one more character than the column holds: a longer value, cut there, stays unequal
             definitions.append(f"{name} VARCHAR({length + 1}) CHARACTER SET utf8mb4 PATH '{path}'")
             selected.append(f"{name} COLLATE {schema_collation(dialect)}")
+            continue
+        length = _bytes_length(column, dialect)
+        if length is not None:  # hex, one character more than the column's bytes (as above)
+            definitions.append(
+                f"{name} VARCHAR({2 * length + 1}) CHARACTER SET ascii PATH '{path}'"
+            )
+            selected.append(f"UNHEX({name})")
             continue
         definitions.append(f"{name} {kind or 'JSON'} PATH '{path}'")
         if kind is not None:
