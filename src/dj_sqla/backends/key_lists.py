@@ -425,11 +425,3 @@ def unhex(text: str | None) -> bytes | None:
 SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable[[str | None], bytes | None]], ...] = (
     ("unhex", 1, unhex),
 )
-
-
-def expands_json(dialect: sa.Dialect) -> bool:
-    """Whether a long :class:`KeyList` reaches ``dialect``'s database as one JSON parameter
-    (MySQL before 8.0.4 and MariaDB before 10.6 get a list of values instead)."""
-    if dialect.name in ("mysql", "mariadb"):
-        return _has_json_table(dialect)
-    return dialect.name in ("sqlite", "postgresql")
