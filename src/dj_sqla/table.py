@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
+from .dependencies import full_name
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows
 from .execution.query import TableQuery, is_mixin
@@ -288,9 +289,9 @@ class UserTable(metaclass=TableMeta):
 
     @classproperty
     def full_table_name(cls) -> str:
-        """``schema.table`` quoted for the connection's backend (as DataJoint reports it)."""
-        preparer = cls._require_schema().connection.engine.dialect.identifier_preparer
-        return str(preparer.format_table(cls._declared()))
+        """``schema.table``, both names quoted for the connection's backend (```lab`.`mouse```
+        on MySQL, ``"lab"."mouse"`` elsewhere), as DataJoint reports it."""
+        return full_name(cls._require_schema().connection, cls._declared())
 
     @classproperty
     def staged_insert1(cls) -> AbstractContextManager[Any]:
