@@ -62,7 +62,7 @@ from .execution.jobs import Jobs, job_table_name
 from .execution.schema_jobs import SchemaJobs
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
-from .table import Lookup, Manual, Part, UserTable, parts_of
+from .table import Lookup, Manual, Part, UserTable, adopt_inherited_parts, parts_of
 from .utils import confirm as _confirm
 
 if TYPE_CHECKING:
@@ -285,6 +285,7 @@ class Schema(SchemaAccess, sa.MetaData):
                     if issubclass(cls, Part)
                     else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
                 )
+            adopt_inherited_parts(cls)  # class D(B): B's parts become D's own
             if "__table__" in own_attributes(cls):
                 if own_attributes(cls).get("_schema") is self:
                     return cls  # declared here already: decorating again changes nothing

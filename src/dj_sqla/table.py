@@ -663,13 +663,29 @@ def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:
     return cls.tier_prefix + snake_case(cls.__name__)
 
 
+def adopt_inherited_parts(cls: type[UserTable]) -> None:
+    """Give ``cls`` its own copy (a subclass) of each Part it inherits from a base table
+    class, so that ``class D(B)`` has ``D.C`` as a part of ``D`` while ``B.C`` stays ``B``'s
+    (DataJoint declares inherited parts with the subclass)."""
+    for base in cls.__mro__[1:]:
+        for name, value in vars(base).items():
+            if name in vars(cls) or not _is_part(name, value):
+                continue
+            own = type(
+                value.__name__,
+                (value,),
+                {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"},
+            )
+            type.__setattr__(cls, name, own)
+
+
+def _is_part(name: str, value: Any) -> bool:
+    return name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
+
+
 def parts_of(cls: type[UserTable]) -> list[type[Part]]:
     """The Part classes nested in ``cls``, in definition order."""
-    return [
-        value
-        for name, value in vars(cls).items()
-        if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
-    ]
+    return [value for name, value in vars(cls).items() if _is_part(name, value)]
 
 
 #: DataJoint's table API (including what later dj_sqla versions add), so that the renaming of
