@@ -214,6 +214,10 @@ def test_classic_schema_jobs(new_schema: Callable[..., dj.Schema]) -> None:
     failed.delete()
     Proc.populate(reserve_jobs=True)
     assert sorted(Proc.keys(), key=lambda k: k["raw_id"]) == [{"raw_id": i} for i in (1, 2, 3)]
+    Raw.insert1((5, 5.0))
+    Proc.jobs.refresh()
+    assert len(Proc.jobs.pending) == 1
+    assert "pending" not in schema.jobs.fetch("status")  # 0.14's job table has none
 
 
 def test_populate_given_keys_and_all_processors(new_schema: Callable[..., dj.Schema]) -> None:

@@ -85,13 +85,15 @@ class SchemaJobs(list[Jobs]):
         self._of(table_name).ignore(key)
 
     def to_dicts(self) -> list[dict[str, Any]]:
-        """Every job of every table as a dict with 0.14's ``table_name`` and ``key``, and
-        the bookkeeping (``status``, ``error_message``, ...)."""
+        """The jobs of every table as dicts with 0.14's ``table_name`` and ``key``, and the
+        bookkeeping (``status``, ``error_message``, ...). As in DataJoint 0.14, whose job
+        table has no pending jobs, jobs waiting for a worker are left out."""
         rows = []
         for jobs in self:
-            names = bookkeeping_names(jobs.primary_key)
-            key_names = [column.name for column in jobs.table.primary_key]
-            for row in jobs.to_dicts():
+            key_names = jobs.primary_key
+            names = bookkeeping_names(key_names)
+            taken = jobs - {names["status"]: "pending"}
+            for row in taken.to_dicts():
                 rows.append(
                     {
                         "table_name": jobs.target.table_name,
