@@ -196,6 +196,9 @@ class Connection:
         self._closed = False
         event.listen(engine, "connect", self._opened)
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
+        #: every activated Schema object, also several of one name (two modules, or a module
+        #: and a virtual schema, may each make one): all their tables take part in cascades
+        self._all_schemas: list[weakref.ref[Schema]] = []
         event.listen(engine, "handle_error", self._translate_error)
         if self.backend.has_server:
             ping_when_idle(engine)
@@ -545,12 +548,17 @@ class Connection:
     # -- schemas and errors --------------------------------------------------------------------
 
     def register_schema(self, schema: Schema) -> None:
-        """Remember an activated schema so errors about its tables can name it."""
+        """Remember an activated schema so errors about its tables can name it, and so
+        cascades and the dependency graph reach its tables."""
         self._schemas[str(schema.database)] = schema
+        live = [ref for ref in self._all_schemas if ref() is not None and ref() is not schema]
+        self._all_schemas = [*live, weakref.ref(schema)]
 
     def schemas(self) -> list[Schema]:
-        """The schemas activated on this connection (still in use), in activation order."""
-        return list(self._schemas.values())
+        """The schemas activated on this connection (still in use), in activation order;
+        several Schema objects of one name are all listed."""
+        found = [ref() for ref in self._all_schemas]
+        return [schema for schema in found if schema is not None]
 
     @property
     def dependencies(self) -> Any:

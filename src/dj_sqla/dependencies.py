@@ -254,6 +254,10 @@ def table_object(connection: Connection, table: sa.Table) -> Any:
     Raises:
         DataJointError: the table's schema is not activated on ``connection``.
     """
+    for owner in reversed(connection.schemas()):  # the Schema object that declared it
+        cls = owner._classes.get(table)
+        if cls is not None:
+            return cls()
     schema = connection.schema_named(str(table.schema))
     if schema is None:
         raise DataJointError(
@@ -261,8 +265,7 @@ def table_object(connection: Connection, table: sa.Table) -> Any:
             "activated in this process: activate it (dj.Schema or dj.virtual_schema), or ask "
             "for names (as_objects=False)."
         )
-    cls = schema._classes.get(table)
-    return cls() if cls is not None else schema.get_table(str(table.name))
+    return schema.get_table(str(table.name))
 
 
 def related(

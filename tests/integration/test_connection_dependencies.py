@@ -105,3 +105,37 @@ def test_topo_sort_of_names_keeps_parts_with_their_master() -> None:
     )
     assert topo_sort(graph) == ["`a`.`a`", "`a`.`z`", "`a`.`m`", "`a`.`m__part`"]
     assert topo_sort(nx.DiGraph([('"s"."b"', '"s"."a"')])) == ['"s"."b"', '"s"."a"']
+
+
+def test_two_schema_objects_of_one_name_both_count(
+    new_schema: Callable[..., dj.Schema], connection: dj.Connection
+) -> None:
+    """Two modules (or a module and a virtual schema) may each make a Schema of one name:
+    the tables of both take part in the graph and in cascades."""
+    first = new_schema("twice")
+
+    @first
+    class Parent(dj.Manual):
+        definition = "p : int32"
+
+    @first
+    class Child(dj.Manual):
+        definition = """
+        -> Parent
+        c : int32
+        """
+
+    second = dj.Schema(first.database, connection=connection)
+
+    @second
+    class Other(dj.Manual):
+        definition = "o : int32"
+
+    Parent.insert1((1,))
+    Child.insert1((1, 1))
+    assert Parent.children() == [Child.full_table_name]
+    assert [t.table_class for t in Parent.children(as_objects=True)] == [Child]
+    connection.dependencies.load()
+    assert {Child.full_table_name, Other.full_table_name} <= set(connection.dependencies)
+    (Parent & {"p": 1}).delete(prompt=False)
+    assert len(Child()) == len(Parent()) == 0
