@@ -46,10 +46,11 @@ from .backends.mysql import condition_text
 from .config import Config
 from .connection import Connection, conn
 from .declare.names import tier_and_names
+from .dependencies import Dependencies, topo_sort
 from .diagram import Diagram
 from .errors import DataJointError
 from .execution.delete import FOREIGN_KEY_ERROR
-from .execution.jobs import Jobs
+from .execution.jobs import ERROR_MESSAGE_LENGTH, TRUNCATION_APPENDIX, Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
@@ -206,7 +207,13 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     },
     "preview": {"repr_html": _repr_html},
     "autopopulate": {"AutoPopulate": AutoPopulate},
-    "jobs": {"Job": Jobs, "JobTable": Jobs},
+    "jobs": {
+        "Job": Jobs,
+        "JobTable": Jobs,
+        "ERROR_MESSAGE_LENGTH": ERROR_MESSAGE_LENGTH,
+        "TRUNCATION_APPENDIX": TRUNCATION_APPENDIX,
+    },
+    "dependencies": {"Dependencies": Dependencies, "topo_sort": topo_sort},
     "heading": {
         "Heading": Heading,
         "Attribute": Attribute,

@@ -94,7 +94,7 @@ import difflib
 import json
 import os
 import warnings
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -344,7 +344,9 @@ class Config(MutableMapping[str, Any]):
 
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:
-        """Set values for the duration of a ``with`` block; dots in keys are written ``__``.
+        """Set values for the duration of a ``with`` block; dots in keys are written ``__``,
+        or a group's keys given as a dict (``jobs={"keep_completed": True}``, DataJoint 2's
+        spelling).
 
         Also callable as ``with dj.config(safemode=False):`` (DataJoint 0.14's spelling).
 
@@ -354,7 +356,12 @@ class Config(MutableMapping[str, Any]):
             ...     dj.config["database.sqlite_dir"]
             '/tmp/lab'
         """
-        keys = {name.replace("__", "."): value for name, value in values.items()}
+        keys: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in _GROUPS and isinstance(value, Mapping):
+                keys.update({f"{name}.{key}": item for key, item in value.items()})
+            else:
+                keys[name.replace("__", ".")] = value
         saved = {key: self._values[key] for key in keys if key in self._values}
         try:
             for key, value in keys.items():

@@ -64,6 +64,11 @@ class Attribute:
         return self.store is not None
 
     @property
+    def original_type(self) -> str:
+        """The declared type as the definition writes it (DataJoint 2's name; ``type``)."""
+        return self.type
+
+    @property
     def is_hash_object(self) -> bool:
         """Whether its values are hash-addressed objects in a store (``<hash@>``, and
         ``<blob@>``/``<attach@>`` with a store)."""

@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
+from .dependencies import full_name
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows
 from .execution.query import TableQuery, is_mixin
@@ -375,9 +376,9 @@ class UserTable(metaclass=TableMeta):
 
     @classproperty
     def full_table_name(cls) -> str:
-        """``schema.table`` quoted for the connection's backend (as DataJoint reports it)."""
-        preparer = cls._require_schema().connection.engine.dialect.identifier_preparer
-        return str(preparer.format_table(cls._declared()))
+        """``schema.table``, both names quoted for the connection's backend (```lab`.`mouse```
+        on MySQL, ``"lab"."mouse"`` elsewhere), as DataJoint reports it."""
+        return full_name(cls._require_schema().connection, cls._declared())
 
     @classproperty
     def staged_insert1(cls) -> AbstractContextManager[Any]:
@@ -755,13 +756,29 @@ def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:
     return cls.tier_prefix + snake_case(cls.__name__)
 
 
+def adopt_inherited_parts(cls: type[UserTable]) -> None:
+    """Give ``cls`` its own copy (a subclass) of each Part it inherits from a base table
+    class, so that ``class D(B)`` has ``D.C`` as a part of ``D`` while ``B.C`` stays ``B``'s
+    (DataJoint declares inherited parts with the subclass)."""
+    for base in cls.__mro__[1:]:
+        for name, value in vars(base).items():
+            if name in vars(cls) or not _is_part(name, value):
+                continue
+            own = type(
+                value.__name__,
+                (value,),
+                {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"},
+            )
+            type.__setattr__(cls, name, own)
+
+
+def _is_part(name: str, value: Any) -> bool:
+    return name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
+
+
 def parts_of(cls: type[UserTable]) -> list[type[Part]]:
     """The Part classes nested in ``cls``, in definition order."""
-    return [
-        value
-        for name, value in vars(cls).items()
-        if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
-    ]
+    return [value for name, value in vars(cls).items() if _is_part(name, value)]
 
 
 #: DataJoint's table API (including what later dj_sqla versions add), so that the renaming of
