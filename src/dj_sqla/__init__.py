@@ -19,7 +19,7 @@ from . import (
 from ._config_keys import ConfigWarning
 from ._log import logger
 from ._version import __version__
-from .codecs import Codec, MatCell, MatStruct, get_codec, list_codecs
+from .codecs import AttributeAdapter, Codec, MatCell, MatStruct, get_codec, list_codecs
 from .compat import install_as_datajoint
 from .config import config
 from .connection import Connection, conn
@@ -80,6 +80,7 @@ __all__ = [  # noqa: RUF022
     "AccessError",
     "AndList",
     "ArgumentError",
+    "AttributeAdapter",
     "AutoPopulate",
     "BucketInaccessible",
     "ClassNotDeclaredError",

@@ -170,6 +170,9 @@ class CodecColumn(TypeDecorator[Any]):
         #: DataJoint 0.14 and other applications wrote on MySQL): bytes that are no
         #: DataJoint blob come back as they are instead of failing.
         self.lenient = False
+        #: A DataJoint 0.14 adapted type (``<name>`` of a ``dj.AttributeAdapter``): a value
+        #: it is restricted by is bound as an inserted value is, through the adapter's put
+        self.adapted = False
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """The storage type for ``dialect`` (its per-backend variant)."""
@@ -219,6 +222,28 @@ class CodecColumn(TypeDecorator[Any]):
         if self.where is None:
             return err
         return err.add_context(table=self.where[0], attribute=self.where[1])
+
+
+class RawStored(TypeDecorator[Any]):
+    """A codec column of an existing table read without its codec (an unknown plugin codec,
+    an attribute adapter not given to this session): the stored value as the driver returns
+    it, bytes for a blob and text or numbers for other storage.
+
+    Example:
+        >>> RawStored().result_processor(None, None)(memoryview(b"dj0"))
+        b'dj0'
+    """
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect | None, coltype: object) -> Callable[[Any], Any]:
+        """memoryviews as bytes, other values as they come."""
+
+        def process(value: Any) -> Any:
+            return bytes(value) if isinstance(value, memoryview | bytearray) else value
+
+        return process
 
 
 class _ISOText(TypeDecorator[Any]):

@@ -207,6 +207,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     },
     "preview": {"repr_html": _repr_html},
     "autopopulate": {"AutoPopulate": AutoPopulate},
+    "attribute_adapter": {"AttributeAdapter": codecs.AttributeAdapter},
     "jobs": {
         "Job": Jobs,
         "JobTable": Jobs,

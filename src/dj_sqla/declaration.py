@@ -129,7 +129,14 @@ def _build_one(
             )
         return parent, _infos(parent)
 
-    table = build_table(schema, name, definition, resolve=resolve, raw_codecs=table_cls._reflected)
+    table = build_table(
+        schema,
+        name,
+        definition,
+        resolve=resolve,
+        raw_codecs=table_cls._reflected,
+        adapters=context,
+    )
     for column in table.columns:
         problem = backend.type_limit(column.info["dj"].spec)
         if problem:

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from .codecs import get_codec, parse_type_spec
+from ._column_types import CodecColumn
+from .codecs import AdapterCodec, get_codec, parse_type_spec, resolve_dtype
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ class Attribute:
         """Whether its values are schema-addressed objects (``<object@>``, ``<npy@>`` and other
         codecs that store at paths made from the schema, table and key)."""
         return bool(getattr(self.codec, "schema_addressed", False))
+
+    @property
+    def adapter(self) -> Any:
+        """The ``dj.AttributeAdapter`` of a DataJoint 0.14 adapted attribute, else None."""
+        return self.codec.adapter if isinstance(self.codec, AdapterCodec) else None
 
 
 #: The values an :class:`Attribute` takes when not given (DataJoint's name), for building one
@@ -207,6 +213,14 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
     elif column.nullable:
         default = "null"
     kind = spec.python_type
+    codec: Any = None
+    store = _store_of(spec.name)
+    if spec.name.startswith("<") and isinstance(column.type, CodecColumn):
+        # the column's codec: an adapted <name> runs one of another (private) name; a codec
+        # column read back without its codec (raw_codecs) is plain bytes and has none
+        codec = get_codec(column.type.spec)
+        if isinstance(codec, AdapterCodec):
+            store = resolve_dtype(column.type.spec)[2]
     return Attribute(
         column.name,
         spec.name,
@@ -221,8 +235,8 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
         uuid=kind is uuid.UUID,
         json=spec.is_json,
         is_blob=spec.is_blob,
-        codec=get_codec(spec.name) if spec.name.startswith("<") else None,
-        store=_store_of(spec.name),
+        codec=codec,
+        store=store,
         is_attachment=spec.name.lstrip("<").startswith("attach"),
         is_filepath=spec.name.lstrip("<").startswith("filepath"),
     )

@@ -40,7 +40,7 @@ import decimal
 import difflib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,7 @@ from ._column_types import (
     CodecColumn,
     FixedChar,
     MySQLFloat32,
+    RawStored,
     SQLiteDate,
     SQLiteDateTime,
     SQLiteFloat,
@@ -64,7 +65,7 @@ from ._column_types import (
     decoding_with,
 )
 from ._config_stores import store_spec
-from .codecs import is_codec_registered, resolve_dtype
+from .codecs import AttributeAdapter, adapter_codec, is_codec_registered, resolve_dtype
 from .config import config
 from .errors import DataJointError, DefinitionError
 
@@ -476,7 +477,38 @@ def _split(text: str) -> tuple[str, str | None]:
     return " ".join(words), text[open_at + 1 : close_at]
 
 
-def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
+def _adapted(name: str, adapter: AttributeAdapter, raw_codecs: bool) -> TypeSpec:
+    """DataJoint 0.14's ``<name>`` for an :class:`AttributeAdapter` of the context: stored as
+    its ``attribute_type``, through ``put`` on the way in and ``get`` on the way out."""
+    try:
+        stored_as = adapter.attribute_type
+    except NotImplementedError as err:
+        raise _Problem(str(err)) from None
+    where = f"the attribute adapter `{name}` ({type(adapter).__name__})"
+    if not isinstance(stored_as, str) or not re.match(r"\s*\w", stored_as):
+        raise _Problem(
+            f"{where} has attribute_type {stored_as!r}; set it to a type a definition may "
+            "use, e.g. 'longblob', 'blob@store', 'filepath@store' or 'varchar(255)'"
+        )
+    try:
+        base = _resolve(stored_as.strip(), raw_codecs)
+    except _Problem as problem:
+        raise _Problem(
+            f"{where} has attribute_type `{stored_as}`, which is not a valid type: {problem}"
+        ) from None
+    if isinstance(base.sa_type, CodecColumn):
+        inner, storage = base.sa_type.spec, base.sa_type.storage
+    else:
+        inner, storage = base.name, base.sa_type
+    column = CodecColumn(f"<{adapter_codec(name, adapter, inner).name}>", storage)
+    column.external_store = getattr(base.sa_type, "external_store", None)
+    column.adapted = True
+    return TypeSpec(f"<{name}>", False, column, base.is_blob, False, False, object)
+
+
+def _resolve(
+    text: str, raw_codecs: bool = False, adapters: Mapping[str, Any] | None = None
+) -> TypeSpec:
     if not text:
         raise _Problem("the type is empty; write a type such as `int32` or `varchar(64)`")
     if text.startswith("<"):
@@ -487,14 +519,23 @@ def _resolve(text: str, raw_codecs: bool = False) -> TypeSpec:
         if is_codec_registered(name):
             written = f"<{name}@{store.strip()}>" if at else f"<{name}>"
             return _codec_spec(written, check_store=not raw_codecs)
+        adapter = (adapters or {}).get(name)
+        if isinstance(adapter, AttributeAdapter) and not at:
+            return _adapted(name, adapter, raw_codecs)
+        if isinstance(adapter, type) and issubclass(adapter, AttributeAdapter) and not raw_codecs:
+            raise _Problem(
+                f"`{name}` in the context is the class {adapter.__name__}; put an instance "
+                f"of it there ({name} = {adapter.__name__}())"
+            )
         if raw_codecs:
             # a codec column of an existing table that dj_sqla cannot decode (an object
             # store's <object@s>, an unknown plugin): readable as the stored bytes
-            spec = _TYPES["bytes"]("bytes", None)
-            return TypeSpec(text, False, spec.sa_type, True, False, False, bytes)
+            return TypeSpec(text, False, RawStored(), True, False, False, bytes)
         raise _Problem(
             f"no codec `{name}` is registered (dj.list_codecs() lists them); define a "
-            "dj.Codec subclass of that name, or install the package that provides it"
+            "dj.Codec subclass of that name, install the package that provides it, or (for "
+            "DataJoint 0.14's adapted types) put a dj.AttributeAdapter instance of that name "
+            "in the schema's context"
         )
     if "@" in text and "(" not in text:
         return _external(text, raw_codecs)
@@ -518,6 +559,7 @@ def resolve_type(
     line: int = 0,
     attribute: str = "",
     raw_codecs: bool = False,
+    adapters: Mapping[str, Any] | None = None,
 ) -> TypeSpec:
     """Resolve a DataJoint type spelling (case-insensitive) to a :class:`TypeSpec`.
 
@@ -528,6 +570,8 @@ def resolve_type(
         attribute: The attribute's name, for error messages.
         raw_codecs: Accept DataJoint codec types (``<blob>``...) as raw bytes; used for
             tables read back from a database, never for new declarations.
+        adapters: The declaring context, where ``<name>`` finds a ``dj.AttributeAdapter``
+            instance when no codec has that name (DataJoint 0.14's adapted types).
 
     Returns:
         The canonical name, SQLAlchemy type (with per-backend variants) and flags.
@@ -547,11 +591,12 @@ def resolve_type(
     """
     text = text.strip()
     try:
-        return _resolve(text, raw_codecs)
+        return _resolve(text, raw_codecs, adapters)
     except _Problem as problem:
         base = " ".join(text.split("(")[0].lower().split())
-        codec = text[:1] + text[-1:] == "<>" and is_codec_registered(
-            text[1:-1].split("@")[0].strip()
+        inner = text[1:-1].split("@")[0].strip()
+        codec = text[:1] + text[-1:] == "<>" and (
+            is_codec_registered(inner) or inner in (adapters or {})
         )
         known = codec or _ALIASES.get(base, base) in _TYPES
         subject = f"attribute `{attribute}`" if attribute else "an attribute"

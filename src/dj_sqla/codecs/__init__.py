@@ -26,6 +26,7 @@ from ._errors import (
     MissingStoredObject,
     StoredObjectError,
 )
+from .adapter import AdapterCodec, AttributeAdapter, adapter_codec, without_adapters
 from .attach import attachment_name, pack_attachment, unpack_attachment
 from .blob import MatCell, MatStruct, pack, unpack
 from .builtin import AttachCodec, BlobCodec
@@ -46,8 +47,10 @@ from .registry import (
 
 __all__ = [
     "ENTRY_POINT_GROUPS",
+    "AdapterCodec",
     "AttachCodec",
     "AttachmentError",
+    "AttributeAdapter",
     "BlobCodec",
     "BlobDecodeError",
     "BlobEncodeError",
@@ -61,6 +64,7 @@ __all__ = [
     "MatStruct",
     "MissingStoredObject",
     "StoredObjectError",
+    "adapter_codec",
     "attachment_name",
     "decode_value",
     "encode_value",
@@ -75,4 +79,5 @@ __all__ = [
     "unpack",
     "unpack_attachment",
     "unregister_codec",
+    "without_adapters",
 ]

@@ -72,6 +72,8 @@ class Codec(ABC):
     """
 
     name: ClassVar[str | None] = None
+    #: Whether :func:`list_codecs` shows it (an attribute adapter's private codec: no)
+    listed: ClassVar[bool] = True
 
     def __init_subclass__(cls, *, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -301,7 +303,10 @@ class CodecRegistry:
                     self._load(name)
                 except CodecNotFoundError as err:
                     logger.warning("%s", err)
-        return sorted(self._codecs)
+        return self._listed()
+
+    def _listed(self) -> list[str]:
+        return sorted(name for name, codec in self._codecs.items() if codec.listed)
 
     def _entry_points(self) -> dict[str, list[metadata.EntryPoint]]:
         if self._plugins is None:
@@ -338,7 +343,7 @@ class CodecRegistry:
         raise CodecNotFoundError(
             f"Unknown codec <{name}>",
             hint=f"Define it (class ...(dj.Codec): name = {name!r}) or install the package "
-            f"that provides it; known codecs: {', '.join(sorted(self._codecs))}.",
+            f"that provides it; known codecs: {', '.join(self._listed())}.",
         )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,6 +231,7 @@ def build_table(
     *,
     resolve: Resolver,
     raw_codecs: bool = False,
+    adapters: Mapping[str, Any] | None = None,
 ) -> sa.Table:
     """Create the ``sqlalchemy.Table`` for ``definition`` in ``metadata``.
 
@@ -241,6 +242,8 @@ def build_table(
         resolve: looks up the parent of a foreign-key line.
         raw_codecs: read DataJoint codec columns as raw bytes (tables read back from a
             database only).
+        adapters: the declaring context, where ``<name>`` finds DataJoint 0.14's
+            ``dj.AttributeAdapter`` instances.
 
     Raises:
         DefinitionError: naming the table, line and text.
@@ -273,7 +276,12 @@ def build_table(
     for item in items:
         if isinstance(item, Attribute):
             spec = resolve_type(
-                item.type, table=name, line=item.line, attribute=item.name, raw_codecs=raw_codecs
+                item.type,
+                table=name,
+                line=item.line,
+                attribute=item.name,
+                raw_codecs=raw_codecs,
+                adapters=adapters,
             )
             if item.in_key and (spec.is_blob or spec.is_json):
                 raise _fail(

@@ -88,6 +88,8 @@ def restriction_value(name: str, column: ColumnElement[Any], value: Any) -> Any:
     value = plain(value)
     if value is None or isinstance(value, ColumnElement):
         return value
+    if getattr(column.type, "adapted", False):
+        return value  # an adapted type's object: bound through the adapter's put
     kind = python_type(column)
     if kind is uuid.UUID:
         return _uuid(name, value)

@@ -152,6 +152,8 @@ class _Builder:
             return None
         if isinstance(node, exp.Boolean):
             return sa.literal(bool(node.this))
+        if getattr(getattr(like, "type", None), "adapted", False):
+            like = None  # SQL text compares an adapted type's stored value, as in DataJoint 0.14
         raw: Any = node.this
         if not node.is_string:
             raw = int(raw) if raw.lstrip("-").isdigit() else float(raw)

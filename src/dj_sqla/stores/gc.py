@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..codecs import resolve_dtype
+from ..codecs import resolve_dtype, without_adapters
 from ..config import config as global_config
 from ..declare.build import parse_marker
 from ..declare.describe import reflect
@@ -242,7 +242,7 @@ class GarbageCollector:
 
 
 def _outer_codec(spec: str) -> Any:
-    return resolve_dtype(spec)[1][0]
+    return without_adapters(resolve_dtype(spec)[1])[0]
 
 
 def collect(*schemas: Any, store: str | None = None, dry_run: bool = True) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ..codecs import resolve_dtype
+from ..codecs import resolve_dtype, without_adapters
 from ..config import config
 from ..execution import stored
 from ..execution.stored import StoredValue, store_columns
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 def kind_of(spec: str) -> str:
     """``"hash"``, ``"schema"``, ``"legacy"`` (DataJoint 0.14's) or ``"other"``: how objects
     of a codec spec are addressed."""
-    _, chain, _ = resolve_dtype(spec)
+    chain = without_adapters(resolve_dtype(spec)[1])
     if any(isinstance(c, HashCodec) for c in chain):
         return "hash"
     if chain and isinstance(chain[0], External):
@@ -60,7 +60,7 @@ def release_objects(connection: Connection, values: list[StoredValue]) -> None:
             continue
         if kind == "other":
             continue
-        codec = resolve_dtype(value.spec)[1][0]
+        codec = without_adapters(resolve_dtype(value.spec)[1])[0]
         for path, store in codec.referenced_paths(value.stored):
             if kind == "hash":
                 shared[(value.schema, store, path)] = None
