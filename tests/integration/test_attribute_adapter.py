@@ -192,3 +192,46 @@ def test_invalid_attribute_type_is_refused(new_schema: Any) -> None:
         assert words in str(err.value)
         assert "attribute `v`" in str(err.value)
     assert schema.list_tables() == []  # nothing declared
+
+
+def test_failing_put_stores_nothing(graphs: dict[str, Any]) -> None:
+    conn = graphs["Connectivity"]
+    with pytest.raises(dj.DataJointError) as err:
+        conn.insert([(1, GRAPHS[0], "a"), (2, "not a graph", "b")])
+    text = str(err.value)
+    assert "conn_graph" in text
+    assert "GraphAdapter.put()" in text
+    assert "AssertionError" in text
+    assert len(conn()) == 0
+
+
+def test_unknown_codec_column_reads_its_stored_value(new_schema: Any) -> None:
+    class Shout(dj.Codec):
+        name = "test_shout"
+
+        def get_dtype(self, is_store: bool) -> str:
+            return "varchar(16)"
+
+        def encode(self, value: Any, **kwargs: Any) -> Any:
+            return value.upper()
+
+        def decode(self, stored: Any, **kwargs: Any) -> Any:
+            return stored.lower()
+
+    schema = new_schema("unknown_codec")
+
+    @schema
+    class Word(dj.Manual):
+        definition = """
+        wid : int
+        ---
+        word : <test_shout>
+        """
+
+    try:
+        Word.insert1((1, "hi"))
+    finally:
+        dj.codecs.unregister_codec("test_shout")
+    later = dj.virtual_schema(schema.database, connection=schema.connection)
+    assert later.Word.fetch1("word") == "HI"
+    assert later.Word.heading.attributes["word"].codec is None

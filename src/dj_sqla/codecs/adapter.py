@@ -27,6 +27,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
+from ._errors import CodecError
 from .registry import Codec, registry
 
 __all__ = ["AdapterCodec", "AttributeAdapter", "adapter_codec", "without_adapters"]
@@ -85,10 +86,26 @@ class AdapterCodec(Codec, register=False):
         return self.stored_as
 
     def encode(self, value: Any, **kwargs: Any) -> Any:
-        return self.adapter.put(value)
+        return self._run("put", value)
 
     def decode(self, stored: Any, **kwargs: Any) -> Any:
-        return self.adapter.get(stored)
+        return self._run("get", stored)
+
+    def _run(self, method: str, value: Any) -> Any:
+        """The adapter's ``put`` or ``get``; what it raises becomes a :class:`CodecError`
+        (the caller adds the table, attribute and key)."""
+        try:
+            return getattr(self.adapter, method)(value)
+        except CodecError:
+            raise
+        except Exception as exc:
+            raise CodecError(
+                f"{type(self.adapter).__name__}.{method}() of the attribute adapter failed "
+                f"on a {type(value).__name__}: {type(exc).__name__}: {exc}",
+                hint=f"Fix the adapter's {method}(), or {'insert' if method == 'put' else 'read'} "
+                "values it accepts.",
+                type_name=type(value).__name__,
+            ) from exc
 
     def referenced_paths(self, stored: Any) -> list[tuple[str, str | None]]:
         return []  # the codec below it knows where its objects are
