@@ -73,6 +73,9 @@ class BlobInStore(dj.AttributeAdapter):
         return value / 2
 
 
+#: An adapter of the module that declares the tables: found without any context argument.
+module_graph = GraphAdapter()
+
 GRAPHS = [nx.lollipop_graph(4, 2), nx.star_graph(5), nx.barbell_graph(3, 1), nx.cycle_graph(5)]
 
 
@@ -168,6 +171,7 @@ def test_adapted_filepath_and_store_blob(new_schema: Any, tmp_path: Path) -> Non
     assert len(external) == 1  # the blob went to the store, tracked as 0.14 tracks it
     Layout.delete(prompt=False)
     assert len(Layout()) == 0
+    assert len(external) == 0  # the deleted row's blob is released, as a plain blob@ is
 
 
 def test_invalid_attribute_type_is_refused(new_schema: Any) -> None:
@@ -235,3 +239,27 @@ def test_unknown_codec_column_reads_its_stored_value(new_schema: Any) -> None:
     later = dj.virtual_schema(schema.database, connection=schema.connection)
     assert later.Word.fetch1("word") == "HI"
     assert later.Word.heading.attributes["word"].codec is None
+
+
+def test_adapter_of_the_declaring_module_and_parts(new_schema: Any) -> None:
+    schema = new_schema("module_adapter")
+
+    @schema
+    class Net(dj.Manual):
+        definition = """
+        nid : int
+        ---
+        net : <module_graph>
+        """
+
+        class Piece(dj.Part):
+            definition = """
+            -> master
+            ---
+            piece : <module_graph>
+            """
+
+    Net.insert1((1, GRAPHS[0]))
+    Net.Piece.insert1((1, GRAPHS[1]))
+    assert _same_graph(GRAPHS[0], Net.fetch1("net"))
+    assert _same_graph(GRAPHS[1], Net.Piece.fetch1("piece"))
