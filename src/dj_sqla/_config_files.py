@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ._config_keys import PROJECT_CONFIG, SECRETS_DIRNAME
-from .errors import ConfigError
 
 
 def write_settings(path: Path, data: dict[str, Any], *, secret: bool) -> None:
@@ -33,12 +32,10 @@ def write_settings(path: Path, data: dict[str, Any], *, secret: bool) -> None:
 
 
 def write_template(target: Path, template: dict[str, Any], *, create_secrets_dir: bool) -> Path:
-    """Write a ``datajoint.json`` template (never over an existing file) and, beside it, a
+    """Write a ``datajoint.json`` template (the caller checks that none exists) and, beside it, a
     ``.secrets/`` folder with a ``.gitignore`` and placeholder credential files."""
-    if target.exists():
-        raise ConfigError(f"{str(target)!r} exists already; remove it or choose another path.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(template, indent=2, default=str) + "\n", encoding="utf-8")
     if create_secrets_dir:
         secrets = target.parent / SECRETS_DIRNAME
         secrets.mkdir(exist_ok=True)

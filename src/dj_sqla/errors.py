@@ -32,6 +32,8 @@ class                       parent                       raised when
 ``ConfigError``             ``DataJointError``           a setting is missing or unusable
 ``UnknownSettingError``     ``ConfigError``, ``KeyError``, ``AttributeError``: no such setting
 ``ConfigFileError``         ``ConfigError``              a settings file cannot be read
+``InvalidSettingError``     ``ConfigError``, ``ValueError``: a setting's value is not allowed
+``ConfigFileExistsError``   ``ConfigError``, ``FileExistsError``: a template would overwrite
 ``MigrationError``          ``DataJointError``           ``alter()`` or a table rename is refused
                                                          or failed
 ==========================  ===========================  ======================================
@@ -171,6 +173,17 @@ class UnknownSettingError(ConfigError, KeyError, AttributeError):
 
 class ConfigFileError(ConfigError):
     """A settings file cannot be read: not JSON, not an object, or unreadable."""
+
+
+class InvalidSettingError(ConfigError, ValueError):
+    """A setting was given a value it cannot hold (``dj.config.database.port = "harbor"``).
+
+    Also a ``ValueError``, as DataJoint 2's settings raise a (pydantic) ``ValueError`` there.
+    """
+
+
+class ConfigFileExistsError(ConfigError, FileExistsError):
+    """A settings template would overwrite an existing file (also a ``FileExistsError``)."""
 
 
 class ConfigFileMissingError(ConfigFileError, FileNotFoundError):
