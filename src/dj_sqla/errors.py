@@ -17,6 +17,7 @@ class                       parent                       raised when
 ``TransactionConflictError`` ``DataJointError``          a deadlock rolled a transaction back
 ``QueryError``              ``DataJointError``           a query cannot be built or run
 ``QuerySyntaxError``        ``QueryError``               a query (or restriction) is malformed
+``QueryArgumentError``      ``QueryError``, ``TypeError``: a query argument of the wrong type
 ``AccessError``             ``QueryError``               the user lacks a privilege
 ``DuplicateError``          ``QueryError``               a row repeats a primary or unique key
 ``IntegrityError``          ``QueryError``               a foreign key forbids the change
@@ -105,6 +106,11 @@ class TransactionConflictError(DataJointError):
 
 class QueryError(DataJointError):
     """A query expression cannot be built or run as written (DataJoint's ``QueryError``)."""
+
+
+class QueryArgumentError(QueryError, TypeError):
+    """An argument of a query has the wrong type (``dj.Top(limit="5")``, ``order_by=1``);
+    also a ``TypeError``, as DataJoint raises there."""
 
 
 class QuerySyntaxError(QueryError):

@@ -154,7 +154,8 @@ class Query(QueryExpression):
         """All rows (tuple-like), values in ``heading_names`` order (one query); with
         ``attributes``, only their values, in that order (``order_by`` may name any
         attribute)."""
-        if order_by is None and limit is None and offset is None and attributes is None:
+        plain = order_by is None and limit is None and offset is None and self._order is None
+        if plain and attributes is None:
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset, attributes), {}
@@ -335,7 +336,7 @@ class Query(QueryExpression):
         """
         if batch_size < 1:
             raise DataJointError(f"stream(batch_size={batch_size}): give 1 or more rows.")
-        if order_by is None and limit is None and offset is None:
+        if order_by is None and limit is None and offset is None and self._order is None:
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset), {}
