@@ -286,7 +286,26 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
     preview = repr(Mouse & 'sex="F"')
     assert "*mouse_id" in preview
     assert "(2 rows)" in preview
-    assert "<table>" in Mouse()._repr_html_()
+    page = Mouse()._repr_html_()
+    assert page.startswith("<style")
+    assert "<table>" in page
+    assert "<th>*mouse_id</th>" in page
+    assert "4 rows" in page
+
+
+def test_preview_follows_the_display_settings(lab: Any) -> None:
+    Mouse = lab.Mouse
+    assert len(Mouse.proj().preview().split("\n")) == len(Mouse()) + 2  # header, rows, count
+    with dj.config.override(display__limit=2):
+        lines = Mouse().preview().split("\n")
+        assert lines[-2:] == ["...", " (4 rows)"]
+        assert len(lines) == 1 + 2 + 2
+        assert repr(Mouse()).endswith("\n".join(lines))
+        assert len((Mouse & dj.Top(None, "mouse_id desc")).preview(limit=1).split("\n")) == 4
+    top = (Mouse & dj.Top(None, "mouse_id desc")).proj().preview(limit=1)
+    assert top.split("\n")[1].strip() == "4"  # the Top's order, not the key's
+    cut = Mouse.proj(long_text="concat(sex, sex, sex, sex, sex, sex)").preview(width=4)
+    assert "F..." in cut
 
 
 # -- aggregation, dj.U, union ----------------------------------------------------------------------
