@@ -48,7 +48,7 @@ from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
-from .execution.insert import chunks, csv_rows, insert_rows
+from .execution.insert import chunks, csv_rows, insert_rows, records
 from .execution.query import TableQuery, is_mixin
 from .execution.validate import ValidationResult, validate_rows
 from .heading import Heading
@@ -456,7 +456,7 @@ class UserTable(metaclass=TableMeta):
             rows = [rows]
         backend = cls._require_schema().connection.backend
         return validate_rows(
-            cls._declared(), rows, backend, ignore_extra_fields=ignore_extra_fields
+            cls._declared(), records(rows), backend, ignore_extra_fields=ignore_extra_fields
         )
 
     @classmethod

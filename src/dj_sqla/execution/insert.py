@@ -27,6 +27,7 @@ from ..errors import (
     DataJointError,
     DuplicateError,
     MissingParentError,
+    QueryArgumentError,
     UnknownAttributeError,
     shortened,
 )
@@ -87,8 +88,21 @@ def _codec_columns(table: sa.Table) -> frozenset[str]:
     )
 
 
-def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
-    """Rows from a DataFrame (index included when named) or a numpy structured array."""
+def _columnar_rows(rows: Any) -> Any:
+    """A pyarrow Table (or record batch) or a polars DataFrame as a list of dicts of Python
+    values; anything else as it is."""
+    module = type(rows).__module__
+    if module.startswith("pyarrow") and hasattr(rows, "to_pylist"):
+        return rows.to_pylist()
+    if module.startswith("polars") and hasattr(rows, "to_dicts"):
+        return rows.to_dicts()
+    return rows
+
+
+def records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
+    """Rows from a pandas DataFrame (index included when named), a numpy structured array, a
+    pyarrow Table or a polars DataFrame; other collections of rows as they are."""
+    rows = _columnar_rows(rows)
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
         frame = rows.reset_index() if any(n is not None for n in rows.index.names) else rows
         # pandas marks missing values with NaN/NaT: they are NULL
@@ -136,6 +150,12 @@ def _as_dicts(
         elif isinstance(row, Mapping):
             values = dict(row)
         else:
+            if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+                raise QueryArgumentError(
+                    f"Cannot insert {shortened(row, _ROW)} into `{table.fullname}`: a row is a "
+                    "dict of attribute values or a sequence of them in attribute order "
+                    f"({', '.join(names)})."
+                )
             positional = list(row)
             if len(positional) != len(names):
                 raise UnknownAttributeError(
@@ -238,7 +258,7 @@ def insert_rows(
         rows = rows()  # a table class: insert from its rows
     if isinstance(rows, QueryExpression):
         return _insert_from_query(schema, table, rows, skip_duplicates, ignore_extra_fields)
-    prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
+    prepared, uniform = _as_dicts(table, records(rows), ignore_extra_fields)
     if not prepared:
         return 0
     backend = schema.connection.backend
@@ -493,6 +513,8 @@ def _insert_from_query(
         )
     source = query.proj(*names) if extra else query
     select = source.select()
+    if list(select.selected_columns.keys()) != names:  # a projection put the key first
+        select = select.with_only_columns(*(select.selected_columns[n] for n in names))
     if skip_duplicates:
         key = [c.name for c in table.primary_key.columns]
         inner = select.subquery()
@@ -575,6 +597,7 @@ def _update(
 
 def chunks(rows: Any, size: int | None) -> Iterator[Any]:
     """``rows`` in pieces of ``size`` (all at once without a size)."""
+    rows = _columnar_rows(rows)
     if size is None:
         yield rows
         return
