@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import quoted_name
 from ._mapping import Registry, is_mapped, own_attributes
 from ._naming import NAMING_CONVENTION
 from ._schema_access import SchemaAccess
+from ._schema_info import SchemaInfo
 from .config import config
 from .connection import Connection, as_connection
 from .declaration import (
@@ -78,7 +79,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 _TIERS = (Manual, Lookup, Imported, Computed, Part)
 
 
-class Schema(SchemaAccess, sa.MetaData):
+class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
     """A database schema, its tables' MetaData and registry, and the class decorator.
 
     Args:
@@ -525,6 +526,9 @@ class Schema(SchemaAccess, sa.MetaData):
         present = {name for name in present if not name.startswith("~")}  # job tables
         known = [t.name for t in self.sorted_tables if t.name in present]
         return known + sorted(present - set(known))
+
+    def _table_names(self) -> list[str]:
+        return self.list_tables()
 
     def tables_renamed(self, names: Mapping[str, str]) -> None:
         """Note that tables of this schema were renamed (old name -> new name) in the
