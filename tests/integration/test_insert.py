@@ -203,6 +203,9 @@ def test_a_value_that_is_not_a_row_is_refused(tables: Any) -> None:
         with pytest.raises(dj.errors.QueryArgumentError, match="a row is a dict"):
             tables.Mouse.insert1(not_a_row)
     assert len(tables.Mouse()) == 0
+    records = np.array([(7, "r", 1.0)], dtype=[("mouse_id", int), ("tag", "U4"), ("w", float)])
+    tables.Mouse.insert1(records[0])  # a numpy record is a row (positional)
+    assert stored(tables.Mouse) == [{"mouse_id": 7, "tag": "r", "weight": 1.0}]
 
 
 def test_a_missing_attribute_without_default_is_refused_by_name(tables: Any) -> None:

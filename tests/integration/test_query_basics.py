@@ -285,7 +285,7 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
     assert [r["mouse_id"] for r in Mouse.tail(2)] == [3, 4]
     preview = repr(Mouse & 'sex="F"')
     assert "*mouse_id" in preview
-    assert "(2 rows)" in preview
+    assert "(Total: 2)" in preview
     page = Mouse()._repr_html_()
     assert page.startswith("<style")
     assert "<table>" in page
@@ -295,15 +295,20 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
 
 def test_preview_follows_the_display_settings(lab: Any) -> None:
     Mouse = lab.Mouse
-    assert len(Mouse.proj().preview().split("\n")) == len(Mouse()) + 2  # header, rows, count
+    # header, rule, rows, count (DataJoint's layout)
+    assert len(Mouse.proj().preview().splitlines()) == len(Mouse()) + 3
     with dj.config.override(display__limit=2):
-        lines = Mouse().preview().split("\n")
-        assert lines[-2:] == ["...", " (4 rows)"]
-        assert len(lines) == 1 + 2 + 2
-        assert repr(Mouse()).endswith("\n".join(lines))
-        assert len((Mouse & dj.Top(None, "mouse_id desc")).preview(limit=1).split("\n")) == 4
+        lines = Mouse().preview().splitlines()
+        assert lines[0].split() == ["*mouse_id", "sex", "dob", "weight"]
+        assert lines[1].startswith("+-------+")
+        assert lines[-2:] == ["   ...", " (Total: 4)"]
+        assert len(lines) == 2 + 2 + 2
+        assert repr(Mouse()).endswith(Mouse().preview())
+        assert len((Mouse & dj.Top(None, "mouse_id desc")).preview(limit=1).splitlines()) == 5
+    with dj.config.override(display__show_tuple_count=False):
+        assert "Total" not in Mouse().preview()
     top = (Mouse & dj.Top(None, "mouse_id desc")).proj().preview(limit=1)
-    assert top.split("\n")[1].strip() == "4"  # the Top's order, not the key's
+    assert top.splitlines()[2].strip() == "4"  # the Top's order, not the key's
     cut = Mouse.proj(long_text="concat(sex, sex, sex, sex, sex, sex)").preview(width=4)
     assert "F..." in cut
 

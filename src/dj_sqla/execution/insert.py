@@ -150,13 +150,16 @@ def _as_dicts(
         elif isinstance(row, Mapping):
             values = dict(row)
         else:
-            if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+            try:
+                positional = None if isinstance(row, str | bytes) else list(row)
+            except TypeError:
+                positional = None
+            if positional is None:
                 raise QueryArgumentError(
                     f"Cannot insert {shortened(row, _ROW)} into `{table.fullname}`: a row is a "
                     "dict of attribute values or a sequence of them in attribute order "
                     f"({', '.join(names)})."
                 )
-            positional = list(row)
             if len(positional) != len(names):
                 raise UnknownAttributeError(
                     f"Row {shortened(tuple(positional), _ROW)} for `{table.fullname}` has "

@@ -100,8 +100,10 @@ class Query(QueryExpression):
         return shown, self.fetch_rows(order_by=None if self._order else "KEY", limit=shown + 1)
 
     def preview(self, limit: int | None = None, width: int | None = None) -> str:
-        """The first rows (by key, or in a ``dj.Top``'s order) and the row count, as text:
-        a header line, one line per row, ``...`` when there are more, and the count.
+        """The first rows (by key, or in a ``dj.Top``'s order) and the row count, as text laid
+        out as DataJoint lays it out: a header line (``*`` marks key attributes) and a rule,
+        one line per row, ``...`` when there are more, and ``(Total: n)`` unless
+        ``display.show_tuple_count`` is off.
 
         Args:
             limit: rows to show (default ``dj.config["display.limit"]``).
@@ -121,12 +123,14 @@ class Query(QueryExpression):
 
         cells = [[("*" if n in self._primary_key else "") + n for n in names]]
         cells += [[cell(v) for v in row] for row in rows[:shown]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
+        widths = [max(3, *(len(row[i]) for row in cells)) for i in range(len(names))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        lines.insert(1, "  ".join("+" + "-" * (w - 2) + "+" for w in widths))
         if len(rows) > shown:
-            lines.append("...")
-        lines.append(f" ({len(self)} rows)")
-        return "\n".join(lines)
+            lines.append("   ...")
+        if self._connection._config["display.show_tuple_count"]:
+            lines.append(f" (Total: {len(self)})")
+        return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
         """The :meth:`preview`, as DataJoint prints a query."""
