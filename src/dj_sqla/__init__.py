@@ -40,6 +40,7 @@ from .errors import (
     LostConnectionError,
     MigrationError,
     MissingAttributeError,
+    MissingDefinitionError,
     MissingExternalFile,
     MissingParentError,
     MissingTableError,
@@ -55,6 +56,7 @@ from .errors import (
     ThreadSafetyError,
     TransactionConflictError,
     UnknownAttributeError,
+    UnknownFieldError,
     UnknownSettingError,
 )
 from .execution.fetch import key
@@ -115,6 +117,7 @@ __all__ = [  # noqa: RUF022
     "MatStruct",
     "MigrationError",
     "MissingAttributeError",
+    "MissingDefinitionError",
     "MissingExternalFile",
     "MissingParentError",
     "MissingTableError",
@@ -140,6 +143,7 @@ __all__ = [  # noqa: RUF022
     "TransactionConflictError",
     "U",
     "UnknownAttributeError",
+    "UnknownFieldError",
     "UnknownSettingError",
     "ValidationResult",
     "VirtualModule",

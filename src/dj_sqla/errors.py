@@ -24,6 +24,7 @@ class                       parent                       raised when
 ``MissingParentError``      ``IntegrityError``           a row's parent row does not exist
 ``SchemaDependencyError``   ``IntegrityError``           other schemas reference a dropped one
 ``UnknownAttributeError``   ``QueryError``               a name is not in the heading
+``UnknownFieldError``       ``UnknownAttributeError``, ``KeyError``: a row to insert names one
 ``MissingAttributeError``   ``QueryError``               an insert lacks a required value
 ``MissingTableError``       ``DataJointError``           a table is not declared
 ``TableNotDeclaredError``   ``MissingTableError``        (dj_sqla's name for the same)
@@ -35,6 +36,8 @@ class                       parent                       raised when
 ``ConfigFileError``         ``ConfigError``              a settings file cannot be read
 ``InvalidSettingError``     ``ConfigError``, ``ValueError``: a setting's value is not allowed
 ``ConfigFileExistsError``   ``ConfigError``, ``FileExistsError``: a template would overwrite
+``MissingDefinitionError``  ``DefinitionError``, ``NotImplementedError``: a class without
+                            a ``definition``
 ``MigrationError``          ``DataJointError``           ``alter()`` or a table rename is refused
                                                          or failed
 ==========================  ===========================  ======================================
@@ -133,6 +136,15 @@ class UnknownAttributeError(QueryError):
     """An attribute name is not in the table's (or query's) heading."""
 
 
+class UnknownFieldError(UnknownAttributeError, KeyError):
+    """A row to insert names an attribute the table lacks. Also a ``KeyError``, as DataJoint
+    raises there."""
+
+    def __str__(self) -> str:
+        # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class MissingAttributeError(QueryError):
     """An insert lacks a value for an attribute that has no default."""
 
@@ -224,6 +236,11 @@ class TableNotDeclaredError(MissingTableError):
 
 class DefinitionError(DataJointError):
     """A table definition cannot be declared; the message names the table, line and text."""
+
+
+class MissingDefinitionError(DefinitionError, NotImplementedError):
+    """A table class has no ``definition`` (often a misspelled one); also a
+    ``NotImplementedError``, as DataJoint raises there."""
 
 
 class MissingParentError(IntegrityError):

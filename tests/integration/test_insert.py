@@ -233,3 +233,29 @@ def test_insert_from_a_projection_that_orders_attributes_otherwise(tables: Any) 
         (11, "ax", 2.0),
         (12, "bx", None),
     ]
+
+
+def test_an_unknown_field_is_a_key_error(tables: Any) -> None:
+    Mouse = tables.Mouse
+    with pytest.raises(KeyError, match="`spouse` is not an attribute") as caught:
+        Mouse.insert1({"mouse_id": 1, "tag": "a", "spouse": "b"})
+    assert isinstance(caught.value, dj.errors.UnknownAttributeError)
+    assert str(caught.value).startswith("`spouse`")  # not quoted as a KeyError would be
+    with pytest.raises(KeyError):
+        tables.Session.insert(Mouse.proj(..., session="1", day="'2020-01-01'", extra="1"))
+    Mouse.insert1({"mouse_id": 1, "tag": "a", "spouse": "b"}, ignore_extra_fields=True)
+    assert len(Mouse()) == 1
+
+
+def test_a_class_without_definition_is_refused(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("nodef")
+
+    class Misspelled(dj.Manual):
+        definitions = """
+        id : int32
+        """
+
+    with pytest.raises(NotImplementedError, match="has no `definition`") as caught:
+        schema(Misspelled)
+    assert isinstance(caught.value, dj.DefinitionError)
+    assert schema.list_tables() == []

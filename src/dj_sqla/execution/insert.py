@@ -29,6 +29,7 @@ from ..errors import (
     MissingParentError,
     QueryArgumentError,
     UnknownAttributeError,
+    UnknownFieldError,
     shortened,
 )
 from ..expression._values import plain
@@ -173,7 +174,7 @@ def _as_dicts(
             if not extra:
                 checked.add(attributes)
             elif not ignore_extra:
-                raise UnknownAttributeError(
+                raise UnknownFieldError(
                     f"`{extra[0]}` is not an attribute of `{table.fullname}` (row "
                     f"{shortened(values, _ROW)}); its attributes are {', '.join(names)}. Pass "
                     "ignore_extra_fields=True to drop unknown fields."
@@ -510,7 +511,7 @@ def _insert_from_query(
     names = [n for n in query.heading_names if n in table.c]
     extra = [n for n in query.heading_names if n not in table.c]
     if extra and not ignore_extra:
-        raise UnknownAttributeError(
+        raise UnknownFieldError(
             f"`{extra[0]}` is not an attribute of `{table.schema}`.`{table.name}`; pass "
             "ignore_extra_fields=True to leave it out."
         )
