@@ -111,7 +111,7 @@ to its settings, e.g. {"protocol": "file", "location": "/data/store"}.
     if protocol in _REQUIRED:
         missing = [k for k in _REQUIRED[protocol] if not spec.get(k)]
         if protocol == "file" and "location" in missing:
-            raise ConfigError(f'{where} needs "location": the folder that holds the store.')
+            raise ConfigError(f'{where} is missing "location": the folder that holds the store.')
         if missing:
             raise ConfigError(f"{where} is missing {', '.join(map(repr, missing))}.")
         unknown = sorted(set(spec) - COMMON_KEYS - _ALLOWED[protocol])
@@ -150,8 +150,9 @@ def store_name(
     name = stores.get(key)
     if not isinstance(name, str) or not name:
         raise ConfigError(
-            f'No default store: set dj.config["stores"]["{key}"] to the name of a configured '
-            "store, or name the store in the type (e.g. <blob@raw>)."
+            f"No default store: stores.{key} is not configured; set "
+            f'dj.config["stores"]["{key}"] to the name of a configured store, or name the store '
+            "in the type (e.g. <blob@raw>)."
         )
     return name
 
@@ -168,5 +169,5 @@ def _check_sections(where: str, spec: dict[str, Any]) -> None:
             if one.startswith(other) or other.startswith(one):
                 raise ConfigError(
                     f"{where}: {first} and {second} overlap; the sections of a store must be "
-                    "separate folders."
+                    "mutually exclusive (separate folders)."
                 )
