@@ -131,7 +131,7 @@ SETTINGS: tuple[Setting, ...] = (
     _s("display.diagram_theme", "auto", "DJ_DIAGRAM_THEME"),
     _s("loglevel", "INFO", "DJ_LOG_LEVEL", "level", h=True),
     _s("safemode", True, "DJ_SAFEMODE", "bool", h=True),
-    _s("fetch_format", "array"),
+    _s("fetch_format", "array", h=True),
     _s("enable_python_native_blobs", True, kind="bool"),
     _s("add_hidden_timestamp", False, kind="bool"),
     _s("filepath_checksum_size_limit", None, kind="int"),

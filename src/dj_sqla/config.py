@@ -53,7 +53,7 @@ key                                              environment                  de
 ``display.diagram_theme``                        ``DJ_DIAGRAM_THEME``         "auto"    no
 ``loglevel`` (level of ``dj.logger``)            ``DJ_LOG_LEVEL``             "INFO"    yes
 ``safemode`` (ask before drop and delete)        ``DJ_SAFEMODE``              True      yes
-``fetch_format``                                 --                           "array"   no
+``fetch_format`` [4]                             --                           "array"   yes
 ``enable_python_native_blobs``                   --                           True      no
 ``add_hidden_timestamp``                         --                           False     no
 ``filepath_checksum_size_limit``                 --                           None      no
@@ -81,6 +81,7 @@ key                                              environment                  de
 [2] dj_sqla always detects dropped connections and retries reads once.
 [3] True, False, None or a dict of certificate files (``{"ca": "ca.pem"}``): see ``use_tls`` of
     :class:`dj_sqla.Connection`.
+[4] ``"frame"``: ``fetch()`` without attribute names gives a pandas DataFrame (0.14).
 The allow-new-pk variable is ``DJ_JOBS_ALLOW_NEW_PK_FIELDS_IN_COMPUTED_TABLES``.
 
 Example:

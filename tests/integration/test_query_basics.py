@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -291,6 +292,18 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
     assert "<table>" in page
     assert "<th>*mouse_id</th>" in page
     assert "4 rows" in page
+
+
+def test_fetch_format_frame_gives_frames_where_no_attribute_is_named(lab: Any) -> None:
+    Mouse = lab.Mouse
+    with dj.config.override(fetch_format="frame"):
+        frame = Mouse.fetch(order_by="KEY")
+        assert isinstance(frame, pd.DataFrame)
+        assert list(frame.index.names) == ["mouse_id"]
+        assert Mouse.fetch("KEY", order_by="KEY")[0] == {"mouse_id": 1}
+        assert Mouse.proj().fetch(as_dict=True, order_by="KEY")[0] == {"mouse_id": 1}
+        assert list(Mouse.fetch("sex", order_by="KEY")) == ["F", "M", "F", "U"]
+    assert not isinstance(Mouse.fetch(), pd.DataFrame)
 
 
 def test_preview_follows_the_display_settings(lab: Any) -> None:

@@ -731,7 +731,10 @@ def _fetch(
     **kwargs: Any,
 ) -> Any:
     """DataJoint's classic ``fetch``: arrays by default, dicts with ``as_dict=True``, a
-    DataFrame with ``format="frame"``."""
+    DataFrame with ``format="frame"`` (or, when no attribute is named, with
+    ``dj.config["fetch_format"] = "frame"``, as in DataJoint 0.14)."""
+    if format is None and not attrs and not as_dict:
+        format = expr._connection._config["fetch_format"]
     if format not in (None, "array", "frame"):
         raise DataJointError(f"fetch(format={format!r}): use 'array' or 'frame'.")
     if format == "frame":
