@@ -563,17 +563,18 @@ class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
     def make_classes(self, into: dict[str, Any] | None = None) -> dict[str, type]:
         """Classes for the schema's tables that have no class yet (tiers from the table
         names, parts nested in their masters), put into ``into`` (default: the caller's
-        namespace). Nothing is created in the database.
+        namespace, its ``locals()``, as in DataJoint: a module's globals at module level).
+        Nothing is created in the database.
 
         Returns:
             The new classes by name.
         """
-        target = into if into is not None else sys._getframe(1).f_globals
+        target = into if into is not None else sys._getframe(1).f_locals
         return make_classes(self, target)
 
     def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type]:
         """DataJoint's classic name for :meth:`make_classes`."""
-        target = context if context is not None else sys._getframe(1).f_globals
+        target = context if context is not None else sys._getframe(1).f_locals
         return self.make_classes(into=target)
 
     def class_for(self, schema_name: str | None, table_name: str) -> type | None:
