@@ -79,6 +79,15 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 _TIERS = (Manual, Lookup, Imported, Computed, Part)
 
 
+def _document(cls: type[UserTable]) -> None:
+    """Append the class's definition to its docstring, as DataJoint does, so that
+    ``help(Mouse)`` shows the attributes (once, also when the class is declared again)."""
+    definition = cls.__dict__.get("definition")
+    doc = cls.__dict__.get("__doc__") or ""
+    if isinstance(definition, str) and definition.strip() and definition not in doc:
+        type.__setattr__(cls, "__doc__", f"{doc}\nTable definition:\n\n{definition}")
+
+
 class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
     """A database schema, its tables' MetaData and registry, and the class decorator.
 
@@ -377,6 +386,7 @@ class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
                 previous["_schema"]._classes.pop(previous["__table__"], None)
             map_class(self, cls, table)
             self._classes[table] = cls
+            _document(cls)
         for cls, names in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)

@@ -518,6 +518,7 @@ class TableQuery(TableExpression, Query):
                 "__slots__": (),
                 "__module__": table_class.__module__,
                 "__qualname__": getattr(table_class, "__qualname__", name),
+                "__doc__": table_class.__doc__,  # help(Mouse()) shows the table's definition
                 "_table_of_class": table_class,
             }
             mixins = tuple(base for base in type.mro(table_class) if is_mixin(base))  # type: ignore[arg-type]
