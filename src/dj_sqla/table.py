@@ -210,6 +210,21 @@ class TableMeta(type):
         return cls() + other
 
 
+#: A DataJoint table name without its tier prefix: lower-case words joined by single ``_``.
+BASE_REGEXP = r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*"
+
+
+def tier_pattern(tier: str, prefix: str) -> str:
+    """The pattern of the table names of a tier (DataJoint's ``Manual.tier_regexp``...).
+
+    Example:
+        >>> import re
+        >>> bool(re.match(tier_pattern("lookup", "#"), "#rig_type"))
+        True
+    """
+    return rf"(?P<{tier}>{re.escape(prefix)}{BASE_REGEXP})"
+
+
 class UserTable(metaclass=TableMeta):
     """Base of the table tiers. Subclass a tier, not this class."""
 
@@ -217,6 +232,8 @@ class UserTable(metaclass=TableMeta):
     definition: ClassVar[str] = ""
     #: Prefix of the SQL table name that marks the tier.
     tier_prefix: ClassVar[str] = ""
+    #: The pattern of the tier's table names (DataJoint's ``tier_regexp``).
+    tier_regexp: ClassVar[str] = ""
     __table__: ClassVar[sa.Table]
     _schema: ClassVar[Schema | None] = None
     _heading: ClassVar[Heading]
@@ -643,11 +660,14 @@ class UserTable(metaclass=TableMeta):
 class Manual(UserTable):
     """Rows entered by people or scripts."""
 
+    tier_regexp = tier_pattern("manual", "")
+
 
 class Lookup(UserTable):
     """Small reference tables; ``contents`` rows are inserted when the class is decorated."""
 
     tier_prefix = "#"
+    tier_regexp = tier_pattern("lookup", "#")
     #: Rows inserted (skipping existing ones) when the class is declared.
     contents: ClassVar[Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]] = ()
 
@@ -657,6 +677,7 @@ class Part(UserTable):
 
     #: The master class, set when the master is declared.
     master: ClassVar[type[UserTable]]
+    tier_regexp = rf"(?P<master>(?:__|_|#)?{BASE_REGEXP})__(?P<part>{BASE_REGEXP})"
 
 
 def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:
