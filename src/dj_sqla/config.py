@@ -105,7 +105,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _log
+from ._config_files import find_config_file as find_config_file  # DataJoint 2's names
 from ._config_files import find_project_config, write_settings, write_template
+from ._config_files import find_secrets_dir as find_secrets_dir
+from ._config_files import read_secret_file as read_secret_file
 from ._config_keys import (
     _GROUPS,
     _SPECS,
@@ -138,50 +141,6 @@ from .errors import (
 CONFIG_FILENAME = PROJECT_CONFIG
 LOCALCONFIG = LOCAL_CONFIG
 GLOBALCONFIG = GLOBAL_CONFIG
-
-
-def find_config_file(start: str | os.PathLike[str] | None = None) -> Path | None:
-    """The ``datajoint.json`` found from ``start`` upward (DataJoint 2's name for
-    :func:`~dj_sqla._config_files.find_project_config`).
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp()); (root / ".git").mkdir()
-        >>> find_config_file(root) is None
-        True
-    """
-    return find_project_config(start)
-
-
-def find_secrets_dir(config_path: str | os.PathLike[str] | None = None) -> Path | None:
-    """The secrets folder read with ``config_path``: ``.secrets/`` beside it, else the system
-    folder (``/run/secrets/datajoint``) if it exists, else None.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp()); (root / ".secrets").mkdir()
-        >>> find_secrets_dir(root / "datajoint.json") == root / ".secrets"
-        True
-    """
-    if config_path is not None and (Path(config_path).parent / SECRETS_DIRNAME).is_dir():
-        return Path(config_path).parent / SECRETS_DIRNAME
-    return SYSTEM_SECRETS_DIR if SYSTEM_SECRETS_DIR.is_dir() else None
-
-
-def read_secret_file(folder: str | os.PathLike[str] | None, name: str) -> str | None:
-    """The value in the secrets file ``name`` of ``folder`` (surrounding whitespace removed),
-    or None when there is no such folder or file.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (root / "database.user").write_text("alice\\n")
-        >>> read_secret_file(root, "database.user"), read_secret_file(None, "database.user")
-        ('alice', None)
-    """
-    if folder is None or not (Path(folder) / name).is_file():
-        return None
-    return (Path(folder) / name).read_text(encoding="utf-8").strip()
 
 
 class Group:
