@@ -26,6 +26,7 @@ from .connection import Connection, conn
 from .diagram import ERD, Di, Diagram
 from .errors import (
     AccessError,
+    ArgumentError,
     BucketInaccessible,
     ClassNotDeclaredError,
     ConfigError,
@@ -83,6 +84,7 @@ config.load_default_files()  # datajoint.json, dj_local_conf.json, ~/.datajoint_
 __all__ = [  # noqa: RUF022
     "AccessError",
     "AndList",
+    "ArgumentError",
     "AutoPopulate",
     "BucketInaccessible",
     "ClassNotDeclaredError",

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import PureWindowsPath
 from typing import Any
 
 from .errors import ConfigError
@@ -65,7 +66,11 @@ adapter_check: Callable[[str, dict[str, Any]], bool] | None = None
 
 
 def store_spec(
-    stores: Mapping[str, Any], store: str | None, *, use_filepath_default: bool = False
+    stores: Mapping[str, Any],
+    store: str | None,
+    *,
+    use_filepath_default: bool = False,
+    legacy: bool = False,
 ) -> dict[str, Any]:
     """The settings of ``store``, checked, with DataJoint's defaults filled in.
 
@@ -74,6 +79,8 @@ def store_spec(
         store: The store's name; ``None`` or ``""`` for the default store
             (``stores["default"]``, or ``stores["filepath_default"]`` with
             ``use_filepath_default``).
+        legacy: The defaults of DataJoint 0.14, for its types (``blob@store``...): an s3
+            store without ``secure`` speaks plain http, as 0.14's did (DataJoint 2: https).
 
     Raises:
         ConfigError: The store is not configured, or its settings are incomplete or unknown;
@@ -111,7 +118,9 @@ to its settings, e.g. {"protocol": "file", "location": "/data/store"}.
     if protocol in _REQUIRED:
         missing = [k for k in _REQUIRED[protocol] if not spec.get(k)]
         if protocol == "file" and "location" in missing:
-            raise ConfigError(f'{where} is missing "location": the folder that holds the store.')
+            raise ConfigError(
+                f'{where} is missing "location": set it to the folder that holds the store.'
+            )
         if missing:
             raise ConfigError(f"{where} is missing {', '.join(map(repr, missing))}.")
         unknown = sorted(set(spec) - COMMON_KEYS - _ALLOWED[protocol])
@@ -122,7 +131,9 @@ to its settings, e.g. {"protocol": "file", "location": "/data/store"}.
                 f"a {protocol} store takes {allowed}."
             )
         if protocol == "s3":
-            spec.setdefault("secure", True)
+            spec.setdefault("secure", not legacy)
+            if legacy:
+                spec["location"] = _object_key_prefix(str(spec["location"]))
             if bool(spec.get("access_key")) != bool(spec.get("secret_key")):
                 raise ConfigError(
                     f"{where} has only one of access_key and secret_key; give both, or neither "
@@ -150,11 +161,24 @@ def store_name(
     name = stores.get(key)
     if not isinstance(name, str) or not name:
         raise ConfigError(
-            f"No default store: stores.{key} is not configured; set "
-            f'dj.config["stores"]["{key}"] to the name of a configured store, or name the store '
-            "in the type (e.g. <blob@raw>)."
+            f'No default store: stores.{key} is not configured; set dj.config["stores"]["{key}"] '
+            "to the name of a configured store, or name the store in the type (e.g. <blob@raw>)."
         )
     return name
+
+
+def _object_key_prefix(location: str) -> str:
+    """A location as DataJoint 0.14 turns it into an object-key prefix: Windows separators
+    become ``/`` and a drive or root is dropped (``f:/data`` → ``data``).
+
+    Example:
+        >>> _object_key_prefix("f:/leading/slash/test"), _object_key_prefix("/a/b")
+        ('leading/slash/test', 'a/b')
+    """
+    parts = PureWindowsPath(location).parts
+    if parts and ("\\" in parts[0] or ":" in parts[0]):
+        parts = parts[1:]
+    return "/".join(parts)
 
 
 def _check_sections(where: str, spec: dict[str, Any]) -> None:
@@ -168,6 +192,6 @@ def _check_sections(where: str, spec: dict[str, Any]) -> None:
         for second, other in sections[i + 1 :]:
             if one.startswith(other) or other.startswith(one):
                 raise ConfigError(
-                    f"{where}: {first} and {second} overlap; the sections of a store must be "
-                    "mutually exclusive (separate folders)."
+                    f"{where}: {first} and {second} overlap; the sections of a store are "
+                    "mutually exclusive: make them separate folders."
                 )

@@ -39,12 +39,13 @@ def stack_of(error: BaseException) -> str:
 
 
 def exit_on_terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(f"terminated by signal {signum}")
+    raise SystemExit("SIGTERM received")  # DataJoint's words, recorded as the job's error
 
 
 @contextmanager
 def terminate_as_exit() -> Iterator[None]:
-    """SIGTERM raises SystemExit, so the current key is rolled back and its job given back."""
+    """SIGTERM raises SystemExit, so the current key is rolled back and its job records the
+    interruption."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return

@@ -46,10 +46,11 @@ from .backends.mysql import condition_text
 from .config import Config
 from .connection import Connection, conn
 from .declare.names import tier_and_names
+from .dependencies import Dependencies, topo_sort
 from .diagram import Diagram
 from .errors import DataJointError
 from .execution.delete import FOREIGN_KEY_ERROR
-from .execution.jobs import Jobs
+from .execution.jobs import ERROR_MESSAGE_LENGTH, TRUNCATION_APPENDIX, Jobs
 from .execution.query import Query
 from .execution.validate import ValidationResult
 from .expression import AndList, Not, Top, U
@@ -60,6 +61,8 @@ from .instance import Instance
 from .populate import AutoPopulate, Computed, Imported
 from .schemas import Schema, list_schemas
 from .stores import (
+    ExternalMapping,
+    ExternalTable,
     FilepathCodec,
     HashCodec,
     IntegrityError,
@@ -204,7 +207,13 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     },
     "preview": {"repr_html": _repr_html},
     "autopopulate": {"AutoPopulate": AutoPopulate},
-    "jobs": {"Job": Jobs, "JobTable": Jobs},
+    "jobs": {
+        "Job": Jobs,
+        "JobTable": Jobs,
+        "ERROR_MESSAGE_LENGTH": ERROR_MESSAGE_LENGTH,
+        "TRUNCATION_APPENDIX": TRUNCATION_APPENDIX,
+    },
+    "dependencies": {"Dependencies": Dependencies, "topo_sort": topo_sort},
     "heading": {
         "Heading": Heading,
         "Attribute": Attribute,
@@ -237,6 +246,7 @@ _SUBMODULES: dict[str, Mapping[str, Any]] = {
     "builtin_codecs.object": {"ObjectCodec": ObjectCodec},
     "builtin_codecs.npy": {"NpyCodec": NpyCodec, "NpyRef": NpyRef},
     "builtin_codecs.filepath": {"FilepathCodec": FilepathCodec},
+    "external": {"ExternalTable": ExternalTable, "ExternalMapping": ExternalMapping},
     "staged_insert": {"StagedInsert": StagedInsert, "staged_insert1": staged_insert1},
     "version": {"__version__": None},  # filled from the package at install time
 }

@@ -99,7 +99,7 @@ import difflib
 import json
 import os
 import warnings
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -369,9 +369,10 @@ class Config(MutableMapping[str, Any]):
         _log.set_level(self["loglevel"])
 
     def get_store_spec(
-        self, store: str | None = None, *, use_filepath_default: bool = False
+        self, store: str | None = None, *, use_filepath_default: bool = False, legacy: bool = False
     ) -> dict[str, Any]:
-        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``).
+        """The checked settings of an object store (DataJoint 2's ``config.get_store_spec``;
+        ``legacy``: with DataJoint 0.14's defaults, for its ``blob@store`` types).
 
         Raises:
             ConfigError: The store is not configured or its settings are unusable.
@@ -382,11 +383,15 @@ class Config(MutableMapping[str, Any]):
             >>> cfg.get_store_spec("local")["protocol"]
             'file'
         """
-        return store_spec(self["stores"], store, use_filepath_default=use_filepath_default)
+        return store_spec(
+            self["stores"], store, use_filepath_default=use_filepath_default, legacy=legacy
+        )
 
     @contextmanager
     def override(self, **values: Any) -> Iterator[Config]:
-        """Set values for the duration of a ``with`` block; dots in keys are written ``__``.
+        """Set values for the duration of a ``with`` block; dots in keys are written ``__``,
+        or a group's keys given as a dict (``jobs={"keep_completed": True}``, DataJoint 2's
+        spelling).
 
         Also callable as ``with dj.config(safemode=False):`` (DataJoint 0.14's spelling).
 
@@ -396,7 +401,12 @@ class Config(MutableMapping[str, Any]):
             ...     dj.config["database.sqlite_dir"]
             '/tmp/lab'
         """
-        keys = {name.replace("__", "."): value for name, value in values.items()}
+        keys: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in _GROUPS and isinstance(value, Mapping):
+                keys.update({f"{name}.{key}": item for key, item in value.items()})
+            else:
+                keys[name.replace("__", ".")] = value
         saved = {key: self._values[key] for key in keys if key in self._values}
         try:
             for key, value in keys.items():

@@ -70,6 +70,16 @@ CONFLICT_ATTEMPTS = 8
 _CONFLICT_PAUSE = 1.0
 _REOPEN_PAUSE = 1.0  # seconds before a read tries again when the server did not answer
 
+#: Builds a connection's ``dependencies`` graph; :mod:`dj_sqla.dependencies` (a layer above)
+#: supplies it through :func:`supply_dependencies` when it is imported.
+_dependency_graph: Callable[[Connection], Any] | None = None
+
+
+def supply_dependencies(factory: Callable[[Connection], Any]) -> None:
+    """Set what ``Connection.dependencies`` is built with (DataJoint's dependency graph)."""
+    global _dependency_graph
+    _dependency_graph = factory
+
 
 class Schema(Protocol):
     """What the layers below the schema layer use of an activated ``dj.Schema``.
@@ -186,6 +196,9 @@ class Connection:
         self._closed = False
         event.listen(engine, "connect", self._opened)
         self._schemas: weakref.WeakValueDictionary[str, Schema] = weakref.WeakValueDictionary()
+        #: every activated Schema object, also several of one name (two modules, or a module
+        #: and a virtual schema, may each make one): all their tables take part in cascades
+        self._all_schemas: list[weakref.ref[Schema]] = []
         event.listen(engine, "handle_error", self._translate_error)
         if self.backend.has_server:
             ping_when_idle(engine)
@@ -535,12 +548,36 @@ class Connection:
     # -- schemas and errors --------------------------------------------------------------------
 
     def register_schema(self, schema: Schema) -> None:
-        """Remember an activated schema so errors about its tables can name it."""
+        """Remember an activated schema so errors about its tables can name it, and so
+        cascades and the dependency graph reach its tables."""
         self._schemas[str(schema.database)] = schema
+        live = [ref for ref in self._all_schemas if ref() is not None and ref() is not schema]
+        self._all_schemas = [*live, weakref.ref(schema)]
 
     def schemas(self) -> list[Schema]:
-        """The schemas activated on this connection (still in use), in activation order."""
-        return list(self._schemas.values())
+        """The schemas activated on this connection (still in use), in activation order;
+        several Schema objects of one name are all listed."""
+        found = [ref() for ref in self._all_schemas]
+        return [schema for schema in found if schema is not None]
+
+    @property
+    def dependencies(self) -> Any:
+        """DataJoint's ``connection.dependencies``: the foreign-key graph of the activated
+        schemas by full table name (:class:`dj_sqla.dependencies.Dependencies`), one object
+        per connection; ``.load()`` builds it again after more tables were declared.
+
+        Example::
+
+            deps = dj.conn().dependencies
+            deps.load()
+            deps.descendants(Subject.full_table_name)
+        """
+        graph = self.__dict__.get("_dependencies")
+        if graph is None:
+            if _dependency_graph is None:  # the package imports dj_sqla.dependencies
+                raise DataJointError("dj_sqla.dependencies is not imported.")
+            graph = self.__dict__["_dependencies"] = _dependency_graph(self)
+        return graph
 
     def schema_named(self, name: str) -> Schema | None:
         """The activated :class:`Schema` of that name on this connection, if any."""

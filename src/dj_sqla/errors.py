@@ -287,3 +287,8 @@ def _switch_filepath_types(on: bool) -> None:
 def _support_filepath_types() -> bool:
     """Whether DataJoint 0.14's filepath switch is on."""
     return os.environ.get(FILEPATH_FEATURE_SWITCH, "FALSE").upper() == "TRUE"
+
+
+class ArgumentError(DataJointError, ValueError):
+    """An argument has a value the operation does not take; also a ``ValueError``, which
+    DataJoint raises for it (``delete(part_integrity="casade")``)."""

@@ -58,6 +58,17 @@ class Attribute:
         return self.type
 
     @property
+    def is_external(self) -> bool:
+        """Whether its values are kept in an object store (any ``@store`` type, DataJoint 2's
+        ``<blob@raw>`` or 0.14's ``blob@raw``)."""
+        return self.store is not None
+
+    @property
+    def original_type(self) -> str:
+        """The declared type as the definition writes it (DataJoint 2's name; ``type``)."""
+        return self.type
+
+    @property
     def is_hash_object(self) -> bool:
         """Whether its values are hash-addressed objects in a store (``<hash@>``, and
         ``<blob@>``/``<attach@>`` with a store)."""
@@ -213,10 +224,17 @@ def attribute_of(column: sa.Column[Any]) -> Attribute:
         json=spec.is_json,
         is_blob=spec.is_blob,
         codec=get_codec(spec.name) if spec.name.startswith("<") else None,
-        store=parse_type_spec(spec.name)[1] if spec.name.startswith("<") else None,
-        is_attachment=spec.name.startswith("<attach"),
-        is_filepath=spec.name.startswith("<filepath"),
+        store=_store_of(spec.name),
+        is_attachment=spec.name.lstrip("<").startswith("attach"),
+        is_filepath=spec.name.lstrip("<").startswith("filepath"),
     )
+
+
+def _store_of(type_name: str) -> str | None:
+    """The store a type names: ``<blob@raw>`` and 0.14's ``blob@raw`` give ``raw``."""
+    if type_name.startswith("<"):
+        return parse_type_spec(type_name)[1]
+    return type_name.partition("@")[2] or None
 
 
 def heading_of(columns: Mapping[str, Any], primary_key: Sequence[str]) -> Heading:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import inspect
 import multiprocessing
+import os
 import random
 import signal
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext, suppress
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -144,12 +145,13 @@ class AutoPopulate:
         reserve_jobs: bool = False,
         max_calls: int | None = None,
         display_progress: bool = False,
-        processes: int = 1,
+        processes: int | None = 1,
         make_kwargs: Mapping[str, Any] | None = None,
         priority: int | None = None,
         refresh: bool = True,
         order: str = "original",
         limit: int | None = None,
+        keys: Sequence[Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Compute and insert the rows of every key of ``key_source`` not yet in the table.
 
@@ -166,7 +168,8 @@ class AutoPopulate:
             max_calls: call ``make`` for at most this many keys.
             display_progress: show a progress bar.
             processes: run this many worker processes on this machine (each with its own
-                database connections).
+                database connections); None: one per processor (DataJoint's meaning), or one
+                where the database lives in this process only.
             make_kwargs: passed to ``make`` (or ``make_fetch``).
             priority: with ``reserve_jobs``, the priority of the jobs this call adds, and run
                 only jobs of this priority or more urgent (lower numbers run first).
@@ -175,6 +178,8 @@ class AutoPopulate:
             order: DataJoint 0.14's order of the keys: ``"original"`` (by key), ``"reverse"``
                 or ``"random"`` (workers started together then rarely reach for one key).
             limit: DataJoint 0.14's cap on the keys considered (``max_calls`` caps the calls).
+            keys: DataJoint 0.14's list of keys to compute (those of them in ``key_source``
+                and not yet in the table), instead of all of ``key_source``.
 
         Returns:
             ``{"success_count": n, "error_list": [(key, error), ...]}``.
@@ -190,8 +195,11 @@ class AutoPopulate:
                 "populate() cannot run inside a transaction: each key gets its own. Call it "
                 "outside `with connection.transaction`."
             )
+        if processes is None:
+            shared = connection.backend.shared_by_processes
+            processes = (os.cpu_count() or 1) if shared else 1
         if processes < 1:
-            raise DataJointError(f"processes must be 1 or more, not {processes}.")
+            raise DataJointError(f"processes must be 1 or more (or None), not {processes}.")
         if processes > 1 and not connection.backend.shared_by_processes:
             raise DataJointError(
                 f"populate(processes={processes}) needs a database other processes can open; "
@@ -205,22 +213,24 @@ class AutoPopulate:
                 f"populate(order={order!r}): use one of {', '.join(map(repr, _ORDERS))}."
             )
         todo = cls._todo(restrictions)
+        if keys is not None:
+            todo = todo & [dict(key) for key in keys]  # an empty list matches nothing
         jobs = cls.jobs if reserve_jobs else None
         if jobs is None:
-            keys = todo.keys(order_by="KEY")
+            found = todo.keys(order_by="KEY")
         else:
             if refresh:
-                jobs.refresh(todo, priority=priority, retry_errors=True)
-            keys = jobs.candidates(todo, priority=priority)
+                jobs.refresh(keys=todo, priority=priority, retry_errors=True)
+            found = jobs.candidates(todo, priority=priority)
         worker = _Worker(
             cls, jobs, suppress_errors, return_exception_objects, dict(make_kwargs or {})
         )
-        keys = _ORDERS[order](keys)[:limit]
+        found = _ORDERS[order](found)[:limit]
         if max_calls is not None and jobs is None:
-            keys = keys[:max_calls]
-        if processes > 1 and len(keys) > 1:
-            return worker.run_in_processes(keys, processes, display_progress, max_calls)
-        return worker.run(keys, display_progress, max_calls)
+            found = found[:max_calls]
+        if processes > 1 and len(found) > 1:
+            return worker.run_in_processes(found, processes, display_progress, max_calls)
+        return worker.run(found, display_progress, max_calls)
 
     @classmethod
     def _make_one(
@@ -386,8 +396,8 @@ class _Worker:
 
         Returns:
             ``(outcome, exception or None)``; the outcome is ``"done"``, ``"skipped"``
-            (another worker stored the key first) or ``"error"``. An interruption gives the
-            reservation back and propagates.
+            (another worker stored the key first) or ``"error"``. An interruption (Ctrl-C,
+            SIGTERM) is recorded as the job's error, as DataJoint records it, and propagates.
         """
         jobs = self.jobs
         started = time.monotonic()
@@ -397,17 +407,25 @@ class _Worker:
             made = self.connection.retrying(
                 lambda: self.cls._make_one(self.connection, key, self.make_kwargs, jobs)
             )
-        except (KeyboardInterrupt, SystemExit):
-            if jobs is not None:
-                jobs.release(statements, [key])
+        except (KeyboardInterrupt, SystemExit) as err:
+            if jobs is not None:  # recorded as DataJoint records it; the next populate retries
+                self.record(statements, key, err, started)
             raise
         except Exception as err:
             if jobs is not None:
-                message = f"{type(err).__name__}: {err}"
-                duration = time.monotonic() - started
-                jobs.error(statements, key, message, stack_of(err), duration=duration)
+                self.record(statements, key, err, started)
             return "error", err
         return ("done" if made else "skipped"), None
+
+    def record(
+        self, statements: _Statements, key: dict[str, Any], error: BaseException, started: float
+    ) -> None:
+        """Record the failure of ``key``'s ``make`` in its job, with DataJoint's message
+        (``KeyboardInterrupt``, ``ValueError: bad value``)."""
+        assert self.jobs is not None
+        message = type(error).__name__ + (f": {error}" if str(error) else "")
+        duration = time.monotonic() - started
+        self.jobs.record_error(statements, key, message, stack_of(error), duration=duration)
 
     def finish(self, statements: _Statements, keys: list[dict[str, Any]]) -> None:
         """Close the jobs of the computed keys, in as few statements as possible."""
@@ -472,7 +490,7 @@ class _Claims:
         while start < len(keys):
             batch = keys[start : start + size]
             start += len(batch)
-            self.held = self.jobs.reserve(self.statements, batch)
+            self.held = self.jobs.claim(self.statements, batch)
             bar.update(len(batch) - len(self.held))
             began, got = time.monotonic(), len(self.held)
             while self.held:
@@ -543,7 +561,7 @@ def _run_in_child(key: dict[str, Any]) -> tuple[dict[str, Any], str, Any]:
     worker, stop = _forked
     if stop.is_set():
         return key, "stopped", None
-    if worker.jobs is not None and not worker.jobs.reserve(_child_statements, [key]):
+    if worker.jobs is not None and not worker.jobs.claim(_child_statements, [key]):
         return key, "taken", None
     outcome, error = worker.one(_child_statements, key)
     if error is not None:

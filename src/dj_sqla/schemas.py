@@ -59,10 +59,19 @@ from .errors import (
     SchemaNameError,
     TableNotDeclaredError,
 )
-from .execution.jobs import Jobs, SchemaJobs, job_table_name
+from .execution.jobs import Jobs, job_table_name
+from .execution.schema_jobs import SchemaJobs
 from .populate import AutoPopulate, Computed, Imported
 from .reflect import DATAJOINT_TABLE_NAME, make_classes
-from .table import Lookup, Manual, Part, UserTable, parts_of
+from .table import (
+    Lookup,
+    Manual,
+    Part,
+    UserTable,
+    adopt_inherited_parts,
+    external_tables,
+    parts_of,
+)
 from .utils import confirm as _confirm
 
 if TYPE_CHECKING:
@@ -294,6 +303,7 @@ class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
                     if issubclass(cls, Part)
                     else f"Cannot decorate the tier {cls.__name__} itself; subclass it."
                 )
+            adopt_inherited_parts(cls)  # class D(B): B's parts become D's own
             if "__table__" in own_attributes(cls):
                 if own_attributes(cls).get("_schema") is self:
                     return cls  # declared here already: decorating again changes nothing
@@ -448,15 +458,34 @@ class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
     def jobs(self) -> SchemaJobs:
         """The job tables of this schema's Imported and Computed tables that have one (job
         tables are created by ``Table.jobs`` or ``populate(reserve_jobs=True)``): a list, as
-        in DataJoint 2, that also takes 0.14's ``schema.jobs.delete()`` and ``&``."""
+        in DataJoint 2, that also takes 0.14's ``schema.jobs.delete()``, ``&``,
+        ``reserve(table_name, key)``, ``error``, ``ignore``, ``fetch`` and ``fetch1``."""
         conn = self._require_active()
         with conn.engine.connect() as sa_conn:
             present = conn.backend.table_names(sa_conn, str(self.database))
         return SchemaJobs(
-            Jobs(cls)  # type: ignore[arg-type]
-            for table, cls in self._classes.items()
-            if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
+            (
+                Jobs(cls)  # type: ignore[arg-type]
+                for table, cls in self._classes.items()
+                if issubclass(cls, AutoPopulate) and job_table_name(table.name) in present
+            ),
+            self._jobs_of,
         )
+
+    @property
+    def external(self) -> Any:
+        """DataJoint 0.14's tracking tables of this schema by store, each a query with the
+        store's operations (``schema.external["raw"].delete(delete_external_files=True)``);
+        see :mod:`dj_sqla.stores.external`."""
+        self._require_active()
+        return external_tables(self)
+
+    def _jobs_of(self, table_name: str) -> Jobs | None:
+        """The jobs of this schema's Imported or Computed table ``table_name`` (SQL name)."""
+        for table, cls in self._classes.items():
+            if table.name == table_name and issubclass(cls, AutoPopulate):
+                return Jobs(cls)  # type: ignore[arg-type]
+        return None
 
     def get_table(self, name: str) -> Any:
         """The table ``name`` of this schema as a query (``schema["session"]``).

@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from ._mapping import map_for_attribute, map_if_pending, own_attributes
 from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
+from .dependencies import full_name
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
 from .execution.insert import chunks, csv_rows, insert_rows, records
 from .execution.query import TableQuery, is_mixin
@@ -71,6 +72,17 @@ def supply_alter(alter: Callable[[type[UserTable], bool, Mapping[str, Any]], Non
 
 #: Makes ``Table.staged_insert1``'s context manager; set by the object-store layer.
 staged_insert_hook: Callable[[type], AbstractContextManager[Any]] | None = None
+
+#: Makes a schema's ``external`` mapping (DataJoint 0.14's tracking tables by store); set by
+#: the object-store layer.
+external_tables_hook: Callable[[Any], Any] | None = None
+
+
+def external_tables(schema: Any) -> Any:
+    """``schema.external``: DataJoint 0.14's tracking tables of an activated schema, by store."""
+    if external_tables_hook is None:
+        raise DataJointError("schema.external needs dj_sqla.stores (import dj_sqla).")
+    return external_tables_hook(schema)
 
 
 #: The tables whose ``make`` runs in this thread (or task): they take inserts from it.
@@ -172,6 +184,8 @@ class TableMeta(type):
                 made = (key, TableQuery.of(cls))  # type: ignore[arg-type]
                 type.__setattr__(cls, "_table_expression", made)
             return made[1]
+        if not args and not kwargs:
+            return PendingTable(cls)  # DataJoint: `Mouse()` made before `@schema` works after
         map_if_pending(cls)  # an ORM row: its class must be mapped
         return super().__call__(*args, **kwargs)
 
@@ -223,6 +237,80 @@ def tier_pattern(tier: str, prefix: str) -> str:
         True
     """
     return rf"(?P<{tier}>{re.escape(prefix)}{BASE_REGEXP})"
+
+
+class PendingTable:
+    """``Mouse()`` of a class not declared yet: the table, once the class is declared.
+
+    DataJoint code makes table objects at import time (a default argument
+    ``table=Mouse()``) and decorates the class later; every use of the object goes to the
+    declared table then. Used before the class is declared, it says so. ``isinstance(t,
+    Mouse)`` holds.
+
+    Example:
+        >>> class Early(Manual):
+        ...     definition = "early_id : int32"
+        >>> table = Early()
+        >>> isinstance(table, Early), repr(table)
+        (True, 'Early() (not declared yet)')
+        >>> len(table)
+        Traceback (most recent call last):
+        ...
+        dj_sqla.errors.ClassNotDeclaredError: Class Early is not declared yet: ...
+    """
+
+    __slots__ = ("_table_class",)
+
+    def __init__(self, table_class: TableMeta) -> None:
+        object.__setattr__(self, "_table_class", table_class)
+
+    @property  # type: ignore[misc]  # isinstance() sees the table's class
+    def __class__(self) -> type:
+        table_class: type = self._table_class
+        return table_class
+
+    def _table(self) -> Any:
+        cls = self._table_class
+        cls._declared()  # says what to do when it is not
+        return cls()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table(), name)
+
+    def __repr__(self) -> str:
+        if "__table__" not in own_attributes(self._table_class):
+            return f"{self._table_class.__name__}() (not declared yet)"
+        return repr(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __bool__(self) -> bool:
+        return bool(self._table())
+
+    def __iter__(self) -> Any:
+        return iter(self._table())
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._table()
+
+    def __and__(self, other: Any) -> Any:
+        return self._table() & other
+
+    def __sub__(self, other: Any) -> Any:
+        return self._table() - other
+
+    def __xor__(self, other: Any) -> Any:
+        return self._table() ^ other
+
+    def __mul__(self, other: Any) -> Any:
+        return self._table() * other
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._table() @ other
+
+    def __add__(self, other: Any) -> Any:
+        return self._table() + other
 
 
 class UserTable(metaclass=TableMeta):
@@ -314,9 +402,9 @@ class UserTable(metaclass=TableMeta):
 
     @classproperty
     def full_table_name(cls) -> str:
-        """``schema.table`` quoted for the connection's backend (as DataJoint reports it)."""
-        preparer = cls._require_schema().connection.engine.dialect.identifier_preparer
-        return str(preparer.format_table(cls._declared()))
+        """``schema.table``, both names quoted for the connection's backend (```lab`.`mouse```
+        on MySQL, ``"lab"."mouse"`` elsewhere), as DataJoint reports it."""
+        return full_name(cls._require_schema().connection, cls._declared())
 
     @classproperty
     def staged_insert1(cls) -> AbstractContextManager[Any]:
@@ -331,6 +419,12 @@ class UserTable(metaclass=TableMeta):
         if staged_insert_hook is None:
             raise DataJointError("staged_insert1 needs dj_sqla.stores (import dj_sqla).")
         return staged_insert_hook(cls)  # type: ignore[arg-type]  # cls: the class itself
+
+    @classproperty
+    def external(cls) -> Any:
+        """DataJoint 0.14's tracking tables of the table's schema, by store
+        (``Image.external["raw"].delete(delete_external_files=True)``)."""
+        return external_tables(cls._require_schema())
 
     @classproperty
     def heading(cls) -> Heading:
@@ -692,13 +786,29 @@ def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:
     return cls.tier_prefix + snake_case(cls.__name__)
 
 
+def adopt_inherited_parts(cls: type[UserTable]) -> None:
+    """Give ``cls`` its own copy (a subclass) of each Part it inherits from a base table
+    class, so that ``class D(B)`` has ``D.C`` as a part of ``D`` while ``B.C`` stays ``B``'s
+    (DataJoint declares inherited parts with the subclass)."""
+    for base in cls.__mro__[1:]:
+        for name, value in vars(base).items():
+            if name in vars(cls) or not _is_part(name, value):
+                continue
+            own = type(
+                value.__name__,
+                (value,),
+                {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"},
+            )
+            type.__setattr__(cls, name, own)
+
+
+def _is_part(name: str, value: Any) -> bool:
+    return name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
+
+
 def parts_of(cls: type[UserTable]) -> list[type[Part]]:
     """The Part classes nested in ``cls``, in definition order."""
-    return [
-        value
-        for name, value in vars(cls).items()
-        if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part)
-    ]
+    return [value for name, value in vars(cls).items() if _is_part(name, value)]
 
 
 #: DataJoint's table API (including what later dj_sqla versions add), so that the renaming of

@@ -644,6 +644,48 @@ def test_none_for_an_attribute_that_is_not_nullable(
     with pytest.raises(dj.DataJointError, match=refused + " attribute is not nullable"):
         Reading.insert(rows)
     assert len(Reading()) == 0
-    Reading.insert1({"reading": 1, "value": 1})
+    Reading.insert1({"reading": 1, "value": 1, "unit": "V"})
     with pytest.raises(dj.DataJointError, match=r"`value` = None .* nothing was changed"):
         Reading.update1({"reading": 1, "value": None})
+    Reading.update1({"reading": 1, "unit": None})  # back to its default, as in DataJoint
+    assert (Reading & {"reading": 1}).fetch1("unit", "value") == ("mV", 1)
+
+
+def test_update_to_none_sets_each_kind_of_default(new_schema: Callable[..., dj.Schema]) -> None:
+    """update1 with None sets a non-nullable attribute to its declared default, whatever its
+    kind (a number, text, a boolean, the current time)."""
+    schema = new_schema("redefault")
+
+    @schema
+    class Setting(dj.Manual):
+        definition = """
+        setting : int32
+        ---
+        level = 3 : int16
+        ratio = 0.5 : float64
+        label = "plain" : varchar(12)
+        active = true : bool
+        changed = CURRENT_TIMESTAMP : datetime
+        """
+
+    Setting.insert1(
+        {
+            "setting": 1,
+            "level": 9,
+            "ratio": 2.0,
+            "label": "x",
+            "active": False,
+            "changed": "2020-01-01 10:00:00",
+        }
+    )
+    Setting.update1(
+        {"setting": 1, "level": None, "ratio": None, "label": None, "active": None, "changed": None}
+    )
+    row = Setting.fetch1()
+    assert (row["level"], row["ratio"], row["label"], bool(row["active"])) == (
+        3,
+        0.5,
+        "plain",
+        True,
+    )
+    assert row["changed"].year > 2020

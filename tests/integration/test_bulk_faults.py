@@ -122,9 +122,13 @@ _SESSIONS = {
         "WHERE info LIKE 'LOAD DATA%%' AND info LIKE %s",
         "KILL {}",
     ),
+    # a skipping COPY loads a temporary table first: its session is found by the lock it
+    # holds on a table of the test's schema
     "postgresql": (
-        "SELECT pid FROM pg_stat_activity "
-        "WHERE query LIKE 'COPY%%' AND query LIKE %s AND pid <> pg_backend_pid()",
+        "SELECT DISTINCT a.pid FROM pg_stat_activity a "
+        "JOIN pg_locks l ON l.pid = a.pid JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.query LIKE 'COPY%%' AND n.nspname LIKE %s AND a.pid <> pg_backend_pid()",
         "SELECT pg_terminate_backend({})",
     ),
 }

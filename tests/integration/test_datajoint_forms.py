@@ -441,3 +441,33 @@ def test_a_connection_is_a_context_manager(db_url: str) -> None:
     with dj.Connection(db_url) as connection:
         assert connection.query("SELECT 1").fetchall() == [(1,)]
     assert connection.engine.pool.checkedin() == 0  # closed at the end of the block
+
+
+def test_table_object_made_before_its_class_is_declared(
+    new_schema: Callable[..., dj.Schema],
+) -> None:
+    """DataJoint code makes ``Table()`` at import time (a default argument) and decorates
+    the class later: the object is the table once the class is declared."""
+
+    class Early(dj.Manual):
+        definition = """
+        early_id : int32
+        ---
+        note : varchar(8)
+        """
+
+    table = Early()
+    assert isinstance(table, Early)
+    assert "not declared yet" in repr(table)
+    with pytest.raises(dj.DataJointError, match="Early is not declared yet"):
+        len(table)
+    new_schema("early")(Early)
+    table.insert1({"early_id": 1, "note": "a"})
+    table.insert([{"early_id": 2, "note": "b"}])
+    assert len(table) == 2
+    assert bool(table)
+    assert (table & {"early_id": 2}).fetch1("note") == "b"
+    assert len(table - {"early_id": 2}) == 1
+    assert {"early_id": 1} in table
+    assert [row["early_id"] for row in table] == [1, 2]
+    assert "early_id" in repr(table)

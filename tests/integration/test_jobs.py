@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from test_populate import declare
 
 import dj_sqla as dj
-from dj_sqla.execution import jobs as jobs_module
+from dj_sqla.execution import _job_table as job_table_module
 from dj_sqla.execution.jobs import BOOKKEEPING, STATUSES
 from jobs_worker import declare as declare_numbers
 from jobs_worker import populate_in_threads
@@ -29,11 +29,14 @@ WORKER = Path(__file__).parents[1] / "jobs_worker.py"
 
 def test_jobs_record_errors_and_skip_ignored(new_schema: Callable[..., dj.Schema]) -> None:
     _, Stats = declare(new_schema("jobs"), fail_on=frozenset({3}))
-    assert Stats.jobs.progress() == dict.fromkeys(STATUSES, 0)  # created on first use
+    assert Stats.jobs.progress() == {
+        **dict.fromkeys(STATUSES, 0),
+        "total": 0,
+    }  # created on first use
     result = Stats.populate(reserve_jobs=True, suppress_errors=True)
     assert result["success_count"] == 4
     assert [key for key, _ in result["error_list"]] == [{"session": 3}]
-    assert Stats.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1}
+    assert Stats.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1, "total": 1}
     [job] = Stats.jobs.errors.to_dicts()
     assert job["session"] == 3
     assert job["error_message"] == "ValueError: session 3 is bad"
@@ -103,8 +106,8 @@ def test_abandoned_reservation_is_reset_after_the_timeout(
     jobs = Square.jobs
     jobs.refresh()
     with Square._require_schema().connection.write() as conn:
-        assert jobs.reserve(conn, [{"n": 1}]) == [{"n": 1}]  # a worker that then vanished
-        assert jobs.reserve(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]  # n=1 is taken
+        assert jobs.claim(conn, [{"n": 1}]) == [{"n": 1}]  # a worker that then vanished
+        assert jobs.claim(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]  # n=1 is taken
         jobs.release(conn, [{"n": 2}])
     assert Square.populate(reserve_jobs=True)["success_count"] == 2
     assert len(jobs.reserved) == 1
@@ -251,10 +254,10 @@ def test_two_reservations_in_one_clock_tick_keep_their_own_keys(
     jobs = Square.jobs
     jobs.refresh()
     frozen = datetime(2030, 1, 1)
-    monkeypatch.setattr(jobs_module, "_now", lambda: frozen)
+    monkeypatch.setattr(job_table_module, "utc_now", lambda: frozen)
     with schema.connection.write() as conn:
-        assert jobs.reserve(conn, [{"n": 0}, {"n": 1}]) == [{"n": 0}, {"n": 1}]
-        assert jobs.reserve(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]
+        assert jobs.claim(conn, [{"n": 0}, {"n": 1}]) == [{"n": 0}, {"n": 1}]
+        assert jobs.claim(conn, [{"n": 1}, {"n": 2}]) == [{"n": 2}]
 
 
 @pytest.mark.parametrize("how", ["kill", "terminate"])
@@ -281,8 +284,9 @@ def test_interrupted_worker_stores_nothing(
         worker.kill()
         worker.communicate()
     assert len(Square()) == 0  # the row make inserted was never committed
-    if how == "terminate":  # SIGTERM: the worker gave its job back
-        assert len(Square.jobs.pending) == 1
+    if how == "terminate":  # SIGTERM: recorded as the job's error; the next populate retries
+        assert Square.jobs.errors.fetch1("error_message") == "SystemExit: SIGTERM received"
+        assert Square.populate(reserve_jobs=True)["success_count"] == 1
     else:  # killed: the reservation stays until the timeout
         assert len(Square.jobs.reserved) == 1
         assert Square.populate(reserve_jobs=True)["success_count"] == 0
@@ -319,8 +323,8 @@ def test_jobs_of_a_composite_key(new_schema: Callable[..., dj.Schema]) -> None:
     jobs = Sum.jobs
     jobs.refresh()
     with Sum._require_schema().connection.write() as conn:
-        assert jobs.reserve(conn, [{"a": 1, "b": 0}]) == [{"a": 1, "b": 0}]
-        taken = jobs.reserve(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
+        assert jobs.claim(conn, [{"a": 1, "b": 0}]) == [{"a": 1, "b": 0}]
+        taken = jobs.claim(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
         assert taken == [{"a": 2, "b": 1}, {"a": 0, "b": 1}]
         jobs.release(conn, [{"a": 1, "b": 0}, {"a": 2, "b": 1}, {"a": 0, "b": 1}])
     assert jobs.progress()["pending"] == 6
@@ -363,7 +367,7 @@ def test_keys_named_like_the_job_tables_own_columns(new_schema: Callable[..., dj
     result = Result.populate(reserve_jobs=True, suppress_errors=True)
     assert result["success_count"] == 3
     assert Result.progress() == (1, 4)
-    assert Result.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1}
+    assert Result.jobs.progress() == {**dict.fromkeys(STATUSES, 0), "error": 1, "total": 1}
     [job] = Result.jobs.errors.to_dicts()
     assert {name: job[name] for name in names} == dict.fromkeys(names, 2)  # the key
     assert job["_status"] == "error"

@@ -3,6 +3,9 @@ keys, duplicates inside one call, other errors still refused, in-memory SQLite."
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -116,3 +119,46 @@ def test_large_inserts_with_repeats_and_errors(tables: Any) -> None:
     with pytest.raises(dj.DuplicateError):
         Animal.insert([*many, (2000, "t0")], skip_duplicates=True)  # the unique tag
     assert len(Animal()) == 2
+
+
+def test_large_skipping_insert_keeps_the_first_of_repeats(tables: Any) -> None:
+    Animal, Sample = tables
+    Animal.insert([(i, f"t{i}") for i in range(3)])
+    rows = [(a, s, 1.0) for a in range(3) for s in range(800)]
+    Sample.insert(rows[:100])
+    again = [(a, s, 2.0) for a, s, _ in rows]
+    Sample.insert(rows + again, skip_duplicates=True)
+    assert {r["value"] for r in Sample.to_dicts()} == {1.0}
+    assert len(Sample()) == len(rows)
+    Sample.insert(rows, skip_duplicates=True)  # every key stored: nothing to insert
+    assert len(Sample()) == len(rows)
+
+
+def test_large_skipping_insert_with_typed_keys(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("typed")
+
+    @schema
+    class Reading(dj.Manual):
+        definition = """
+        id : uuid
+        day : date
+        label : varchar(12)
+        ---
+        amount : decimal(8, 3)
+        """
+
+    rows = [
+        {
+            "id": uuid.UUID(int=i % 700),
+            "day": dt.date(2020, 1, 1) + dt.timedelta(days=i % 3),
+            "label": f"é{i % 5}",
+            "amount": decimal.Decimal(i) / 8,
+        }
+        for i in range(2100)
+    ]
+    Reading.insert(rows[:500])
+    Reading.insert(rows, skip_duplicates=True)
+    keys = {(r["id"], r["day"], r["label"]) for r in rows}
+    assert len(Reading()) == len(keys) == 2100
+    Reading.insert(rows, skip_duplicates=True)
+    assert len(Reading()) == 2100

@@ -171,8 +171,16 @@ def test_filepath_refers_to_files_in_the_store(lab: dict[str, Any]) -> None:
     assert "subject1/session1/data.bin" in str(info.value)
     with pytest.raises(dj.DataJointError, match="no file"):
         Files.insert1({"file_id": 2, "data": "not/there.bin"})
-    with pytest.raises(dj.DataJointError, match="section"):
-        Files.insert1({"file_id": 3, "data": "_hash/x/y"})
+    for managed in ("_hash/x/y", "/_schema/lab/t/f.bin"):
+        with pytest.raises(dj.DataJointError, match="reserved section '_") as refused:
+            Files.insert1({"file_id": 3, "data": managed})
+        assert isinstance(refused.value, ValueError)  # as DataJoint raises it
+        assert "`data`" in str(refused.value)
+    settings = dict(dj.config["stores"])
+    settings["files"] = {**settings["files"], "filepath_prefix": "user_files"}
+    dj.config["stores"] = settings
+    with pytest.raises(ValueError, match="must use prefix 'user_files'"):
+        Files.insert1({"file_id": 4, "data": "subject1/session1/data.bin"})
     assert len(Files()) == 1
     (Files & {"file_id": 1}).delete(prompt=False)
     assert files.exists("subject1/session1/data.bin")  # the user's file stays
@@ -196,6 +204,30 @@ def test_deleting_rows_removes_their_objects_after_commit(lab: dict[str, Any]) -
     assert len(_objects("_hash")) == 1  # still used by rec 0 and the analysis
     (Recording & {"rec_id": 0}).delete(prompt=False)  # cascades to the analysis
     assert _objects() == []
+
+
+def test_updating_a_stored_value_removes_the_replaced_object_after_commit(
+    lab: dict[str, Any],
+) -> None:
+    Recording = lab["Recording"]
+    Recording.insert([{"rec_id": i, "traces": np.full(4, i), "params": "shared"} for i in range(2)])
+    Recording.insert1({"rec_id": 2, "traces": np.zeros(2), "params": "own"})
+    before = _objects()
+    connection = lab["schema"].connection
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        _then_fail(connection, lambda: Recording.update1({"rec_id": 2, "traces": np.ones(9)}))
+    assert _objects() == before  # rolled back: the old object stays, the new one went
+    Recording.update1({"rec_id": 2, "traces": np.ones(9), "params": "changed"})
+    row = (Recording & {"rec_id": 2}).fetch1()
+    assert row["params"] == "changed"
+    np.testing.assert_array_equal(row["traces"].load(), np.ones(9))
+    assert len(_objects()) == len(before)  # each replaced object went
+    kept = [p for p in before if "rec_id=2" not in p and "_hash" not in p]
+    assert set(kept) <= set(_objects())  # the other rows' objects are untouched
+    Recording.update1({"rec_id": 0, "params": "other"})  # "shared" is still rec 1's
+    assert (Recording & {"rec_id": 1}).fetch1("params") == "shared"
+    Recording.update1({"rec_id": 1, "params": None})  # the last reference: it goes
+    assert len(_objects("_hash")) == 2  # "changed" and "other"
 
 
 def test_concurrent_deletes_of_rows_sharing_an_object(
@@ -383,53 +415,6 @@ def test_garbage_collection(lab: dict[str, Any]) -> None:
     assert not backend.exists(orphan_file)
     assert len(_objects()) == 2  # what the row refers to
     assert (Recording & {"rec_id": 1}).fetch1("params") == "kept"
-
-
-def test_datajoint_014_store_types(new_schema: Any, stores: Any, tmp_path: Path) -> None:
-    stage = tmp_path / "stage"
-    (stage / "sub").mkdir(parents=True)
-    settings = dict(dj.config["stores"])
-    settings["files"] = {**settings["files"], "stage": str(stage)}
-    dj.config["stores"] = settings
-    schema = new_schema("old")
-
-    @schema
-    class Old(dj.Manual):
-        definition = """
-        rid : int
-        ---
-        data : blob@main
-        doc = null : attach@main
-        raw = null : filepath@files
-        """
-
-    assert "data : blob@main" in Old.describe()
-    (stage / "sub" / "f.dat").write_bytes(b"filepath data")
-    attachment = tmp_path / "notes.txt"
-    attachment.write_text("attached")
-    Old.insert(
-        [
-            {"rid": 1, "data": np.eye(3), "doc": attachment, "raw": stage / "sub" / "f.dat"},
-            {"rid": 2, "data": np.eye(3)},  # the same blob: one object, one tracking row
-        ]
-    )
-    row = (Old & {"rid": 1}).fetch1(download_path=str(tmp_path / "down"))
-    np.testing.assert_array_equal(row["data"], np.eye(3))
-    assert Path(row["doc"]).read_text() == "attached"
-    assert Path(row["raw"]).read_bytes() == b"filepath data"
-    objects = _objects(schema.database)
-    assert len(objects) == 2  # the blob, the attachment (as 0.14 lays them out)
-    assert any(p.endswith(".notes.txt") for p in objects)
-    assert get_store_backend("files").exists("sub/f.dat")
-    (stage / "sub" / "f.dat").unlink()  # fetched again from the store
-    assert Path((Old & {"rid": 1}).fetch1("raw")).read_bytes() == b"filepath data"
-    (Old & {"rid": 1}).delete(prompt=False)
-    assert len(_objects(schema.database)) == 1  # the blob stays: row 2 references it
-    assert not get_store_backend("files").exists("sub/f.dat")
-    (Old & {"rid": 2}).delete(prompt=False)
-    assert _objects(schema.database) == []
-    virtual = dj.virtual_schema(schema.database, connection=schema.connection)
-    assert "data : blob@main" in virtual.Old.describe()
 
 
 def test_orm_session_stores_hashed_values(lab: dict[str, Any]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fsspec
 import pytest
 
 from dj_sqla.config import Config
 from dj_sqla.errors import ConfigError
-from dj_sqla.stores import StorageBackend, get_store_backend
+from dj_sqla.stores import StorageAdapter, StorageBackend, get_store_backend
 
 
 @pytest.fixture
@@ -134,3 +135,52 @@ def test_any_fsspec_protocol(tmp_path: Path) -> None:
     config["stores"] = {"bad": {"protocol": "no-such-protocol", "location": "x"}}
     with pytest.raises(ConfigError, match="bad"):
         get_store_backend("bad", config).fs  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("location", "prefix"),
+    [
+        ("ephys", "ephys"),
+        ("/leading/slash", "leading/slash"),
+        ("leading\\slash\\test", "leading/slash/test"),
+        ("f:\\leading/slash\\test", "leading/slash/test"),
+        ("C:\\", ""),
+        ("", ""),
+    ],
+)
+def test_datajoint_014_types_read_an_s3_store_as_014_did(
+    cfg: Config, location: str, prefix: str
+) -> None:
+    cfg["stores"]["lake"]["location"] = location
+    legacy = cfg.get_store_spec("lake", legacy=True)
+    assert legacy["secure"] is False  # 0.14: plain http unless the store says secure
+    assert legacy["location"] == prefix  # Windows separators and drives as 0.14 read them
+    assert cfg.get_store_spec("lake")["secure"] is True  # DataJoint 2: https by default
+    cfg["stores"]["lake"]["secure"] = True
+    assert cfg.get_store_spec("lake", legacy=True)["secure"] is True
+
+
+def test_refusals_use_datajoint_words_and_say_what_to_do() -> None:
+    """DataJoint's own words (missing, invalid, not configured, mutually exclusive) with
+    what to change, so code and people that look for them find them."""
+
+    class Keyed(StorageAdapter):
+        protocol = "keyed-test"
+        required_keys = ("endpoint",)
+        allowed_keys = ("endpoint",)
+
+        def create_filesystem(self, spec: dict) -> fsspec.AbstractFileSystem:
+            return fsspec.filesystem("memory")
+
+    with pytest.raises(ConfigError, match=r"missing endpoint; add them"):
+        Keyed().validate_spec({"protocol": "keyed-test"})
+    with pytest.raises(ConfigError, match=r"Invalid key\(s\) .*: bogus; remove them"):
+        Keyed().validate_spec({"protocol": "keyed-test", "endpoint": "e", "bogus": 1})
+    config = Config()
+    with pytest.raises(ConfigError, match=r"stores.filepath_default is not configured; set"):
+        config.get_store_spec(None, use_filepath_default=True)
+    config["stores"] = {
+        "main": {"protocol": "file", "location": "/x", "hash_prefix": "m", "schema_prefix": "m/s"}
+    }
+    with pytest.raises(ConfigError, match=r"overlap; .* mutually exclusive: make them separate"):
+        config.get_store_spec("main")

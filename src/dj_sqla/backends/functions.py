@@ -460,7 +460,7 @@ def _unless_null(args: list[Any], value: Any) -> Any:
 @compiles(CountDistinct, "sqlite")
 def _count_distinct_sqlite(element: CountDistinct, compiler: Any, **kw: Any) -> str:
     args = element.args
-    joined = sa.func.quote(args[0])
+    joined: Any = sa.func.quote(args[0])
     for arg in args[1:]:
         joined = joined.op("||")(sa.literal(",")).op("||")(sa.func.quote(arg))
     return _render(compiler, sa.func.count(sa.distinct(_unless_null(args, joined))), **kw)

@@ -237,7 +237,7 @@ def _rows_file(text: str) -> Iterator[str]:
         os.remove(named.name)
 
 
-def _collation(dialect: Any) -> str:
+def schema_collation(dialect: Any) -> str:
     """The server's binary utf8mb4 collation that compares trailing spaces (NO PAD):
     MariaDB's ``utf8mb4_nopad_bin``, MySQL's ``utf8mb4_0900_bin`` (8.0.17 on); older MySQL
     has only ``utf8mb4_bin``, which pads."""
@@ -483,7 +483,7 @@ class MySQLBackend(ServerBackend):
         restriction matching both). The name is quoted by the dialect.
         """
         quoted = self.engine.dialect.identifier_preparer.quote_identifier(name)
-        collation = _collation(conn.dialect)
+        collation = schema_collation(conn.dialect)
         # CREATE DATABASE ... CHARACTER SET has no SQLAlchemy construct (see above)
         conn.execute(
             sa.text(

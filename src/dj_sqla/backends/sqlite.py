@@ -41,6 +41,7 @@ from ..types import sqlite_limit
 from . import _sqlite_ddl
 from ._bulk import positional_rows
 from .base import Annotations, Backend, Drainable, on_conflict_skip, on_conflict_update
+from .key_lists import SQLITE_FUNCTIONS
 
 try:
     import fcntl
@@ -173,6 +174,9 @@ class SQLiteBackend(Backend):
         cursor.execute("PRAGMA foreign_keys = ON")  # FKs inside one file are enforced
         cursor.execute("PRAGMA busy_timeout = 30000")  # wait for other writers, don't fail
         cursor.close()
+        if sqlite3.sqlite_version_info < (3, 41, 0):  # long lists of bytes keys need unhex()
+            for name, arity, function in SQLITE_FUNCTIONS:
+                dbapi_conn.create_function(name, arity, function, deterministic=True)
 
     @staticmethod
     def _on_checkin(dbapi_conn: Any, record: ConnectionPoolEntry) -> None:

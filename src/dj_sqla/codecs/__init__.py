@@ -22,6 +22,7 @@ from ._errors import (
     BlobError,
     CodecError,
     CodecNotFoundError,
+    FilepathError,
     MissingStoredObject,
     StoredObjectError,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "CodecError",
     "CodecNotFoundError",
     "CodecRegistry",
+    "FilepathError",
     "MatCell",
     "MatStruct",
     "MissingStoredObject",

@@ -99,6 +99,12 @@ class CodecNotFoundError(CodecError):
     """No codec is registered (or installed as an entry point) under the requested name."""
 
 
+class FilepathError(CodecError, ValueError):
+    """A ``<filepath@>`` path the store does not take: one in a section dj_sqla manages (the
+    hash or schema section), or one outside the store's ``filepath_prefix`` (a ``ValueError``
+    too, as DataJoint raises it)."""
+
+
 class StoredObjectError(CodecError):
     """An object a row refers to in an object store cannot be read as stored: it is missing,
     or its contents no longer match the checksum kept in the row (the path is named)."""

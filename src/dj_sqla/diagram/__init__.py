@@ -17,7 +17,7 @@ Example:
     >>> from dj_sqla import example
     >>> p = example.build(dj.Connection("sqlite://"), prefix="")
     >>> d = dj.Diagram(p.Session) - 1 + 1
-    >>> [name.split(".")[1] for name in d.tables][:4]
+    >>> [name.split(".")[1].strip('"') for name in d.tables][:4]
     ['subject', '__subject_summary', 'session', 'session__trial']
     >>> print(dj.Diagram(p.lab).make_mermaid())  # doctest: +ELLIPSIS
     flowchart LR
@@ -144,7 +144,8 @@ class Diagram:
             >>> from dj_sqla import example
             >>> p = example.build(dj.Connection("sqlite://"), prefix="")
             >>> p.Subject.insert1({"subject_id": 1, "species": "mouse"})
-            >>> dj.Diagram.cascade(p.Subject & {"subject_id": 1}).counts()["lab.subject"]
+            >>> counts = dj.Diagram.cascade(p.Subject & {"subject_id": 1}).counts()
+            >>> counts[p.Subject.full_table_name]
             1
         """
         query = table_expr() if isinstance(table_expr, type) else table_expr

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement, True_
 from .. import dependencies as deps
 from .._mapping import own_attributes
 from ..config import config
-from ..errors import DataJointError, IntegrityError, TransactionConflictError
+from ..errors import ArgumentError, DataJointError, IntegrityError, TransactionConflictError
 from ..utils import confirm as _confirm
 from .stored import StoredValue, release_after, stored_values
 
@@ -96,8 +96,8 @@ def plan(
     are deleted before them, so their keys are read first (one query per such master table).
     """
     if part_integrity not in PART_INTEGRITY:
-        raise DataJointError(
-            f"part_integrity={part_integrity!r}: use one of {', '.join(PART_INTEGRITY)}."
+        raise ArgumentError(
+            f"part_integrity must be one of {', '.join(PART_INTEGRITY)}, not {part_integrity!r}."
         )
     selected: dict[sa.Table, list[ColumnElement[bool]]] = {start: [condition]}
     changed = True
@@ -131,7 +131,7 @@ def _masters(
         if not isinstance(master_class, type) or part_integrity == "ignore":
             continue  # not a Part (a Part's own namespace holds its master class)
         master = own_attributes(master_class)["__table__"]
-        if master in selected:
+        if master in selected and part_integrity == "enforce":
             continue
         if part_integrity == "enforce":
             exists = sa.select(sa.literal(1)).select_from(table).where(*_any(selected[table]))
@@ -145,25 +145,27 @@ def _masters(
             )
         local, referred = _master_key(table, master)
         keys = conn.execute(sa.select(*local).where(sa.or_(*selected[table])).distinct()).all()
-        selected[master] = [
-            sa.or_(
-                sa.false(),
-                *(sa.and_(*(c == v for c, v in zip(referred, key, strict=True))) for key in keys),
-            )
-        ]
-        added = True
+        clause = sa.or_(
+            sa.false(),
+            *(sa.and_(*(c == v for c, v in zip(referred, key, strict=True))) for key in keys),
+        )
+        # every part of the master adds its own masters (two parts may reach two masters)
+        if not any(clause.compare(c) for c in selected.setdefault(master, [])):
+            selected[master].append(clause)
+            added = True
     return added
 
 
 def _master_key(part: sa.Table, master: sa.Table) -> tuple[list[Any], list[Any]]:
     """The part's columns holding its master's key, and the master's key columns.
 
-    A part that references another part of its master (``-> master.Other``) has no foreign
-    key to the master itself; it holds the master's key under the same names.
+    A part that references another part of its master (``-> master.Other``, renamed or not)
+    has no foreign key to the master itself: the key is followed through that part's
+    foreign key; failing that, it is found under the master's names.
     """
-    fk = next((fk for fk in part.foreign_key_constraints if fk.referred_table is master), None)
-    if fk is not None:
-        return [part.c[el.parent.name] for el in fk.elements], [el.column for el in fk.elements]
+    found = _master_key_via(part, master, set())
+    if found is not None:
+        return found
     referred = list(master.primary_key.columns)
     missing = [c.name for c in referred if c.name not in part.c]
     if missing:
@@ -173,6 +175,30 @@ def _master_key(part: sa.Table, master: sa.Table) -> tuple[list[Any], list[Any]]
             "the master rows."
         )
     return [part.c[c.name] for c in referred], referred
+
+
+def _master_key_via(
+    table: sa.Table, master: sa.Table, seen: set[sa.Table]
+) -> tuple[list[Any], list[Any]] | None:
+    """:func:`_master_key` through foreign keys: directly to the master, or to another part
+    of it (whose columns holding the master's key are mapped back through the foreign key)."""
+    seen.add(table)
+    for fk in table.foreign_key_constraints:
+        if fk.referred_table is master:
+            return [table.c[el.parent.name] for el in fk.elements], [
+                el.column for el in fk.elements
+            ]
+    for fk in table.foreign_key_constraints:
+        other = fk.referred_table
+        if other in seen or not str(other.name).startswith(f"{master.name}__"):
+            continue
+        found = _master_key_via(other, master, seen)
+        if found is None:
+            continue
+        ours = {el.column.name: table.c[el.parent.name] for el in fk.elements}
+        if all(column.name in ours for column in found[0]):
+            return [ours[column.name] for column in found[0]], found[1]
+    return None
 
 
 def _topological(tables: Iterable[sa.Table]) -> list[sa.Table]:
@@ -444,9 +470,9 @@ def drop_tables(
     drops it alone (``"cascade"`` is for deleting rows only).
     """
     if part_integrity not in ("enforce", "ignore"):
-        raise DataJointError(
-            f"drop(part_integrity={part_integrity!r}): use 'enforce' or 'ignore' ('cascade' "
-            "applies to delete only)."
+        raise ArgumentError(
+            f"drop(): part_integrity must be 'enforce' or 'ignore', not {part_integrity!r} "
+            "('cascade' applies to delete only)."
         )
     tables = known_tables(connection)
     tables.setdefault(table, None)

@@ -38,7 +38,9 @@ from ..types import INTEGER_RANGES, CodecColumn
 from .stored import (
     confirm_objects,
     encode_for_store,
+    release_after,
     store_columns,
+    stored_values,
     write_tracking,
     writing_objects,
 )
@@ -565,13 +567,22 @@ def update_row(connection: Connection, table: sa.Table, row: Mapping[str, Any]) 
     values = {k: v for k, v in row.items() if k not in key}
     stored = store_columns(table)
     if stored.keys() & values.keys():
+        where = [table.c[k] == row[k] for k in key]
         with writing_objects(connection) as written:
             keyed = encode_for_store(table, [{**{k: row[k] for k in key}, **values}], stored)[0]
             # 0.14's tracking rows first, in the update's transaction
             with nullcontext() if connection.in_transaction else connection.transaction:
                 with connection.write() as conn:
                     write_tracking(connection, conn, table, written)
+                    replaced = [
+                        value
+                        for value in stored_values(connection, conn, table, where)
+                        if value.attribute in values
+                    ]
                 _update(connection, table, row, key, {k: keyed[k] for k in values})
+                # the objects of the values replaced go once the update commits, as those of
+                # deleted rows do (a shared one only when no row refers to it any more)
+                release_after(connection, replaced)
         return
     _update(connection, table, row, key, values)
 

@@ -23,7 +23,18 @@ The protocol, chosen so that a key costs one statement beyond its own transactio
   ``jobs.keep_completed``) in one statement when ``populate`` returns, and ``refresh`` closes
   those of a worker that died after committing.
 * **error** records the message and traceback; a later ``populate(reserve_jobs=True)``
-  retries the key, unless it was set to ``ignore``.
+  retries the key, unless it was set to ``ignore``. An interrupted ``make`` (Ctrl-C, SIGTERM)
+  is recorded as an error too (``KeyboardInterrupt``, ``SystemExit: SIGTERM received``), as
+  DataJoint records it.
+
+A job's key is the part of the table's primary key that comes from the parents named in it
+(:func:`~dj_sqla.execution._job_table.job_key`, DataJoint's rule): a table that adds key
+attributes of its own fills several rows per job.
+
+DataJoint 2's methods for one job work too: ``reserve(key)`` (True if this call got it),
+``complete(key)``, ``error(key, message, stack)``, ``ignore(key)``, ``update1(row)``, and
+``refresh(*restrictions, delay=, priority=, stale_timeout=, orphan_timeout=)``, which also
+removes jobs whose key left ``key_source``.
 
 Times are the workers' clocks in UTC, so keep the machines' clocks in sync.
 
@@ -42,204 +53,69 @@ Example:
     >>> Inverse.populate(reserve_jobs=True, suppress_errors=True)["success_count"]
     2
     >>> Inverse.jobs.progress()
-    {'pending': 0, 'reserved': 0, 'success': 0, 'error': 1, 'ignore': 0}
+    {'pending': 0, 'reserved': 0, 'success': 0, 'error': 1, 'ignore': 0, 'total': 1}
     >>> Inverse.jobs.errors.to_dicts()[0]["error_message"]
     'ZeroDivisionError: division by zero'
 """
 
 from __future__ import annotations
 
-import getpass
 import os
 import random
 import socket
-import threading
-import time
-import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._naming import NAMING_CONVENTION
 from ..config import config
-from ..connection import Schema
-from ..dependencies import lineage
-from ..errors import AccessError, DataJointError, TransactionConflictError
+from ..dependencies import full_name, lineage
+from ..errors import AccessError, DataJointError, DuplicateError
 from ..expression.core import QueryExpression, TableClass
+from ._job_table import (
+    BATCH,
+    BOOKKEEPING,
+    ERROR_MESSAGE_LENGTH,
+    MESSAGE_LENGTH,
+    RELEASED,
+    STATUSES,
+    TRUNCATION_APPENDIX,
+    Executor,
+    bk,
+    bookkeeping_names,
+    create,
+    created,
+    forget,
+    in_transaction,
+    job_key,
+    job_table,
+    job_table_name,
+    named,
+    reservation_time,
+    retrying,
+    truncated,
+    utc_now,
+    worker_user,
+)
 from .query import Query
 
-STATUSES = ("pending", "reserved", "success", "error", "ignore")
-#: A job table's own columns, after the key's (see :func:`bookkeeping_names`).
-BOOKKEEPING = (
-    "status",
-    "priority",
-    "created_time",
-    "scheduled_time",
-    "reserved_time",
-    "completed_time",
-    "duration",
-    "error_message",
-    "error_stack",
-    "user",
-    "host",
-    "pid",
-)
-#: Where a job table's Table keeps the SQL names of its bookkeeping columns (``info``).
-_NAMES = "dj_sqla_job_columns"
-#: Longest stored error message (DataJoint's limit too); the traceback is kept whole.
-MESSAGE_LENGTH = 2047
-#: Keys per statement when closing many jobs at once (well below every backend's limits).
-_BATCH = 500
-
-
-class Executor(Protocol):
-    """Something that runs a statement: a ``sqlalchemy.Connection``, or populate's runner
-    that commits each statement at once."""
-
-    def execute(self, statement: Any) -> Any: ...
-
-
-#: The bookkeeping of a reservation given back.
-_RELEASED = {"status": "pending", "reserved_time": None, "host": None, "pid": None, "user": None}
-
-_metadata: weakref.WeakKeyDictionary[Schema, sa.MetaData] = weakref.WeakKeyDictionary()
-_describing = threading.Lock()
-_created: weakref.WeakSet[sa.Table] = weakref.WeakSet()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-_last_reservation = datetime.min
-_reservation_lock = threading.Lock()
-
-
-def _reservation_time() -> datetime:
-    """The ``reserved_time`` of one reserve statement: now, but later than every earlier one
-    of this process (by a microsecond at least).
-
-    A reservation is told from other workers' by its ``reserved_time``, ``host`` and
-    ``pid``. Threads of one process share host and pid, and two of them may read the clock
-    in the same microsecond (or within the clock's coarser tick on some systems); with a
-    time of its own, each reserve statement still knows which keys it got.
-    """
-    global _last_reservation
-    with _reservation_lock:
-        _last_reservation = max(_now(), _last_reservation + timedelta(microseconds=1))
-        return _last_reservation
-
-
-def _time() -> sa.types.TypeEngine[Any]:
-    # MySQL's DATETIME keeps whole seconds unless told otherwise
-    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-
-
-def job_table_name(table_name: str) -> str:
-    """The job table of a table, named as DataJoint names it.
-
-    Example:
-        >>> job_table_name("__session_stats")
-        '~~session_stats'
-    """
-    return "~~" + table_name.lstrip("_")
-
-
-def job_table(schema: Schema, target: sa.Table) -> sa.Table:
-    """The job table of ``target`` (a Table of ``schema``), described but not yet created.
-
-    Job tables live in a MetaData of their own, so Alembic migrations of the schema and
-    ``create_all`` never see them.
-    """
-    with _describing:  # threads that populate at once describe each job table once
-        metadata = _metadata.get(schema)
-        if metadata is None:
-            metadata = _metadata[schema] = sa.MetaData(
-                schema=target.schema, naming_convention=NAMING_CONVENTION
-            )
-        existing = metadata.tables.get(f"{target.schema}.{job_table_name(target.name)}")
-        return existing if existing is not None else _describe(metadata, target)
-
-
-def _describe(metadata: sa.MetaData, target: sa.Table) -> sa.Table:
-    """The job table of ``target`` in ``metadata`` (see :func:`job_table`)."""
-    name = job_table_name(target.name)
-    status = sa.Enum(
-        *STATUSES, name="job_status", native_enum=False, create_constraint=True, length=8
-    )
-    key = [column.name for column in target.primary_key]
-    names = bookkeeping_names(key)
-    bookkeeping = [
-        sa.Column(names[name], type_, nullable=nullable)
-        for name, type_, nullable in (
-            ("status", status, False),
-            ("priority", sa.SmallInteger(), False),
-            ("created_time", _time(), False),
-            ("scheduled_time", _time(), False),
-            ("reserved_time", _time(), True),
-            ("completed_time", _time(), True),
-            ("duration", sa.Float(), True),
-            ("error_message", sa.String(MESSAGE_LENGTH), True),
-            ("error_stack", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), True),
-            ("user", sa.String(255), True),
-            ("host", sa.String(255), True),
-            ("pid", sa.Integer(), True),
-        )
-    ]
-    by_name = {column.name: column for column in bookkeeping}
-    table = sa.Table(
-        name,
-        metadata,
-        *(
-            sa.Column(column.name, column.type, primary_key=True, autoincrement=False)
-            for column in target.primary_key
-        ),
-        *bookkeeping,
-        sa.Index(None, *(by_name[names[n]] for n in ("status", "priority", "scheduled_time"))),
-        comment=f"jobs of {target.name}",
-    )
-    table.info[_NAMES] = names
-    return table
-
-
-def bookkeeping_names(key: Iterable[str]) -> dict[str, str]:
-    """The SQL name of each bookkeeping column of a job table whose key is ``key``: its own
-    name, or ``_`` before it when the key has an attribute of that name (DataJoint attribute
-    names start with a letter, so the two never collide again). Job tables of other keys are
-    named as they always were.
-
-    Example:
-        >>> bookkeeping_names(["mouse_id", "status"])["status"]
-        '_status'
-        >>> bookkeeping_names(["mouse_id", "status"])["host"]
-        'host'
-    """
-    taken = set(key)
-    names: dict[str, str] = {}
-    for name in BOOKKEEPING:
-        sql_name = name
-        while sql_name in taken:
-            sql_name = "_" + sql_name
-        names[name] = sql_name
-    return names
-
-
-def _bk(table: sa.Table, name: str) -> sa.Column[Any]:
-    """The bookkeeping column ``name`` (``status``, ``host``, ...) of a job table."""
-    names: dict[str, str] = table.info[_NAMES]
-    return table.c[names[name]]
-
-
-def _named(table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Bookkeeping ``values`` by name, keyed by the job table's SQL names."""
-    names: dict[str, str] = table.info[_NAMES]
-    return {names[name]: value for name, value in values.items()}
+__all__ = [
+    "BOOKKEEPING",
+    "ERROR_MESSAGE_LENGTH",
+    "MESSAGE_LENGTH",
+    "STATUSES",
+    "TRUNCATION_APPENDIX",
+    "Jobs",
+    "bookkeeping_names",
+    "job_key",
+    "job_table",
+    "job_table_name",
+    "truncated",
+]
 
 
 class Jobs(Query):
@@ -252,6 +128,7 @@ class Jobs(Query):
 
         SessionStats.jobs.errors.to_dicts()   # the failed keys, with message and traceback
         (SessionStats.jobs & {"mouse_id": 3}).delete()
+        SessionStats.jobs.reserve({"mouse_id": 3})   # DataJoint 2's one-job methods
     """
 
     __slots__ = ("_target",)
@@ -260,10 +137,10 @@ class Jobs(Query):
         schema = target._require_schema()
         table = job_table(schema, target._declared())
         connection = schema.connection
-        if table not in _created:
+        if table not in created:
             try:
                 with connection.backend.worker_turn(str(table.schema)):
-                    _retrying(partial(_create, connection, table))
+                    retrying(partial(create, connection, table))
             except AccessError as err:
                 raise AccessError(
                     f"The job table `{table.schema}`.`{table.name}` of {target.__name__} cannot "
@@ -272,7 +149,7 @@ class Jobs(Query):
                     "runs populate(reserve_jobs=True)); populate() without reserve_jobs needs "
                     "no job table."
                 ) from err
-            _created.add(table)
+            created.add(table)
         key_lineage = lineage(target._declared())
         key = [column.name for column in table.primary_key]
         super().__init__(
@@ -296,8 +173,78 @@ class Jobs(Query):
         """The job table."""
         return self._from_clause  # type: ignore[return-value]
 
+    # -- DataJoint's table attributes ------------------------------------------------------------
+
+    @property
+    def target(self) -> Any:
+        """The table whose jobs these are, as a query (``SessionStats()``)."""
+        target: Any = self._target
+        return target()
+
+    @property
+    def connection(self) -> Any:
+        """The :class:`dj.Connection` of the job table."""
+        return self._connection
+
+    @property
+    def database(self) -> str:
+        """The schema of the job table."""
+        return str(self.table.schema)
+
+    @property
+    def table_name(self) -> str:
+        """The job table's name (``~~session_stats``)."""
+        return str(self.table.name)
+
+    @property
+    def full_table_name(self) -> str:
+        """The job table's ``schema.table``, quoted as ``Table.full_table_name`` is."""
+        return full_name(self._connection, self.table)
+
+    @property
+    def is_declared(self) -> bool:
+        """Whether the job table exists (it is created when ``Table.jobs`` is first read)."""
+        table = self.table
+        return bool(
+            self._connection.run_read(
+                lambda conn: sa.inspect(conn).has_table(table.name, schema=table.schema)
+            )
+        )
+
+    @property
+    def definition(self) -> str:
+        """The job table as a DataJoint definition (what DataJoint would declare).
+
+        Example::
+
+            print(SessionStats.jobs.definition)
+        """
+        heading = self._target.heading  # type: ignore[attr-defined]
+        lines = [f"# jobs of {self._target.__name__}"]
+        for column in self.table.primary_key:
+            lines.append(f"{column.name} : {heading.attributes[column.name].type}")
+        lines += [
+            "---",
+            "status : enum('pending','reserved','success','error','ignore')",
+            "priority : int16",
+            "created_time : datetime(6)",
+            "scheduled_time : datetime(6)",
+            "reserved_time = null : datetime(6)",
+            "completed_time = null : datetime(6)",
+            "duration = null : float64",
+            f"error_message = null : varchar({MESSAGE_LENGTH})",
+            "error_stack = null : varchar(16777215)",
+            "user = null : varchar(255)",
+            "host = null : varchar(255)",
+            "pid = null : int32",
+            "index (status, priority, scheduled_time)",
+        ]
+        return "\n".join(lines) + "\n"
+
+    # -- views -----------------------------------------------------------------------------------
+
     def _status(self, *statuses: str) -> Jobs:
-        return self._derive([*self._where, _bk(self.table, "status").in_(statuses)])  # type: ignore[return-value]
+        return self._derive([*self._where, bk(self.table, "status").in_(statuses)])  # type: ignore[return-value]
 
     @property
     def pending(self) -> Jobs:
@@ -343,18 +290,44 @@ class Jobs(Query):
         with self._connection.write() as conn:
             return int(conn.execute(sa.delete(self.table).where(self._condition())).rowcount)
 
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete these job rows, as :meth:`delete` (DataJoint's name); the count only with
+        ``get_count``."""
+        count = self.delete()
+        return count if get_count else None
+
+    def drop_quick(self) -> None:
+        """Drop the job table (the next ``Table.jobs`` creates it again, empty)."""
+        if self._where:
+            raise DataJointError(
+                f"drop_quick() drops the whole job table of {self._target.__name__}; call it "
+                "on the unrestricted Table.jobs (to remove some jobs, delete() them)."
+            )
+        table = self.table
+        with (
+            self._connection.backend.worker_turn(str(table.schema)),
+            self._connection.write() as conn,
+        ):
+            table.drop(conn, checkfirst=True)
+        forget(table)
+
+    def drop(self) -> None:
+        """Drop the job table, as :meth:`drop_quick` (nothing depends on it)."""
+        self.drop_quick()
+
     def progress(self) -> dict[str, int]:
-        """The number of jobs in each status."""
+        """The number of jobs in each status, and their ``total``."""
         table = self.table
         query = (
-            sa.select(_bk(table, "status"), sa.func.count())
+            sa.select(bk(table, "status"), sa.func.count())
             .where(self._condition())
-            .group_by(_bk(table, "status"))
+            .group_by(bk(table, "status"))
         )
         counts: dict[str, int] = dict(self._connection.run_read(lambda c: c.execute(query).all()))
-        return {status: int(counts.get(status, 0)) for status in STATUSES}
+        found = {status: int(counts.get(status, 0)) for status in STATUSES}
+        return {**found, "total": sum(found.values())}
 
-    # -- changing jobs ---------------------------------------------------------------------------
+    # -- changing one job (DataJoint's methods) --------------------------------------------------
 
     def _key_condition(self, key: Mapping[str, Any]) -> ColumnElement[bool]:
         return sa.and_(*(column == key[column.name] for column in self.table.primary_key))
@@ -368,128 +341,274 @@ class Jobs(Query):
         values = [tuple(key[c.name] for c in columns) for key in keys]
         return sa.tuple_(*columns).in_(values)
 
-    def _worker(self) -> dict[str, Any]:
-        return {"user": _user(), "host": socket.gethostname()[:255], "pid": os.getpid()}
-
-    def ignore(self, key: Mapping[str, Any]) -> None:
-        """Mark a key so that ``populate`` skips it (until the job is deleted)."""
-        self._set(key, "ignore")
-
-    def schedule(self, key: Mapping[str, Any], *, priority: int | None = None) -> None:
-        """Make a key pending again, whatever its job's status."""
-        self._set(key, "pending", priority=priority)
-
-    def _set(self, key: Mapping[str, Any], status: str, priority: int | None = None) -> None:
-        table = self.table
-        missing = [c.name for c in table.primary_key if c.name not in key]
+    def _job_of(self, key: Mapping[str, Any]) -> dict[str, Any]:
+        """The job's key out of ``key`` (a key of ``key_source`` or a longer row)."""
+        missing = [c.name for c in self.table.primary_key if c.name not in key]
         if missing:
             raise DataJointError(
                 f"A job of {self._target.__name__} is one whole key; {dict(key)} lacks "
-                f"{', '.join(missing)}. Give the full primary key (e.g. from .keys())."
+                f"{', '.join(missing)}. Give the full key (e.g. from .keys())."
             )
-        key = {column.name: key[column.name] for column in table.primary_key}
-        now = _now()
-        values: dict[str, Any] = {"status": status, "scheduled_time": now}
+        return {column.name: key[column.name] for column in self.table.primary_key}
+
+    def _worker(self) -> dict[str, Any]:
+        return {"user": worker_user(), "host": socket.gethostname()[:255], "pid": os.getpid()}
+
+    def reserve(self, key: Mapping[str, Any]) -> bool:
+        """Take the job of ``key`` for this process: True if it was pending (or, as in
+        DataJoint 0.14, had no job yet); False if another worker has it, it failed or it is
+        ignored. DataJoint's one-job form; ``populate(reserve_jobs=True)`` reserves for you.
+
+        Example::
+
+            if SessionStats.jobs.reserve(key):
+                ...   # compute, then SessionStats.jobs.complete(key)
+        """
+        job = self._job_of(key)
+        try:
+            with self._connection.write() as conn:
+                if self.claim(conn, [job]):
+                    return True
+                if conn.execute(sa.select(sa.true()).where(self._key_condition(job))).first():
+                    return False
+                now = utc_now()  # no job yet: DataJoint 0.14 adds it as reserved
+                values = {
+                    "status": "reserved",
+                    "priority": config["jobs.default_priority"],
+                    "created_time": now,
+                    "scheduled_time": now,
+                    "reserved_time": now,
+                    **self._worker(),
+                }
+                conn.execute(sa.insert(self.table).values({**job, **named(self.table, values)}))
+        except (DuplicateError, sa.exc.IntegrityError):
+            return False  # another worker added it first
+        return True
+
+    def complete(self, key: Mapping[str, Any], duration: float | None = None) -> None:
+        """Close the job of ``key`` as done: deleted, or kept as ``success`` (with its
+        ``duration`` in seconds) with ``dj.config['jobs.keep_completed']``."""
+        job = self._job_of(key)
+        values = {"status": "success", "completed_time": utc_now(), "error_message": None}
+        if duration is not None:
+            values["duration"] = duration
+        with self._connection.write() as conn:
+            condition = self._key_condition(job)
+            if config["jobs.keep_completed"]:
+                conn.execute(
+                    sa.update(self.table).where(condition).values(named(self.table, values))
+                )
+            else:
+                conn.execute(sa.delete(self.table).where(condition))
+
+    def error(
+        self,
+        key: Mapping[str, Any],
+        error_message: str,
+        error_stack: str | None = None,
+        *,
+        duration: float | None = None,
+    ) -> None:
+        """Record that computing ``key`` failed: the message (cut to 2047 characters, ending
+        in ``...truncated``) and the traceback; the job is added if it has none."""
+        self._upsert(
+            key,
+            {
+                "status": "error",
+                "completed_time": utc_now(),
+                "duration": duration,
+                "error_message": truncated(error_message),
+                "error_stack": error_stack,
+            },
+        )
+
+    def ignore(self, key: Mapping[str, Any]) -> None:
+        """Mark a key so that ``populate`` skips it (until the job is deleted)."""
+        self._upsert(key, {"status": "ignore"})
+
+    def schedule(self, key: Mapping[str, Any], *, priority: int | None = None) -> None:
+        """Make a key pending again, whatever its job's status."""
+        values: dict[str, Any] = {"status": "pending"}
         if priority is not None:
             values["priority"] = priority
+        self._upsert(key, values)
+
+    def update1(self, row: Mapping[str, Any]) -> None:
+        """Change the bookkeeping of one existing job (``status``, ``priority``, times, ...),
+        found by its key.
+
+        Raises:
+            DataJointError: an attribute that is not bookkeeping, or no job for the key.
+        """
+        job = self._job_of(row)
+        values = {name: value for name, value in row.items() if name not in job}
+        unknown = sorted(set(values) - set(BOOKKEEPING))
+        if unknown:
+            raise DataJointError(
+                f"Jobs of {self._target.__name__} have no attribute {', '.join(unknown)} to "
+                f"update; their attributes are {', '.join(BOOKKEEPING)}."
+            )
         with self._connection.write() as conn:
             changed = conn.execute(
-                sa.update(table).where(self._key_condition(key)).values(_named(table, values))
+                sa.update(self.table)
+                .where(self._key_condition(job))
+                .values(named(self.table, values))
+            ).rowcount
+        if not changed:
+            raise DataJointError(
+                f"update1: {self._target.__name__} has no job for {job}; add it first "
+                "(jobs.refresh())."
+            )
+
+    def _upsert(self, key: Mapping[str, Any], values: dict[str, Any]) -> None:
+        """Set the bookkeeping ``values`` of the job of ``key``, adding the job if needed."""
+        table = self.table
+        key = self._job_of(key)
+        now = utc_now()
+        values = {**values, "scheduled_time": values.get("scheduled_time", now)}
+        with self._connection.write() as conn:
+            changed = conn.execute(
+                sa.update(table).where(self._key_condition(key)).values(named(table, values))
             ).rowcount
             if not changed:
                 values.setdefault("priority", config["jobs.default_priority"])
                 values["created_time"] = now
-                conn.execute(sa.insert(table).values({**key, **_named(table, values)}))
+                conn.execute(sa.insert(table).values({**key, **named(table, values)}))
+
+    # -- refreshing ------------------------------------------------------------------------------
 
     def refresh(
         self,
-        keys: QueryExpression | None = None,
-        *,
-        priority: int | None = None,
+        *restrictions: Any,
         delay: float = 0,
+        priority: int | None = None,
+        stale_timeout: float | None = None,
         orphan_timeout: float | None = None,
         retry_errors: bool = False,
+        keys: QueryExpression | None = None,
     ) -> dict[str, int]:
         """Bring the jobs up to date with the table, in one transaction.
 
         Args:
-            keys: the keys still to compute (default: the table's whole ``key_source`` minus
-                what is computed); a pending job is added for each that has no job.
-            priority: priority of the new jobs (default ``dj.config['jobs.default_priority']``).
+            restrictions: add jobs only for these keys of ``key_source`` (as with ``&``);
+                the removal of vanished keys always looks at the whole ``key_source``.
             delay: seconds before the new jobs may start.
+            priority: priority of the new jobs (default ``dj.config['jobs.default_priority']``).
+            stale_timeout: seconds after which a job (not ``ignore``) whose key left
+                ``key_source`` is removed (default ``dj.config['jobs.stale_timeout']``; 0: never
+                by age). Finished and failed jobs of keys gone from both ``key_source`` and the
+                table are removed at any age.
             orphan_timeout: seconds after which a reservation is considered abandoned and is
                 made pending again (default ``dj.config['jobs.orphan_timeout']``).
-            retry_errors: make failed jobs of ``keys`` pending again.
+            retry_errors: make failed jobs of these keys pending again.
+            keys: the keys still to compute, instead of ``restrictions`` (``populate`` gives
+                them).
 
         Returns:
-            Counts: ``added``, ``reset`` (abandoned reservations), ``retried`` (errors) and
-            ``closed`` (jobs of keys already computed).
+            Counts: ``added``, ``removed`` (keys gone), ``orphaned`` (abandoned reservations
+            made pending), ``re_pended`` (kept ``success`` jobs whose row is gone),
+            ``retried`` (errors) and ``closed`` (open jobs of keys already computed).
+
+        Example::
+
+            SessionStats.jobs.refresh({"mouse_id": 3}, priority=1)["added"]
         """
-        target = self._target
         if keys is None:
-            keys = target._todo(())  # type: ignore[attr-defined]
+            keys = self._target._todo(restrictions)  # type: ignore[attr-defined]
         table = self.table
-        now = _now()
+        now = utc_now()
         if orphan_timeout is None:
             orphan_timeout = float(config["jobs.orphan_timeout"])
+        if stale_timeout is None:
+            stale_timeout = float(config["jobs.stale_timeout"])
         key_names = [column.name for column in table.primary_key]
         todo = keys.select().subquery()
+        missing = [name for name in key_names if name not in todo.c]
+        if missing:
+            raise DataJointError(
+                f"The key_source of {self._target.__name__} lacks {', '.join(missing)}, which "
+                "its jobs are keyed by (the primary-key attributes from its parents); give it "
+                "a key_source that has them."
+            )
         among = self._among(keys)
         new = sa.select(
             *(todo.c[name] for name in key_names),
-            sa.literal("pending", type_=_bk(table, "status").type),
+            sa.literal("pending", type_=bk(table, "status").type),
             sa.literal(
                 config["jobs.default_priority"] if priority is None else priority,
                 type_=sa.SmallInteger,
             ),
-            sa.literal(now, type_=_bk(table, "created_time").type),
-            sa.literal(now + timedelta(seconds=delay), type_=_bk(table, "scheduled_time").type),
+            sa.literal(now, type_=bk(table, "created_time").type),
+            sa.literal(now + timedelta(seconds=delay), type_=bk(table, "scheduled_time").type),
         ).where(~sa.exists().where(*(c == todo.c[c.name] for c in table.primary_key)))
+        vanished = ~self._among(self._target._key_source())  # type: ignore[attr-defined]
+        status = bk(table, "status")
         counts: dict[str, int] = {}
 
         def run(conn: sa.Connection) -> None:
             counts["closed"] = self._close(conn, self._done(), keep=config["jobs.keep_completed"])
+            counts["re_pended"] = conn.execute(
+                sa.update(table)
+                .where(status == "success", among)
+                .values(named(table, {"status": "pending", "scheduled_time": now}))
+            ).rowcount
+            gone = conn.execute(
+                sa.delete(table).where(
+                    status.in_(("success", "error")), vanished, ~self._in_target()
+                )
+            ).rowcount
+            if stale_timeout > 0:
+                gone += conn.execute(
+                    sa.delete(table).where(
+                        vanished,
+                        status != "ignore",
+                        bk(table, "created_time") < now - timedelta(seconds=stale_timeout),
+                    )
+                ).rowcount
+            counts["removed"] = gone
             counts["added"] = conn.execute(
                 sa.insert(table).from_select(
                     [
                         *table.primary_key.columns,
                         *(
-                            _bk(table, n)
+                            bk(table, n)
                             for n in ("status", "priority", "created_time", "scheduled_time")
                         ),
                     ],
                     new,
                 )
             ).rowcount
-            counts["reset"] = conn.execute(
+            counts["orphaned"] = conn.execute(
                 sa.update(table)
                 .where(
-                    _bk(table, "status") == "reserved",
-                    _bk(table, "reserved_time") < now - timedelta(seconds=orphan_timeout),
+                    status == "reserved",
+                    bk(table, "reserved_time") < now - timedelta(seconds=orphan_timeout),
                 )
-                .values(_named(table, _RELEASED))
+                .values(named(table, RELEASED))
             ).rowcount
             counts["retried"] = (
                 conn.execute(
                     sa.update(table)
-                    .where(_bk(table, "status") == "error", among)
-                    .values(_named(table, {"status": "pending"}))
+                    .where(status == "error", among)
+                    .values(named(table, {"status": "pending"}))
                 ).rowcount
                 if retry_errors
                 else 0
             )
 
         with self.turn():
-            _retrying(lambda: _in_transaction(self._connection, run))
+            retrying(lambda: in_transaction(self._connection, run))
         return counts
+
+    def _in_target(self) -> ColumnElement[bool]:
+        """Jobs whose key is in the table."""
+        target = self._target._declared()
+        return sa.exists().where(*(target.c[c.name] == c for c in self.table.primary_key))
 
     def _done(self) -> ColumnElement[bool]:
         """Open jobs (pending, reserved, error) whose key is already in the table."""
-        table = self.table
-        target = self._target._declared()
         return sa.and_(
-            _bk(table, "status").in_(("pending", "reserved", "error")),
-            sa.exists().where(*(target.c[c.name] == c for c in table.primary_key)),
+            bk(self.table, "status").in_(("pending", "reserved", "error")), self._in_target()
         )
 
     def _close(self, conn: Executor, condition: ColumnElement[bool], *, keep: bool) -> int:
@@ -498,9 +617,9 @@ class Jobs(Query):
                 sa.update(self.table)
                 .where(condition)
                 .values(
-                    _named(
+                    named(
                         self.table,
-                        {"status": "success", "completed_time": _now(), "error_message": None},
+                        {"status": "success", "completed_time": utc_now(), "error_message": None},
                     )
                 )
             )
@@ -513,21 +632,28 @@ class Jobs(Query):
     def candidates(
         self, keys: QueryExpression, *, priority: int | None = None
     ) -> list[dict[str, Any]]:
-        """Keys of pending jobs that are due, among ``keys``, most urgent first.
+        """The keys among ``keys`` (whole keys of ``key_source``) whose job is pending and
+        due, most urgent first.
 
         Keys of equal priority come in a random order, so workers that start together do
         not all compete for the same key.
         """
         table = self.table
-        names = [column.name for column in table.primary_key]
+        todo = keys.select().subquery()
+        names = list(todo.c.keys())
         conditions = [
-            _bk(table, "status") == "pending",
-            _bk(table, "scheduled_time") <= _now(),
-            self._among(keys),
+            bk(table, "status") == "pending",
+            bk(table, "scheduled_time") <= utc_now(),
         ]
         if priority is not None:
-            conditions.append(_bk(table, "priority") <= priority)
-        query = sa.select(_bk(table, "priority"), *table.primary_key.columns).where(*conditions)
+            conditions.append(bk(table, "priority") <= priority)
+        query = (
+            sa.select(bk(table, "priority"), *todo.c)
+            .select_from(
+                todo.join(table, sa.and_(*(c == todo.c[c.name] for c in table.primary_key)))
+            )
+            .where(*conditions)
+        )
         rows = list(self._connection.run_read(lambda conn: conn.execute(query).all()))
         random.shuffle(rows)
         rows.sort(key=lambda row: row[0])  # stable: random within one priority
@@ -538,12 +664,12 @@ class Jobs(Query):
         todo = keys.select().subquery()
         return sa.exists().where(*(c == todo.c[c.name] for c in self.table.primary_key))
 
-    def reserve(self, conn: Executor, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def claim(self, conn: Executor, keys: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Take pending jobs for this worker; returns the keys it got, in the given order.
 
         One conditional UPDATE for all the keys; only when another worker took some of them
         does a second statement find out which: those reserved at this statement's own time
-        (:func:`_reservation_time`) by this host and process, so threads of one process that
+        (:func:`reservation_time`) by this host and process, so threads of one process that
         reserve at once never take each other's keys. ``conn`` must commit each statement at
         once, so that the reservations are visible to other workers.
         """
@@ -552,37 +678,38 @@ class Jobs(Query):
         wanted = [{name: key[name] for name in names} for key in keys]
         if not wanted:
             return []
-        now, worker = _reservation_time(), self._worker()
+        given = [dict(key) for key in keys]
+        now, worker = reservation_time(), self._worker()
         which = self._keys_condition(wanted)
         changed = conn.execute(
             sa.update(table)
-            .where(which, _bk(table, "status") == "pending")
-            .values(_named(table, {"status": "reserved", "reserved_time": now, **worker}))
+            .where(which, bk(table, "status") == "pending")
+            .values(named(table, {"status": "reserved", "reserved_time": now, **worker}))
         ).rowcount
         if changed == len(wanted) or changed == 0:
-            return wanted if changed else []
+            return given if changed else []
         mine = conn.execute(
             sa.select(*table.primary_key.columns).where(
                 which,
-                _bk(table, "status") == "reserved",
-                _bk(table, "reserved_time") == now,
-                _bk(table, "host") == worker["host"],
-                _bk(table, "pid") == worker["pid"],
+                bk(table, "status") == "reserved",
+                bk(table, "reserved_time") == now,
+                bk(table, "host") == worker["host"],
+                bk(table, "pid") == worker["pid"],
             )
         ).all()
         got = {tuple(row) for row in mine}
-        return [key for key in wanted if tuple(key.values()) in got]
+        return [key for key, job in zip(given, wanted, strict=True) if tuple(job.values()) in got]
 
     def release(self, conn: Executor, keys: Sequence[Mapping[str, Any]]) -> None:
         """Give back reserved jobs that were not finished (the worker was interrupted)."""
         table = self.table
         conn.execute(
             sa.update(table)
-            .where(self._keys_condition(keys), _bk(table, "status") == "reserved")
-            .values(_named(table, _RELEASED))
+            .where(self._keys_condition(keys), bk(table, "status") == "reserved")
+            .values(named(table, RELEASED))
         )
 
-    def error(
+    def record_error(
         self,
         conn: Executor,
         key: Mapping[str, Any],
@@ -596,13 +723,13 @@ class Jobs(Query):
             sa.update(self.table)
             .where(self._key_condition(key))
             .values(
-                _named(
+                named(
                     self.table,
                     {
                         "status": "error",
-                        "completed_time": _now(),
+                        "completed_time": utc_now(),
                         "duration": duration,
-                        "error_message": message[:MESSAGE_LENGTH],
+                        "error_message": truncated(message),
                         "error_stack": stack,
                     },
                 )
@@ -613,65 +740,7 @@ class Jobs(Query):
         """Close the jobs of keys this worker computed, a batch per statement."""
         keys = list(keys)
         keep = bool(config["jobs.keep_completed"])
-        for start in range(0, len(keys), _BATCH):
-            batch = self._keys_condition(keys[start : start + _BATCH])
-            condition = sa.and_(_bk(self.table, "status") == "reserved", batch)
-            _retrying(partial(self._close, conn, condition, keep=keep))
-
-
-class SchemaJobs(list[Jobs]):
-    """``schema.jobs``: DataJoint 2's list of the schema's job tables, one per Imported or
-    Computed table that has one. Classic (0.14) code treats it as the schema's one job table:
-    ``(schema.jobs & 'status="error"').delete()``; ``&`` and :meth:`delete` work on every
-    table of the list.
-
-    Example::
-
-        for jobs in schema.jobs:
-            print(jobs.progress())
-        (schema.jobs & {"status": "error"}).delete()   # 0.14 style: every table's errors
-    """
-
-    def __and__(self, condition: Any) -> SchemaJobs:
-        return SchemaJobs(jobs & condition for jobs in self)
-
-    def delete(self) -> int:
-        """Delete the job rows of every table in the list; returns how many."""
-        return sum(jobs.delete() for jobs in self)
-
-
-def _create(connection: Any, table: sa.Table) -> None:
-    """Create a job table unless it exists; workers that start together may race to it."""
-    try:
-        with connection.write() as conn:
-            table.create(conn, checkfirst=True)
-    except sa.exc.DBAPIError:
-        with connection.read() as conn:  # another worker may have just created it
-            if not sa.inspect(conn).has_table(table.name, schema=table.schema):
-                raise  # retried: on SQLite, a concurrent creation fails as "locked"
-
-
-def _in_transaction(connection: Any, work: Callable[[sa.Connection], None]) -> None:
-    with connection.write() as conn:
-        work(conn)
-
-
-def _retrying(work: Callable[[], Any], attempts: int = 8) -> Any:
-    """Run ``work``, again after a short random pause if the database gave up on it because
-    of concurrent workers (a deadlock between two refreshes on MySQL, or two of them adding
-    the same new job); the statements are idempotent, so a retry is safe."""
-    for attempt in range(attempts):
-        try:
-            return work()
-        except (sa.exc.OperationalError, sa.exc.IntegrityError, TransactionConflictError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-    return None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()[:255]
-    except (KeyError, OSError):  # no user name in a bare container
-        return str(os.getuid())
+        for start in range(0, len(keys), BATCH):
+            batch = self._keys_condition(keys[start : start + BATCH])
+            condition = sa.and_(bk(self.table, "status") == "reserved", batch)
+            retrying(partial(self._close, conn, condition, keep=keep))

@@ -643,7 +643,7 @@ class TableQuery(TableExpression, Query):
             >>> from dj_sqla import example
             >>> p = example.build(dj.Connection("sqlite://"), prefix="")
             >>> p.Session().parents(), p.Subject().children(primary=False)
-            (['lab.subject'], [])
+            (['"lab"."subject"'], [])
         """
         graph = deps.connection_graph(self._connection)
         found = deps.parents(graph, self._table, primary)

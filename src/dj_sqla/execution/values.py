@@ -559,15 +559,21 @@ def _none_for(
     verb: str,
 ) -> None:
     """None for attribute ``name``: NULL where it is nullable; its default where it has one
-    (the attribute is left out of the insert, as DataJoint does); else refused (the
-    servers' own errors name it each their own way)."""
+    (as DataJoint does: the attribute is left out of an insert, and an update sets it to the
+    default); else refused (the servers' own errors name it each their own way)."""
     column = table.c[name]
     if column.nullable or column is table.autoincrement_column:
         return
-    if verb == "insert into" and column.server_default is not None:
+    default = column.server_default
+    if verb == "insert into" and default is not None:
         for index, row in enumerate(rows):
             if row[name] is None:
                 changed.setdefault(index, dict(row)).pop(name)
+        return
+    if isinstance(default, sa.DefaultClause):  # an update sets the declared default: an SQL
+        for index, row in enumerate(rows):  # expression, or text bound as a value
+            if row[name] is None:
+                changed.setdefault(index, dict(row))[name] = default.arg
         return
     row = next(r for r in rows if r[name] is None)
     why = "the attribute is not nullable; give a value or declare it `= null`"

@@ -7,8 +7,11 @@ restriction                 meaning
 ==========================  =================================================================
 ``dict``                    all its items that name attributes of the expression (others are
                             ignored, as in DataJoint); no such item: no restriction
-list, tuple, set            any of its restrictions (OR); empty: nothing matches
-numpy record array          any of its rows, each as a dict (a ``DataFrame``: its records)
+list, set, generator        any of its restrictions (OR; a tuple too); empty: nothing
+                            matches. Its keys become one ``IN`` per set of attributes, at
+                            any length (:mod:`dj_sqla.expression._keys`)
+numpy record array          its records, as a list of dicts
+pandas DataFrame            its rows (its named index included), as a list of dicts
 ``dj.AndList([...])``       all of its restrictions
 ``dj.Not(r)``               the opposite of ``r``
 ``dj.Top(n, order_by)``     the first ``n`` rows in that order
@@ -25,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -33,7 +36,8 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import QueryArgumentError, QueryError
-from ._values import IMPOSSIBLE, restriction_value
+from ._keys import KeyBlock, key_blocks, key_conditions, matching
+from ._trees import all_of, any_of
 from .strings import parse_expression
 
 
@@ -226,30 +230,12 @@ def _is_integer(value: Any) -> bool:
     return True
 
 
-def _all(parts: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
-    conditions = list(parts)
-    if len(conditions) == 1:
-        return conditions[0]  # the common single-attribute key: no AND to build
-    return sa.and_(sa.true(), *conditions)
-
-
-def _rows_of(restriction: Any) -> Iterable[Any] | None:
-    """The items of a restriction given as a collection other than a list, a record array
-    or a DataFrame (:func:`_records`): a generator, a dict view, ...; None for what is not a
-    collection."""
-    if isinstance(restriction, np.void) and restriction.dtype.names:
-        return None  # one record of a record array: a key
-    if isinstance(restriction, (bytes, bytearray)) or not isinstance(restriction, Iterable):
-        return None
-    return list(restriction)
-
-
 def to_condition(
     expr: Restrictable, restriction: Any, semantic_check: bool = True
 ) -> ColumnElement[bool]:
     """The SQL condition that ``expr & restriction`` applies."""
     if type(restriction) is dict:  # a key, the usual restriction: no type tests below
-        return _matching(expr, restriction)
+        return matching(expr.columns, restriction)
     other = expr._query_of(restriction)  # another query, or a table class for its table
     if other is not None:
         return _semijoin(expr, other, semantic_check)
@@ -260,16 +246,12 @@ def to_condition(
     if isinstance(restriction, Not):
         return sa.not_(to_condition(expr, restriction.restriction, semantic_check))
     if isinstance(restriction, AndList):
-        return _all(to_condition(expr, item, semantic_check) for item in restriction)
+        return all_of([to_condition(expr, item, semantic_check) for item in restriction])
     if isinstance(restriction, Mapping):
-        return _matching(expr, restriction)
+        return matching(expr.columns, restriction)
     if isinstance(restriction, np.void) and restriction.dtype.names:  # a row of fetch()
-        return _matching(
-            expr, dict(zip(restriction.dtype.names, restriction.tolist(), strict=True))
-        )
-    if isinstance(restriction, (list, tuple, set, frozenset)):
-        return sa.or_(
-            sa.false(), *(to_condition(expr, item, semantic_check) for item in restriction)
+        return matching(
+            expr.columns, dict(zip(restriction.dtype.names, restriction.tolist(), strict=True))
         )
     clause = getattr(restriction, "__clause_element__", None)
     element = clause() if clause is not None else restriction
@@ -277,12 +259,9 @@ def to_condition(
         return element
     if isinstance(restriction, str):
         return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
-    rows = _records(restriction)
-    if rows is not None:  # numpy record arrays and DataFrames restrict as their rows (0.14)
-        return sa.or_(sa.false(), *(_matching(expr, row) for row in rows))
-    items = _rows_of(restriction)
-    if items is not None:  # any other collection of restrictions, as DataJoint takes it: OR
-        return sa.or_(sa.false(), *(to_condition(expr, item, semantic_check) for item in items))
+    collection = key_blocks(restriction)  # a list, set, generator, record array, DataFrame
+    if collection is not None:
+        return _any_of(expr, *collection, semantic_check)
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
@@ -290,33 +269,17 @@ def to_condition(
     )
 
 
-def _records(restriction: Any) -> list[dict[str, Any]] | None:
-    """The rows of a numpy record array or a pandas DataFrame (its index included: a fetched
-    frame is indexed by the primary key), as dicts; None for anything else."""
-    names = getattr(getattr(restriction, "dtype", None), "names", None)
-    if isinstance(restriction, np.ndarray) and names:
-        return [dict(zip(names, row, strict=True)) for row in restriction.tolist()]
-    if callable(getattr(restriction, "to_dict", None)) and hasattr(restriction, "columns"):
-        frame = (
-            restriction.reset_index()
-            if restriction.index.name or any(restriction.index.names)
-            else restriction
-        )
-        return frame.to_dict("records")  # type: ignore[no-any-return]
-    return None
-
-
-def _matching(expr: Restrictable, restriction: Mapping[str, Any]) -> ColumnElement[bool]:
-    """Rows whose attributes equal the mapping's values (names not in ``expr`` ignored)."""
-    columns = expr.columns
-    return _all([_equals(k, columns[k], v) for k, v in restriction.items() if k in columns])
-
-
-def _equals(name: str, column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
-    """``column == value``, the value taken as the attribute stores it; false at once for
-    a value no row of the attribute can hold (see :mod:`._values`)."""
-    compared = restriction_value(name, column, value)
-    return sa.false() if compared is IMPOSSIBLE else column == compared
+def _any_of(
+    expr: Restrictable, blocks: list[KeyBlock], others: list[Any], semantic_check: bool
+) -> ColumnElement[bool]:
+    """Whether any of the keys in ``blocks`` or of the restrictions in ``others`` holds."""
+    conditions = [to_condition(expr, item, semantic_check) for item in others]
+    for names, rows in blocks:
+        found = key_conditions(expr.columns, names, rows)
+        if found is None:  # a key that names no attribute matches every row
+            return sa.true()
+        conditions += found
+    return any_of(conditions)
 
 
 def _semijoin(

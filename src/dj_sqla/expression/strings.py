@@ -34,6 +34,7 @@ from sqlglot.errors import ParseError
 from .._column_types import UInt64Numeric
 from ..backends import functions as fn
 from ..errors import QueryError, shortened
+from ._trees import all_of, any_of
 from ._values import text_problem
 
 #: Characters of a restriction string quoted in an error.
@@ -176,8 +177,8 @@ class _Builder:
         if isinstance(node, exp.Paren):
             return self.build(node.this).self_group()
         if isinstance(node, (exp.And, exp.Or)):
-            combine = sa.and_ if isinstance(node, exp.And) else sa.or_
-            return combine(*map(self.build, _chain(node)))
+            group = all_of if isinstance(node, exp.And) else any_of
+            return group(list(map(self.build, _chain(node))))
         if isinstance(node, exp.Not):
             return sa.not_(self.build(node.this))
         json = self.json_path(node)

@@ -5,7 +5,8 @@ settings file's); any fsspec protocol works, ``file`` and ``s3`` (s3fs, the ``dj
 extra) are tested. Importing this package registers the store codecs ``<hash@>``,
 ``<object@>``, ``<npy@>`` and ``<filepath@>`` (``<blob@>`` and ``<attach@>`` store through
 ``<hash@>``), the removal of deleted rows' objects, ``Table.staged_insert1`` and DataJoint's
-garbage collection (``dj.gc``). Paths and the metadata kept in rows are DataJoint 2.3's.
+garbage collection (``dj.gc``), and DataJoint 0.14's tracking tables as objects
+(``schema.external``). Paths and the metadata kept in rows are DataJoint 2.3's.
 
 Example:
     >>> import dj_sqla as dj
@@ -19,6 +20,7 @@ from . import gc
 from .adapter import StorageAdapter, get_storage_adapter, register_storage_adapter
 from .backend import StorageBackend, get_storage_backend
 from .codecs import FilepathCodec, HashCodec, NpyCodec, ObjectCodec, SchemaCodec
+from .external import ExternalMapping, ExternalTable
 from .hashed import delete_path, get_hash, get_store_backend, put_hash
 from .legacy import ExternalAttachCodec, ExternalBlobCodec, ExternalFilepathCodec
 from .lifecycle import release_objects, remove_if_unreferenced
@@ -30,6 +32,8 @@ __all__ = [
     "ExternalAttachCodec",
     "ExternalBlobCodec",
     "ExternalFilepathCodec",
+    "ExternalMapping",
+    "ExternalTable",
     "FilepathCodec",
     "HashCodec",
     "IntegrityError",

@@ -58,11 +58,17 @@ class StorageAdapter(ABC):
         """
         missing = [k for k in self.required_keys if k not in spec]
         if missing:
-            raise ConfigError(f"A {self.protocol} store needs {', '.join(missing)}.")
+            raise ConfigError(
+                f"The {self.protocol} store's settings are missing {', '.join(missing)}; add them "
+                'to its entry of dj.config["stores"].'
+            )
         allowed = set(self.allowed_keys) | _config_stores.COMMON_KEYS | {"_name"}
         unknown = [k for k in spec if k not in allowed]
         if unknown:
-            raise ConfigError(f"Unknown key(s) for a {self.protocol} store: {', '.join(unknown)}.")
+            raise ConfigError(
+                f"Invalid key(s) for a {self.protocol} store: {', '.join(unknown)}; remove them "
+                'from its entry of dj.config["stores"].'
+            )
 
     def full_path(self, spec: dict[str, Any], relpath: str) -> str:
         """The filesystem path of ``relpath`` inside the store."""

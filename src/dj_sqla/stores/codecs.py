@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..codecs import Codec
+from ..codecs import Codec, FilepathError
 from ..codecs.journal import note_created
 from ..config import config as global_config
 from ..errors import DataJointError
@@ -302,13 +302,17 @@ class FilepathCodec(Codec):
         for section in ("hash_prefix", "schema_prefix"):
             prefix = spec.get(section)
             if prefix and relative.startswith(prefix.strip("/") + "/"):
-                raise DataJointError(
-                    f"<filepath@> cannot refer to {path}: {prefix}/ is the store's "
-                    f"{section.split('_')[0]} section, which dj_sqla manages."
+                raise FilepathError(
+                    f"<filepath@> cannot use reserved section '{prefix.strip('/')}' ({section}) "
+                    f"for {path}: the store's {section.split('_')[0]} section is managed by "
+                    "dj_sqla; keep the file elsewhere in the store."
                 )
         required = spec.get("filepath_prefix")
         if required and not relative.startswith(required.strip("/") + "/"):
-            raise DataJointError(f"<filepath@> paths must start with {required}/; got {path}.")
+            raise FilepathError(
+                f"<filepath@> must use prefix '{required.strip('/')}' (filepath_prefix); got "
+                f"{path}: keep the file under {required.strip('/')}/ in the store."
+            )
         backend = get_store_backend(spec["_name"], config)
         if not backend.exists(path):
             raise DataJointError(

@@ -46,14 +46,17 @@ logger = logging.getLogger(__name__)
 _backends: dict[str, StorageBackend] = {}
 
 
-def get_store_backend(store_name: str | None = None, config: Any = None) -> StorageBackend:
+def get_store_backend(
+    store_name: str | None = None, config: Any = None, *, legacy: bool = False
+) -> StorageBackend:
     """The :class:`StorageBackend` of a store by name (None or ``""``: the default store);
-    one per distinct setting, so its filesystem (and connections) are reused.
+    one per distinct setting, so its filesystem (and connections) are reused. ``legacy``: the
+    store as DataJoint 0.14's types use it (its defaults, see ``config.get_store_spec``).
 
     Raises:
         ConfigError: The store is not configured or its settings are unusable.
     """
-    spec = (config or global_config).get_store_spec(store_name or None)
+    spec = (config or global_config).get_store_spec(store_name or None, legacy=legacy)
     key = json.dumps(spec, sort_keys=True, default=str)
     backend = _backends.get(key)
     if backend is None:

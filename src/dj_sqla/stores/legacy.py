@@ -76,14 +76,14 @@ def legacy_path(
     return "/".join([schema, *folds, key.hex + suffix])
 
 
-def _subfolding(store: str) -> Any:
+def legacy_subfolding(store: str) -> Any:
     """The store's ``subfolding`` as 0.14 reads it (its default when the setting is absent)."""
     settings = global_config["stores"].get(store, {})
     return settings.get("subfolding", DEFAULT_SUBFOLDING)
 
 
-def _store(store: str | None) -> StorageBackend:
-    return get_store_backend(store or None, global_config)
+def legacy_backend(store: str | None) -> StorageBackend:
+    return get_store_backend(store or None, global_config, legacy=True)
 
 
 def _schema(key: Mapping[str, Any] | None, context: Mapping[str, Any] | None) -> str:
@@ -120,7 +120,7 @@ def legacy_object_path(schema: str, store: str, row: Mapping[str, Any]) -> str:
     if row.get("filepath"):
         return str(row["filepath"])
     suffix = "." + row["attachment_name"] if row.get("attachment_name") else ""
-    return legacy_path(_uuid(row["hash"]), schema, _subfolding(store), suffix)
+    return legacy_path(_uuid(row["hash"]), schema, legacy_subfolding(store), suffix)
 
 
 class External(Codec, register=False):
@@ -151,8 +151,8 @@ class ExternalBlobCodec(External):
         assert store_name
         blob = pack(value, compress=True)
         digest = legacy_uuid(blob)
-        path = legacy_path(digest, _schema(key, context), _subfolding(store_name))
-        backend = _store(store_name)
+        path = legacy_path(digest, _schema(key, context), legacy_subfolding(store_name))
+        backend = legacy_backend(store_name)
         backend.put_buffer(blob, path)  # the same bytes under the same name
         note_tracking(store_name, {"hash": digest, "size": len(blob)}, _keep(backend, path, blob))
         return digest
@@ -165,8 +165,8 @@ class ExternalBlobCodec(External):
         context: Mapping[str, Any] | None = None,
     ) -> Any:
         store = self._store_of(context)
-        path = legacy_path(_uuid(stored), _schema(key, context), _subfolding(store))
-        return unpack(_read(_store(store), path))
+        path = legacy_path(_uuid(stored), _schema(key, context), legacy_subfolding(store))
+        return unpack(_read(legacy_backend(store), path))
 
     @staticmethod
     def _store_of(context: Mapping[str, Any] | None) -> str:
@@ -204,9 +204,9 @@ class ExternalAttachCodec(_FromFile):
             raise DataJointError(f"attach@{store_name}: no file {source}")
         digest = file_uuid(source, init=source.name + "\0")
         path = legacy_path(
-            digest, _schema(key, context), _subfolding(store_name), "." + source.name
+            digest, _schema(key, context), legacy_subfolding(store_name), "." + source.name
         )
-        backend = _store(store_name)
+        backend = legacy_backend(store_name)
         backend.put_file(source, path)
         row = {"hash": digest, "size": source.stat().st_size, "attachment_name": source.name}
         note_tracking(store_name, row, _keep(backend, path, source))
@@ -221,8 +221,10 @@ class ExternalAttachCodec(_FromFile):
     ) -> str:
         store = ExternalBlobCodec._store_of(context)
         digest = _uuid(stored)
-        backend = _store(store)
-        folder = legacy_path(digest, _schema(key, context), _subfolding(store)).rpartition("/")[0]
+        backend = legacy_backend(store)
+        folder = legacy_path(digest, _schema(key, context), legacy_subfolding(store)).rpartition(
+            "/"
+        )[0]
         prefix = digest.hex + "."
         names = [
             entry.rstrip("/").rpartition("/")[2]
@@ -255,19 +257,8 @@ class ExternalFilepathCodec(_FromFile):
         store_name: str | None = None,
     ) -> uuid.UUID:
         assert store_name
-        stage = _stage(store_name)
-        local = Path(value)
-        try:
-            relative = local.absolute().relative_to(stage).as_posix()
-        except ValueError:
-            raise DataJointError(
-                f"filepath@{store_name}: {local} is not in the store's stage folder {stage}."
-            ) from None
-        if not local.is_file():
-            raise DataJointError(f"filepath@{store_name}: no file {local}")
-        digest = legacy_uuid(init=relative)
-        contents = file_uuid(local)
-        backend = _store(store_name)
+        local, relative, digest, contents = staged_file(store_name, value)
+        backend = legacy_backend(store_name)
         backend.put_file(local, relative)
         row = {
             "hash": digest,
@@ -293,9 +284,9 @@ class ExternalFilepathCodec(_FromFile):
         found = tracking_row(connection, schema, store, _uuid(stored))
         if found is None:
             raise MissingStoredObject(f"No row of `{schema}`.`~external_{store}` for {stored}")
-        local = _stage(store) / found["filepath"]
+        local = stage_folder(store) / found["filepath"]
         if not (local.is_file() and file_uuid(local) == found["contents_hash"]):
-            _store(store).get_file(found["filepath"], local)
+            legacy_backend(store).get_file(found["filepath"], local)
             if found["contents_hash"] and file_uuid(local) != found["contents_hash"]:
                 raise StoredObjectError(
                     f"{local} was copied from store {store!r} but does not match its checksum"
@@ -303,7 +294,27 @@ class ExternalFilepathCodec(_FromFile):
         return str(local)
 
 
-def _stage(store: str) -> Path:
+def staged_file(store: str, value: Any) -> tuple[Path, str, uuid.UUID, uuid.UUID]:
+    """A file of the store's stage folder: its path, its path relative to the stage, the UUID
+    of that (which names it in the tracking table) and the UUID of its contents.
+
+    Raises:
+        DataJointError: The file is not in the stage folder, or is not there.
+    """
+    stage = stage_folder(store)
+    local = Path(value)
+    try:
+        relative = local.absolute().relative_to(stage).as_posix()
+    except ValueError:
+        raise DataJointError(
+            f"filepath@{store}: {local} is not in the stage folder {stage} of the store."
+        ) from None
+    if not local.is_file():
+        raise DataJointError(f"filepath@{store}: no file {local}")
+    return local, relative, legacy_uuid(init=relative), file_uuid(local)
+
+
+def stage_folder(store: str) -> Path:
     stage = global_config.get_store_spec(store).get("stage")
     if not stage:
         raise DataJointError(

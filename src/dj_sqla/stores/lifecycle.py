@@ -82,7 +82,7 @@ def release_tracked(connection: Connection, schema: str, store: str, key: Any) -
     """Delete a 0.14 tracking row that no row references any more, and its object; whether
     they went. The database's foreign keys refuse the deletion while a row references it."""
     tracking = tracking_table(connection, schema, store)
-    backend = get_store_backend(store, config)
+    backend = get_store_backend(store, config, legacy=True)
     try:
         with connection.engine.begin() as conn:
             connection.backend.lock_for_write(conn, tracking)
