@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import QueryArgumentError, QueryError
-from ._keys import KeyBlock, key_blocks, key_conditions, matching
+from ._keys import KeyBlock, Other, key_blocks, key_conditions, matching
 from ._trees import all_of, any_of
 from .strings import parse_expression
 
@@ -261,7 +261,7 @@ def to_condition(
         return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
     collection = key_blocks(restriction)  # a list, set, generator, record array, DataFrame
     if collection is not None:
-        return _any_of(expr, *collection, semantic_check)
+        return _any_of(expr, collection, semantic_check)
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
@@ -270,12 +270,16 @@ def to_condition(
 
 
 def _any_of(
-    expr: Restrictable, blocks: list[KeyBlock], others: list[Any], semantic_check: bool
+    expr: Restrictable, items: list[KeyBlock | Other], semantic_check: bool
 ) -> ColumnElement[bool]:
-    """Whether any of the keys in ``blocks`` or of the restrictions in ``others`` holds."""
-    conditions = [to_condition(expr, item, semantic_check) for item in others]
-    for names, rows in blocks:
-        found = key_conditions(expr.columns, names, rows)
+    """Whether any of the blocks of keys or other restrictions in ``items`` holds (in their
+    order, so that SQL text made of them reads as the restriction was written)."""
+    conditions: list[ColumnElement[bool]] = []
+    for item in items:
+        if isinstance(item, Other):
+            conditions.append(to_condition(expr, item.restriction, semantic_check))
+            continue
+        found = key_conditions(expr.columns, *item)
         if found is None:  # a key that names no attribute matches every row
             return sa.true()
         conditions += found
