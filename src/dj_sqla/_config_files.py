@@ -11,8 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._config_keys import PROJECT_CONFIG, SECRETS_DIRNAME
-from .errors import ConfigError
+from ._config_keys import PROJECT_CONFIG, SECRETS_DIRNAME, SYSTEM_SECRETS_DIR
 
 
 def write_settings(path: Path, data: dict[str, Any], *, secret: bool) -> None:
@@ -33,12 +32,10 @@ def write_settings(path: Path, data: dict[str, Any], *, secret: bool) -> None:
 
 
 def write_template(target: Path, template: dict[str, Any], *, create_secrets_dir: bool) -> Path:
-    """Write a ``datajoint.json`` template (never over an existing file) and, beside it, a
+    """Write a ``datajoint.json`` template (the caller checks that none exists) and, beside it, a
     ``.secrets/`` folder with a ``.gitignore`` and placeholder credential files."""
-    if target.exists():
-        raise ConfigError(f"{str(target)!r} exists already; remove it or choose another path.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(template, indent=2, default=str) + "\n", encoding="utf-8")
     if create_secrets_dir:
         secrets = target.parent / SECRETS_DIRNAME
         secrets.mkdir(exist_ok=True)
@@ -74,3 +71,47 @@ def find_project_config(start: str | os.PathLike[str] | None = None) -> Path | N
         if (folder / ".git").exists() or (folder / ".hg").exists() or folder.parent == folder:
             return None
         folder = folder.parent
+
+
+def find_config_file(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The ``datajoint.json`` found from ``start`` upward (DataJoint 2's name for
+    :func:`find_project_config`).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp()); (root / ".git").mkdir()
+        >>> find_config_file(root) is None
+        True
+    """
+    return find_project_config(start)
+
+
+def find_secrets_dir(config_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The secrets folder read with ``config_path``: ``.secrets/`` beside it, else the system
+    folder (``/run/secrets/datajoint``) if it exists, else None.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp()); (root / ".secrets").mkdir()
+        >>> find_secrets_dir(root / "datajoint.json") == root / ".secrets"
+        True
+    """
+    if config_path is not None and (Path(config_path).parent / SECRETS_DIRNAME).is_dir():
+        return Path(config_path).parent / SECRETS_DIRNAME
+    return SYSTEM_SECRETS_DIR if SYSTEM_SECRETS_DIR.is_dir() else None
+
+
+def read_secret_file(folder: str | os.PathLike[str] | None, name: str) -> str | None:
+    """The value in the secrets file ``name`` of ``folder`` (surrounding whitespace removed),
+    or None when there is no such folder or file.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (root / "database.user").write_text("alice\\n")
+        >>> read_secret_file(root, "database.user"), read_secret_file(None, "database.user")
+        ('alice', None)
+    """
+    if folder is None or not (Path(folder) / name).is_file():
+        return None
+    return (Path(folder) / name).read_text(encoding="utf-8").strip()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _log
-from .errors import ConfigError
+from .errors import ConfigError, InvalidSettingError
 
 #: Folder of the embedded SQLite store when nothing else is configured, relative to the
 #: working directory at the time of the first connection.
@@ -32,6 +32,50 @@ _STORE_SECRETS = frozenset(
 )
 
 
+#: Keys whose value reads back masked through attribute access (``dj.config.database.password``).
+SECRET_KEYS = frozenset({"database.password", "external.aws_secret_access_key"})
+
+
+class Secret:
+    """A credential read as an attribute of ``dj.config``: masked when printed.
+
+    ``dj.config.database.password`` gives one (as DataJoint 2's ``SecretStr``);
+    ``dj.config["database.password"]`` gives the plain string, as does
+    :meth:`get_secret_value`.
+
+    Example:
+        >>> secret = Secret("s3cret")
+        >>> secret, str(secret), secret.get_secret_value()
+        (Secret('**********'), '**********', 's3cret')
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The credential itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+
 class ConfigWarning(UserWarning):
     """A setting was accepted but has no effect in dj_sqla, or a credential was not saved.
 
@@ -47,7 +91,8 @@ class Setting:
     """One known key: its default, environment variable, value kind and whether it is used.
 
     ``kind`` says how an environment string is read: ``str``, ``bool``, ``int``, ``tls``
-    (a boolean that may be unset), ``level`` (a log level) or ``json`` (a JSON object).
+    (a boolean that may be unset), ``level`` (a log level), ``path`` (a folder) or ``json``
+    (a JSON object).
     """
 
     key: str
@@ -86,13 +131,13 @@ SETTINGS: tuple[Setting, ...] = (
     _s("display.diagram_theme", "auto", "DJ_DIAGRAM_THEME"),
     _s("loglevel", "INFO", "DJ_LOG_LEVEL", "level", h=True),
     _s("safemode", True, "DJ_SAFEMODE", "bool", h=True),
-    _s("fetch_format", "array"),
+    _s("fetch_format", "array", h=True),
     _s("enable_python_native_blobs", True, kind="bool"),
     _s("add_hidden_timestamp", False, kind="bool"),
     _s("filepath_checksum_size_limit", None, kind="int"),
     _s("download_path", ".", "DJ_DOWNLOAD_PATH"),
-    _s("query_cache", None, "DJ_QUERY_CACHE"),
-    _s("cache", None),
+    _s("query_cache", None, "DJ_QUERY_CACHE", "path"),
+    _s("cache", None, kind="path"),
     _s("stores", {}, "DJ_STORES", "json", h=True),
     _s("custom", {}, kind="json", h=True),
     _s("ignore_config_file", False, "DJ_IGNORE_CONFIG_FILE", "bool", h=True),
@@ -131,28 +176,34 @@ def _parse_env(spec: Setting, raw: str) -> Any:
             return True
         if lowered in _FALSE:
             return False
-        raise ConfigError(
+        raise InvalidSettingError(
             f"Environment variable {var}={raw!r} is not a boolean; use true or false."
         )
     if spec.kind == "int":
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(
+            raise InvalidSettingError(
                 f"Environment variable {var}={raw!r} is not a whole number."
             ) from None
     if spec.kind == "level":
         try:
             return _log.level_name(raw)
         except ConfigError as err:
-            raise ConfigError(f"Environment variable {var}: {err}") from None
+            raise InvalidSettingError(f"Environment variable {var}: {err}") from None
+    if spec.kind == "path":
+        return Path(raw)
     if spec.kind == "json":
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as err:
-            raise ConfigError(f"Environment variable {var} is not valid JSON ({err}).") from None
+            raise InvalidSettingError(
+                f"Environment variable {var} is not valid JSON ({err})."
+            ) from None
         if not isinstance(value, dict):
-            raise ConfigError(f"Environment variable {var} must hold a JSON object {{...}}.")
+            raise InvalidSettingError(
+                f"Environment variable {var} must hold a JSON object {{...}}."
+            )
         return value
     return raw
 
@@ -175,11 +226,23 @@ def url_without_password(text: str, replacement: str | None = "***") -> str:
 
 
 def _check_value(key: str, value: Any) -> Any:
-    """Validate the values DataJoint validates too; returns the value to store."""
+    """Validate the values DataJoint validates too; returns the value to store.
+
+    Raises:
+        InvalidSettingError: the value is not allowed (also a ``ValueError``).
+    """
+    if isinstance(value, Secret) or callable(getattr(value, "get_secret_value", None)):
+        value = value.get_secret_value()  # a masked credential given back: store it plainly
+    if key in ("query_cache", "cache") and isinstance(value, str):
+        return Path(value)  # folders, as in DataJoint 2
+    if key == "fetch_format" and value not in ("array", "frame"):
+        raise InvalidSettingError(
+            f"fetch_format={value!r}: use 'array' (numpy record arrays) or 'frame' (pandas)."
+        )
     if key == "loglevel":
         return _log.level_name(value)
     if key == "database.use_tls" and not (value is None or isinstance(value, (bool, dict))):
-        raise ConfigError(
+        raise InvalidSettingError(
             f"database.use_tls={value!r}: use true (TLS required), false (no TLS), null (TLS "
             'when the server offers it) or certificate files such as {"ca": "ca.pem"}.'
         )
@@ -187,5 +250,7 @@ def _check_value(key: str, value: Any) -> Any:
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(f"database.port={value!r} is not a port number; use e.g. 3306.")
+            raise InvalidSettingError(
+                f"database.port={value!r} is not a port number; use e.g. 3306."
+            )
     return value

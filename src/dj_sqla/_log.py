@@ -29,7 +29,7 @@ import os
 import sys
 from typing import TextIO
 
-from .errors import ConfigError
+from .errors import ConfigError, InvalidSettingError
 
 #: The level names ``loglevel`` accepts (any letter case), lowest first.
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -42,7 +42,7 @@ def level_name(level: str | int) -> str:
     """The canonical name of a log level given as a name (any case) or a ``logging`` number.
 
     Raises:
-        ConfigError: the level is none of :data:`LEVELS`.
+        InvalidSettingError: the level is none of :data:`LEVELS` (a ``ValueError``).
 
     Example:
         >>> level_name("debug"), level_name(30)
@@ -55,7 +55,9 @@ def level_name(level: str | int) -> str:
     else:
         name = ""
     if name not in LEVELS:
-        raise ConfigError(f"loglevel={level!r} is not a log level; use one of {', '.join(LEVELS)}.")
+        raise InvalidSettingError(
+            f"loglevel={level!r} is not a log level; use one of {', '.join(LEVELS)}."
+        )
     return name
 
 

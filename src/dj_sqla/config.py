@@ -19,6 +19,10 @@ same result):
 ``DJ_IGNORE_CONFIG_FILE=true`` skips steps 3 and 4 at import. Keys are read as
 ``dj.config["display.limit"]`` or ``dj.config.display.limit``; files may nest them
 (``{"display": {"limit": 5}}``) or spell them dotted (``{"display.limit": 5}``).
+Credentials read as attributes (``dj.config.database.password``) come back masked, as a
+:class:`~dj_sqla._config_keys.Secret` (DataJoint 2's ``SecretStr``); read by key they are plain
+strings. A value a key cannot hold is refused with
+:class:`~dj_sqla.errors.InvalidSettingError`, also a ``ValueError``.
 
 Keys, their environment variables and defaults. *honoured* keys change what dj_sqla does;
 the others are DataJoint settings that dj_sqla stores so that code reading them runs.
@@ -49,7 +53,7 @@ key                                              environment                  de
 ``display.diagram_theme``                        ``DJ_DIAGRAM_THEME``         "auto"    no
 ``loglevel`` (level of ``dj.logger``)            ``DJ_LOG_LEVEL``             "INFO"    yes
 ``safemode`` (ask before drop and delete)        ``DJ_SAFEMODE``              True      yes
-``fetch_format``                                 --                           "array"   no
+``fetch_format`` [4]                             --                           "array"   yes
 ``enable_python_native_blobs``                   --                           True      no
 ``add_hidden_timestamp``                         --                           False     no
 ``filepath_checksum_size_limit``                 --                           None      no
@@ -77,6 +81,7 @@ key                                              environment                  de
 [2] dj_sqla always detects dropped connections and retries reads once.
 [3] True, False, None or a dict of certificate files (``{"ca": "ca.pem"}``): see ``use_tls`` of
     :class:`dj_sqla.Connection`.
+[4] ``"frame"``: ``fetch()`` without attribute names gives a pandas DataFrame (0.14).
 The allow-new-pk variable is ``DJ_JOBS_ALLOW_NEW_PK_FIELDS_IN_COMPUTED_TABLES``.
 
 Example:
@@ -100,7 +105,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _log
+from ._config_files import find_config_file as find_config_file  # DataJoint 2's names
 from ._config_files import find_project_config, write_settings, write_template
+from ._config_files import find_secrets_dir as find_secrets_dir
+from ._config_files import read_secret_file as read_secret_file
 from ._config_keys import (
     _GROUPS,
     _SPECS,
@@ -108,16 +116,31 @@ from ._config_keys import (
     GLOBAL_CONFIG,
     LOCAL_CONFIG,
     PROJECT_CONFIG,
+    SECRET_KEYS,
     SECRETS_DIRNAME,
     SETTINGS,
     SYSTEM_SECRETS_DIR,
     ConfigWarning,
+    Secret,
     _check_value,
     _parse_env,
     url_without_password,
 )
 from ._config_stores import store_spec
-from .errors import ConfigError, ConfigFileError, ConfigFileMissingError, UnknownSettingError
+from .errors import (
+    ConfigError,
+    ConfigFileError,
+    ConfigFileExistsError,
+    ConfigFileMissingError,
+    UnknownSettingError,
+)
+
+#: DataJoint's names of the settings files: 2.x's project file, and 0.14's files in the working
+#: folder and the home folder. ``save_local()``, ``save_global()`` and ``load()`` read the last
+#: two when called, so code that points them elsewhere (as 0.14's tests do) is followed.
+CONFIG_FILENAME = PROJECT_CONFIG
+LOCALCONFIG = LOCAL_CONFIG
+GLOBALCONFIG = GLOBAL_CONFIG
 
 
 class Group:
@@ -138,7 +161,9 @@ class Group:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._config._node(f"{self._prefix}.{name}")
+        key = f"{self._prefix}.{name}"
+        value = self._config._node(key)
+        return Secret(value) if key in SECRET_KEYS and isinstance(value, str) else value
 
     def __setattr__(self, name: str, value: Any) -> None:
         self._config[f"{self._prefix}.{name}"] = value
@@ -178,6 +203,18 @@ def _shown(settings: dict[str, Any]) -> dict[str, Any]:
             for name, spec in stores.items()
         }
     return shown
+
+
+def _without_credentials(stores: dict[str, Any]) -> dict[str, Any]:
+    """Store settings without their access keys and tokens, to write to a file."""
+    return {
+        name: (
+            {a: v for a, v in spec.items() if a not in _STORE_SECRETS}
+            if isinstance(spec, dict)
+            else spec
+        )
+        for name, spec in stores.items()
+    }
 
 
 class Config(MutableMapping[str, Any]):
@@ -320,6 +357,14 @@ class Config(MutableMapping[str, Any]):
     def __repr__(self) -> str:
         return f"Config({_shown(dict(self.items()))})"
 
+    def __str__(self) -> str:
+        return "\n".join(f"{key}: {value!r}" for key, value in _shown(self._conf).items())
+
+    @property
+    def _conf(self) -> dict[str, Any]:
+        """Every setting and its value, a plain dict (DataJoint 0.14's ``config._conf``)."""
+        return dict(self.items())
+
     def _apply_loglevel(self) -> None:
         _log.set_level(self["loglevel"])
 
@@ -406,7 +451,7 @@ class Config(MutableMapping[str, Any]):
             >>> cfg.safemode
             False
         """
-        self._load(Path(LOCAL_CONFIG if filename is None else filename), replace_runtime=True)
+        self._load(Path(LOCALCONFIG if filename is None else filename), replace_runtime=True)
 
     def _load(self, path: Path, *, replace_runtime: bool) -> None:
         try:
@@ -518,8 +563,8 @@ class Config(MutableMapping[str, Any]):
             self._apply_loglevel()
             return []
         folder = Path.cwd() if cwd is None else Path(cwd)
-        local = folder / LOCAL_CONFIG
-        home_file = (Path.home() if home is None else Path(home)) / GLOBAL_CONFIG
+        local = folder / LOCALCONFIG
+        home_file = (Path.home() if home is None else Path(home)) / GLOBALCONFIG
         project = find_project_config(folder)
         for path in (None if local.is_file() else home_file, project, local):
             if path is not None and path.is_file():
@@ -566,14 +611,7 @@ class Config(MutableMapping[str, Any]):
             if key == "database.url" and not include_password and isinstance(value, str):
                 value = url_without_password(value, None)
             if key == "stores" and not include_password:
-                value = {
-                    name: (
-                        {a: v for a, v in spec_.items() if a not in _STORE_SECRETS}
-                        if isinstance(spec_, dict)
-                        else spec_
-                    )
-                    for name, spec_ in value.items()
-                }
+                value = _without_credentials(value)
             data[key] = value
         return data
 
@@ -617,7 +655,7 @@ class Config(MutableMapping[str, Any]):
             >>> Config.save_local.__name__
             'save_local'
         """
-        return self.save(Path.cwd() / LOCAL_CONFIG, verbose, include_password=include_password)
+        return self.save(Path.cwd() / LOCALCONFIG, verbose, include_password=include_password)
 
     def save_global(self, verbose: bool = False, *, include_password: bool = False) -> Path:
         """Save to ``~/.datajoint_config.json`` (DataJoint 0.14).
@@ -626,7 +664,7 @@ class Config(MutableMapping[str, Any]):
             >>> Config.save_global.__name__
             'save_global'
         """
-        return self.save(Path.home() / GLOBAL_CONFIG, verbose, include_password=include_password)
+        return self.save(Path.home() / GLOBALCONFIG, verbose, include_password=include_password)
 
     def save_template(
         self,
@@ -637,11 +675,17 @@ class Config(MutableMapping[str, Any]):
         """Create a ``datajoint.json`` to edit, and a ``.secrets/`` folder beside it (2.x).
 
         The template holds the current connection settings (no credentials); ``minimal=False``
-        adds the display, safety, logging and store settings. The secrets folder gets a
-        ``.gitignore`` and placeholder ``database.user`` and ``database.password`` files.
+        adds the groups DataJoint's full template has: connection, display, safety, logging,
+        folders and stores (the stores configured now, else an example file store ``main``
+        under ``./dj_store`` to edit). The secrets folder gets a ``.gitignore`` and
+        placeholder ``database.user`` and ``database.password`` files.
+
+        Returns:
+            The absolute path of the file written.
 
         Raises:
-            ConfigError: the file exists already (it is never overwritten).
+            ConfigFileExistsError: the file exists already (it is never overwritten); also a
+                ``FileExistsError``.
 
         Example:
             >>> import json, tempfile, pathlib
@@ -649,15 +693,25 @@ class Config(MutableMapping[str, Any]):
             >>> json.loads(path.read_text())
             {'database': {'sqlite_dir': 'dj_sqla_data'}}
         """
+        target = Path(path)
+        if target.exists():
+            raise ConfigFileExistsError(
+                f"{str(target)!r} already exists; save_template() never overwrites a settings "
+                "file: remove it or choose another path."
+            )
         wanted = ("url", "backend", "host", "port", "name", "sqlite_dir")
         database = {k: self[f"database.{k}"] for k in wanted if self[f"database.{k}"] is not None}
         template: dict[str, Any] = {"database": database}
         if not minimal:
-            template["display"] = {k: self[f"display.{k}"] for k in ("limit", "width")}
-            keys = ("safemode", "loglevel", "download_path")
+            database.update(reconnect=self["database.reconnect"], use_tls=self["database.use_tls"])
+            template["connection"] = {"charset": self["connection.charset"]}
+            shown = ("limit", "width", "show_tuple_count")
+            template["display"] = {k: self[f"display.{k}"] for k in shown}
+            keys = ("safemode", "loglevel", "query_cache", "download_path")
             template.update({k: self[k] for k in keys})
-            template["stores"] = self._to_save(include_password=False).get("stores", {})
-        return write_template(Path(path), template, create_secrets_dir=create_secrets_dir)
+            example = {"default": "main", "main": {"protocol": "file", "location": "./dj_store"}}
+            template["stores"] = _without_credentials(self["stores"]) or example
+        return write_template(target, template, create_secrets_dir=create_secrets_dir)
 
 
 #: The process-wide settings object, exported as ``dj.config``.

@@ -27,7 +27,7 @@ from .declare.describe import reflected_type
 from .declare.names import is_hidden
 from .declare.parser import ForeignKeyRef, parse_definition
 from .dependencies import forget_lineage
-from .errors import DataJointError, DefinitionError
+from .errors import DataJointError, DefinitionError, MissingDefinitionError
 from .heading import Heading, attribute_of
 from .table import (
     RESERVED_ATTRIBUTES,
@@ -96,6 +96,11 @@ def _build_one(
     """Build the Table of one class (master or part) named ``name`` into ``schema``; its
     foreign keys resolve in ``context`` and among the ``tables`` built earlier."""
     _check_name(name, table_cls, backend)
+    if not table_cls._reflected and not table_cls.definition.strip():
+        raise MissingDefinitionError(
+            f"{table_cls.__qualname__} (table `{name}`) has no `definition`: give the class a "
+            "`definition` string declaring its attributes (check its spelling)."
+        )
     definition = parse_definition(table_cls.definition, table=name, existing=table_cls._reflected)
 
     def resolve(ref: ForeignKeyRef, line: int) -> tuple[sa.Table, dict[str, ColumnInfo]]:

@@ -17,12 +17,14 @@ class                       parent                       raised when
 ``TransactionConflictError`` ``DataJointError``          a deadlock rolled a transaction back
 ``QueryError``              ``DataJointError``           a query cannot be built or run
 ``QuerySyntaxError``        ``QueryError``               a query (or restriction) is malformed
+``QueryArgumentError``      ``QueryError``, ``TypeError``: a query argument of the wrong type
 ``AccessError``             ``QueryError``               the user lacks a privilege
 ``DuplicateError``          ``QueryError``               a row repeats a primary or unique key
 ``IntegrityError``          ``QueryError``               a foreign key forbids the change
 ``MissingParentError``      ``IntegrityError``           a row's parent row does not exist
 ``SchemaDependencyError``   ``IntegrityError``           other schemas reference a dropped one
 ``UnknownAttributeError``   ``QueryError``               a name is not in the heading
+``UnknownFieldError``       ``UnknownAttributeError``, ``KeyError``: a row to insert names one
 ``MissingAttributeError``   ``QueryError``               an insert lacks a required value
 ``MissingTableError``       ``DataJointError``           a table is not declared
 ``TableNotDeclaredError``   ``MissingTableError``        (dj_sqla's name for the same)
@@ -32,6 +34,10 @@ class                       parent                       raised when
 ``ConfigError``             ``DataJointError``           a setting is missing or unusable
 ``UnknownSettingError``     ``ConfigError``, ``KeyError``, ``AttributeError``: no such setting
 ``ConfigFileError``         ``ConfigError``              a settings file cannot be read
+``InvalidSettingError``     ``ConfigError``, ``ValueError``: a setting's value is not allowed
+``ConfigFileExistsError``   ``ConfigError``, ``FileExistsError``: a template would overwrite
+``MissingDefinitionError``  ``DefinitionError``, ``NotImplementedError``: a class without
+                            a ``definition``
 ``MigrationError``          ``DataJointError``           ``alter()`` or a table rename is refused
                                                          or failed
 ==========================  ===========================  ======================================
@@ -105,6 +111,11 @@ class QueryError(DataJointError):
     """A query expression cannot be built or run as written (DataJoint's ``QueryError``)."""
 
 
+class QueryArgumentError(QueryError, TypeError):
+    """An argument of a query has the wrong type (``dj.Top(limit="5")``, ``order_by=1``);
+    also a ``TypeError``, as DataJoint raises there."""
+
+
 class QuerySyntaxError(QueryError):
     """A query or restriction is malformed (DataJoint's ``QuerySyntaxError``)."""
 
@@ -123,6 +134,15 @@ class IntegrityError(QueryError):
 
 class UnknownAttributeError(QueryError):
     """An attribute name is not in the table's (or query's) heading."""
+
+
+class UnknownFieldError(UnknownAttributeError, KeyError):
+    """A row to insert names an attribute the table lacks. Also a ``KeyError``, as DataJoint
+    raises there."""
+
+    def __str__(self) -> str:
+        # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
 
 
 class MissingAttributeError(QueryError):
@@ -173,6 +193,17 @@ class ConfigFileError(ConfigError):
     """A settings file cannot be read: not JSON, not an object, or unreadable."""
 
 
+class InvalidSettingError(ConfigError, ValueError):
+    """A setting was given a value it cannot hold (``dj.config.database.port = "harbor"``).
+
+    Also a ``ValueError``, as DataJoint 2's settings raise a (pydantic) ``ValueError`` there.
+    """
+
+
+class ConfigFileExistsError(ConfigError, FileExistsError):
+    """A settings template would overwrite an existing file (also a ``FileExistsError``)."""
+
+
 class ConfigFileMissingError(ConfigFileError, FileNotFoundError):
     """A settings file given by name does not exist (also a ``FileNotFoundError``)."""
 
@@ -205,6 +236,11 @@ class TableNotDeclaredError(MissingTableError):
 
 class DefinitionError(DataJointError):
     """A table definition cannot be declared; the message names the table, line and text."""
+
+
+class MissingDefinitionError(DefinitionError, NotImplementedError):
+    """A table class has no ``definition`` (often a misspelled one); also a
+    ``NotImplementedError``, as DataJoint raises there."""
 
 
 class MissingParentError(IntegrityError):

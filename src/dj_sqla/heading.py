@@ -176,7 +176,9 @@ class Heading:
         return np.dtype([(a.name, a.dtype) for a in self.attributes.values()])
 
     def __iter__(self) -> Any:
-        return iter(self.attributes.values())
+        """The attribute names, as iterating DataJoint's heading gives them (and as ``in``
+        tests them); ``heading.attributes.values()`` gives the attributes."""
+        return iter(self.attributes)
 
     def __len__(self) -> int:
         return len(self.attributes)

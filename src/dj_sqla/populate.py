@@ -44,7 +44,7 @@ from .errors import DataJointError, DuplicateError, LostConnectionError
 from .execution.jobs import Jobs
 from .execution.query import Query, TableQuery
 from .expression.core import as_expression
-from .table import UserTable, classproperty, inserting_from_make, parts_of
+from .table import UserTable, classproperty, inserting_from_make, parts_of, tier_pattern
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -334,6 +334,7 @@ class Imported(UserTable, AutoPopulate):
     """Rows computed from data outside the database by ``make``, filled by ``populate()``."""
 
     tier_prefix = "_"
+    tier_regexp = tier_pattern("imported", "_")
     _populated_by_make = True
 
 
@@ -341,6 +342,7 @@ class Computed(UserTable, AutoPopulate):
     """Rows computed from other tables by ``make``, filled by ``populate()``."""
 
     tier_prefix = "__"
+    tier_regexp = tier_pattern("computed", "__")
     _populated_by_make = True
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import quoted_name
 from ._mapping import Registry, is_mapped, own_attributes
 from ._naming import NAMING_CONVENTION
 from ._schema_access import SchemaAccess
+from ._schema_info import SchemaInfo
 from .config import config
 from .connection import Connection, as_connection
 from .declaration import (
@@ -87,7 +88,16 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
 _TIERS = (Manual, Lookup, Imported, Computed, Part)
 
 
-class Schema(SchemaAccess, sa.MetaData):
+def _document(cls: type[UserTable]) -> None:
+    """Append the class's definition to its docstring, as DataJoint does, so that
+    ``help(Mouse)`` shows the attributes (once, also when the class is declared again)."""
+    definition = cls.__dict__.get("definition")
+    doc = cls.__dict__.get("__doc__") or ""
+    if isinstance(definition, str) and definition.strip() and definition not in doc:
+        type.__setattr__(cls, "__doc__", f"{doc}\nTable definition:\n\n{definition}")
+
+
+class Schema(SchemaInfo, SchemaAccess, sa.MetaData):
     """A database schema, its tables' MetaData and registry, and the class decorator.
 
     Args:
@@ -386,6 +396,7 @@ class Schema(SchemaAccess, sa.MetaData):
                 previous["_schema"]._classes.pop(previous["__table__"], None)
             map_class(self, cls, table)
             self._classes[table] = cls
+            _document(cls)
         for cls, names in items:
             if issubclass(cls, UserTable):
                 attach_parts(cls)
@@ -555,6 +566,9 @@ class Schema(SchemaAccess, sa.MetaData):
         known = [t.name for t in self.sorted_tables if t.name in present]
         return known + sorted(present - set(known))
 
+    def _table_names(self) -> list[str]:
+        return self.list_tables()
+
     def tables_renamed(self, names: Mapping[str, str]) -> None:
         """Note that tables of this schema were renamed (old name -> new name) in the
         database (``dj_sqla.migration.rename``): their classes in this process keep the old
@@ -588,17 +602,18 @@ class Schema(SchemaAccess, sa.MetaData):
     def make_classes(self, into: dict[str, Any] | None = None) -> dict[str, type]:
         """Classes for the schema's tables that have no class yet (tiers from the table
         names, parts nested in their masters), put into ``into`` (default: the caller's
-        namespace). Nothing is created in the database.
+        namespace, its ``locals()``, as in DataJoint: a module's globals at module level).
+        Nothing is created in the database.
 
         Returns:
             The new classes by name.
         """
-        target = into if into is not None else sys._getframe(1).f_globals
+        target = into if into is not None else sys._getframe(1).f_locals
         return make_classes(self, target)
 
     def spawn_missing_classes(self, context: dict[str, Any] | None = None) -> dict[str, type]:
         """DataJoint's classic name for :meth:`make_classes`."""
-        target = context if context is not None else sys._getframe(1).f_globals
+        target = context if context is not None else sys._getframe(1).f_locals
         return self.make_classes(into=target)
 
     def class_for(self, schema_name: str | None, table_name: str) -> type | None:

@@ -49,7 +49,7 @@ from .declare.describe import describe_table
 from .declare.names import is_hidden, snake_case
 from .dependencies import full_name
 from .errors import ClassNotDeclaredError, DataJointError, UnknownAttributeError
-from .execution.insert import chunks, csv_rows, insert_rows
+from .execution.insert import chunks, csv_rows, insert_rows, records
 from .execution.query import TableQuery, is_mixin
 from .execution.validate import ValidationResult, validate_rows
 from .heading import Heading
@@ -224,6 +224,21 @@ class TableMeta(type):
         return cls() + other
 
 
+#: A DataJoint table name without its tier prefix: lower-case words joined by single ``_``.
+BASE_REGEXP = r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*"
+
+
+def tier_pattern(tier: str, prefix: str) -> str:
+    """The pattern of the table names of a tier (DataJoint's ``Manual.tier_regexp``...).
+
+    Example:
+        >>> import re
+        >>> bool(re.match(tier_pattern("lookup", "#"), "#rig_type"))
+        True
+    """
+    return rf"(?P<{tier}>{re.escape(prefix)}{BASE_REGEXP})"
+
+
 class PendingTable:
     """``Mouse()`` of a class not declared yet: the table, once the class is declared.
 
@@ -305,6 +320,8 @@ class UserTable(metaclass=TableMeta):
     definition: ClassVar[str] = ""
     #: Prefix of the SQL table name that marks the tier.
     tier_prefix: ClassVar[str] = ""
+    #: The pattern of the tier's table names (DataJoint's ``tier_regexp``).
+    tier_regexp: ClassVar[str] = ""
     __table__: ClassVar[sa.Table]
     _schema: ClassVar[Schema | None] = None
     _heading: ClassVar[Heading]
@@ -363,6 +380,15 @@ class UserTable(metaclass=TableMeta):
         connection = schema.connection
         with connection.read() as conn:
             return table.name in connection.backend.table_names(conn, table.schema)
+
+    @classproperty
+    def size_on_disk(cls) -> int:
+        """Bytes the table takes in the database, its indexes included (DataJoint's
+        ``Table.size_on_disk``; the server's own estimate on MySQL)."""
+        table = cls._declared()
+        connection = cls._require_schema().connection
+        with connection.read() as conn:
+            return connection.backend.size_on_disk(conn, str(table.schema), [table.name])
 
     @classproperty
     def database(cls) -> str:
@@ -550,7 +576,7 @@ class UserTable(metaclass=TableMeta):
             rows = [rows]
         backend = cls._require_schema().connection.backend
         return validate_rows(
-            cls._declared(), rows, backend, ignore_extra_fields=ignore_extra_fields
+            cls._declared(), records(rows), backend, ignore_extra_fields=ignore_extra_fields
         )
 
     @classmethod
@@ -728,11 +754,14 @@ class UserTable(metaclass=TableMeta):
 class Manual(UserTable):
     """Rows entered by people or scripts."""
 
+    tier_regexp = tier_pattern("manual", "")
+
 
 class Lookup(UserTable):
     """Small reference tables; ``contents`` rows are inserted when the class is decorated."""
 
     tier_prefix = "#"
+    tier_regexp = tier_pattern("lookup", "#")
     #: Rows inserted (skipping existing ones) when the class is declared.
     contents: ClassVar[Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]] = ()
 
@@ -742,6 +771,7 @@ class Part(UserTable):
 
     #: The master class, set when the master is declared.
     master: ClassVar[type[UserTable]]
+    tier_regexp = rf"(?P<master>(?:__|_|#)?{BASE_REGEXP})__(?P<part>{BASE_REGEXP})"
 
 
 def table_name_for(cls: type[UserTable], master_name: str | None = None) -> str:

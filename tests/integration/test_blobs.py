@@ -7,6 +7,7 @@ subclass is a column type by its name.
 
 from __future__ import annotations
 
+import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import dj_sqla as dj
+from dj_sqla.codecs import blob
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "interop"))
 import blob_cases  # the values the interoperability tests use too
@@ -250,3 +252,69 @@ def test_an_unmarked_blob_of_an_existing_database_is_read_as_0_14_wrote_it(
     values = dict(zip(*legacy.Recording.fetch("rec_id", "signal"), strict=True))
     assert values[1].tolist() == [0.0, 1.0, 2.0, 3.0]  # serialized: deserialized
     assert values[2] == b"\x00not a blob"  # other bytes: as stored
+
+
+def _mym_32bit_struct() -> bytes:
+    """A 1x1 struct (hits: 1x3 double, stage: 'ABC') as the 32-bit mYm library for MATLAB
+    writes it: lengths, counts and dimensions as uint32."""
+
+    def array(ndim_dims: tuple[int, ...], class_id: int, data: bytes) -> bytes:
+        body = b"A" + struct.pack(f"<{len(ndim_dims) + 1}I", len(ndim_dims), *ndim_dims)
+        body += struct.pack("<2I", class_id, 0) + data
+        return struct.pack("<I", len(body)) + body
+
+    hits = array((1, 3), 6, struct.pack("<3d", float("nan"), 1.0, 0.0))
+    stage = array((1, 3), 4, "ABC".encode("utf-16-le"))
+    head = b"mYm\0S" + struct.pack("<4I", 2, 1, 1, 2) + b"hits\0stage\0"
+    return head + hits + stage
+
+
+@pytest.fixture
+def blob_flags() -> Any:
+    yield blob
+    blob.use_32bit_dims = False
+    blob.bypass_serialization = False
+
+
+def test_blobs_of_32bit_matlab_are_read_when_asked(recordings: Any, blob_flags: Any) -> None:
+    Recording = recordings
+    Recording.insert1({"rec_id": 1, "times": 0})
+    table = Recording.__table__
+    raw = sa.literal(_mym_32bit_struct(), sa.LargeBinary())
+    with Recording.connection.engine.begin() as conn:
+        conn.execute(table.update().values(times=raw))
+    with pytest.raises(dj.DataJointError, match="times"):
+        Recording.fetch1("times")
+    blob_flags.use_32bit_dims = True
+    value = Recording.fetch1("times")
+    np.testing.assert_array_equal(value["hits"][0, 0], [[np.nan, 1.0, 0.0]])
+    assert value["stage"][0, 0].tolist() == ["ABC"]
+
+
+def test_bypass_serialization_copies_blobs_as_bytes(recordings: Any, blob_flags: Any) -> None:
+    Recording = recordings
+    array = np.arange(12.0).reshape(3, 4)
+    Recording.insert1({"rec_id": 1, "times": array, "meta": {"a": [1, 2]}})
+    blob_flags.bypass_serialization = True
+    row = Recording.fetch1()
+    assert isinstance(row["times"], bytes)
+    assert row["times"].startswith(b"mYm\0")
+    Recording.insert1({**row, "rec_id": 2})
+    with pytest.raises(dj.DataJointError, match="bypass_serialization"):
+        Recording.insert1({"rec_id": 3, "times": array})
+    blob_flags.bypass_serialization = False
+    copy = (Recording & {"rec_id": 2}).fetch1()
+    np.testing.assert_array_equal(copy["times"], array)
+    assert copy["meta"] == {"a": [1, 2]}
+
+
+def test_a_blob_column_of_numbers_and_arrays_fetches_as_objects(recordings: Any) -> None:
+    Recording = recordings
+    ragged = [3, {"k": np.ones((2, 2))}, np.zeros((4, 2)), np.zeros(3)]
+    Recording.insert([{"rec_id": i, "times": value} for i, value in enumerate(ragged)])
+    times = Recording.fetch("times", order_by="KEY")
+    assert times.dtype == object
+    assert times[0] == 3
+    assert times[2].shape == (4, 2)
+    assert times[3].shape == (3,)
+    assert Recording.to_arrays()["times"].dtype == object

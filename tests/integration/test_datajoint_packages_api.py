@@ -72,6 +72,10 @@ def test_heading_lists_non_blobs_and_reads_back_as_a_definition(
     heading = Animal.heading
     assert heading.non_blobs == ["animal_id", "species", "nick", "born", "weight", "seen"]
     assert not heading.attributes["photo"].is_attachment
+    assert list(heading) == heading.names  # iterating gives names, as in DataJoint
+    assert "photo" in heading
+    proj = Animal.proj(..., "- photo").to_dicts(limit=1)
+    assert not proj or set(Animal.heading).difference(proj[0]) == {"photo"}
     text = str(heading)
     assert "nick = 'it''s \"him\"' : varchar(30)" in text
     assert "born = null : date" in text

@@ -49,11 +49,11 @@ def test_validate_finds_every_problem_and_inserts_nothing(
         (2, "token"), (2, "data"),
         (3, "sample_id"),
     }  # fmt: skip
-    assert "row 1, `color`: not an attribute" in result.summary()
+    assert "row 1: `color` is not an attribute" in result.summary()
     with pytest.raises(dj.DataJointError, match="9 problem"):
         result.raise_if_invalid()
     assert Sample.validate(bad[1], ignore_extra_fields=True).errors == [
-        (0, "label", "missing, and it has no default")
+        (0, "label", "`label` is missing, and it has no default")
     ]
     assert len(Sample()) == 0  # validating inserts nothing
 

@@ -77,3 +77,63 @@ def test_top_takes_counts_only(limit: Any) -> None:
         dj.Top(limit)
     with pytest.raises(dj.DataJointError, match="offset must be an integer >= 0"):
         dj.Top(1, "KEY", offset=-2)
+
+
+@pytest.mark.parametrize(
+    "arguments", [{"limit": "5"}, {"limit": 2.0}, {"offset": "1"}, {"order_by": 123}]
+)
+def test_top_arguments_of_the_wrong_type_are_type_errors(arguments: dict[str, Any]) -> None:
+    with pytest.raises(dj.errors.QueryArgumentError) as caught:
+        dj.Top(**arguments)
+    assert isinstance(caught.value, TypeError)
+    assert isinstance(caught.value, dj.DataJointError)
+
+
+def test_top_keeps_order_by_as_a_list_and_merges() -> None:
+    assert dj.Top().order_by == ["KEY"]
+    assert dj.Top(order_by="id desc").order_by == ["id desc"]
+    assert dj.Top(order_by=("a", "b desc")).order_by == ["a", "b desc"]
+    assert dj.Top(order_by=None).order_by is None
+    merged = dj.Top(10, "score desc", offset=5).merge(dj.Top(3, None, offset=2))
+    assert (merged.limit, merged.order_by, merged.offset) == (3, ["score desc"], 7)
+    assert dj.Top(None, "a").merge(dj.Top(None, None)).limit is None
+    assert dj.Top(4, "a").merge(dj.Top(None, None, offset=3)).limit == 1
+    with pytest.raises(dj.DataJointError, match="cannot merge"):
+        dj.Top(3, "a").merge(dj.Top(2, "b"))
+
+
+def test_a_top_result_is_fetched_in_its_order(people: Any) -> None:
+    Person = people
+    by_age = Person & dj.Top(None, "date_of_birth")
+    assert [r["person_id"] for r in by_age.to_dicts()] == [4, 2, 5, 1, 3]
+    assert list(by_age.to_arrays("person_id", limit=2)) == [4, 2]
+    assert list(by_age.fetch("first_name")) == ["Di", "Bob", "Ed", "Ann", "Cy"]
+    assert [r["person_id"] for r in by_age.stream()] == [4, 2, 5, 1, 3]
+    restricted = by_age & "person_id > 1"  # a further restriction keeps the order
+    assert [r["person_id"] for r in restricted.to_dicts()] == [4, 2, 5, 3]
+    assert [r["person_id"] for r in by_age.to_dicts(order_by="KEY")] == [1, 2, 3, 4, 5]
+
+
+def test_a_top_without_order_continues_the_order_so_far(people: Any) -> None:
+    Person = people
+    desc = Person & dj.Top(4, "person_id desc", offset=1) & dj.Top(2, order_by=None, offset=1)
+    assert [r["person_id"] for r in desc.to_dicts()] == [3, 2]
+    assert [r["person_id"] for r in (Person & dj.Top(2, None)).to_dicts()] == [1, 2]
+    reordered = Person & dj.Top(3, "person_id desc") & dj.Top(2, "person_id")
+    assert [r["person_id"] for r in reordered.to_dicts()] == [3, 4]
+
+
+def test_an_attribute_named_key_is_ordered_by_itself(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("keyed")
+
+    @schema
+    class Keyed(dj.Manual):
+        definition = """
+        id : int32
+        key : int32
+        """
+
+    Keyed.insert([(2, 5), (1, 5), (2, 6), (0, 4)])
+    top = Keyed & dj.Top(3, ["key desc", "id"])
+    assert top.to_dicts() == [{"id": 2, "key": 6}, {"id": 1, "key": 5}, {"id": 2, "key": 5}]
+    assert Keyed.to_dicts(order_by="KEY", limit=1) == [{"id": 0, "key": 4}]

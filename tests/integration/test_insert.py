@@ -175,3 +175,87 @@ def test_out_of_range_integer_is_refused(new_schema: Callable[..., dj.Schema]) -
     ):
         Counter.insert1((128, 0))
     assert Counter.to_dicts() == [{"counter_id": 127, "count": 32767}]
+
+
+def test_pyarrow_tables_and_polars_frames_insert_as_their_rows(tables: Any) -> None:
+    pyarrow = pytest.importorskip("pyarrow")
+    polars = pytest.importorskip("polars")
+    Mouse = tables.Mouse
+    Mouse.insert(pyarrow.table({"mouse_id": [1, 2], "tag": ["a", "b"], "weight": [1.5, None]}))
+    frame = polars.DataFrame({"mouse_id": [2, 3, 4], "tag": ["b", "c", "d"]})
+    Mouse.insert(frame, skip_duplicates=True, chunk_size=2)
+    assert [(r["mouse_id"], r["tag"], r["weight"]) for r in stored(Mouse)] == [
+        (1, "a", 1.5),
+        (2, "b", None),
+        (3, "c", None),
+        (4, "d", None),
+    ]
+    back = Mouse.to_arrow()
+    Mouse.delete_quick()
+    Mouse.insert(back, chunk_size=3)
+    assert len(Mouse()) == 4
+    assert Mouse.validate(polars.DataFrame({"mouse_id": [9], "tag": ["x"]})).is_valid
+    assert not Mouse.validate(pyarrow.table({"mouse_id": [9]})).is_valid
+
+
+def test_a_value_that_is_not_a_row_is_refused(tables: Any) -> None:
+    for not_a_row in (5, "abc", None):
+        with pytest.raises(dj.errors.QueryArgumentError, match="a row is a dict"):
+            tables.Mouse.insert1(not_a_row)
+    assert len(tables.Mouse()) == 0
+    records = np.array([(7, "r", 1.0)], dtype=[("mouse_id", int), ("tag", "U4"), ("w", float)])
+    tables.Mouse.insert1(records[0])  # a numpy record is a row (positional)
+    assert stored(tables.Mouse) == [{"mouse_id": 7, "tag": "r", "weight": 1.0}]
+
+
+def test_a_missing_attribute_without_default_is_refused_by_name(tables: Any) -> None:
+    Mouse = tables.Mouse
+    for skip in (False, True):
+        with pytest.raises(dj.errors.MissingAttributeError, match="attribute `tag` is missing"):
+            Mouse.insert([{"mouse_id": 1}, {"mouse_id": 2, "tag": "b"}], skip_duplicates=skip)
+    with pytest.raises(dj.errors.MissingAttributeError, match="primary-key attribute `mouse_id`"):
+        Mouse.insert1({"tag": "a"})
+    Mouse.insert1({"mouse_id": 1, "tag": "a"})  # weight has a default (null)
+    assert len(Mouse()) == 1
+
+
+def test_insert_from_a_projection_that_orders_attributes_otherwise(tables: Any) -> None:
+    Mouse = tables.Mouse
+    Mouse.insert([(1, "a", 2.0), (2, "b", None)])
+    moved = Mouse.proj("weight", "tag", new_id="mouse_id + 10").proj(
+        "tag", "weight", mouse_id="new_id"
+    )
+    renamed = moved.proj(..., label="tag").proj("weight", "label", tag="concat(label, 'x')")
+    Mouse.insert(renamed, ignore_extra_fields=True)
+    assert [(r["mouse_id"], r["tag"], r["weight"]) for r in stored(Mouse)] == [
+        (1, "a", 2.0),
+        (2, "b", None),
+        (11, "ax", 2.0),
+        (12, "bx", None),
+    ]
+
+
+def test_an_unknown_field_is_a_key_error(tables: Any) -> None:
+    Mouse = tables.Mouse
+    with pytest.raises(KeyError, match="`spouse` is not an attribute") as caught:
+        Mouse.insert1({"mouse_id": 1, "tag": "a", "spouse": "b"})
+    assert isinstance(caught.value, dj.errors.UnknownAttributeError)
+    assert str(caught.value).startswith("`spouse`")  # not quoted as a KeyError would be
+    with pytest.raises(KeyError):
+        tables.Session.insert(Mouse.proj(..., session="1", day="'2020-01-01'", extra="1"))
+    Mouse.insert1({"mouse_id": 1, "tag": "a", "spouse": "b"}, ignore_extra_fields=True)
+    assert len(Mouse()) == 1
+
+
+def test_a_class_without_definition_is_refused(new_schema: Callable[..., dj.Schema]) -> None:
+    schema = new_schema("nodef")
+
+    class Misspelled(dj.Manual):
+        definitions = """
+        id : int32
+        """
+
+    with pytest.raises(NotImplementedError, match="has no `definition`") as caught:
+        schema(Misspelled)
+    assert isinstance(caught.value, dj.DefinitionError)
+    assert schema.list_tables() == []

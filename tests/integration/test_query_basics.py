@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -285,8 +286,44 @@ def test_arrays_frames_and_classic_fetch(lab: Any) -> None:
     assert [r["mouse_id"] for r in Mouse.tail(2)] == [3, 4]
     preview = repr(Mouse & 'sex="F"')
     assert "*mouse_id" in preview
-    assert "(2 rows)" in preview
-    assert "<table>" in Mouse()._repr_html_()
+    assert "(Total: 2)" in preview
+    page = Mouse()._repr_html_()
+    assert page.startswith("<style")
+    assert "<table>" in page
+    assert "<th>*mouse_id</th>" in page
+    assert "4 rows" in page
+
+
+def test_fetch_format_frame_gives_frames_where_no_attribute_is_named(lab: Any) -> None:
+    Mouse = lab.Mouse
+    with dj.config.override(fetch_format="frame"):
+        frame = Mouse.fetch(order_by="KEY")
+        assert isinstance(frame, pd.DataFrame)
+        assert list(frame.index.names) == ["mouse_id"]
+        assert Mouse.fetch("KEY", order_by="KEY")[0] == {"mouse_id": 1}
+        assert Mouse.proj().fetch(as_dict=True, order_by="KEY")[0] == {"mouse_id": 1}
+        assert list(Mouse.fetch("sex", order_by="KEY")) == ["F", "M", "F", "U"]
+    assert not isinstance(Mouse.fetch(), pd.DataFrame)
+
+
+def test_preview_follows_the_display_settings(lab: Any) -> None:
+    Mouse = lab.Mouse
+    # header, rule, rows, count (DataJoint's layout)
+    assert len(Mouse.proj().preview().splitlines()) == len(Mouse()) + 3
+    with dj.config.override(display__limit=2):
+        lines = Mouse().preview().splitlines()
+        assert lines[0].split() == ["*mouse_id", "sex", "dob", "weight"]
+        assert lines[1].startswith("+-------+")
+        assert lines[-2:] == ["   ...", " (Total: 4)"]
+        assert len(lines) == 2 + 2 + 2
+        assert repr(Mouse()).endswith(Mouse().preview())
+        assert len((Mouse & dj.Top(None, "mouse_id desc")).preview(limit=1).splitlines()) == 5
+    with dj.config.override(display__show_tuple_count=False):
+        assert "Total" not in Mouse().preview()
+    top = (Mouse & dj.Top(None, "mouse_id desc")).proj().preview(limit=1)
+    assert top.splitlines()[2].strip() == "4"  # the Top's order, not the key's
+    cut = Mouse.proj(long_text="concat(sex, sex, sex, sex, sex, sex)").preview(width=4)
+    assert "F..." in cut
 
 
 # -- aggregation, dj.U, union ----------------------------------------------------------------------

@@ -104,6 +104,18 @@ def test_make_classes_adds_only_missing_classes(
     assert schema.spawn_missing_classes(context=classic) == {}
 
 
+def test_make_classes_without_a_namespace_fills_the_callers_locals(
+    existing: Any, other_process: dj.Connection
+) -> None:
+    prefix, _ = existing
+    schema = dj.Schema(prefix + "lab", connection=other_process, create_tables=False)
+    made = schema.make_classes()
+    assert set(made) == {"Species", "Subject"}
+    found = {k: v for k, v in locals().items() if isinstance(v, type)}  # as DataJoint's tests
+    assert found == made
+    assert "Subject" not in globals()
+
+
 def test_reflection_queries_do_not_grow_with_tables_on_postgresql(
     backend: str,
     new_schema: Callable[..., dj.Schema],

@@ -487,6 +487,19 @@ def test_help_on_a_table_class_does_not_map_it(new_schema: Callable[..., dj.Sche
     assert len(Probe()) == 0
 
 
+def test_help_shows_the_definition(
+    new_schema: Callable[..., dj.Schema], capsys: pytest.CaptureFixture[str]
+) -> None:
+    Probe, _ = _tiers()
+    new_schema("first", context={})(Probe)
+    new_schema("second", context={})(Probe)  # declared again: the definition is added once
+    assert Probe.definition in (Probe.__doc__ or "")
+    assert (Probe.__doc__ or "").count("Table definition:") == 1
+    assert Probe.definition in (Probe().__doc__ or "")
+    help(Probe())
+    assert Probe.definition.strip().splitlines()[0].strip() in capsys.readouterr().out
+
+
 def test_a_class_used_by_the_orm_cannot_move(new_schema: Callable[..., dj.Schema]) -> None:
     Probe, _ = _tiers()
     new_schema("first", context={})(Probe)

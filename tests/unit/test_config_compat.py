@@ -8,7 +8,6 @@ import logging
 import os
 import stat
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +25,7 @@ from dj_sqla.errors import (
 #: the module (``dj_sqla.config`` the attribute is the settings object, as in DataJoint)
 config_module = importlib.import_module("dj_sqla.config")
 
-#: The environment variables dj.config reads, cleared for every test here.
-_ENV_VARS = [s.env for s in SETTINGS if s.env]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in _ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    level = _log.logger.level
-    yield
-    _log.logger.setLevel(level)
-
-
-@pytest.fixture
-def cfg() -> Config:
-    return Config()
+pytestmark = pytest.mark.usefixtures("clean_config_env")
 
 
 def write(path: Path, data: Any) -> Path:
@@ -505,11 +489,11 @@ def test_save_local_and_save_global(
 def test_save_template(cfg: Config, tmp_path: Path) -> None:
     path = cfg.save_template(tmp_path / "datajoint.json", minimal=False)
     data = json.loads(path.read_text())
-    assert data["database"] == {"sqlite_dir": "dj_sqla_data"}
+    assert data["database"] == {"sqlite_dir": "dj_sqla_data", "reconnect": True, "use_tls": None}
     assert data["safemode"] is True
     assert (tmp_path / ".secrets" / ".gitignore").is_file()
     assert (tmp_path / ".secrets" / "database.password").is_file()
-    with pytest.raises(ConfigError, match="exists already"):
+    with pytest.raises(ConfigError, match="already exists"):
         cfg.save_template(tmp_path / "datajoint.json")
     assert Config().load_default_files(cwd=tmp_path, home=tmp_path, system_secrets=None)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+import dj_sqla as dj
 from dj_sqla._naming import NAMING_CONVENTION
 
 DIALECTS = [sqlite.dialect(), mysql.dialect(), postgresql.dialect()]
@@ -118,3 +121,18 @@ def test_declared_tables_name_constraints_as_the_convention_does() -> None:
             assert const.name == expected, (table.name, kind)
     assert kinds == set(prefixes)
     assert [c.name for c in child.primary_key] == ["subject", "session"]
+
+
+def test_tier_regexps_tell_the_tiers_apart() -> None:
+    tiers = [dj.Manual, dj.Lookup, dj.Imported, dj.Computed]
+    names = {
+        "mouse_cage": dj.Manual,
+        "#rig": dj.Lookup,
+        "_rec": dj.Imported,
+        "__stats": dj.Computed,
+    }
+    for name, tier in names.items():
+        assert [bool(re.match(t.tier_regexp, name)) for t in tiers] == [t is tier for t in tiers]
+        assert re.fullmatch(dj.Part.tier_regexp, f"{name}__unit_a")
+        assert not re.fullmatch(dj.Part.tier_regexp, name)
+    assert not re.match(dj.Manual.tier_regexp, "Mouse")

@@ -83,7 +83,7 @@ def test_a_014_settings_file_holds_its_stores(tmp_path: Path) -> None:
     [
         ({}, 'Store "main" is not configured: set dj.config["stores"]["main"]'),
         ({"main": {"location": "/x"}}, 'has no "protocol"'),
-        ({"main": {"protocol": "file"}}, 'missing "location"'),
+        ({"main": {"protocol": "file"}}, 'is missing "location"'),
         ({"main": {"protocol": "s3", "bucket": "b", "location": "x"}}, "missing 'endpoint'"),
         ({"main": {"protocol": "file", "location": "/x", "colour": 1}}, "unknown key(s) 'colour'"),
         (
@@ -115,6 +115,8 @@ def test_no_default_store_says_what_to_set() -> None:
     config = Config()
     with pytest.raises(ConfigError, match=r'dj.config\["stores"\]\["default"\]'):
         config.get_store_spec(None)
+    with pytest.raises(ConfigError, match=r"stores\.filepath_default is not configured"):
+        config.get_store_spec(None, use_filepath_default=True)
 
 
 def test_a_missing_local_folder_is_refused_naming_the_store(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.schema import CreateSchema, DropSchema
 
 from ..errors import AccessError, ConfigError, DataJointError
 from ._access import refused_login
+from ._sizes import size_on_disk
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
@@ -309,6 +310,10 @@ class Backend:
     def table_names(self, conn: Connection, schema: str) -> set[str]:
         """Names of the tables in ``schema`` (one query)."""
         return set(sa.inspect(conn).get_table_names(schema=schema))
+
+    def size_on_disk(self, conn: Connection, schema: str, tables: Sequence[str] | None) -> int:
+        """Bytes that ``tables`` of ``schema`` (all if None) take, with their indexes."""
+        return size_on_disk(self.name, conn, schema, tables)
 
     # -- errors --------------------------------------------------------------------------------
 

@@ -34,13 +34,18 @@ _TWO_U32 = fmt.TWO_U32.unpack_from
 _F64 = fmt.F64.unpack_from
 _C128 = fmt.C128.unpack_from
 _DATETIME = fmt.DATETIME.unpack_from
-_DIMS: dict[int, Callable[[Buffer, int], tuple[int, ...]]] = {}
+_DIMS: dict[tuple[str, int], Callable[[Buffer, int], tuple[int, ...]]] = {}
 
 
 class Reader:
     """A position in a blob's buffer, and whether arrays are squeezed as they are read."""
 
     __slots__ = ("buf", "pos", "squeeze")
+
+    #: How lengths, counts and dimensions are stored: as uint64 (``Reader32``: uint32).
+    _size = _U64
+    _size_bytes = 8
+    _dim_code = "Q"
 
     def __init__(self, buf: Buffer, pos: int, squeeze: bool) -> None:
         self.buf = buf
@@ -61,8 +66,8 @@ class Reader:
 
     def sized_value(self) -> Any:
         """Read a uint64 length and the value it announces, and check that the two agree."""
-        (size,) = _U64(self.buf, self.pos)
-        start = self.pos = self.pos + 8
+        (size,) = self._size(self.buf, self.pos)
+        start = self.pos = self.pos + self._size_bytes
         value = self.value()
         if self.pos - start != size:
             raise BlobDecodeError(
@@ -85,16 +90,18 @@ class Reader:
             )
 
     def u64(self) -> int:
-        (n,) = _U64(self.buf, self.pos)
-        self.pos += 8
+        """A length, count or number of dimensions."""
+        (n,) = self._size(self.buf, self.pos)
+        self.pos += self._size_bytes
         return int(n)
 
     def dims(self, ndim: int) -> tuple[int, ...]:
-        unpack = _DIMS.get(ndim)
+        key = (self._dim_code, ndim)
+        unpack = _DIMS.get(key)
         if unpack is None:
-            unpack = _DIMS[ndim] = struct.Struct(f"<{ndim}Q").unpack_from
+            unpack = _DIMS[key] = struct.Struct(f"<{ndim}{self._dim_code}").unpack_from
         shape = unpack(self.buf, self.pos)
-        self.pos += 8 * ndim
+        self.pos += self._size_bytes * ndim
         return shape
 
     def cstring(self) -> str:
@@ -118,6 +125,17 @@ class Reader:
             return array
         array = array.squeeze()
         return array.item() if to_scalar and array.ndim == 0 else array
+
+
+class Reader32(Reader):
+    """A reader of blobs written by the 32-bit mYm library for MATLAB: lengths, counts and
+    dimensions are uint32 (DataJoint's ``dj.blob.use_32bit_dims``)."""
+
+    __slots__ = ()
+
+    _size = _U32
+    _size_bytes = 4
+    _dim_code = "I"
 
 
 def _read_array(r: Reader) -> Any:

@@ -34,11 +34,32 @@ from ..config import config
 from ..errors import ConfigError
 from . import _blob_format as fmt
 from ._blob_format import MatCell, MatStruct
-from ._blob_read import Buffer, Reader
+from ._blob_read import Buffer, Reader, Reader32
 from ._blob_write import Writer, write
 from ._errors import BlobDecodeError, BlobEncodeError
 
 __all__ = ["MatCell", "MatStruct", "pack", "unpack"]
+
+#: DataJoint's run-time switches of this module (``dj.blob.<name> = True``):
+#: ``bypass_serialization``: :func:`pack` and :func:`unpack` pass blobs through as their bytes
+#: (to copy blobs between tables without decoding them); ``use_32bit_dims``: :func:`unpack`
+#: reads blobs written by the 32-bit mYm library for MATLAB (uint32 lengths and dimensions).
+bypass_serialization = False
+use_32bit_dims = False
+
+
+def _passed_through(value: Any) -> bytes:
+    """A blob handed through while ``bypass_serialization`` is on: it must be blob bytes."""
+    data = bytes(value) if isinstance(value, bytearray | memoryview) else value
+    if not isinstance(data, bytes) or not data.startswith((fmt.COMPRESSED, fmt.MYM, fmt.DJ0)):
+        raise BlobEncodeError(
+            f"dj.blob.bypass_serialization is on, so a blob must be given as its bytes "
+            f"(starting mYm, dj0 or ZL123), not {type(value).__name__}",
+            hint="Turn bypass_serialization off to store other values.",
+            type_name=type(value).__name__,
+        )
+    return data
+
 
 #: DataJoint 0.14's setting; DataJoint 2 has none and always allows Python-native blobs.
 NATIVE_BLOBS_KEY = "enable_python_native_blobs"
@@ -104,6 +125,8 @@ def pack(obj: Any, compress: bool = True) -> bytes:
         >>> pack(np.array([1.0, 2.0]))[:5]
         b'mYm\\x00A'
     """
+    if bypass_serialization:
+        return _passed_through(obj)
     w = Writer()
     write(w, obj)
     if w.dj0:
@@ -147,6 +170,8 @@ def unpack(blob: Buffer | None, squeeze: bool = False) -> Any:
     """
     if blob is None:
         return None
+    if bypass_serialization:
+        return bytes(blob)
     buf: Buffer = blob if isinstance(blob, bytes) else memoryview(blob).cast("B")
     try:
         if buf[:6] == fmt.COMPRESSED:
@@ -172,7 +197,7 @@ def unpack(blob: Buffer | None, squeeze: bool = False) -> Any:
                 "mYm, dj0 or ZL123)",
                 hint="Read the column as raw bytes if it does not hold serialized values.",
             )
-        reader = Reader(buf, 4, squeeze)
+        reader = (Reader32 if use_32bit_dims else Reader)(buf, 4, squeeze)
         value = reader.value()
     except BlobDecodeError:
         raise

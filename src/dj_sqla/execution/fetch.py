@@ -94,8 +94,11 @@ _NUMBERS = frozenset({int, float, bool})
 def column_array(values: list[Any]) -> Any:
     """One attribute's values as a numpy array: numbers typed, everything else objects."""
     if values and type(values[0]) in _NUMBERS:
-        array = np.array(values)
-        if array.dtype.kind in "biuf":
+        try:
+            array = np.array(values)
+        except ValueError:  # numbers mixed with arrays of other shapes (a blob column)
+            array = None
+        if array is not None and array.dtype.kind in "biuf" and array.ndim == 1:
             return array
     # strings, dates, decimals, None...: keep the objects (numpy's own guess for text would
     # first build a fixed-width string array, which costs more than the fetch)
@@ -104,7 +107,11 @@ def column_array(values: list[Any]) -> Any:
         for i, value in enumerate(values):  # lazy array references stay references
             array[i] = value
         return array
-    array[:] = values
+    try:
+        array[:] = values
+    except ValueError:  # arrays among the values (of a blob column): one by one
+        for i, value in enumerate(values):
+            array[i] = value
     return array
 
 

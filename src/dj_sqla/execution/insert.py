@@ -27,7 +27,9 @@ from ..errors import (
     DataJointError,
     DuplicateError,
     MissingParentError,
+    QueryArgumentError,
     UnknownAttributeError,
+    UnknownFieldError,
     shortened,
 )
 from ..expression._values import plain
@@ -89,8 +91,21 @@ def _codec_columns(table: sa.Table) -> frozenset[str]:
     )
 
 
-def _records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
-    """Rows from a DataFrame (index included when named) or a numpy structured array."""
+def _columnar_rows(rows: Any) -> Any:
+    """A pyarrow Table (or record batch) or a polars DataFrame as a list of dicts of Python
+    values; anything else as it is."""
+    module = type(rows).__module__
+    if module.startswith("pyarrow") and hasattr(rows, "to_pylist"):
+        return rows.to_pylist()
+    if module.startswith("polars") and hasattr(rows, "to_dicts"):
+        return rows.to_dicts()
+    return rows
+
+
+def records(rows: Any) -> Iterable[Mapping[str, Any] | Sequence[Any]]:
+    """Rows from a pandas DataFrame (index included when named), a numpy structured array, a
+    pyarrow Table or a polars DataFrame; other collections of rows as they are."""
+    rows = _columnar_rows(rows)
     if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a pandas DataFrame
         frame = rows.reset_index() if any(n is not None for n in rows.index.names) else rows
         # pandas marks missing values with NaN/NaT: they are NULL
@@ -138,7 +153,16 @@ def _as_dicts(
         elif isinstance(row, Mapping):
             values = dict(row)
         else:
-            positional = list(row)
+            try:
+                positional = None if isinstance(row, str | bytes) else list(row)
+            except TypeError:
+                positional = None
+            if positional is None:
+                raise QueryArgumentError(
+                    f"Cannot insert {shortened(row, _ROW)} into `{table.fullname}`: a row is a "
+                    "dict of attribute values or a sequence of them in attribute order "
+                    f"({', '.join(names)})."
+                )
             if len(positional) != len(names):
                 raise UnknownAttributeError(
                     f"Row {shortened(tuple(positional), _ROW)} for `{table.fullname}` has "
@@ -152,7 +176,7 @@ def _as_dicts(
             if not extra:
                 checked.add(attributes)
             elif not ignore_extra:
-                raise UnknownAttributeError(
+                raise UnknownFieldError(
                     f"`{extra[0]}` is not an attribute of `{table.fullname}` (row "
                     f"{shortened(values, _ROW)}); its attributes are {', '.join(names)}. Pass "
                     "ignore_extra_fields=True to drop unknown fields."
@@ -240,7 +264,7 @@ def insert_rows(
         rows = rows()  # a table class: insert from its rows
     if isinstance(rows, QueryExpression):
         return _insert_from_query(schema, table, rows, skip_duplicates, ignore_extra_fields)
-    prepared, uniform = _as_dicts(table, _records(rows), ignore_extra_fields)
+    prepared, uniform = _as_dicts(table, records(rows), ignore_extra_fields)
     if not prepared:
         return 0
     backend = schema.connection.backend
@@ -489,12 +513,14 @@ def _insert_from_query(
     names = [n for n in query.heading_names if n in table.c]
     extra = [n for n in query.heading_names if n not in table.c]
     if extra and not ignore_extra:
-        raise UnknownAttributeError(
+        raise UnknownFieldError(
             f"`{extra[0]}` is not an attribute of `{table.schema}`.`{table.name}`; pass "
             "ignore_extra_fields=True to leave it out."
         )
     source = query.proj(*names) if extra else query
     select = source.select()
+    if list(select.selected_columns.keys()) != names:  # a projection put the key first
+        select = select.with_only_columns(*(select.selected_columns[n] for n in names))
     if skip_duplicates:
         key = [c.name for c in table.primary_key.columns]
         inner = select.subquery()
@@ -586,6 +612,7 @@ def _update(
 
 def chunks(rows: Any, size: int | None) -> Iterator[Any]:
     """``rows`` in pieces of ``size`` (all at once without a size)."""
+    rows = _columnar_rows(rows)
     if size is None:
         yield rows
         return

@@ -58,6 +58,13 @@ from .insert import update_row
 STREAM_BATCH = 1000
 
 
+#: The look of a query's HTML preview in notebooks.
+_HTML_STYLE = (
+    "<style>.dj-sqla table{border-collapse:collapse}.dj-sqla th,.dj-sqla td{padding:2px 8px;"
+    "border-bottom:1px solid #ddd;text-align:left}.dj-sqla th{font-weight:bold}</style>"
+)
+
+
 class Query(QueryExpression):
     """A query expression that fetches its rows (see the module docstring)."""
 
@@ -84,29 +91,67 @@ class Query(QueryExpression):
             **named: str,
         ) -> Query: ...
 
-    def __repr__(self) -> str:
-        """A preview: the first rows by key and the row count, as DataJoint prints it."""
-        shown = 12
-        rows = self.fetch_rows(order_by="KEY", limit=shown + 1)
+    def _display(self, name: str, given: int | None) -> int:
+        """A ``display.*`` setting of this query's connection, unless given."""
+        return int(given if given is not None else self._connection._config[f"display.{name}"])
+
+    def _preview_rows(self, limit: int | None) -> tuple[int, Sequence[Sequence[Any]]]:
+        shown = self._display("limit", limit)
+        return shown, self.fetch_rows(order_by=None if self._order else "KEY", limit=shown + 1)
+
+    def preview(self, limit: int | None = None, width: int | None = None) -> str:
+        """The first rows (by key, or in a ``dj.Top``'s order) and the row count, as text laid
+        out as DataJoint lays it out: a header line (``*`` marks key attributes) and a rule,
+        one line per row, ``...`` when there are more, and ``(Total: n)`` unless
+        ``display.show_tuple_count`` is off.
+
+        Args:
+            limit: rows to show (default ``dj.config["display.limit"]``).
+            width: cut longer values to this many characters (default: not cut).
+
+        Example:
+            >>> # print(Mouse().preview(limit=3))
+        """
+        shown, rows = self._preview_rows(limit)
         names = self.heading_names
+
+        def cell(value: Any) -> str:
+            text = str(value)
+            return (
+                text if width is None or len(text) <= width else text[: max(width - 3, 1)] + "..."
+            )
+
         cells = [[("*" if n in self._primary_key else "") + n for n in names]]
-        cells += [[str(v) for v in row] for row in rows[:shown]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(names))]
+        cells += [[cell(v) for v in row] for row in rows[:shown]]
+        widths = [max(3, *(len(row[i]) for row in cells)) for i in range(len(names))]
         lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        lines.insert(1, "  ".join("+" + "-" * (w - 2) + "+" for w in widths))
         if len(rows) > shown:
-            lines.append("...")
-        lines.append(f" ({len(self)} rows)")
-        return "\n".join(lines)
+            lines.append("   ...")
+        if self._connection._config["display.show_tuple_count"]:
+            lines.append(f" (Total: {len(self)})")
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        """The :meth:`preview`, as DataJoint prints a query."""
+        return self.preview()
 
     def _repr_html_(self) -> str:
-        """The preview as an HTML table, for notebooks."""
-        rows = self.fetch_rows(order_by="KEY", limit=12)
-        head = "".join(f"<th>{html.escape(n)}</th>" for n in self.heading_names)
+        """The preview as an HTML table (its style first), for notebooks."""
+        shown, rows = self._preview_rows(None)
+        head = "".join(
+            f"<th>{'*' if n in self._primary_key else ''}{html.escape(n)}</th>"
+            for n in self.heading_names
+        )
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-            for row in rows
+            for row in rows[:shown]
         )
-        return f"<table><tr>{head}</tr>{body}</table><p>{len(self)} rows</p>"
+        more = "<p>...</p>" if len(rows) > shown else ""
+        return (
+            f"{_HTML_STYLE}<div class='dj-sqla'><table><tr>{head}</tr>{body}</table>{more}"
+            f"<p>{len(self)} rows</p></div>"
+        )
 
     # -- fetching ------------------------------------------------------------------------------
 
@@ -154,7 +199,8 @@ class Query(QueryExpression):
         """All rows (tuple-like), values in ``heading_names`` order (one query); with
         ``attributes``, only their values, in that order (``order_by`` may name any
         attribute)."""
-        if order_by is None and limit is None and offset is None and attributes is None:
+        plain = order_by is None and limit is None and offset is None and self._order is None
+        if plain and attributes is None:
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset, attributes), {}
@@ -335,7 +381,7 @@ class Query(QueryExpression):
         """
         if batch_size < 1:
             raise DataJointError(f"stream(batch_size={batch_size}): give 1 or more rows.")
-        if order_by is None and limit is None and offset is None:
+        if order_by is None and limit is None and offset is None and self._order is None:
             query, params = self._executable()
         else:
             query, params = self._ordered(order_by, limit, offset), {}
@@ -472,6 +518,7 @@ class TableQuery(TableExpression, Query):
                 "__slots__": (),
                 "__module__": table_class.__module__,
                 "__qualname__": getattr(table_class, "__qualname__", name),
+                "__doc__": table_class.__doc__,  # help(Mouse()) shows the table's definition
                 "_table_of_class": table_class,
             }
             mixins = tuple(base for base in type.mro(table_class) if is_mixin(base))  # type: ignore[arg-type]
@@ -685,7 +732,10 @@ def _fetch(
     **kwargs: Any,
 ) -> Any:
     """DataJoint's classic ``fetch``: arrays by default, dicts with ``as_dict=True``, a
-    DataFrame with ``format="frame"``."""
+    DataFrame with ``format="frame"`` (or, when no attribute is named, with
+    ``dj.config["fetch_format"] = "frame"``, as in DataJoint 0.14)."""
+    if format is None and not attrs and not as_dict:
+        format = expr._connection._config["fetch_format"]
     if format not in (None, "array", "frame"):
         raise DataJointError(f"fetch(format={format!r}): use 'array' or 'frame'.")
     if format == "frame":

@@ -60,8 +60,8 @@ class ValidationResult:
             return f"All {self.rows_checked} rows are valid."
         lines = [f"{len(self.errors)} problem(s) in {self.rows_checked} rows:"]
         lines += [
-            f"  row {i}" + (f", `{name}`" if name else "") + f": {message}"
-            for i, name, message in self.errors[:20]
+            f"  row {i}" + (f", `{name}`" if name and f"`{name}`" not in msg else "") + f": {msg}"
+            for i, name, msg in self.errors[:20]
         ]
         if len(self.errors) > 20:
             lines.append(f"  ... and {len(self.errors) - 20} more")
@@ -95,7 +95,7 @@ def validate_rows(
             values = dict(zip(names, positional, strict=True))
         for name in values:
             if name not in table.c and not ignore_extra_fields:
-                result.errors.append((index, name, "not an attribute of the table"))
+                result.errors.append((index, name, f"`{name}` is not an attribute of the table"))
         for column in table.columns:
             problem = _problem(column, values, checks.get(column.name))
             if problem is not None:
@@ -108,11 +108,11 @@ def _problem(column: sa.Column[Any], values: Mapping[str, Any], checks: Rule | N
     if column.name not in values:
         needed = not column.nullable and column.server_default is None
         if needed and column.autoincrement is not True and not column.name.startswith("_"):
-            return "missing, and it has no default"
+            return f"`{column.name}` is missing, and it has no default"
         return None
     value = values[column.name]
     if value is None:
-        return None if column.nullable else "NULL is not allowed"
+        return None if column.nullable else f"`{column.name}` cannot be NULL"
     if isinstance(column.type, CodecColumn):
         try:
             column.type.process_bind_param(value, None)

@@ -67,7 +67,7 @@ import sqlalchemy as sa
 
 from .._memo import memo
 from ..backends import Backend
-from ..errors import DataJointError, shortened
+from ..errors import DataJointError, MissingAttributeError, shortened
 from ..expression._values import INTEGER_TEXT, NUMBER_TEXT, text_problem
 from ..types import INTEGER_RANGES, CodecColumn, enum_values
 
@@ -512,19 +512,24 @@ def column_checks(table: sa.Table, backend: Backend) -> dict[str, Rule]:
     return by_backend[backend.name]
 
 
-def _required_key(table: sa.Table) -> tuple[str, ...]:
-    """Primary-key attributes a row must give (not auto-incremented, no default)."""
+def _required(table: sa.Table) -> tuple[str, ...]:
+    """Attributes a row must give: not nullable, not auto-incremented, no default (the
+    primary key's first)."""
 
     def build() -> tuple[str, ...]:
+        columns = [*table.primary_key.columns, *table.columns]
         return tuple(
-            c.name
-            for c in table.primary_key.columns
-            if c is not table.autoincrement_column
-            and c.server_default is None
-            and c.default is None
+            dict.fromkeys(
+                c.name
+                for c in columns
+                if not (c.nullable and not c.primary_key)
+                and c is not table.autoincrement_column
+                and c.server_default is None
+                and c.default is None
+            )
         )
 
-    return memo(table, "_dj_sqla_required_key", build)
+    return memo(table, "_dj_sqla_required", build)
 
 
 def _refuse(
@@ -593,14 +598,15 @@ def check_rows(
     """
     names = list(names)
     checks = column_checks(table, backend)
-    required = _required_key(table) if verb == "insert into" else ()
-    for key in required:
-        if key not in names:
-            raise DataJointError(
-                f"Cannot insert into `{table.schema}`.`{table.name}`: the primary-key "
-                f"attribute `{key}` is missing (row {shortened(rows[0])}); nothing was inserted."
+    required = _required(table) if verb == "insert into" else ()
+    for name in required:
+        if name not in names:
+            what = "primary-key attribute" if name in table.primary_key.columns else "attribute"
+            raise MissingAttributeError(
+                f"Cannot insert into `{table.schema}`.`{table.name}`: the {what} `{name}` is "
+                f"missing (row {shortened(rows[0])}) and has no default; nothing was inserted."
             )
-    keys = set(required)
+    keys = {c.name for c in table.primary_key.columns if c is not table.autoincrement_column}
     changed: dict[int, dict[str, Any]] = {}
     for name in names:
         found = checks.get(name)

@@ -30,7 +30,7 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -43,6 +43,13 @@ from ._values import IMPOSSIBLE, python_type, restriction_value, text_problem
 
 #: Attribute names and the rows of values of keys that name the same attributes.
 KeyBlock = tuple[tuple[str, ...], list[tuple[Any, ...]]]
+
+
+class Other(NamedTuple):
+    """A restriction of a collection that is no key (a string, a query, ``dj.AndList``)."""
+
+    restriction: Any
+
 
 _SIGNED = (-(2**63), 2**63 - 1)
 #: Python types whose values an attribute of that type stores as they are.
@@ -71,28 +78,28 @@ def is_frame(restriction: Any) -> bool:
     return hasattr(restriction, "columns") and callable(getattr(restriction, "to_dict", None))
 
 
-def key_blocks(restriction: Any) -> tuple[list[KeyBlock], list[Any]] | None:
+def key_blocks(restriction: Any) -> list[KeyBlock | Other] | None:
     """A collection of restrictions (list, set, generator, record array, DataFrame) as its
-    keys, in blocks of keys naming the same attributes, and its other restrictions; None when
-    ``restriction`` is no collection."""
+    keys, in blocks of consecutive keys naming the same attributes, and its other
+    restrictions, in their order; None when ``restriction`` is no collection."""
     if is_frame(restriction):  # its rows, the named index included (fetched frames have it)
         frame = restriction.reset_index() if any(restriction.index.names) else restriction
         labels = tuple(map(str, frame.columns))
         values = (frame[c].tolist() for c in frame.columns)
-        return [(labels, list(zip(*values, strict=True)))], []
+        return [(labels, list(zip(*values, strict=True)))]
     if isinstance(restriction, np.ndarray) and restriction.dtype.names:
-        return [(tuple(restriction.dtype.names), restriction.ravel().tolist())], []
+        return [(tuple(restriction.dtype.names), restriction.ravel().tolist())]
     if isinstance(restriction, str | bytes | bytearray) or not isinstance(restriction, Iterable):
         return None
-    blocks: list[KeyBlock] = []
-    others: list[Any] = []
+    blocks: list[KeyBlock | Other] = []
     names: tuple[str, ...] | None = None  # of the last block, while dicts continue it
+    rows: list[tuple[Any, ...]] = []  # of the last block
     for item in restriction:
         if type(item) is dict:
             if tuple(item) != names:
-                names = tuple(item)
-                blocks.append((names, []))
-            blocks[-1][1].append(tuple(item.values()))
+                names, rows = tuple(item), []
+                blocks.append((names, rows))
+            rows.append(tuple(item.values()))
             continue
         names = None
         if isinstance(item, np.void) and item.dtype.names:  # one record
@@ -100,8 +107,8 @@ def key_blocks(restriction: Any) -> tuple[list[KeyBlock], list[Any]] | None:
         elif isinstance(item, Mapping):
             blocks.append((tuple(item), [tuple(item.values())]))
         else:
-            others.append(item)
-    return blocks, others
+            blocks.append(Other(item))
+    return blocks
 
 
 def key_conditions(

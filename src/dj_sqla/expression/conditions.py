@@ -35,8 +35,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..errors import QueryError
-from ._keys import KeyBlock, key_blocks, key_conditions, matching
+from ..errors import QueryArgumentError, QueryError
+from ._keys import KeyBlock, Other, key_blocks, key_conditions, matching
 from ._trees import all_of, any_of
 from .strings import parse_expression
 
@@ -99,23 +99,28 @@ def order_terms(order_by: str | Sequence[str] | None) -> list[tuple[str, bool]]:
         [('KEY', False), ('weight', True)]
 
     Raises:
+        QueryArgumentError: ``order_by`` is not a string or a list of strings.
         QueryError: a term is anything else.
     """
     if not isinstance(order_by, str | list | tuple) and order_by is not None:
-        raise QueryError(
+        raise QueryArgumentError(
             f"order_by takes an attribute name (with ASC or DESC) or a list of them, not "
             f"{order_by!r:.60}."
         )
     terms = [order_by] if isinstance(order_by, str) else list(order_by or ["KEY"])
     parsed = []
     for term in terms:
-        match = _ORDER_TERM.fullmatch(term) if isinstance(term, str) else None
+        if not isinstance(term, str):
+            raise QueryArgumentError(
+                f"order_by terms must be strings (`attr`, `attr DESC`, `KEY`), not {term!r:.60}."
+            )
+        match = _ORDER_TERM.fullmatch(term)
         if match is None:
             raise QueryError(
                 f"order_by term {term!r} is not `attr`, `attr ASC`, `attr DESC` or `KEY`; "
                 "give attribute names, each optionally followed by ASC or DESC."
             )
-        name = "KEY" if match[1].upper() == "KEY" else match[1]
+        name = match[1]  # ``KEY`` in another case: an attribute `key` if there is one
         parsed.append((name, (match[2] or "").upper() == "DESC"))
     return parsed
 
@@ -150,26 +155,79 @@ def row_count(value: Any, what: str, *, none: bool) -> int | None:
 class Top:
     """A restriction to the first ``limit`` rows in ``order_by`` order (after ``offset``).
 
+    The restricted query keeps that order: fetching it without an ``order_by`` returns its
+    rows in it, and a further ``dj.Top(order_by=None)`` continues in it (DataJoint 2).
+    ``order_by`` is kept as a list of terms; ``None`` means "the order so far" (the primary
+    key where there is none).
+
     Example:
         >>> import dj_sqla as dj
         >>> dj.Top(3, "weight DESC")
-        Top(limit=3, order_by='weight DESC', offset=0)
+        Top(limit=3, order_by=['weight DESC'], offset=0)
+        >>> dj.Top(10, "id DESC", offset=2).merge(dj.Top(3, None, offset=1))
+        Top(limit=3, order_by=['id DESC'], offset=3)
 
     Raises:
-        QueryError: ``limit`` is not an integer >= 0 or None, ``offset`` not an integer >= 0,
-            or an ``order_by`` term is not ``attr [ASC|DESC]`` or ``KEY``.
+        QueryArgumentError: ``limit`` or ``offset`` is not an integer, or ``order_by`` not a
+            string or a list of strings (also a ``TypeError``, as in DataJoint).
+        QueryError: ``limit`` or ``offset`` is negative, or an ``order_by`` term is not
+            ``attr [ASC|DESC]`` or ``KEY``.
     """
 
     def __init__(
-        self, limit: int | None = 1, order_by: str | list[str] = "KEY", offset: int = 0
+        self,
+        limit: int | None = 1,
+        order_by: str | Sequence[str] | None = "KEY",
+        offset: int = 0,
     ) -> None:
+        for what, value, none in (("limit", limit, True), ("offset", offset, False)):
+            if not (value is None and none) and not _is_integer(value):
+                raise QueryArgumentError(
+                    f"dj.Top: {what} must be an integer >= 0{' or None' if none else ''}, "
+                    f"not {value!r:.60}."
+                )
         self.limit = row_count(limit, "dj.Top: limit", none=True)
-        order_terms(order_by)
-        self.order_by = order_by
+        if order_by is not None:
+            order_terms(order_by)
+        self.order_by: list[str] | None = (
+            None
+            if order_by is None
+            else [order_by]
+            if isinstance(order_by, str)
+            else list(order_by)
+        )
         self.offset = row_count(offset, "dj.Top: offset", none=False) or 0
+
+    def merge(self, other: Top) -> Top:
+        """The one ``Top`` that ``query & self & other`` amounts to, when ``other`` keeps the
+        order (its ``order_by`` is None or the same).
+
+        Raises:
+            QueryError: ``other`` orders otherwise; apply the two one after the other.
+        """
+        if other.order_by is not None and other.order_by != self.order_by:
+            raise QueryError(
+                f"{other!r} orders otherwise than {self!r}; they cannot merge into one Top."
+            )
+        limit = other.limit
+        if self.limit is not None:
+            left = max(self.limit - other.offset, 0)
+            limit = left if limit is None else min(limit, left)
+        return Top(limit, self.order_by, self.offset + other.offset)
 
     def __repr__(self) -> str:
         return f"Top(limit={self.limit}, order_by={self.order_by!r}, offset={self.offset})"
+
+
+def _is_integer(value: Any) -> bool:
+    """An integer (numpy's too), not a bool."""
+    if isinstance(value, bool | np.bool_):
+        return False
+    try:
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def to_condition(
@@ -203,7 +261,7 @@ def to_condition(
         return parse_expression(restriction, expr.column)  # type: ignore[no-any-return]
     collection = key_blocks(restriction)  # a list, set, generator, record array, DataFrame
     if collection is not None:
-        return _any_of(expr, *collection, semantic_check)
+        return _any_of(expr, collection, semantic_check)
     raise QueryError(
         f"Cannot restrict by {restriction!r} ({type(restriction).__name__}); use a dict, a list "
         "of restrictions, dj.AndList, dj.Not, True/False, another query or a SQLAlchemy "
@@ -212,12 +270,16 @@ def to_condition(
 
 
 def _any_of(
-    expr: Restrictable, blocks: list[KeyBlock], others: list[Any], semantic_check: bool
+    expr: Restrictable, items: list[KeyBlock | Other], semantic_check: bool
 ) -> ColumnElement[bool]:
-    """Whether any of the keys in ``blocks`` or of the restrictions in ``others`` holds."""
-    conditions = [to_condition(expr, item, semantic_check) for item in others]
-    for names, rows in blocks:
-        found = key_conditions(expr.columns, names, rows)
+    """Whether any of the blocks of keys or other restrictions in ``items`` holds (in their
+    order, so that SQL text made of them reads as the restriction was written)."""
+    conditions: list[ColumnElement[bool]] = []
+    for item in items:
+        if isinstance(item, Other):
+            conditions.append(to_condition(expr, item.restriction, semantic_check))
+            continue
+        found = key_conditions(expr.columns, *item)
         if found is None:  # a key that names no attribute matches every row
             return sa.true()
         conditions += found

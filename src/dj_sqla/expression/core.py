@@ -72,6 +72,7 @@ class QueryExpression:
         "_connection",
         "_from_clause",
         "_lineage",
+        "_order",
         "_primary_key",
         "_tables",
     )
@@ -94,6 +95,9 @@ class QueryExpression:
         self._conditions = tuple(where)
         self._lineage = dict(lineage or {})
         self._tables = tables if tables is not None else frozenset({source})
+        #: The order a ``dj.Top`` gave these rows (its terms), kept by later restrictions;
+        #: fetching without an ``order_by`` uses it. None: no order.
+        self._order: tuple[str, ...] | None = None
 
     def _replace(self, **changes: Any) -> QueryExpression:
         """A copy with some parts changed (expressions are immutable)."""
@@ -109,7 +113,15 @@ class QueryExpression:
         source, columns, key, where = (
             parts.pop(k) for k in ("source", "columns", "primary_key", "where")
         )
-        return self._derived_class(self._connection, source, columns, key, where, **parts)
+        derived = self._derived_class(self._connection, source, columns, key, where, **parts)
+        if self._order is not None and source is self._from_clause:  # same rows, fewer
+            names = {name for name, _ in order_terms(list(self._order))}
+            if (
+                all(derived._order_key(name) is not None for name in names)
+                and derived._primary_key == self._primary_key
+            ):
+                derived._order = self._order
+        return derived
 
     @property
     def _where(self) -> tuple[ColumnElement[bool], ...]:
@@ -196,8 +208,13 @@ class QueryExpression:
         namesake attributes even when their lineages differ.
         """
         if isinstance(restriction, Top):
-            ordered = self._ordered(restriction.order_by, restriction.limit, restriction.offset)
-            return self.as_subquery(ordered)
+            order = restriction.order_by
+            if order is None:  # continue in the order so far
+                order = list(self._order) if self._order is not None else ["KEY"]
+            ordered = self._ordered(order, restriction.limit, restriction.offset)
+            result = self.as_subquery(ordered)
+            result._order = tuple(order)
+            return result
         condition = to_condition(self, restriction, semantic_check)
         return self._derive((*self._where, condition))
 
@@ -394,6 +411,13 @@ class QueryExpression:
 
     # -- ordering ------------------------------------------------------------------------------
 
+    def _order_key(self, name: str) -> tuple[str, ...] | None:
+        """The attributes an ``order_by`` term names: ``KEY`` (any case, unless an attribute
+        is named so) is the primary key; None: no attribute of this expression."""
+        if name in self._columns and name != "KEY":
+            return (name,)
+        return self._primary_key if name.upper() == "KEY" else None
+
     def _ordered(
         self,
         order_by: str | Sequence[str] | None,
@@ -404,6 +428,8 @@ class QueryExpression:
         """The Select in ``order_by`` order, of ``attributes`` only if given: the order may
         name any attribute of this expression, fetched or not."""
         query = self.select() if attributes is None else self._select_of(attributes)
+        if order_by is None and self._order is not None:  # the order of a dj.Top
+            order_by = list(self._order)
         if order_by is None and limit is None and offset is None:
             return query
         limit = row_count(limit, "limit", none=True)
@@ -411,8 +437,7 @@ class QueryExpression:
         clauses: list[Any] = []
         used: set[str] = set()
         for name, descending in order_terms(order_by):
-            names = self._primary_key if name == "KEY" else (name,)
-            for attr in names:
+            for attr in self._order_key(name) or (name,):
                 column = self.column(attr)
                 clauses.append(column.desc() if descending else column.asc())
                 used.add(attr)
