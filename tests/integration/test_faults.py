@@ -4,13 +4,17 @@ workers that deadlock with concurrent deletes.
 Idle timeouts are set per session (MariaDB ``wait_timeout``, PostgreSQL
 ``idle_session_timeout``) through ``init_fun``, so the session's throwaway servers serve;
 a server restart is what the server ending every connection of the test looks like to the
-client, so the tests end them with ``KILL`` / ``pg_terminate_backend``. Each test is bounded
-to a few seconds (the concurrency test to about fifteen).
+client, so the tests end them with ``KILL`` / ``pg_terminate_backend`` — only the sessions
+of this test process, found by their client ports, so that tests running in parallel
+processes on the same server keep theirs. Each test is bounded to a few seconds (the
+concurrency test to about fifteen).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -37,27 +41,47 @@ def server(backend: str) -> str:
     return backend
 
 
+def _own_ports() -> set[int]:
+    """The local TCP ports of this process's sockets (Linux: its descriptors, then the
+    kernel's socket tables)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def _end_other_sessions(url: str, backend: str) -> None:
-    """What a server restart does to the clients: every other session is ended."""
+    """What a server restart does to this process: every session it has open is ended."""
     killer = dj.Connection(url)
     try:
+        ports = _own_ports()
         if backend == "mysql":
             rows = killer.query(
-                "SELECT id FROM information_schema.processlist "
-                "WHERE id <> CONNECTION_ID() AND user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)"
+                "SELECT id, host FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
             ).fetchall()
-            for (session,) in rows:
-                try:
+            sessions = [s for s, host in rows if host.rpartition(":")[2] in map(str, ports)]
+            for session in sessions:
+                with contextlib.suppress(Exception):  # it may have ended meanwhile
                     killer.query(f"KILL {int(session)}")
-                except dj.DataJointError:
-                    pass
-                except Exception:
-                    pass
         else:
-            killer.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE pid <> pg_backend_pid() AND datname = current_database()"
-            )
+            rows = killer.query(
+                "SELECT pid, client_port FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            ).fetchall()
+            for pid, port in rows:
+                if port in ports:
+                    killer.query(f"SELECT pg_terminate_backend({int(pid)})")
     finally:
         killer.engine.dispose()
 
