@@ -339,13 +339,26 @@ def _botocore_proxy(proxy: str) -> Any:
     return Config(proxies={"http": proxy, "https": proxy})
 
 
+#: How often a write makes its folder again when a concurrent delete removed it meanwhile
+#: (``StorageBackend.prune`` removes folders that are empty, as a new one is for an instant).
+_FOLDER_ATTEMPTS = 20
+
+
 @contextmanager
 def _atomic_file(target: str) -> Iterator[IO[bytes]]:
     """A file written under a temporary name in the target's folder, renamed into place only
     when the block finishes: a killed writer leaves no partial file under the real name."""
     folder = os.path.dirname(target) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".dj-", suffix=".partial")
+    for attempt in range(_FOLDER_ATTEMPTS):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=folder, prefix=".dj-", suffix=".partial")
+            break
+        # a concurrent delete pruned a folder of the path while it was empty (makedirs says
+        # FileExistsError when it saw the folder, then found it gone)
+        except (FileNotFoundError, FileExistsError):
+            if attempt == _FOLDER_ATTEMPTS - 1:
+                raise
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
