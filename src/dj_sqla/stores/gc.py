@@ -92,15 +92,21 @@ class GarbageCollector:
                 for name, spec in store_columns(table).items():
                     if kind_of(spec) != kind:
                         continue
-                    codec = _outer_codec(spec)
                     column = sa.type_coerce(table.c[name], table.c[name].type.storage)
-                    query = sa.select(column).where(table.c[name].is_not(None))
-                    rows = connection.run_read(lambda conn, q=query: conn.execute(q).all())
-                    for (value,) in rows:
-                        for path, store in codec.referenced_paths(value):
-                            if self._ours(store):
-                                found.add(path)
+                    found |= self._paths_in(connection, _outer_codec(spec), column)
         return found
+
+    def _paths_in(self, connection: Any, codec: Any, column: Any) -> set[str]:
+        """The paths in this collector's store that the stored values of ``column`` (a
+        column of ``codec``) refer to."""
+        query = sa.select(column).where(column.is_not(None))
+        rows = connection.run_read(lambda conn: conn.execute(query).all())
+        return {
+            path
+            for (value,) in rows
+            for path, store in codec.referenced_paths(value)
+            if self._ours(store)
+        }
 
     def _unknown_tables_references(self, schema: Any, kind: str) -> set[str]:
         """The references in tables of the schema that this process has no class for (read
@@ -123,14 +129,8 @@ class GarbageCollector:
                         continue
                 except DataJointError:  # a codec this process does not know
                     continue
-                codec = _outer_codec(marker[0])
                 table = sa.table(name, sa.column(column), schema=schema.database)
-                query = sa.select(table.c[column]).where(table.c[column].is_not(None))
-                rows = connection.run_read(lambda conn, q=query: conn.execute(q).all())
-                for (value,) in rows:
-                    for path, store in codec.referenced_paths(value):
-                        if self._ours(store):
-                            found.add(path)
+                found |= self._paths_in(connection, _outer_codec(marker[0]), table.c[column])
         return found
 
     def _ours(self, store: str | None) -> bool:
